@@ -1,0 +1,305 @@
+"""Tokens: the only module that imports python-jose.
+
+The gateway signs (``sign_access_token``); every service verifies (``TokenVerifier``) against the
+gateway's JWKS, fetched and cached, re-fetched when an unknown ``kid`` appears (key rotation).
+Checks: ``alg`` allow-list (never ``none``, never HMAC with a public key), ``kid``, signature,
+``iss``, ``aud``, ``exp``/``iat``, ``sub``. Every failure is a 401, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, Request
+from jose import jwk, jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+
+from onewindow_kit.errors import Forbidden, Unauthorized, UpstreamUnavailable
+
+ROLES = ("clerk", "mediator", "supervisor", "admin", "court_partner", "arbitration_partner", "service")
+STAFF_ROLES = ("clerk", "mediator", "supervisor", "admin")
+PARTNER_ROLES = ("court_partner", "arbitration_partner")
+ALLOWED_ALGORITHMS = ("RS256",)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling, from a verified access token."""
+
+    subject: str
+    kind: Literal["staff", "partner", "service"]
+    roles: frozenset[str]
+    center_id: str | None = None
+    partner_id: str | None = None
+    name: str | None = None
+    token_id: str | None = None
+    expires_at: int = 0
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def has_any_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthorized("token has malformed roles")
+        kind = claims.get("kind")
+        if kind not in ("staff", "partner", "service"):
+            raise Unauthorized("token has no principal kind")
+        return cls(
+            subject=str(claims["sub"]),
+            kind=kind,
+            roles=frozenset(roles),
+            center_id=claims.get("center_id"),
+            partner_id=claims.get("partner_id"),
+            name=claims.get("name"),
+            token_id=claims.get("jti"),
+            expires_at=int(claims.get("exp", 0)),
+            claims=dict(claims),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys
+# ---------------------------------------------------------------------------------------------
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def generate_private_key_pem() -> str:
+    """A new RSA-2048 signing key as PKCS#8 PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def public_jwk(private_pem: str) -> dict[str, str]:
+    """The public JWK of a private key, with its RFC 7638 thumbprint as ``kid``."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    numbers = key.public_key().public_numbers()
+    e, n = _b64url_uint(numbers.e), _b64url_uint(numbers.n)
+    canonical = json.dumps({"e": e, "kty": "RSA", "n": n}, separators=(",", ":"), sort_keys=True)
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}
+
+
+class Signer:
+    """Signs access tokens with one private key (the gateway's active key)."""
+
+    def __init__(self, private_pem: str) -> None:
+        self.jwk = public_jwk(private_pem)
+        self.kid = self.jwk["kid"]
+        self._key = jwk.construct(private_pem, "RS256")
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        return jwt.encode(dict(claims), self._key, algorithm="RS256", headers={"kid": self.kid})
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+# ---------------------------------------------------------------------------------------------
+
+class KeySource:
+    """Where public keys come from."""
+
+    async def get(self, kid: str) -> dict[str, Any] | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class StaticKeySource(KeySource):
+    """A fixed JWKS (tests, or keys pinned by configuration)."""
+
+    def __init__(self, jwks: Mapping[str, Any] | str) -> None:
+        data = json.loads(jwks) if isinstance(jwks, str) else jwks
+        self.keys = {k["kid"]: dict(k) for k in data.get("keys", [])}
+
+    async def get(self, kid: str) -> dict[str, Any] | None:
+        return self.keys.get(kid)
+
+
+class JwksClient(KeySource):
+    """The gateway's JWKS, cached for ``ttl`` seconds; an unknown ``kid`` triggers a re-fetch at
+    most every ``min_refresh_seconds`` (so a flood of forged kids cannot hammer the gateway).
+    Keys already known keep working while the gateway is unreachable."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        http: httpx.AsyncClient,
+        ttl: float = 300.0,
+        min_refresh_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.http = http
+        self.ttl = ttl
+        self.min_refresh_seconds = min_refresh_seconds
+        self.clock = clock
+        self.keys: dict[str, dict[str, Any]] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def get(self, kid: str) -> dict[str, Any] | None:
+        now = self.clock()
+        key = self.keys.get(kid)
+        stale = now - self._fetched_at > self.ttl
+        if key is not None and not stale:
+            return key
+        if now - self._fetched_at >= self.min_refresh_seconds or stale:
+            await self._refresh()
+        return self.keys.get(kid)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if self.clock() - self._fetched_at < self.min_refresh_seconds:
+                return  # another request refreshed while we waited
+            try:
+                response = await self.http.get(self.url, timeout=5.0)
+                response.raise_for_status()
+                data = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                self._fetched_at = self.clock()  # back off; keep the keys we had
+                if not self.keys:
+                    raise UpstreamUnavailable("token keys are unavailable: the gateway did not answer") from exc
+                return
+            self.keys = {k["kid"]: k for k in data.get("keys", []) if "kid" in k}
+            self._fetched_at = self.clock()
+
+
+class TokenVerifier:
+    """Verifies access tokens. Verified tokens are cached until they expire, so the hot path
+    pays for RSA verification once per token rather than once per request."""
+
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+        leeway: int = 5,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
+        if not self.algorithms:
+            raise ValueError("no allowed signing algorithm configured")
+        self.leeway = leeway
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Principal] = OrderedDict()
+
+    async def verify(self, token: str) -> Principal:
+        cached = self._cache.get(token)
+        if cached is not None:
+            if cached.expires_at + self.leeway > time.time():
+                return cached
+            self._cache.pop(token, None)
+            raise Unauthorized("token has expired")
+        principal = await self._verify(token)
+        self._cache[token] = principal
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
+        if len(token) > 8192:
+            raise Unauthorized("token is too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except JWTError as exc:
+            raise Unauthorized("malformed token") from exc
+        alg = header.get("alg")
+        if alg not in self.algorithms:
+            raise Unauthorized("token algorithm is not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("token has no key id")
+        key = await self.keys.get(kid)
+        if key is None:
+            raise Unauthorized("token was signed with an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_sub": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                    "leeway": self.leeway,
+                },
+            )
+        except ExpiredSignatureError as exc:
+            raise Unauthorized("token has expired") from exc
+        except JWTClaimsError as exc:
+            raise Unauthorized(f"token claims are invalid: {exc}") from exc
+        except (JWTError, ValueError, TypeError, KeyError) as exc:
+            raise Unauthorized("token signature is invalid") from exc
+        return Principal.from_claims(claims)
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("authorization must be a bearer token")
+    return token
+
+
+# ---------------------------------------------------------------------------------------------
+# FastAPI dependencies
+# ---------------------------------------------------------------------------------------------
+
+async def get_principal(request: Request) -> Principal:
+    """The verified caller. 401 with ``WWW-Authenticate`` when the token is missing or bad."""
+    token = bearer_token(request.headers.get("authorization"))
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: str) -> Callable[..., Any]:
+    """A dependency that lets through only principals with one of ``roles`` (403 otherwise)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    wanted = frozenset(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.roles.isdisjoint(wanted):
+            raise Forbidden("this action needs one of the roles: " + ", ".join(sorted(wanted)))
+        return principal
+
+    dependency.__name__ = "require_" + "_or_".join(sorted(wanted))
+    return dependency
+
+
+ServicePrincipal = Annotated[Principal, Depends(require_roles("service"))]
+AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]

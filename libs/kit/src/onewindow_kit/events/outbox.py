@@ -1,0 +1,85 @@
+"""Publishing: the event and its deliveries are rows in the caller's transaction."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
+from onewindow_kit.logs import redact
+from onewindow_kit.requestid import current_request_id
+
+
+class EventRoutes:
+    """Which subscriber receives which event types (``fnmatch`` patterns such as ``intake.case.*``).
+
+    The publisher owns this table: a service lists who consumes its events, and the peers' URLs
+    come from settings, so adding a consumer is a configuration change on the publishing side.
+    """
+
+    def __init__(self, routes: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.routes = {name: tuple(patterns) for name, patterns in (routes or {}).items()}
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def subscribers(self) -> tuple[str, ...]:
+        return tuple(self.routes)
+
+    def subscribers_for(self, event_type: str) -> tuple[str, ...]:
+        hit = self._memo.get(event_type)
+        if hit is None:
+            hit = tuple(
+                name for name, patterns in self.routes.items()
+                if any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
+            )
+            self._memo[event_type] = hit
+        return hit
+
+
+class PersonalDataInEvent(ValueError):
+    """Raised when an event payload carries something shaped like an ID or phone number."""
+
+
+def _check_no_personal_data(value: Any, path: str = "data") -> None:
+    if isinstance(value, str):
+        if redact(value) != value:
+            raise PersonalDataInEvent(f"{path} looks like personal data; events carry ids, not ID or phone numbers")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_personal_data(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_no_personal_data(item, f"{path}[{index}]")
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    type: str,
+    data: Mapping[str, Any],
+    case_id: str | None = None,
+    schema_version: int = 1,
+) -> OutboxEvent:
+    """Write an event to the outbox in the current transaction (it leaves only if this commits)."""
+    routes: EventRoutes = session.info.get("event_routes") or EventRoutes()
+    payload = to_jsonable_python(dict(data))
+    _check_no_personal_data(payload)
+    event = OutboxEvent(
+        type=type,
+        source=session.info.get("service", "unknown"),
+        case_id=case_id,
+        data=payload,
+        schema_version=schema_version,
+        request_id=current_request_id(),
+    )
+    session.add(event)
+    await session.flush()
+    for subscriber in routes.subscribers_for(type):
+        session.add(OutboxDelivery(event_seq=event.seq, subscriber=subscriber))
+    session.info["events_published"] = True
+    await session.flush()
+    return event

@@ -1,0 +1,69 @@
+"""Settings base shared by every OneWindow process.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``INTAKE_``,
+``MEDIATION_``…), so one environment can configure every process without collisions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
+
+
+class BaseServiceSettings(BaseSettings):
+    """Fields every process has. Subclasses set ``model_config`` with their env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_nested_delimiter="__")
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    # Human-facing name of the process, used in logs, health and problem ``instance`` fields.
+    service_name: str = "service"
+
+
+class ServiceSettings(BaseServiceSettings):
+    """Settings of a domain service (intake, mediation, the bridges)."""
+
+    database_url: str = "sqlite+aiosqlite:///var/db/service.sqlite3"
+    database_echo: bool = False
+
+    # Token verification: the gateway is the only issuer.
+    gateway_url: str = "http://127.0.0.1:8000"
+    jwks_url: str | None = None  # default: {gateway_url}/.well-known/jwks.json
+    jwks_json: str | None = None  # a pinned JWKS document instead of fetching (tests, air-gapped)
+    jwt_issuer: str = "onewindow-gateway"
+    jwt_audience: str = "onewindow"
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+
+    # This service's own client credentials, for calling other services and delivering events.
+    service_client_id: str = ""
+    service_client_secret: str = ""
+
+    # Subscribers of this service's events: name -> base URL (``POST {url}/internal/events``).
+    peers: dict[str, str] = Field(default_factory=dict)
+
+    # Event relay.
+    relay_enabled: bool = True
+    relay_poll_seconds: float = 1.0
+    relay_batch_size: int = 50
+    relay_backoff_base_seconds: float = 1.0
+    relay_backoff_max_seconds: float = 300.0
+    relay_stuck_after_attempts: int = 10
+    relay_timeout_seconds: float = 10.0
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.gateway_url.rstrip('/')}/.well-known/jwks.json"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> "ServiceSettings":
+        if self.environment == "production":
+            if self.service_client_secret.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("service_client_secret must be set to a real secret in production")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production runs on PostgreSQL; database_url is SQLite")
+        return self
