@@ -156,7 +156,8 @@ class Relay:
                     .limit(self.batch_size)
                 )
             ).all()
-            await session.rollback()
+        # Leaving the block closes the session: the rows stay loaded (close() does not expire them,
+        # unlike rollback()) and no transaction is open while we talk HTTP.
         if not rows:
             return self.poll_seconds
         now = utcnow()
