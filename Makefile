@@ -1,0 +1,38 @@
+# OneWindow — `make run` starts everything on SQLite; `make test` runs every test.
+# Needs only Python 3.11+ (uv is installed on first use) and, for the SPA, Node 20+.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv from PATH, else a private copy in .tools/ (installed by the `uv` target).
+UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-pg bench lint clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	@command -v uv >/dev/null 2>&1 || { echo "uv not found: installing it into .tools/"; \
+	  $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet --disable-pip-version-check uv; }
+
+install: .tools/bin/uv ## install the Python workspace (uv sync, locked)
+	@$(UV) sync --frozen --all-packages --quiet
+
+run: install ## migrate, seed demo data and start every process on SQLite (Ctrl-C stops)
+	@$(UV) run --frozen python deploy/stack.py run
+
+test: install ## every test: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set
+	@$(UV) run --frozen python scripts/test.py $(SUITES)
+
+test-pg: ## the same with the local PostgreSQL required (what CI runs)
+	@TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} REQUIRE_POSTGRES=1 $(MAKE) test
+
+bench: install ## gateway vs direct throughput (needs wrk); writes bench/results/
+	@$(UV) run --frozen python bench/gateway_bench.py
+
+lint: install ## import boundaries (kit imports no service, services import no other service)
+	@$(UV) run --frozen python -m pytest tests/test_boundaries.py -q
+
+clean: ## remove local databases, keys, logs (var/) and the tool venv
+	rm -rf var .tools
