@@ -107,6 +107,8 @@ async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_ga
     assert summary[0]["subscriber"] == "peer" and summary[0]["dead"] == 1 and summary[0]["delivered"] == 2
     dead = (await client.get("/admin/events/deliveries?status=dead", headers=admin)).json()["items"]
     assert len(dead) == 1 and dead[0]["last_status_code"] == 422
+    metrics = (await client.get("/internal/metrics")).text
+    assert 'onewindow_outbox_deliveries{service="kit-probe",subscriber="peer",status="dead"} 1' in metrics
 
     # The subscriber is fixed; an admin replays the dead delivery.
     mock_gateway.post(f"{PEER}/internal/events").mock(return_value=httpx.Response(200))

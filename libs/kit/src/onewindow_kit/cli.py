@@ -20,7 +20,10 @@ def main(
     migrations_dir: Path,
     argv: list[str] | None = None,
     extra_commands: dict[str, Callable[[Any, argparse.Namespace], None]] | None = None,
+    extra_arguments: dict[str, Callable[[argparse.ArgumentParser], None]] | None = None,
 ) -> None:
+    """Parse ``argv`` and run the command. ``extra_arguments[cmd](parser)`` adds the options of an
+    extra command (``python -m gateway seed --accounts PATH``)."""
     parser = argparse.ArgumentParser(prog=name)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the database migrations")
@@ -28,7 +31,9 @@ def main(
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     for cmd in extra_commands or {}:
-        sub.add_parser(cmd)
+        cmd_parser = sub.add_parser(cmd)
+        if extra_arguments and cmd in extra_arguments:
+            extra_arguments[cmd](cmd_parser)
     args = parser.parse_args(argv)
     settings = settings_factory()
     if args.command == "migrate":

@@ -1,0 +1,36 @@
+"""Logs carry no personal data; validation errors name fields the way partners read them."""
+
+import io
+import json
+import logging
+
+from onewindow_kit.errors import field_path
+from onewindow_kit.logs import JsonFormatter, redact
+
+
+def test_redact_masks_id_numbers_phones_and_cards():
+    text = "申请人 440304199001011234 电话 13800138000 卡号 6222021234567890123 金额 12000.00"
+    masked = redact(text)
+    assert "440304199001011234" not in masked and "4403**********1234" in masked
+    assert "13800138000" not in masked and "138****8000" in masked
+    assert "6222021234567890123" not in masked
+    assert "12000.00" in masked  # amounts are not personal data
+
+
+def test_json_formatter_writes_one_redacted_object_per_line():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("probe"))
+    logger = logging.getLogger("probe.test")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.warning("lookup for %s failed", "44030419900101123X")
+    entry = json.loads(stream.getvalue())
+    assert entry["service"] == "probe" and entry["level"] == "warning"
+    assert "44030419900101123X" not in entry["msg"]
+
+
+def test_field_paths_read_like_the_contract():
+    assert field_path(("body", "applicants", 0, "id_number")) == "applicants[0].id_number"
+    assert field_path(("query", "limit")) == "limit"
+    assert field_path(("body",)) == "body"

@@ -1,0 +1,125 @@
+"""Cross-service harness: the real processes (uvicorn), started by the same supervisor as
+``make run``, on free loopback ports, against PostgreSQL when ``TEST_DATABASE_URL`` is set (one
+throw-away database per service, like compose) and on SQLite files otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from onewindow_kit.testing import create_pg_database, drop_pg_database, postgres_url, require_postgres, unique_db_name
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy"))
+
+import stack as stack_module  # noqa: E402  (deploy/stack.py: the supervisor of `make run`)
+
+FAST_RELAY = {"RELAY_POLL_SECONDS": "0.2", "RELAY_BACKOFF_BASE_SECONDS": "0.2", "RELAY_BACKOFF_MAX_SECONDS": "1.0"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+    table = stack_module.load_table()
+    var_dir = tmp_path_factory.mktemp("stack")
+    admin_url = postgres_url()
+    if admin_url is None and require_postgres():
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL does not name a PostgreSQL database")
+    created: list[str] = []
+    urls: dict[str, str] = {}
+    for spec in table:
+        if admin_url:
+            name = unique_db_name(spec.name)
+            urls[spec.name] = asyncio.run(create_pg_database(admin_url, name))
+            created.append(name)
+        else:
+            urls[spec.name] = f"sqlite+aiosqlite:///{var_dir / 'db' / (spec.database + '.sqlite3')}"
+    config = stack_module.StackConfig(
+        var_dir=var_dir,
+        ports={spec.name: stack_module.free_port() for spec in table},
+        database_urls=urls,
+        environment="test",
+        extra_env={s.name: {s.env_prefix + k: v for k, v in FAST_RELAY.items()} for s in table if not s.is_gateway},
+    )
+    running = stack_module.Stack(config, table)
+    try:
+        running.prepare()
+        running.start_all()
+        yield running
+    except BaseException:
+        _dump_logs(running)
+        raise
+    finally:
+        running.stop_all()
+        for name in created:
+            asyncio.run(drop_pg_database(admin_url or "", name))
+
+
+def _dump_logs(running: stack_module.Stack) -> None:
+    for log in sorted(running.log_dir.glob("*.log")):
+        print(f"\n----- {log.name} (last 40 lines)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "stack" in getattr(item, "funcargs", {}):
+        _dump_logs(item.funcargs["stack"])
+
+
+@pytest.fixture(scope="session")
+def gateway_url(stack: stack_module.Stack) -> str:
+    return stack.config.url("gateway")
+
+
+@pytest.fixture(scope="session")
+def accounts(stack: stack_module.Stack) -> dict[str, Any]:
+    return json.loads((stack.config.var_dir / "demo-accounts.json").read_text(encoding="utf-8"))
+
+
+class Gateway:
+    """A client of the gateway that logs in like a person or a partner system would."""
+
+    def __init__(self, url: str, accounts: dict[str, Any]) -> None:
+        self.url = url
+        self.accounts = accounts
+        self.http = httpx.Client(base_url=url, timeout=15.0)
+
+    def password_token(self, username: str) -> str:
+        user = next(u for u in self.accounts["users"] if u["username"] == username)
+        response = self.http.post("/auth/token", data={"grant_type": "password", "username": username, "password": user["password"]})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def client_token(self, client_id: str) -> str:
+        client = next(c for c in self.accounts["clients"] if c["client_id"] == client_id)
+        response = self.http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client["client_secret"]})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def as_user(self, username: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=15.0, headers={"Authorization": f"Bearer {self.password_token(username)}"})
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_url: str, accounts: dict[str, Any]) -> Gateway:
+    return Gateway(gateway_url, accounts)
+
+
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
