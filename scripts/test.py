@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = [
     "libs/kit/tests",
+    "libs/domain/tests",
     "gateway/tests",
     "services/intake/tests",
     "services/mediation/tests",

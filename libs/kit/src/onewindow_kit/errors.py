@@ -7,6 +7,7 @@ is replaced by a problem with ``errors: [{"field": "applicants[0].id_number", "m
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -158,13 +159,72 @@ def validation_errors(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """Pydantic error dicts -> ``[{"field", "message"}]``, without echoing the input value."""
     out = []
     for err in errors:
-        loc = err.get("loc", ())
-        # Pydantic puts the union member / validator name in loc for tagged unions; keep fields.
+        loc = tuple(err.get("loc", ()))
         message = err.get("msg", "invalid")
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        out.append({"field": field_path(loc), "message": message})
+        # A model-level validator names the field it is about as "field: message"; attach it to
+        # the model's location so the form can show it next to that field.
+        named = _NAMED_FIELD.match(message)
+        if named:
+            inner = field_path(loc)
+            field = named.group(1) if inner == "body" else f"{inner}.{named.group(1)}"
+            out.append({"field": field, "message": named.group(2)})
+            continue
+        out.append({"field": field_path(loc), "message": _message_zh(err) or message})
     return out
+
+
+# Pydantic's own messages are English; clerks read these next to the field, so the common ones
+# are given in Simplified Chinese (the English stays in the logs of whoever needs it).
+_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_too_short": "至少{min_length}个字符",
+    "string_too_long": "不能超过{max_length}个字符",
+    "string_pattern_mismatch": "格式不正确",
+    "string_type": "应为文本",
+    "too_short": "至少{min_length}项",
+    "too_long": "最多{max_length}项",
+    "greater_than_equal": "不能小于{ge}",
+    "greater_than": "必须大于{gt}",
+    "less_than_equal": "不能大于{le}",
+    "less_than": "必须小于{lt}",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字（金额请用字符串，如\"12000.00\"）",
+    "decimal_max_places": "最多{decimal_places}位小数",
+    "decimal_max_digits": "最多{max_digits}位数字",
+    "decimal_whole_digits": "整数部分位数过多",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为是/否",
+    "bool_type": "应为是/否",
+    "date_parsing": "日期格式应为YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为YYYY-MM-DD",
+    "date_type": "日期格式应为YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为RFC 3339",
+    "datetime_from_date_parsing": "时间格式应为RFC 3339",
+    "enum": "取值无效，可选：{expected}",
+    "literal_error": "取值无效，可选：{expected}",
+    "uuid_parsing": "应为UUID",
+    "model_type": "应为对象",
+    "dict_type": "应为对象",
+    "list_type": "应为数组",
+    "json_invalid": "JSON格式错误",
+}
+
+
+def _message_zh(err: dict[str, Any]) -> str | None:
+    template = _ZH.get(err.get("type", ""))
+    if template is None:
+        return None
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split("{")[0].rstrip("：，") or None
+
+
+_NAMED_FIELD = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): (.+)$", re.S)
 
 
 def install_error_handlers(app: FastAPI) -> None:

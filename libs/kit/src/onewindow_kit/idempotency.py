@@ -1,0 +1,136 @@
+"""``Idempotency-Key``: a retried POST returns the first result instead of doing the work twice.
+
+The first request *claims* the key in its own short transaction (so a concurrent duplicate sees it
+and gets 409), does its work, and stores its status and body in the **same transaction as the work**
+(so either both commit or neither). A failure releases the claim so the client can retry. A claim
+left behind by a crashed process is taken over after ``stale_after`` seconds. Records are kept for
+``retention`` (the court contract asks for at least 7 days) and purged by ``purge_expired``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Column, delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from onewindow_kit.db import Database, UtcDateTime, utcnow
+from onewindow_kit.errors import BadRequest, Conflict, ValidationFailed
+
+MAX_KEY_LENGTH = 255
+DEFAULT_RETENTION = timedelta(days=8)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+
+    scope: str = Field(primary_key=True, max_length=120)  # who: the principal, so keys never collide across callers
+    key: str = Field(primary_key=True, max_length=MAX_KEY_LENGTH)
+    fingerprint: str = Field(max_length=64)  # method, path and body hash
+    state: str = Field(default="in_flight", max_length=12)  # in_flight | done
+    status_code: int | None = None
+    body: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: Any
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same": method, path and the JSON body (key order ignored)."""
+    try:
+        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+def check_key(key: str | None, *, required: bool) -> str | None:
+    if key is None or key == "":
+        if required:
+            raise BadRequest("the Idempotency-Key header is required on this POST",
+                             errors=[{"field": "Idempotency-Key", "message": "缺少幂等键"}])
+        return None
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationFailed.field("Idempotency-Key", f"幂等键须为不超过{MAX_KEY_LENGTH}个可打印字符")
+    return key
+
+
+async def claim(
+    db: Database, *, scope: str, key: str, fingerprint: str,
+    retention: timedelta = DEFAULT_RETENTION, stale_after: timedelta = timedelta(seconds=60),
+) -> Replay | None:
+    """Claim ``key`` for this request, or return the stored result of the request that had it."""
+    now = utcnow()
+    async with db.sessionmaker() as session:
+        session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, expires_at=now + retention))
+        try:
+            await session.commit()
+            return None
+        except IntegrityError:
+            await session.rollback()
+        record = await session.get(IdempotencyRecord, (scope, key), populate_existing=True)
+        if record is None:  # purged between our insert and read: claim again
+            return await claim(db, scope=scope, key=key, fingerprint=fingerprint, retention=retention)
+        if record.fingerprint != fingerprint:
+            raise ValidationFailed(
+                "this Idempotency-Key was used with a different request",
+                errors=[{"field": "Idempotency-Key", "message": "该幂等键已用于内容不同的请求"}],
+            )
+        if record.state == "done":
+            return Replay(status_code=record.status_code or 200, body=record.body)
+        if now - record.created_at < stale_after:
+            raise Conflict("a request with this Idempotency-Key is still being processed; retry later",
+                           headers={"Retry-After": "1"})
+        # The first request's process died mid-flight: take the claim over.
+        taken = await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
+                   IdempotencyRecord.state == "in_flight", IdempotencyRecord.created_at == record.created_at)
+            .values(created_at=now, expires_at=now + retention)
+        )
+        await session.commit()
+        if taken.rowcount != 1:
+            raise Conflict("a request with this Idempotency-Key is still being processed; retry later",
+                           headers={"Retry-After": "1"})
+        return None
+
+
+async def complete(session: AsyncSession, *, scope: str, key: str, status_code: int, body: Any) -> None:
+    """Store the result in the work's own transaction."""
+    await session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        .values(state="done", status_code=status_code, body=body)
+    )
+
+
+async def release(db: Database, *, scope: str, key: str) -> None:
+    """The work failed: forget the claim so that a retry does the work."""
+    async with db.sessionmaker() as session:
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.state == "in_flight"
+            )
+        )
+        await session.commit()
+
+
+async def purge_expired(db: Database) -> int:
+    async with db.sessionmaker() as session:
+        result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
+        await session.commit()
+        return result.rowcount or 0
+
+
+__all__ = ["IdempotencyRecord", "Replay", "check_key", "claim", "complete", "fingerprint", "purge_expired", "release"]
