@@ -1,0 +1,297 @@
+"""The official holiday calendar (法定节假日与调休), one year per State Council notice.
+
+Data lives in ``onewindow_domain/data/holidays.json`` (shipped with the package, read with
+``importlib.resources``); add a year there when its notice is published, or pass further files of
+the same format to ``HolidayCalendar.load(extra_paths=...)``. A year in a later file replaces the
+same year of an earlier one, whole, so a corrected notice is a new file rather than an edit.
+
+A day is a working day when it is Monday–Friday and not an official day off, or when it is a listed
+make-up working day (调休上班).
+
+Missing years: the calendar is **strict** by default. Asking about a day of a year that no loaded
+notice covers raises ``CalendarYearMissing`` instead of pretending the year has no holidays (a
+deadline silently computed over an unknown Spring Festival is worse than an error). Days that a
+loaded notice lists explicitly (e.g. a 元旦 day off falling in the previous December) are answered
+even when their year is not covered. ``calendar.lenient()`` returns a copy that treats uncovered
+years as plain Monday–Friday weeks; ``compute_due`` then records those years on the deadline as
+unconfirmed, so the guess stays visible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from onewindow_domain.errors import CalendarDataError, CalendarYearMissing
+
+__all__ = [
+    "Holiday",
+    "HolidayCalendar",
+    "HolidaySource",
+    "HolidayYear",
+    "default_calendar",
+]
+
+_FORMAT = 1
+_WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True)
+class HolidaySource:
+    """The official notice a year of data comes from."""
+
+    title: str
+    number: str = ""
+    published_on: date | None = None
+
+    def describe_zh(self) -> str:
+        """e.g. ``国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号，2024-11-12）``."""
+        extra = "，".join(x for x in (self.number, self.published_on.isoformat() if self.published_on else "") if x)
+        return f"{self.title}（{extra}）" if extra else self.title
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """One holiday of a notice: an inclusive run of days off and its make-up working days."""
+
+    name: str
+    first_day_off: date
+    last_day_off: date
+    make_up_working_days: tuple[date, ...] = ()
+
+    def days_off(self) -> Iterator[date]:
+        """Every day off, first to last."""
+        d = self.first_day_off
+        while d <= self.last_day_off:
+            yield d
+            d += timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    """The holidays of one year, as one notice published them."""
+
+    year: int
+    source: HolidaySource
+    holidays: tuple[Holiday, ...]
+
+
+def _weekday_zh(d: date) -> str:
+    return _WEEKDAY_ZH[d.weekday()]
+
+
+class HolidayCalendar:
+    """Answers "is this a working day?" from the loaded notices; immutable once built."""
+
+    __slots__ = ("_days_off", "_make_up", "_strict", "_years")
+
+    def __init__(self, years: Iterable[HolidayYear], *, strict: bool = True) -> None:
+        by_year: dict[int, HolidayYear] = {}
+        for entry in years:
+            by_year[entry.year] = entry  # a later entry for the same year replaces the earlier one
+        days_off: dict[date, str] = {}
+        make_up: dict[date, str] = {}
+        for entry in sorted(by_year.values(), key=lambda y: y.year):
+            for holiday in entry.holidays:
+                if holiday.last_day_off < holiday.first_day_off:
+                    raise CalendarDataError(
+                        "calendar.data", f"{entry.year}年“{holiday.name}”的放假结束日早于开始日"
+                    )
+                for d in holiday.days_off():
+                    if d in days_off:
+                        raise CalendarDataError(
+                            "calendar.data", f"{d.isoformat()}同时属于“{days_off[d]}”和“{holiday.name}”的假期"
+                        )
+                    days_off[d] = holiday.name
+                for d in holiday.make_up_working_days:
+                    if d.weekday() < 5:
+                        raise CalendarDataError(
+                            "calendar.data",
+                            f"“{holiday.name}”的调休上班日{d.isoformat()}是{_weekday_zh(d)}，调休上班日应为周六或周日",
+                        )
+                    make_up[d] = holiday.name
+        clash = sorted(set(days_off) & set(make_up))
+        if clash:
+            raise CalendarDataError("calendar.data", f"{clash[0].isoformat()}既是放假日又是调休上班日")
+        self._years: dict[int, HolidayYear] = by_year
+        self._days_off = days_off
+        self._make_up = make_up
+        self._strict = strict
+
+    # --- building -------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, *, extra_paths: Iterable[str | PathLike[str]] = (), strict: bool = True
+    ) -> HolidayCalendar:
+        """The packaged data plus any extra files (same JSON format; later years replace earlier)."""
+        packaged = resources.files("onewindow_domain").joinpath("data", "holidays.json").read_text(encoding="utf-8")
+        years = list(_parse(json.loads(packaged), origin="holidays.json"))
+        for path in extra_paths:
+            p = Path(path)
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise CalendarDataError("calendar.data", f"无法读取节假日数据文件{p.name}：{exc}") from exc
+            years.extend(_parse(data, origin=p.name))
+        return cls(years, strict=strict)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, strict: bool = True) -> HolidayCalendar:
+        """A calendar from an already-parsed document of the data file's format."""
+        return cls(_parse(data, origin="mapping"), strict=strict)
+
+    def lenient(self) -> HolidayCalendar:
+        """A copy that treats years without data as plain Monday–Friday weeks."""
+        return HolidayCalendar(self._years.values(), strict=False)
+
+    def strict_copy(self) -> HolidayCalendar:
+        """A copy that raises ``CalendarYearMissing`` for years without data."""
+        return HolidayCalendar(self._years.values(), strict=True)
+
+    # --- what the data covers -------------------------------------------------------------
+
+    @property
+    def strict(self) -> bool:
+        """Whether a year without data raises (True) or is treated as plain weeks (False)."""
+        return self._strict
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years a notice has been loaded for, ascending."""
+        return tuple(sorted(self._years))
+
+    def covers(self, d: date) -> bool:
+        """True when the day's year has a notice, or the day is listed explicitly by one."""
+        return d.year in self._years or d in self._days_off or d in self._make_up
+
+    def year_data(self, year: int) -> HolidayYear:
+        """The loaded notice of ``year``, or raise ``CalendarYearMissing``."""
+        try:
+            return self._years[year]
+        except KeyError:
+            raise CalendarYearMissing(year) from None
+
+    # --- questions about a day --------------------------------------------------------------
+
+    def holiday_name(self, d: date) -> str | None:
+        """The holiday a day off belongs to (e.g. '国庆节'), or None."""
+        return self._days_off.get(d)
+
+    def is_make_up_working_day(self, d: date) -> bool:
+        """True for a weekend day worked under 调休."""
+        return d in self._make_up
+
+    def is_working_day(self, d: date) -> bool:
+        """Mon–Fri and not an official day off, or a listed make-up working day."""
+        if d in self._make_up:
+            return True
+        if d in self._days_off:
+            return False
+        if self._strict and d.year not in self._years:
+            raise CalendarYearMissing(d.year)
+        return d.weekday() < 5
+
+    def is_day_off(self, d: date) -> bool:
+        """An official holiday day off, or a weekend day that is not a make-up working day."""
+        return not self.is_working_day(d)
+
+    def describe_day(self, d: date) -> str:
+        """A clerk's description of the day, e.g. '2026-10-04（周日，国庆节假期）'."""
+        wd = _weekday_zh(d)
+        if d in self._make_up:
+            return f"{d.isoformat()}（{wd}，{self._make_up[d]}调休上班日）"
+        if d in self._days_off:
+            return f"{d.isoformat()}（{wd}，{self._days_off[d]}假期）"
+        if d.weekday() >= 5:
+            return f"{d.isoformat()}（{wd}，休息日）"
+        return f"{d.isoformat()}（{wd}）"
+
+    # --- moving between days ----------------------------------------------------------------
+
+    def roll_forward(self, d: date) -> date:
+        """``d`` itself when it is a working day, else the next working day."""
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day strictly after ``d``."""
+        return self.roll_forward(d + timedelta(days=1))
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The n-th working day after ``d`` (``d`` itself not counted); negative n counts back."""
+        step = timedelta(days=1 if n >= 0 else -1)
+        remaining = abs(n)
+        while remaining:
+            d += step
+            if self.is_working_day(d):
+                remaining -= 1
+        return d
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: ``start`` excluded, ``end`` included; 0 when end <= start."""
+        count, d = 0, start
+        while d < end:
+            d += timedelta(days=1)
+            if self.is_working_day(d):
+                count += 1
+        return count
+
+    def __repr__(self) -> str:
+        return f"HolidayCalendar(years={list(self.years)}, strict={self._strict})"
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> HolidayCalendar:
+    """The strict calendar of the packaged data (loaded once per process)."""
+    return HolidayCalendar.load()
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def _parse(data: Mapping[str, Any], *, origin: str) -> Iterator[HolidayYear]:
+    def bad(msg: str) -> CalendarDataError:
+        return CalendarDataError("calendar.data", f"节假日数据{origin}格式错误：{msg}")
+
+    if not isinstance(data, Mapping) or data.get("format") != _FORMAT:
+        raise bad(f"缺少或不支持的format（应为{_FORMAT}）")
+    years = data.get("years")
+    if not isinstance(years, Mapping):
+        raise bad("缺少years")
+    for key, entry in years.items():
+        try:
+            year = int(key)
+        except ValueError:
+            raise bad(f"年份“{key}”不是数字") from None
+        try:
+            src = entry["source"]
+            source = HolidaySource(
+                title=str(src["title"]),
+                number=str(src.get("number", "")),
+                published_on=_date(src["published_on"]) if src.get("published_on") else None,
+            )
+            holidays = tuple(
+                Holiday(
+                    name=str(h["name"]),
+                    first_day_off=_date(h["first_day_off"]),
+                    last_day_off=_date(h["last_day_off"]),
+                    make_up_working_days=tuple(_date(x) for x in h.get("make_up_working_days", ())),
+                )
+                for h in entry["holidays"]
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"{year}年数据不完整或日期无效（{exc}）") from None
+        yield HolidayYear(year=year, source=source, holidays=holidays)
+
+
+def _date(value: Any) -> date:
+    return date.fromisoformat(str(value))
