@@ -11,6 +11,7 @@ Overrides by environment: ``<PREFIX>PORT`` (e.g. ``GATEWAY_PORT=9000``), ``<PREF
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -128,6 +129,22 @@ def accounts(var_dir: Path, table: list[ServiceSpec]) -> dict[str, Any]:
     return data
 
 
+def data_keys(var_dir: Path) -> dict[str, Any]:
+    """Keys for personal data at rest, generated once into ``var/secrets.json`` (git-ignored)."""
+    path = var_dir / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    data = {"data_keys": {"k1": key()}, "data_key_active": "k1", "lookup_key": key()}
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return data
+
+
 # ---------------------------------------------------------------------------------------------
 # Environment of each process
 # ---------------------------------------------------------------------------------------------
@@ -176,6 +193,10 @@ def process_env(spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig
         env[f"{p}SERVICE_CLIENT_ID"] = service_client_id(spec)
         env[f"{p}SERVICE_CLIENT_SECRET"] = secret
         env[f"{p}PEERS"] = json.dumps({s.name: config.url(s.name) for s in domain if s.name != spec.name})
+        keys = creds["data"]
+        env[f"{p}DATA_KEYS"] = json.dumps(keys["data_keys"])
+        env[f"{p}DATA_KEY_ACTIVE"] = keys["data_key_active"]
+        env[f"{p}LOOKUP_KEY"] = keys["lookup_key"]
     env.update(config.extra_env.get(spec.name, {}))
     return env
 
@@ -222,7 +243,7 @@ class Stack:
     def prepare(self) -> None:
         """Migrate every database and seed the demo data (idempotent)."""
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
-        self.creds = accounts(self.config.var_dir, self.table)
+        self.creds = accounts(self.config.var_dir, self.table) | {"data": data_keys(self.config.var_dir)}
         for spec in self.table:
             self._run(spec.name, "migrate")
         self._run(GATEWAY, "seed", "--accounts", str(self.config.var_dir / "demo-accounts.json"))

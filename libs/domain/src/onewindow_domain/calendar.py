@@ -19,6 +19,8 @@ unconfirmed, so the guess stays visible.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -295,3 +297,17 @@ def _parse(data: Mapping[str, Any], *, origin: str) -> Iterator[HolidayYear]:
 
 def _date(value: Any) -> date:
     return date.fromisoformat(str(value))
+
+
+# China has one time zone and no daylight saving: a fixed offset needs no tz database.
+CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_today() -> date:
+    """Today's date in China (legal deadlines are dates in Asia/Shanghai)."""
+    return _dt.datetime.now(CHINA_TZ).date()
+
+
+def china_date(instant: _dt.datetime) -> date:
+    """The date in China of an aware instant."""
+    return instant.astimezone(CHINA_TZ).date()

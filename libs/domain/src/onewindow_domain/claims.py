@@ -22,7 +22,21 @@ class ClaimCategory(StrEnum):
     SOCIAL_INSURANCE = "social_insurance"
     WORK_INJURY = "work_injury"
     CONFIRM_RELATIONSHIP = "confirm_relationship"
+    # Interest disputes (利益争议, 劳动法 84): go to negotiation / tripartite coordination, not arbitration.
+    RAISE_DEMAND = "raise_demand"
+    COLLECTIVE_CONTRACT = "collective_contract"
     OTHER = "other"
+
+    @property
+    def is_interest(self) -> bool:
+        """True for interest-dispute categories (a demand for new terms, not an existing right)."""
+        return self in (ClaimCategory.RAISE_DEMAND, ClaimCategory.COLLECTIVE_CONTRACT)
+
+    @property
+    def is_monetary(self) -> bool:
+        """True for claims of money that LDMAL 47 final-award scope can cover."""
+        return self not in (ClaimCategory.CONFIRM_RELATIONSHIP, ClaimCategory.RAISE_DEMAND,
+                            ClaimCategory.COLLECTIVE_CONTRACT, ClaimCategory.SOCIAL_INSURANCE)
 
     @property
     def label_zh(self) -> str:
@@ -41,6 +55,8 @@ _LABELS = {
     ClaimCategory.SOCIAL_INSURANCE: "社会保险",
     ClaimCategory.WORK_INJURY: "工伤待遇",
     ClaimCategory.CONFIRM_RELATIONSHIP: "确认劳动关系",
+    ClaimCategory.RAISE_DEMAND: "增加工资等诉求（利益争议）",
+    ClaimCategory.COLLECTIVE_CONTRACT: "集体合同签订（利益争议）",
     ClaimCategory.OTHER: "其他",
 }
 

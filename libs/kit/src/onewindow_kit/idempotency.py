@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,6 +127,36 @@ async def release(db: Database, *, scope: str, key: str) -> None:
         await session.commit()
 
 
+async def run_idempotent(
+    db: Database,
+    *,
+    scope: str,
+    key: str | None,
+    fingerprint: str,
+    work: Callable[[AsyncSession], Awaitable[tuple[int, Any]]],
+) -> tuple[int, Any, bool]:
+    """Run ``work(session)`` once per key: ``(status, json body, replayed)``.
+
+    The work and the stored result commit together; if either fails, the claim is released so
+    the client's retry does the work. Without a key the work simply runs in its own transaction.
+    """
+    if key is None:
+        async for session in db.session():
+            status, body = await work(session)
+        return status, body, False
+    replay = await claim(db, scope=scope, key=key, fingerprint=fingerprint)
+    if replay is not None:
+        return replay.status_code, replay.body, True
+    try:
+        async for session in db.session():
+            status, body = await work(session)
+            await complete(session, scope=scope, key=key, status_code=status, body=body)
+    except BaseException:
+        await release(db, scope=scope, key=key)
+        raise
+    return status, body, False
+
+
 async def purge_expired(db: Database) -> int:
     async with db.sessionmaker() as session:
         result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
@@ -133,4 +164,4 @@ async def purge_expired(db: Database) -> int:
         return result.rowcount or 0
 
 
-__all__ = ["IdempotencyRecord", "Replay", "check_key", "claim", "complete", "fingerprint", "purge_expired", "release"]
+__all__ = ["IdempotencyRecord", "Replay", "check_key", "claim", "complete", "fingerprint", "purge_expired", "release", "run_idempotent"]

@@ -46,6 +46,12 @@ class ServiceSettings(BaseServiceSettings):
     # Subscribers of this service's events: name -> base URL (``POST {url}/internal/events``).
     peers: dict[str, str] = Field(default_factory=dict)
 
+    # Personal data at rest (DOMAIN.md §9): {key id: base64 32-byte key}; the active one encrypts,
+    # the lookup key makes keyed hashes. No defaults: `make run` generates them into var/ once.
+    data_keys: dict[str, str] = Field(default_factory=dict)
+    data_key_active: str = "k1"
+    lookup_key: str = ""
+
     # Event relay.
     relay_enabled: bool = True
     relay_poll_seconds: float = 1.0

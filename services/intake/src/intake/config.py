@@ -1,8 +1,11 @@
 """Intake settings (env prefix ``INTAKE_``)."""
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from onewindow_kit.settings import ServiceSettings
+
+from intake.triage.schemas import TriageConfig
 
 
 class IntakeSettings(ServiceSettings):
@@ -10,3 +13,13 @@ class IntakeSettings(ServiceSettings):
 
     service_name: str = "intake"
     database_url: str = "sqlite+aiosqlite:///var/db/intake.sqlite3"
+
+    triage: TriageConfig = Field(default_factory=TriageConfig)
+    # Roles that see full ID and phone numbers (each read is logged in pii_access).
+    pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor"])
+
+    @model_validator(mode="after")
+    def _keys_present(self) -> "IntakeSettings":
+        if not self.data_keys or not self.lookup_key:
+            raise ValueError("INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY must be set (make run generates them into var/)")
+        return self

@@ -6,14 +6,27 @@ from fastapi import FastAPI
 
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
+from onewindow_kit.crypto import FieldCipher
 
+from intake.cases.router import router as cases_router
+from intake.cases.router import stats_router
+from intake.cases.service import EVENT_SUMMARY, apply_partner_event
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.*"],
+    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed"],
+    "court-bridge": ["intake.case.*"],
+    "arbitration-bridge": ["intake.case.*"],
 }
+# Everything the other services say about a case lands on its timeline.
+EVENT_HANDLERS = {event_type: apply_partner_event for event_type in EVENT_SUMMARY}
+
+
+async def _startup(app: FastAPI) -> None:
+    settings: IntakeSettings = app.state.settings
+    app.state.cipher = FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
 
 
 def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
@@ -21,8 +34,10 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
     return create_service_app(
         settings,
         title="OneWindow intake (一窗受理)",
-        description="The case file of record: centres, cases, triage, the case timeline.",
-        routers=[centers_router],
+        description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
+        routers=[centers_router, cases_router, stats_router],
         event_routes=EVENT_ROUTES,
+        event_handlers=EVENT_HANDLERS,
         key_source=key_source,
+        on_startup=[_startup],
     )

@@ -1,0 +1,1 @@
+"""Cases (案件): registration, triage, lifecycle, timeline, search, statistics."""

@@ -1,0 +1,1 @@
+"""Triage at the window (DOMAIN.md §4): a pure, configurable rule module."""

@@ -1,0 +1,94 @@
+"""Triage configuration (defaults from DOMAIN.md §4; every threshold is configuration) and result."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Grade = Literal["red", "yellow", "green"]
+GRADE_ZH = {"red": "红", "yellow": "黄", "green": "绿"}
+
+
+class TriageConfig(BaseModel):
+    """Thresholds of the rules. Localities differ, so none of this is hard-coded (DOMAIN.md §4)."""
+
+    version: str = "2026-11"
+    city: str = "shenzhen"
+    collective_threshold: int = 10  # ≥ N workers with a common claim (LDMAL 7, Rules-33 63)
+    link_window_days: int = 30  # separate complaints against one credit code within N days are linked
+    repeat_window_days: int = 365  # an earlier complaint against the employer within N days = repeat
+    red_workers: int = 30
+    red_amount: Decimal = Decimal("1000000")
+    yellow_workers: int = 10
+    yellow_arrears_workers: int = 3  # "arrears ≥ 1 month's wages for several workers"
+
+
+class Reason(BaseModel):
+    code: str
+    text: str  # Simplified Chinese, shown to the clerk
+
+
+class LinkedCase(BaseModel):
+    case_id: str
+    case_no: str
+    registered_on: date
+    worker_count: int
+
+
+class CollectiveResult(BaseModel):
+    is_collective: bool
+    worker_count: int
+    threshold: int
+    common_claims: list[str]
+    linked_cases: list[LinkedCase] = Field(default_factory=list)
+    linked_worker_count: int = 0
+    suggest_merge: bool = False
+    group_id: str | None = None
+    explanation: str
+
+
+class LimitationWarning(BaseModel):
+    claim_index: int
+    category: str
+    exceeded: bool
+    expires_on: date | None
+    knew_on: date
+    applied_on: date
+    employment_ended_on: date | None
+    explanation: str
+    warning: str | None
+
+
+class FinalAwardFlag(BaseModel):
+    claim_index: int
+    category: str
+    amount: Decimal
+    threshold: Decimal
+    is_final: bool
+    basis: str
+
+
+class RouteSuggestion(BaseModel):
+    route: Literal["mediation", "inspection", "legal_aid", "arbitration", "petition", "negotiation"]
+    route_label: str
+    to: str  # who it would go to
+    reasons: list[Reason]
+    also: list[str] = Field(default_factory=list)  # other channels worth offering (e.g. legal aid)
+
+
+class TriageResult(BaseModel):
+    config_version: str
+    grade: Grade
+    grade_label: str
+    reasons: list[Reason]
+    dispute_type: Literal["rights", "interest"]
+    dispute_type_label: str
+    collective: CollectiveResult
+    limitation: list[LimitationWarning]
+    limitation_warning: bool
+    final_award: list[FinalAwardFlag]
+    route: RouteSuggestion
+    applied_on: date
