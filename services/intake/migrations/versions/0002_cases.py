@@ -77,6 +77,7 @@ def upgrade() -> None:
     sa.Column('employment_start_on', sa.Date(), nullable=True),
     sa.Column('employment_end_on', sa.Date(), nullable=True),
     sa.Column('knew_on', sa.Date(), nullable=True),
+    sa.Column('street', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('total_claimed', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('recovered', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('employer_names', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),

@@ -15,8 +15,9 @@ class IntakeSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/db/intake.sqlite3"
 
     triage: TriageConfig = Field(default_factory=TriageConfig)
-    # Roles that see full ID and phone numbers (each read is logged in pii_access).
-    pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor"])
+    # Roles that see full ID and phone numbers (each read is logged in pii_access). The bridges
+    # (role service) need them for partner hand-offs: a court files a 司法确认 with the parties' IDs.
+    pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "service"])
 
     @model_validator(mode="after")
     def _keys_present(self) -> "IntakeSettings":

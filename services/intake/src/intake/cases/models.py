@@ -63,6 +63,7 @@ class CaseFile(SQLModel, table=True):
     employment_start_on: date | None = None
     employment_end_on: date | None = None
     knew_on: date | None = None
+    street: str | None = Field(default=None, max_length=60)
     total_claimed: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
     recovered: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
     employer_names: str = Field(default="", max_length=1000)  # respondents' names, for substring search

@@ -186,6 +186,7 @@ class CaseCreate(BaseModel):
     employment_start_on: date | None = None
     employment_end_on: date | None = None
     knew_on: date | None = Field(default=None, description="知道或应当知道权利受侵害之日")
+    street: str | None = Field(default=None, max_length=60, description="所属街道 (mediators serve streets)")
     signals: RiskSignals = Field(default_factory=RiskSignals)
     route: RouteChoice | None = Field(default=None, description="Confirm or override the suggested route now")
     deadline_on: date | None = Field(default=None, description="A partner's deadline (referrals)")

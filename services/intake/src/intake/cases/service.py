@@ -162,7 +162,7 @@ async def register_case(*, session: AsyncSession, principal: Principal, center_i
         dispute_type=result.dispute_type, risk_grade=result.grade, collective=result.collective.is_collective,
         worker_count=len(data.applicants), triage=json.loads(result.model_dump_json()),
         suggested_route=result.route.route, facts=data.facts, employment_start_on=data.employment_start_on,
-        employment_end_on=data.employment_end_on, knew_on=data.knew_on,
+        employment_end_on=data.employment_end_on, knew_on=data.knew_on, street=data.street,
         total_claimed=sum((c.amount for c in data.claims), Decimal("0")),
         employer_names=" / ".join(r.name for r in data.respondents)[:1000],
         primary_credit_code=credit_codes[0], external_ref=data.external_ref, deadline_on=data.deadline_on,
@@ -232,7 +232,8 @@ def _case_event(case: CaseFile) -> dict[str, Any]:
     return {
         "case_id": case.id, "case_no": case.case_no, "center_id": case.center_id, "channel": case.channel,
         "status": case.status, "risk_grade": case.risk_grade, "collective": case.collective,
-        "worker_count": case.worker_count, "dispute_type": case.dispute_type,
+        "worker_count": case.worker_count, "dispute_type": case.dispute_type, "street": case.street,
+        "external_ref": case.external_ref,
     }
 
 
@@ -348,7 +349,6 @@ async def _apply_route(*, session: AsyncSession, case: CaseFile, principal: Prin
         "claims": [{"category": c.category, "amount": c.amount, "final_award": c.final_award} for c in claims],
         "respondents": [{"name": r.name, "credit_code": r.credit_code, "role": r.employer_role, "industry": r.industry}
                         for r in respondents],
-        "external_ref": case.external_ref,
     })
 
 
