@@ -1,0 +1,63 @@
+"""The clerks' single-page app: static files from ``spa_dir`` with ``index.html`` for client-side
+routes; a short page saying so when the app has not been built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from onewindow_kit.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+# Paths that belong to APIs: never answered with the SPA's index.html.
+_API_PREFIXES = ("api", "partner", "auth", "admin", ".well-known")
+
+NOT_BUILT = """<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>一站式劳动纠纷调处平台</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; line-height: 1.6">
+<h1>一站式劳动纠纷调处平台</h1>
+<p>网关已运行，但前端页面尚未构建（未找到 <code>{spa_dir}</code>）。</p>
+<p>请先构建前端，或查看：</p>
+<ul>
+<li><a href="/health">/health</a> —— 各服务运行状态</li>
+<li><a href="/docs">/docs</a> —— 网关接口文档</li>
+<li><a href="/api/openapi">/api/openapi</a> —— 各服务接口文档索引</li>
+</ul>
+</body>
+</html>
+"""
+
+
+def _file_in(root: Path, relative: str) -> Path | None:
+    candidate = (root / relative).resolve()
+    if candidate.is_relative_to(root) and candidate.is_file():
+        return candidate
+    return None
+
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"], operation_id="get_spa")
+async def get_spa(path: str, request: Request) -> Response:
+    """A file of the SPA, or its index.html for a client-side route."""
+    first = path.split("/", 1)[0]
+    if first in _API_PREFIXES:
+        raise NotFound()
+    root = Path(request.app.state.settings.spa_dir).resolve()
+    index = root / "index.html"
+    if not index.is_file():
+        if path in ("", "index.html"):
+            return HTMLResponse(NOT_BUILT.format(spa_dir=request.app.state.settings.spa_dir))
+        raise NotFound()
+    if path:
+        found = _file_in(root, path)
+        if found is not None:
+            # Built assets carry a content hash in their name: cache them for good.
+            immutable = path.startswith("assets/")
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            return FileResponse(found, headers={"Cache-Control": cache})
+        if "." in path.rsplit("/", 1)[-1]:
+            raise NotFound()  # a missing file, not a client-side route
+    return FileResponse(index, headers={"Cache-Control": "no-cache"})
