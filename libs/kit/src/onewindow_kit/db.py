@@ -65,7 +65,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (GET requests) run DEFERRED: in WAL mode readers take no lock and never wait.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
@@ -80,6 +82,8 @@ class Database:
         self.engine = create_engine(url, echo=echo)
         # ``info`` reaches every session (the outbox reads its routes and service name there).
         self.sessionmaker = create_sessionmaker(self.engine, info)
+        # For requests that only read: on SQLite a deferred transaction (no write lock taken).
+        self.read_sessionmaker = create_sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"), info)
         self._after_commit: list[Callable[[AsyncSession], None]] = []
 
     @property
@@ -90,9 +94,14 @@ class Database:
         """Run ``hook(session)`` after each successful commit made through :meth:`session`."""
         self._after_commit.append(hook)
 
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session committed when the block succeeds, rolled back when it raises."""
-        async with self.sessionmaker() as session:
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session committed when the block succeeds, rolled back when it raises.
+
+        ``read_only`` is a hint for SQLite: the transaction starts DEFERRED instead of IMMEDIATE, so
+        concurrent readers never queue behind the write lock. A read-only session may still write
+        (an access log row, say); SQLite then takes the lock at that point."""
+        maker = self.read_sessionmaker if read_only else self.sessionmaker
+        async with maker() as session:
             try:
                 yield session
                 await session.commit()
@@ -118,7 +127,7 @@ def get_database(request: Request) -> Database:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one session per request, committed on success, rolled back on error."""
     db: Database = request.app.state.db
-    async for session in db.session():
+    async for session in db.session(read_only=request.method in ("GET", "HEAD")):
         yield session
 
 
