@@ -1,0 +1,74 @@
+"""Agreements (调解协议), their instalments, and the number counter."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from onewindow_kit.db import UtcDateTime, utcnow
+
+MONEY = Numeric(14, 2)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class AgreementCounter(SQLModel, table=True):
+    """The last agreement number of a centre in a year."""
+
+    __tablename__ = "agreement_counter"
+
+    center_id: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    last_seq: int = 0
+
+
+class Agreement(SQLModel, table=True):
+    __tablename__ = "agreement"
+    __table_args__ = (UniqueConstraint("agreement_no"), UniqueConstraint("proceeding_id"))
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    proceeding_id: str = Field(foreign_key="proceeding.id", max_length=32)
+    agreement_no: str = Field(max_length=80)
+    scope: str = Field(default="full", max_length=10)  # full | partial (SZ-ADR 26)
+    signed_on: date
+    effective_on: date
+    facts: str | None = Field(default=None, max_length=20000)
+    terms: str = Field(max_length=20000)
+    total_amount: Decimal = Field(sa_type=MONEY)
+    parties_request_judicial_confirmation: bool = False
+    parties_request_arbitration_review: bool = False
+    judicial_confirmation_apply_by: date | None = None
+    arbitration_review_apply_by: date | None = None
+    signatures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fulfilled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class Instalment(SQLModel, table=True):
+    """One payment of the schedule; overdue is announced once (``overdue_notified_at``)."""
+
+    __tablename__ = "agreement_instalment"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "position"),
+        Index("ix_agreement_instalment_due", "paid_on", "due_on"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    agreement_id: str = Field(foreign_key="agreement.id", max_length=32)
+    proceeding_id: str = Field(foreign_key="proceeding.id", max_length=32, index=True)
+    position: int
+    due_on: date
+    amount: Decimal = Field(sa_type=MONEY)
+    payer: str = Field(max_length=200)
+    payee: str = Field(max_length=200)
+    paid_on: date | None = None
+    marked_paid_by: str | None = Field(default=None, max_length=64)
+    overdue_notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -1,0 +1,1 @@
+"""Assignment: a pure decision over a snapshot (engine), stored with its explanation."""

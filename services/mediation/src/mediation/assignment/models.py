@@ -1,0 +1,38 @@
+"""The stored record of every assignment decision, with its explanation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from onewindow_kit.db import UtcDateTime, utcnow
+
+
+class AssignmentRecord(SQLModel, table=True):
+    """One decision: automatic, a supervisor's override, a reassignment, or a parked attempt.
+
+    ``explanation`` holds every candidate with its exclusions (reasons in Chinese), score
+    components and rank; the rows with a mediator also feed the 30-day fairness counts."""
+
+    __tablename__ = "assignment_record"
+    __table_args__ = (
+        Index("ix_assignment_record_proceeding", "proceeding_id", "id"),
+        Index("ix_assignment_record_fairness", "center_id", "decided_at", "mediator_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    proceeding_id: str = Field(foreign_key="proceeding.id", max_length=32)
+    center_id: str = Field(max_length=40)
+    kind: str = Field(max_length=12)  # auto | override | reassign | parked
+    mediator_id: str | None = Field(default=None, max_length=40)
+    previous_mediator_id: str | None = Field(default=None, max_length=40)
+    complexity: str = Field(max_length=10)
+    weights_version: str = Field(max_length=40)
+    reason: str | None = Field(default=None, max_length=1000)  # override reason, or why it was parked
+    explanation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decided_by: str = Field(max_length=64)
+    decided_by_name: str | None = Field(default=None, max_length=100)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

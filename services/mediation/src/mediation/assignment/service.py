@@ -1,0 +1,476 @@
+"""Assignment with I/O around the pure engine: load a snapshot, decide, claim capacity, store the
+explanation, publish ``mediation.proceeding.assigned`` — or park the case with its reason and an alert.
+
+Capacity holds under concurrent openings because the claim is a conditional UPDATE
+(``open_count < capacity``): on PostgreSQL it takes the mediator's row lock and re-checks the
+condition after a concurrent transaction commits; SQLite serialises writers anyway. A lost race
+marks the mediator full in the snapshot and the engine decides again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onewindow_domain.calendar import CHINA_TZ, china_today
+from onewindow_kit.db import utcnow
+from onewindow_kit.errors import Conflict, ValidationFailed
+
+from mediation.assignment.engine import (
+    WAIVABLE,
+    CaseFacts,
+    ConflictFacts,
+    Decision,
+    LeaveFacts,
+    MediatorFacts,
+    Weights,
+    decide,
+)
+from mediation.assignment.models import AssignmentRecord
+from mediation.config import MediationSettings
+from mediation.proceedings import service as proceedings
+from mediation.proceedings.models import Proceeding, ProceedingAgent, ProceedingRespondent
+from mediation.proceedings.service import LOADED_STATES, OPEN_STATES, Actor
+from mediation.registry.models import Mediator, MediatorConflict, MediatorLeave, Organisation
+from mediation.sessions.models import MediationSession
+
+log = logging.getLogger("mediation.assignment")
+
+
+# ---------------------------------------------------------------------------------------------
+# The snapshot
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class _Entry:
+    base: dict[str, Any]
+    open_count: int
+    capacity: int
+    leaves: list[LeaveFacts] = field(default_factory=list)
+    conflicts: list[ConflictFacts] = field(default_factory=list)
+    recent: dict[str, int] = field(default_factory=dict)  # complexity -> assignments in the window
+
+
+@dataclass
+class Pool:
+    """The mediators of one centre as the decision sees them; counts are updated in memory as a
+    batch (a reassignment of many proceedings) assigns, so one load serves the whole batch."""
+
+    center_id: str
+    today: date
+    entries: dict[str, _Entry]
+
+    def facts_for(self, case: CaseFacts) -> list[MediatorFacts]:
+        out = []
+        for mid, e in self.entries.items():
+            out.append(MediatorFacts(
+                id=mid, **e.base, capacity=e.capacity, open_count=e.open_count, leaves=tuple(e.leaves),
+                conflicts=tuple(e.conflicts), recent_total=sum(e.recent.values()),
+                recent_same_complexity=e.recent.get(case.complexity, 0),
+            ))
+        return out
+
+    def took(self, mediator_id: str, complexity: str) -> None:
+        e = self.entries.get(mediator_id)
+        if e is not None:
+            e.open_count += 1
+            e.recent[complexity] = e.recent.get(complexity, 0) + 1
+
+    def released(self, mediator_id: str) -> None:
+        e = self.entries.get(mediator_id)
+        if e is not None and e.open_count > 0:
+            e.open_count -= 1
+
+    def brief(self, mediator_id: str | None) -> dict[str, Any] | None:
+        e = self.entries.get(mediator_id) if mediator_id else None
+        if e is None:
+            return None
+        return {"id": mediator_id, "name": e.base["name"], "organisation": e.base["organisation_name"]}
+
+    def mark_full(self, mediator_id: str) -> None:
+        e = self.entries.get(mediator_id)
+        if e is not None:
+            e.open_count = max(e.open_count, e.capacity)
+
+
+# The registry rows of a centre (names, grades, specialities… JSON columns that are costly to decode
+# on every case), reused while every mediator's and organisation's (version, updated_at) is unchanged.
+# Each process checks the stamp on every decision, so a change made by any replica is seen at once.
+_REGISTRY_CACHE: dict[tuple[str, str], tuple[dict[str, tuple[Any, ...]], dict[str, dict[str, Any]]]] = {}
+_REGISTRY_CACHE_SIZE = 256
+
+
+async def _registry_rows(session: AsyncSession, center_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]]]:
+    """``({mediator id: static facts}, {mediator id: (open_count, capacity)})`` of the centre."""
+    stamps = (await session.execute(
+        select(Mediator.id, Mediator.version, Mediator.updated_at, Mediator.open_count, Mediator.capacity,
+               Organisation.id, Organisation.version, Organisation.updated_at)
+        .join(Organisation, Organisation.id == Mediator.organisation_id)
+        .where(Organisation.center_id == center_id)
+    )).all()
+    stamp = {r[0]: (r[1], r[2], r[5], r[6], r[7]) for r in stamps}
+    loads = {r[0]: (r[3], r[4]) for r in stamps}
+    key = (str(session.bind.url) if session.bind is not None else "", center_id)
+    cached = _REGISTRY_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], loads
+    rows = (await session.execute(
+        select(Mediator.id, Mediator.name, Mediator.active, Mediator.registration_status, Mediator.grade,
+               Mediator.specialities, Mediator.industries, Mediator.collective_qualified, Mediator.languages,
+               Mediator.streets, Organisation.id, Organisation.name, Organisation.center_id, Organisation.level,
+               Organisation.streets, Organisation.active, Organisation.court_roster)
+        .join(Organisation, Organisation.id == Mediator.organisation_id)
+        .where(Organisation.center_id == center_id)
+    )).all()
+    static: dict[str, dict[str, Any]] = {}
+    for (mid, name, active, registration, grade, specialities, industries, collective, languages, streets,
+         org_id, org_name, org_center, level, org_streets, org_active, roster) in rows:
+        static[mid] = {
+            "name": name, "organisation_id": org_id, "organisation_name": org_name, "organisation_center_id": org_center,
+            "organisation_level": level, "organisation_streets": tuple(org_streets or ()),
+            "organisation_active": org_active, "court_roster": roster, "active": active,
+            "registration_status": registration, "grade": grade,
+            "specialities": frozenset(specialities or ()), "industries": frozenset(industries or ()),
+            "collective_qualified": collective, "languages": frozenset(languages or ()),
+            "streets": tuple(streets or ()),
+        }
+    if len(_REGISTRY_CACHE) >= _REGISTRY_CACHE_SIZE:
+        _REGISTRY_CACHE.clear()
+    if set(static) == set(stamp):  # a mediator added between the two reads: do not cache a mixed view
+        _REGISTRY_CACHE[key] = (stamp, static)
+    return static, loads
+
+
+async def load_pool(*, session: AsyncSession, center_id: str, today: date, window_days: int,
+                    credit_codes: Iterable[str]) -> Pool:
+    """Every mediator of the centre's organisations, with leave, conflicts for ``credit_codes``,
+    current load and their assignments in the fairness window."""
+    codes = sorted(set(credit_codes))
+    static, loads = await _registry_rows(session, center_id)
+    entries: dict[str, _Entry] = {
+        mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1])
+        for mid, facts in static.items() if mid in loads
+    }
+    in_centre = select(Mediator.id).join(Organisation, Organisation.id == Mediator.organisation_id).where(
+        Organisation.center_id == center_id)
+    for mid, start_on, end_on in (await session.execute(
+        select(MediatorLeave.mediator_id, MediatorLeave.start_on, MediatorLeave.end_on)
+        .where(MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today)
+    )).all():
+        entries[mid].leaves.append(LeaveFacts(start_on, end_on))
+    if codes:
+        for mid, code, employer, relation in (await session.execute(
+            select(MediatorConflict.mediator_id, MediatorConflict.credit_code, MediatorConflict.employer_name,
+                   MediatorConflict.relation)
+            .where(MediatorConflict.credit_code.in_(codes), MediatorConflict.mediator_id.in_(in_centre))
+        )).all():
+            entries[mid].conflicts.append(ConflictFacts(code, employer, relation))
+        agent_rows = (await session.execute(
+            select(ProceedingAgent.mediator_id, ProceedingAgent.side, ProceedingRespondent.credit_code,
+                   ProceedingRespondent.name, Proceeding.case_no)
+            .join(ProceedingRespondent, ProceedingRespondent.proceeding_id == ProceedingAgent.proceeding_id)
+            .join(Proceeding, Proceeding.id == ProceedingAgent.proceeding_id)
+            .where(ProceedingRespondent.credit_code.in_(codes))
+        )).all()
+        for mid, side, code, name, case_no in agent_rows:
+            if mid in entries:
+                entries[mid].conflicts.append(ConflictFacts(code, name, f"agent_{side}", case_no))
+    since = datetime.combine(today - timedelta(days=window_days), datetime.min.time(), CHINA_TZ)
+    for mid, complexity, count in (await session.execute(
+        select(AssignmentRecord.mediator_id, AssignmentRecord.complexity, func.count())
+        .where(AssignmentRecord.center_id == center_id, AssignmentRecord.decided_at >= since,
+               AssignmentRecord.mediator_id.is_not(None))
+        .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity)
+    )).all():
+        if mid in entries:
+            entries[mid].recent[complexity] = count
+    return Pool(center_id=center_id, today=today, entries=entries)
+
+
+def case_facts(p: Proceeding, today: date) -> CaseFacts:
+    """The case as the engine sees it."""
+    return CaseFacts(
+        proceeding_id=p.id, case_no=p.case_no, center_id=p.center_id, street=p.street, source=p.source,
+        collective=p.collective, complexity=p.complexity,
+        categories=tuple(sorted({str(c.get("category")) for c in p.claims if c.get("category")})),
+        industries=tuple(sorted({str(r.get("industry")) for r in p.respondents if r.get("industry")})),
+        employers=tuple((str(r["credit_code"]), str(r.get("name") or "")) for r in p.respondents if r.get("credit_code")),
+        languages=tuple(p.languages or ()), today=today, deadline_on=p.deadline_on,
+    )
+
+
+def weights_of(settings: MediationSettings) -> Weights:
+    return Weights.from_mapping(settings.assignment_weights.model_dump())
+
+
+def _codes(p: Proceeding) -> list[str]:
+    return [str(r["credit_code"]) for r in p.respondents if r.get("credit_code")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding and recording
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    record: AssignmentRecord
+    decision: Decision
+    mediator_id: str | None
+
+
+async def assign(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
+                 kind: str = "auto", skip: Iterable[str] = (), pool: Pool | None = None, today: date | None = None,
+                 record_failure: bool = True) -> Outcome:
+    """Choose and claim a mediator for ``proceeding`` (opened or parked), or park it."""
+    today = today or china_today()
+    if pool is None:
+        pool = await load_pool(session=session, center_id=proceeding.center_id, today=today,
+                               window_days=settings.fairness_window_days, credit_codes=_codes(proceeding))
+    case = case_facts(proceeding, today)
+    weights = weights_of(settings)
+    skipped = frozenset(skip)
+    while True:
+        decision = decide(case, pool.facts_for(case), weights, skip=skipped)
+        if decision.chosen is None:
+            break
+        if await proceedings.take_capacity(session=session, mediator_id=decision.chosen.mediator_id):
+            break
+        pool.mark_full(decision.chosen.mediator_id)  # another opening took the last place meanwhile
+    chosen = decision.chosen_id
+    if chosen is None:
+        record = await park(session=session, proceeding=proceeding, actor=actor, decision=decision,
+                            reason=decision.summary_zh, record=record_failure)
+        return Outcome(record=record, decision=decision, mediator_id=None)
+    pool.took(chosen, proceeding.complexity)
+    previous = proceeding.mediator_id
+    record = AssignmentRecord(
+        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind=kind, mediator_id=chosen,
+        previous_mediator_id=previous, complexity=proceeding.complexity, weights_version=weights.version,
+        explanation=decision.explanation(), decided_by=actor.subject, decided_by_name=actor.name,
+    )
+    session.add(record)
+    assert decision.chosen is not None
+    await _install(session=session, proceeding=proceeding, mediator_id=chosen, previous=previous, actor=actor,
+                   kind=kind, brief=_brief(decision.chosen.mediator_id, decision.chosen.name, decision.chosen.organisation),
+                   previous_brief=pool.brief(previous))
+    return Outcome(record=record, decision=decision, mediator_id=chosen)
+
+
+def _brief(mediator_id: str, name: str, organisation: str) -> dict[str, Any]:
+    return {"id": mediator_id, "name": name, "organisation": organisation}
+
+
+async def _install(*, session: AsyncSession, proceeding: Proceeding, mediator_id: str, previous: str | None,
+                   actor: Actor, kind: str, brief: dict[str, Any], previous_brief: dict[str, Any] | None,
+                   reason: str | None = None) -> None:
+    """Put the mediator on the proceeding (capacity already claimed) and announce it."""
+    proceeding.mediator_id = mediator_id
+    proceeding.assigned_at = utcnow()
+    proceeding.parked_reason = None
+    proceeding.parked_at = None
+    detail: dict[str, Any] = {"mediator_id": mediator_id, "previous_mediator_id": previous, "kind": kind, "reason": reason}
+    if previous is not None and proceeding.status == "in_session":
+        # The previous mediator's future sittings are theirs, not the new mediator's: cancel them so
+        # the new mediator books their own (and double booking stays checkable).
+        cancelled = await session.execute(
+            update(MediationSession).where(MediationSession.proceeding_id == proceeding.id,
+                                           MediationSession.status == "scheduled", MediationSession.starts_at > utcnow())
+            .values(status="cancelled", updated_at=utcnow()).execution_options(synchronize_session=False))
+        if cancelled.rowcount:
+            detail["sessions_cancelled"] = cancelled.rowcount
+    if proceeding.status == "opened":
+        await proceedings.move(session=session, proceeding=proceeding, to="assigned", actor=actor,
+                               action="assigned", detail=detail)
+    else:
+        proceedings.record_change(session, proceeding, actor, action="reassigned" if previous else "assigned",
+                                  detail=detail)
+        proceedings.bump(proceeding)
+    mediator = brief
+    verb = {"auto": "自动分派", "override": "中心负责人指定", "reassign": "重新分派"}.get(kind, "分派")
+    text = f"{verb}调解员{mediator['name']}（{mediator['organisation']}）"
+    if reason:
+        text += f"，理由：{reason}"
+    await proceedings.publish_proceeding_event(
+        session, proceeding, "assigned", text[:300], mediator=mediator, assignment_kind=kind,
+        reassigned=previous is not None,
+        previous_mediator=previous_brief if previous_brief or previous is None
+        else await proceedings.mediator_brief(session, previous),
+    )
+    await session.flush()
+
+
+async def park(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, decision: Decision | None,
+               reason: str, record: bool = True) -> AssignmentRecord:
+    """No mediator could take the case: keep it open with its reason; the first time, alert supervisors."""
+    first = proceeding.parked_at is None
+    proceeding.parked_reason = reason[:500]
+    proceeding.parked_at = proceeding.parked_at or utcnow()
+    rec = AssignmentRecord(
+        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind="parked", mediator_id=None,
+        previous_mediator_id=proceeding.mediator_id, complexity=proceeding.complexity,
+        weights_version=decision.weights.version if decision else "-", reason=reason[:1000],
+        explanation=decision.explanation() if decision else {"summary_zh": reason, "candidates": []},
+        decided_by=actor.subject, decided_by_name=actor.name,
+    )
+    if record or first:
+        session.add(rec)
+        proceedings.record_change(session, proceeding, actor, action="parked", detail={"reason": reason[:500]})
+        proceedings.bump(proceeding)
+    if first:
+        reasons = sorted({x["code"] for c in rec.explanation.get("candidates", []) for x in c.get("exclusions", [])})
+        await proceedings.publish_alert(session, proceeding, "assignment_parked", reasons or ["no_candidate"],
+                                        f"案件{proceeding.case_no}暂无可分派的调解员，已挂起待中心负责人处理：{reason}"[:300])
+    await session.flush()
+    return rec
+
+
+async def assign_safely(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
+                        kind: str = "auto", skip: Iterable[str] = (), pool: Pool | None = None,
+                        today: date | None = None, record_failure: bool = True) -> Outcome | None:
+    """``assign`` inside a savepoint: an unexpected failure parks this case instead of failing the
+    batch or the event delivery it is part of (one failing case never blocks the others)."""
+    try:
+        async with session.begin_nested():
+            return await assign(session=session, proceeding=proceeding, actor=actor, settings=settings, kind=kind,
+                                skip=skip, pool=pool, today=today, record_failure=record_failure)
+    except Exception as exc:  # parked with its reason, and logged with the traceback
+        log.exception("assignment failed; proceeding parked", extra={"proceeding_id": proceeding.id})
+        await session.refresh(proceeding)
+        await park(session=session, proceeding=proceeding, actor=actor, decision=None,
+                   reason=f"分派时发生系统错误（{type(exc).__name__}），请中心负责人手动指定调解员")
+        return None
+
+
+async def override(*, session: AsyncSession, proceeding: Proceeding, mediator_id: str, reason: str | None,
+                   actor: Actor, settings: MediationSettings, today: date | None = None) -> AssignmentRecord:
+    """A supervisor names the mediator, with a written reason. Capacity, street and 特邀 status may
+    be set aside (recorded as waived); conflicts, leave, registration and collective rules may not."""
+    if not reason or len(reason.strip()) < 2:
+        raise ValidationFailed.field("reason", "指定或改派调解员须填写理由")
+    if proceeding.status not in OPEN_STATES:
+        raise Conflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": [],
+                                                         "detail_zh": "程序已结束，不能改派"})
+    if proceeding.mediator_id == mediator_id:
+        raise Conflict("the proceeding is already with this mediator", extra={"detail_zh": "该调解员已在承办本案"})
+    if await session.get(Mediator, mediator_id) is None:
+        raise ValidationFailed.field("mediator_id", "调解员不存在")
+    today = today or china_today()
+    pool = await load_pool(session=session, center_id=proceeding.center_id, today=today,
+                           window_days=settings.fairness_window_days, credit_codes=_codes(proceeding))
+    case = case_facts(proceeding, today)
+    weights = weights_of(settings)
+    decision = decide(case, pool.facts_for(case), weights, waive=WAIVABLE)
+    target = next((e for e in decision.evaluations if e.mediator_id == mediator_id), None)
+    if target is None:
+        raise ValidationFailed.field("mediator_id", "该调解员不属于本案受理中心的调解组织")
+    if not target.eligible:
+        raise Conflict(
+            "this mediator may not take the case: " + "; ".join(e.code for e in target.exclusions),
+            extra={"reasons": [{"code": e.code, "reason_zh": e.reason_zh} for e in target.exclusions],
+                   "detail_zh": "不能指定该调解员：" + "；".join(e.reason_zh for e in target.exclusions)},
+        )
+    previous = proceeding.mediator_id
+    if previous and proceeding.status in LOADED_STATES:
+        await proceedings.release_capacity(session=session, mediator_id=previous)
+    await proceedings.take_capacity(session=session, mediator_id=mediator_id, force=True)
+    explanation = decision.explanation()
+    explanation["override"] = {"mediator_id": mediator_id, "reason": reason,
+                               "automatic_choice": decision.chosen_id,
+                               "waived": [{"code": w.code, "reason_zh": w.reason_zh} for w in target.waived]}
+    explanation["summary_zh"] = (f"中心负责人指定{target.name}（{target.organisation}），理由：{reason}"
+                                 + (f"；已豁免：{'；'.join(w.reason_zh for w in target.waived)}" if target.waived else ""))
+    record = AssignmentRecord(
+        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind="override", mediator_id=mediator_id,
+        previous_mediator_id=previous, complexity=proceeding.complexity, weights_version=weights.version,
+        reason=reason, explanation=explanation, decided_by=actor.subject, decided_by_name=actor.name,
+    )
+    session.add(record)
+    await _install(session=session, proceeding=proceeding, mediator_id=mediator_id, previous=previous, actor=actor,
+                   kind="override", brief=_brief(target.mediator_id, target.name, target.organisation),
+                   previous_brief=pool.brief(previous), reason=reason)
+    return record
+
+
+# ---------------------------------------------------------------------------------------------
+# Reassignment when a mediator becomes unavailable
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class ReassignReport:
+    mediator_id: str
+    reassigned: list[dict[str, Any]] = field(default_factory=list)
+    parked: list[dict[str, Any]] = field(default_factory=list)
+    at_risk: list[str] = field(default_factory=list)
+
+
+async def reassign_from(*, session: AsyncSession, mediator_id: str, actor: Actor, settings: MediationSettings,
+                        leave: tuple[date, date] | None = None, credit_code: str | None = None,
+                        today: date | None = None) -> ReassignReport:
+    """Move the open proceedings of a mediator who was deactivated, de-registered, went on leave
+    (only those whose clock overlaps the leave) or declared a conflict (only that employer's)."""
+    today = today or china_today()
+    report = ReassignReport(mediator_id=mediator_id)
+    rows = (await session.execute(
+        select(Proceeding).where(Proceeding.mediator_id == mediator_id, Proceeding.status.in_(LOADED_STATES))
+        .order_by(Proceeding.deadline_on, Proceeding.id)
+    )).scalars().all()
+    targets = []
+    for p in rows:
+        if leave is not None and not (leave[0] <= p.deadline_on and leave[1] >= today):
+            continue
+        if credit_code is not None and credit_code not in _codes(p):
+            continue
+        targets.append(p)
+    pools: dict[str, Pool] = {}
+    for p in targets:
+        if p.center_id not in pools:
+            codes = {c for t in targets if t.center_id == p.center_id for c in _codes(t)}
+            pools[p.center_id] = await load_pool(session=session, center_id=p.center_id, today=today,
+                                                 window_days=settings.fairness_window_days, credit_codes=codes)
+        pool = pools[p.center_id]
+        await proceedings.release_capacity(session=session, mediator_id=mediator_id)
+        pool.released(mediator_id)
+        outcome = await assign_safely(session=session, proceeding=p, actor=actor, settings=settings, kind="reassign",
+                                      skip={mediator_id}, pool=pool, today=today)
+        if outcome is None or outcome.mediator_id is None:
+            if p.mediator_id == mediator_id:
+                p.mediator_id = None  # the unavailable mediator no longer holds it; capacity was released
+            report.parked.append({"proceeding_id": p.id, "case_no": p.case_no, "reason": p.parked_reason})
+        else:
+            brief = await proceedings.mediator_brief(session, outcome.mediator_id)
+            report.reassigned.append({"proceeding_id": p.id, "case_no": p.case_no, "mediator": brief,
+                                      "deadline_on": p.deadline_on})
+        if proceedings.at_risk(p, today=today, risk_days=settings.deadline_risk_days):
+            p.deadline_at_risk = True
+            report.at_risk.append(p.id)
+            left = (p.deadline_on - today).days
+            await proceedings.publish_alert(
+                session, p, "deadline_at_risk", ["reassigned_near_deadline"],
+                f"案件{p.case_no}更换调解员时距调解期限仅剩{max(left, 0)}日（{p.deadline_on.isoformat()}），可能逾期",
+            )
+    await session.flush()
+    return report
+
+
+async def retry_parked(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
+                       record_failure: bool = True) -> Outcome | None:
+    """Try the automatic assignment again for a parked proceeding."""
+    if proceeding.status not in OPEN_STATES or proceeding.mediator_id is not None:
+        raise Conflict("the proceeding is not waiting for a mediator",
+                       extra={"current_status": proceeding.status, "detail_zh": "该程序不在待分派状态"})
+    return await assign_safely(session=session, proceeding=proceeding, actor=actor, settings=settings,
+                               kind="auto", record_failure=record_failure)
+
+
+async def records(*, session: AsyncSession, proceeding: Proceeding) -> list[AssignmentRecord]:
+    """Every decision about the proceeding, newest first."""
+    return list((await session.execute(
+        select(AssignmentRecord).where(AssignmentRecord.proceeding_id == proceeding.id)
+        .order_by(AssignmentRecord.id.desc())
+    )).scalars())

@@ -1,0 +1,81 @@
+"""Inputs of the calculators (echoed back in every answer) and the answer's shape."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Hours = Annotated[Decimal, Field(ge=0, le=10000, max_digits=8, decimal_places=2)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+class SeveranceInput(_In):
+    """经济补偿 N (劳动合同法 第47条) or 赔偿金 2N (第87条)."""
+
+    monthly_wage: Money = Field(description="解除前十二个月平均工资")
+    start: date = Field(description="入职日期")
+    end: date = Field(description="解除或终止日期")
+    city: str | None = Field(default=None, max_length=30, description="default: the service's configured city")
+
+    @model_validator(mode="after")
+    def _order(self) -> "SeveranceInput":
+        if self.end < self.start:
+            raise ValueError("end: 解除（终止）日期不能早于入职日期")
+        return self
+
+
+class DoubleWageInput(_In):
+    """未签书面劳动合同的二倍工资 (劳动合同法 第82条)."""
+
+    monthly_wage: Money
+    employment_start: date = Field(description="用工之日")
+    contract_signed_on: date | None = Field(default=None, description="书面合同签订日期（未签留空）")
+    end: date = Field(description="计算截止日（离职日或今日）")
+
+    @model_validator(mode="after")
+    def _order(self) -> "DoubleWageInput":
+        if self.end < self.employment_start:
+            raise ValueError("end: 计算截止日期不能早于用工之日")
+        return self
+
+
+class OvertimeInput(_In):
+    """加班费: 150% / 200% / 300% (劳动法 第44条)."""
+
+    monthly_wage: Money
+    weekday_hours: Hours = Decimal("0")
+    rest_day_hours: Hours = Decimal("0")
+    holiday_hours: Hours = Decimal("0")
+
+
+class AnnualLeaveInput(_In):
+    """未休年休假工资: extra 200% of the daily wage (职工带薪年休假条例 第5条)."""
+
+    monthly_wage: Money
+    unused_days: Annotated[Decimal, Field(ge=0, le=15, max_digits=4, decimal_places=1)]
+
+
+class FinalAwardInput(_In):
+    """终局裁决: one claim item ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条)."""
+
+    amount: Money
+    on: date = Field(description="the date whose minimum wage applies (usually the application date)")
+    city: str | None = Field(default=None, max_length=30)
+
+
+class CalculationPublic(BaseModel):
+    kind: str
+    label_zh: str
+    inputs: dict[str, Any]
+    amount: Decimal | None
+    basis_zh: str
+    legal_basis: str
+    warnings_zh: list[str]
+    details: dict[str, Any]

@@ -1,0 +1,68 @@
+"""Calculators for mediators: the domain library's rules, with inputs and legal basis echoed."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from onewindow_domain.calculators import (
+    final_award_check,
+    no_contract_double_wage,
+    overtime_pay,
+    severance,
+    unlawful_termination,
+    unused_annual_leave_pay,
+)
+from onewindow_domain.errors import DomainError
+from onewindow_kit.errors import ValidationFailed
+
+LABELS = {
+    "severance": "经济补偿（N）", "unlawful_termination": "违法解除或终止赔偿金（2N）",
+    "no_contract_double_wage": "未签书面劳动合同二倍工资差额", "overtime": "加班费",
+    "annual_leave": "未休年休假工资", "final_award": "终局裁决范围判断",
+}
+# Which input a domain error is about, by the error code's prefix.
+_FIELD_OF = {"dates": "end", "amount": "monthly_wage", "wage": "city"}
+
+
+def _details(result: Any) -> dict[str, Any]:
+    data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    for key in ("basis_zh", "legal_basis", "warnings_zh"):
+        data.pop(key, None)
+    return to_jsonable_python(data)
+
+
+def calculate(*, kind: str, data: BaseModel, default_city: str) -> dict[str, Any]:
+    """Run calculator ``kind`` on ``data``; domain errors become field-level 422s in Chinese."""
+    inputs = data.model_dump()
+    args = dict(inputs)
+    if "city" in args and not args["city"]:
+        args["city"] = default_city
+    try:
+        if kind == "severance":
+            result: Any = severance(**args)
+        elif kind == "unlawful_termination":
+            result = unlawful_termination(**args)
+        elif kind == "no_contract_double_wage":
+            result = no_contract_double_wage(**args)
+        elif kind == "overtime":
+            result = overtime_pay(**args)
+        elif kind == "annual_leave":
+            result = unused_annual_leave_pay(**args)
+        elif kind == "final_award":
+            result = final_award_check(**args)
+        else:  # pragma: no cover - routes name the kinds
+            raise ValueError(kind)
+    except DomainError as exc:
+        raise ValidationFailed.field(_FIELD_OF.get(exc.code.split(".")[0], "body"), exc.message_zh) from exc
+    warnings = list(getattr(result, "warnings_zh", ()) or ())
+    if kind == "unlawful_termination":
+        warnings = list(result.severance.warnings_zh)
+    return {
+        "kind": kind, "label_zh": LABELS[kind], "inputs": to_jsonable_python({**inputs, **({"city": args["city"]} if "city" in args else {})}),
+        "amount": getattr(result, "amount", None), "basis_zh": result.basis_zh, "legal_basis": result.legal_basis,
+        "warnings_zh": warnings, "details": _details(result),
+    }

@@ -1,0 +1,1 @@
+"""Cases as mediation learns them: intake and bridge events that open and withdraw proceedings."""

@@ -1,0 +1,1 @@
+"""Proceedings: the mediation of one case, its clock, states, outcomes and access rules."""

@@ -1,0 +1,1 @@
+"""The mediator registry: organisations, mediators, leave, declared conflicts, audit."""

@@ -1,0 +1,1 @@
+"""The background loop: expiry, overdue instalments, session reminders, parked retries."""

@@ -1,0 +1,1 @@
+"""The subsidy ledger (以案定补) and monthly statements."""

@@ -1,0 +1,193 @@
+"""Assignment through the service: explained, overridable with a reason, reassigned when a mediator
+becomes unavailable, parked (not blocking) when nobody fits, and capacity-safe under concurrency."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from onewindow_domain.calendar import china_today
+
+from mediation.proceedings.models import Proceeding
+
+from factories import EMPLOYER, OTHER_EMPLOYER, build_registry, events, mediator_form, open_case, routed
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_explanation_says_why_this_mediator_and_why_not_the_others(client, test_keys, registry):
+    p = await open_case(client, test_keys, street="南园街道")
+    r = await client.get(f"/proceedings/{p['id']}/assignment", headers=registry.supervisor)
+    assert r.status_code == 200
+    current = r.json()["current"]
+    assert current["kind"] == "auto" and current["weights_version"] == "2026-11-v1"
+    explanation = current["explanation"]
+    assert explanation["chosen_mediator_id"] == p["mediator"]["id"]
+    candidates = {c["name"]: c for c in explanation["candidates"]}
+    assert set(candidates) == {"张敏", "陈刚", "王磊"}
+    chosen = candidates[p["mediator"]["name"]]
+    assert chosen["rank"] == 1 and chosen["eligible"] and chosen["why_zh"].startswith("综合得分最高")
+    assert set(chosen["components"]) == {"speciality_category", "speciality_industry", "language", "load", "fairness"}
+    assert explanation["summary_zh"].startswith(f"分派给{p['mediator']['name']}")
+    for c in explanation["candidates"]:
+        assert c["why_zh"]  # every candidate says why not
+
+
+async def test_a_conflicted_mediator_is_never_chosen(client, app, test_keys, registry):
+    sup = registry.supervisor
+    # m1 declared the employer; m2 acted as the worker's agent against it in an earlier case.
+    r = await client.post(f"/mediators/{registry.mediators['m1']}/conflicts", headers=sup,
+                          json={"credit_code": EMPLOYER, "employer_name": "深圳市某某电子有限公司", "relation": "worked_for"})
+    assert r.status_code == 201, r.text
+    earlier = await open_case(client, test_keys, respondents=[
+        {"name": "深圳市某某电子有限公司", "credit_code": EMPLOYER, "role": "employer", "industry": "制造业"}])
+    r = await client.post(f"/proceedings/{earlier['id']}/agents", headers=sup,
+                          json={"mediator_id": registry.mediators["m2"], "side": "worker"})
+    assert r.status_code == 201
+    for _ in range(3):
+        p = await open_case(client, test_keys)
+        assert p["mediator"]["id"] == registry.mediators["m3"]
+    explanation = (await client.get(f"/proceedings/{p['id']}/assignment", headers=sup)).json()["current"]["explanation"]
+    reasons = {c["name"]: [x["reason_zh"] for x in c["exclusions"]] for c in explanation["candidates"]}
+    assert reasons["张敏"] == ["利益冲突：曾任职于深圳市某某电子有限公司"]
+    assert reasons["陈刚"][0].startswith("利益冲突：曾在案件中担任劳动者一方代理人")
+    # Another employer: no conflict.
+    other = await open_case(client, test_keys, respondents=[
+        {"name": "另一家公司", "credit_code": OTHER_EMPLOYER, "role": "employer", "industry": "制造业"}])
+    assert other["mediator"]["id"] in (registry.mediators["m1"], registry.mediators["m2"])
+
+
+async def test_a_mediator_on_leave_is_skipped(client, test_keys, registry):
+    today = china_today()
+    for sub in ("m1", "m2"):
+        r = await client.post(f"/mediators/{registry.mediators[sub]}/leaves", headers=registry.supervisor,
+                              json={"start_on": (today + timedelta(days=2)).isoformat(),
+                                    "end_on": (today + timedelta(days=6)).isoformat(), "reason": "年休假"})
+        assert r.status_code == 201, r.text
+    p = await open_case(client, test_keys)
+    assert p["mediator"]["id"] == registry.mediators["m3"]
+    explanation = (await client.get(f"/proceedings/{p['id']}/assignment", headers=registry.supervisor)).json()
+    leave_reasons = [x["code"] for c in explanation["current"]["explanation"]["candidates"] for x in c["exclusions"]]
+    assert leave_reasons.count("on_leave") == 2
+
+
+async def test_an_override_needs_a_reason_and_never_crosses_a_conflict(client, app, test_keys, registry):
+    p = await open_case(client, test_keys)
+    url = f"/proceedings/{p['id']}/assignment"
+    target = next(v for v in registry.mediators.values() if v != p["mediator"]["id"])
+    r = await client.post(url, headers=registry.supervisor, json={"mediator_id": target})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "reason", "message": "指定或改派调解员须填写理由"}]
+    r = await client.post(url, headers=registry.staff["m1"], json={"mediator_id": target, "reason": "我想换人"})
+    assert r.status_code == 403  # mediators do not override
+    await client.post(f"/mediators/{target}/conflicts", headers=registry.supervisor,
+                      json={"credit_code": EMPLOYER, "employer_name": "某某电子", "relation": "represented"})
+    r = await client.post(url, headers=registry.supervisor, json={"mediator_id": target, "reason": "熟悉该企业情况"})
+    assert r.status_code == 409
+    assert r.json()["reasons"][0]["code"] == "conflict" and "利益冲突" in r.json()["detail_zh"]
+    other = next(v for v in registry.mediators.values() if v not in (target, p["mediator"]["id"]))
+    r = await client.post(url, headers=registry.supervisor, json={"mediator_id": other, "reason": "当事人要求粤语调解"})
+    assert r.status_code == 200, r.text
+    current = r.json()["current"]
+    assert current["kind"] == "override" and current["reason"] == "当事人要求粤语调解"
+    assert current["explanation"]["override"]["automatic_choice"]
+    assert current["previous_mediator_id"] == p["mediator"]["id"]
+    assigned = (await events(app, "mediation.proceeding.assigned"))[-1].data
+    assert assigned["mediator"]["id"] == other and assigned["assignment_kind"] == "override"
+    assert "当事人要求粤语调解" in assigned["summary_zh"]
+    loads = {m["id"]: m["open_count"] for m in (await client.get("/mediators", headers=registry.supervisor)).json()}
+    assert loads[other] == 1 and loads[p["mediator"]["id"]] == 0
+
+
+async def test_deactivating_a_mediator_reassigns_and_flags_deadlines_at_risk(client, app, test_keys, registry):
+    p = await open_case(client, test_keys)
+    await open_case(client, test_keys)
+    holder = p["mediator"]["id"]
+    holder_headers = registry.staff[next(k for k, v in registry.mediators.items() if v == holder)]
+    await client.post(f"/proceedings/{p['id']}/accept", headers=holder_headers, json={})
+    r = await client.post(f"/proceedings/{p['id']}/sessions", headers=holder_headers, json={
+        "mode": "in_person", "room": "第一调解室", "starts_at": f"{(china_today() + timedelta(days=1)).isoformat()}T10:00:00+08:00"})
+    assert r.status_code == 201, r.text
+    async with app.state.db.sessionmaker() as session:  # the case is two days from its deadline
+        await session.execute(update(Proceeding).where(Proceeding.id == p["id"])
+                              .values(deadline_on=china_today() + timedelta(days=2)))
+        await session.commit()
+    r = await client.patch(f"/mediators/{holder}", headers=registry.supervisor, json={"active": False})
+    assert r.status_code == 200, r.text
+    report = r.json()["reassignment"]
+    moved = {x["proceeding_id"]: x for x in report["reassigned"]}
+    assert p["id"] in moved and all(x["mediator"]["id"] != holder for x in report["reassigned"])
+    assert report["at_risk"] == [p["id"]] and report["parked"] == []
+    after = (await client.get(f"/proceedings/{p['id']}", headers=registry.supervisor)).json()
+    assert after["deadline_at_risk"] is True and after["mediator"]["id"] != holder
+    assert after["status"] == "in_session"  # the proceeding goes on with the new mediator…
+    sessions = (await client.get(f"/proceedings/{p['id']}/sessions", headers=registry.supervisor)).json()
+    assert [s["status"] for s in sessions] == ["cancelled"]  # …who books their own sittings
+    alerts = [e.data for e in await events(app, "mediation.alert.raised")]
+    assert [a["alert"] for a in alerts] == ["deadline_at_risk"] and alerts[0]["proceeding_id"] == p["id"]
+    audit = (await client.get("/registry/audit", params={"mediator_id": holder}, headers=registry.supervisor)).json()
+    assert audit[0]["action"] == "deactivated" and audit[0]["changes"] == {"active": [True, False]}
+    assert audit[0]["actor_subject"] == "sup-futian" and audit[0]["at"]
+    history = (await client.get(f"/proceedings/{p['id']}/history", headers=registry.supervisor)).json()
+    assert history[-1]["action"] == "reassigned" and history[-1]["actor_subject"] == "sup-futian"
+    assert history[-1]["detail"]["sessions_cancelled"] == 1
+
+
+async def test_nobody_fits_the_case_is_parked_with_an_alert_and_others_go_on(client, app, test_keys):
+    reg = await build_registry(client, test_keys, mediators=[mediator_form("street", "张敏", "m1", capacity=1)])
+    first = await open_case(client, test_keys)
+    assert first["status"] == "assigned"
+    second = await open_case(client, test_keys)
+    assert second["status"] == "opened" and second["mediator"] is None
+    assert "在办案件已达上限" in second["parked_reason"] or "已满额" in second["parked_reason"]
+    [alert] = [e.data for e in await events(app, "mediation.alert.raised")]
+    assert alert["alert"] == "assignment_parked" and alert["proceeding_id"] == second["id"]
+    assert "capacity" in alert["reasons"] and alert["summary_zh"].startswith(f"案件{second['case_no']}暂无可分派")
+    # A third case in another street is not blocked by the parked one.
+    r = await client.post("/mediators", headers=reg.supervisor, json=mediator_form(reg.district_org, "王磊", "m9"))
+    assert r.status_code == 201
+    third = await open_case(client, test_keys)
+    assert third["status"] == "assigned"
+    # The supervisor frees capacity by retrying the parked case: it goes to the new mediator.
+    r = await client.post(f"/proceedings/{second['id']}/assignment/retry", headers=reg.supervisor)
+    assert r.status_code == 200 and r.json()["mediator_id"] is not None
+    parked = (await client.get("/proceedings", params={"parked": True}, headers=reg.supervisor)).json()["items"]
+    assert parked == []
+
+
+async def test_capacity_holds_under_concurrent_openings(client, app, test_keys):
+    """Eight cases routed at the same moment, two places in total: exactly two are assigned."""
+    await build_registry(client, test_keys, mediators=[mediator_form("street", "张敏", "m1", capacity=1),
+                                                       mediator_form("street", "陈刚", "m2", capacity=1)])
+    batch = [routed() for _ in range(8)]
+    service = test_keys.headers(roles=["service"], sub="svc-intake")
+    answers = await asyncio.gather(*(client.post("/internal/events", json=e, headers=service) for e in batch))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    items = (await client.get("/proceedings", params={"limit": 100}, headers=test_keys.headers(roles=["admin"]))).json()["items"]
+    assert len(items) == 8
+    assigned = [p for p in items if p["mediator"]]
+    assert len(assigned) == 2 and len({p["mediator"]["id"] for p in assigned}) == 2
+    loads = [m["open_count"] for m in (await client.get("/mediators", headers=test_keys.headers(roles=["admin"]))).json()]
+    assert sorted(loads) == [1, 1]
+    assert sum(1 for p in items if p["parked_reason"]) == 6
+
+
+async def test_collective_cases_go_to_a_senior_and_may_get_a_panel(client, test_keys, registry):
+    p = await open_case(client, test_keys, collective=True, worker_count=23)
+    assert p["mediator"]["id"] == registry.mediators["m3"] and p["complexity"] == "complex"
+    url = f"/proceedings/{p['id']}/panel"
+    r = await client.put(url, headers=registry.supervisor, json={"members": [
+        {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
+        {"side": "union", "name": "周婷", "organisation": "福田区总工会"},
+        {"side": "union", "name": "吴涛", "organisation": "福田区总工会"}]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "members"
+    assert "企业代表组织" in r.json()["errors"][0]["message"]
+    r = await client.put(url, headers=registry.supervisor, json={"members": [
+        {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
+        {"side": "union", "mediator_id": registry.mediators["m1"], "organisation": "福田区总工会"},
+        {"side": "enterprise", "name": "郑伟", "organisation": "福田区企业联合会"}]})
+    assert r.status_code == 200, r.text
+    assert [m["name"] for m in r.json()["panel"]] == ["刘洋", "张敏", "郑伟"]
+    # A panel member sees the proceeding too.
+    assert (await client.get(f"/proceedings/{p['id']}", headers=registry.staff["m1"])).status_code == 200
