@@ -253,6 +253,7 @@ class Stack:
             self._run(spec.name, "migrate")
         self._run(GATEWAY, "seed", "--accounts", str(self.config.var_dir / "demo-accounts.json"))
         self._run("intake", "seed")
+        self._run("mediation", "seed")
         # The demo court: registered with the bridge (its webhook URL is set by an admin, or by the
         # cross-service tests to the court simulator's).
         courts = self.config.var_dir / "court-partners.json"

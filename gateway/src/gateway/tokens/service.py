@@ -39,6 +39,7 @@ def sign_access_token(
     name: str,
     center_id: str | None = None,
     partner_id: str | None = None,
+    username: str | None = None,
 ) -> str:
     """A signed access token with the claims ``onewindow_kit.auth.Principal.from_claims`` reads."""
     now = int(time.time())
@@ -53,6 +54,9 @@ def sign_access_token(
         "kind": kind,
         "name": name,
     }
+    if username is not None:
+        # OIDC's name for the login: other services link their records (a mediator) to it.
+        claims["preferred_username"] = username
     if center_id is not None:
         claims["center_id"] = center_id
     if partner_id is not None:
@@ -73,7 +77,7 @@ def granted_roles(held: list[str], requested_scope: str | None) -> list[str]:
 def staff_access_token(*, signer: Signer, policy: TokenPolicy, user: StaffUser, roles: list[str]) -> str:
     return sign_access_token(
         signer=signer, policy=policy, subject=str(user.id), kind="staff", roles=roles,
-        name=user.display_name, center_id=user.center_id,
+        name=user.display_name, center_id=user.center_id, username=user.username,
     )
 
 

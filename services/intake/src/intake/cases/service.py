@@ -397,6 +397,8 @@ EVENT_SUMMARY = {
     "mediation.proceeding.expired": ("调解期限届满未达成协议", None),
     "mediation.agreement.payment_overdue": ("调解协议约定的款项逾期未付", None),
     "mediation.agreement.fulfilled": ("调解协议已履行完毕", None),
+    "mediation.alert.raised": ("调解预警", None),
+    "mediation.session.reminded": ("已提醒调解安排", None),
     "court.referral.received": ("收到法院委派调解", None),
     "court.referral.accepted": ("已接受法院委派调解", None),
     "court.referral.declined": ("不予接受法院委派调解", None),
