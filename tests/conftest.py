@@ -23,6 +23,12 @@ sys.path.insert(0, str(ROOT / "deploy"))
 import stack as stack_module  # noqa: E402  (deploy/stack.py: the supervisor of `make run`)
 
 FAST_RELAY = {"RELAY_POLL_SECONDS": "0.2", "RELAY_BACKOFF_BASE_SECONDS": "0.2", "RELAY_BACKOFF_MAX_SECONDS": "1.0"}
+# Compressed clocks for the tests: the scheduler ticks every second, webhooks retry within seconds.
+EXTRA = {
+    "mediation": {"SCHEDULER_INTERVAL_SECONDS": "1"},
+    "court-bridge": {"WEBHOOKS__RETRY_SCHEDULE_SECONDS": "[0.5, 1, 1, 2, 2, 3]", "WORKER_POLL_SECONDS": "0.5"},
+    "arbitration-bridge": {"WEBHOOKS__RETRY_SCHEDULE_SECONDS": "[0.5, 1, 1, 2, 2, 3]", "WORKER_POLL_SECONDS": "0.5"},
+}
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +52,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
         ports={spec.name: stack_module.free_port() for spec in table},
         database_urls=urls,
         environment="test",
-        extra_env={s.name: {s.env_prefix + k: v for k, v in FAST_RELAY.items()} for s in table if not s.is_gateway},
+        extra_env={s.name: {s.env_prefix + k: v for k, v in (FAST_RELAY | EXTRA.get(s.name, {})).items()}
+                   for s in table if not s.is_gateway},
     )
     running = stack_module.Stack(config, table)
     try:

@@ -65,6 +65,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # httpx logs every outbound request at INFO: noise at the volume of event deliveries.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Access logs carry paths and query strings; personal data never goes there by design, but
     # they are also the noisiest thing on a hot path, so they are off unless asked for.
     access = logging.getLogger("uvicorn.access")

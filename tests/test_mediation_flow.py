@@ -1,0 +1,88 @@
+"""Issue 4 through the real processes: routing at intake opens a proceeding that gets a mediator,
+with an explanation; an agreement's overdue instalment reaches intake's timeline."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
+
+from factories import applicant, case_form  # noqa: E402
+
+from onewindow_domain.calendar import china_today  # noqa: E402
+
+from conftest import wait_for  # noqa: E402
+
+
+def _proceeding_of(supervisor, case_id: str) -> dict | None:
+    items = supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
+    return items[0] if items and items[0]["status"] == "assigned" else None
+
+
+def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_instalment_reaches_intake(gateway):
+    with gateway.as_user("clerk") as clerk, gateway.as_user("supervisor") as supervisor:
+        form = case_form(applicants=[applicant(41)], route={"route": "mediation"})
+        case = clerk.post("/api/intake/cases", json=form)
+        assert case.status_code == 201, case.text
+        case_id = case.json()["id"]
+        started = time.monotonic()
+        proceeding = wait_for(lambda: _proceeding_of(supervisor, case_id), what="proceeding assigned")
+        print(f"routed -> assigned in {time.monotonic() - started:.2f}s (polling every 0.2 s)")
+        assert proceeding["mediator"]["name"]
+
+        explanation = supervisor.get(f"/api/mediation/proceedings/{proceeding['id']}/assignment")
+        assert explanation.status_code == 200, explanation.text
+        current = explanation.json()["current"]
+        assert current["weights_version"] and current["mediator_id"] == proceeding["mediator"]["id"]
+        candidates = current["explanation"]["candidates"]
+        chosen = [c for c in candidates if not c["exclusions"] and c["why_zh"] and c.get("rank") == 1]
+        assert chosen, candidates  # why this mediator: ranked first, with its reasons
+        assert all(c["why_zh"] for c in candidates)  # and why not the others (exclusions or a lower score)
+
+        # The assigned mediator (one of the two demo mediators) works the case.
+        mediator = None
+        for username in ("mediator1", "mediator2"):
+            client = gateway.as_user(username)
+            if client.get(f"/api/mediation/proceedings/{proceeding['id']}").status_code == 200:
+                mediator = client
+                break
+            client.close()
+        assert mediator is not None, "neither demo mediator sees the proceeding assigned to them"
+        try:
+            pid = proceeding["id"]
+            assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={"note": "双方同意调解"}).status_code == 200
+            starts = (china_today() + timedelta(days=1)).isoformat() + "T09:00:00+08:00"
+            booked = mediator.post(f"/api/mediation/proceedings/{pid}/sessions", json={"mode": "in_person", "room": "第一调解室", "starts_at": starts})
+            assert booked.status_code == 201, booked.text
+            signed = china_today() - timedelta(days=10)
+            agreement = {
+                "signed_on": signed.isoformat(), "effective_on": signed.isoformat(), "terms": "被申请人分两期支付拖欠工资",
+                "total_amount": "12000.00",
+                "payments": [
+                    {"due_on": (signed + timedelta(days=3)).isoformat(), "amount": "6000.00", "payer": "深圳市某某电子有限公司", "payee": "工人41"},
+                    {"due_on": (signed + timedelta(days=7)).isoformat(), "amount": "6000.00", "payer": "深圳市某某电子有限公司", "payee": "工人41"},
+                ],
+                "signatures": [{"party": p, "name": n, "signed_on": signed.isoformat()} for p, n in (
+                    ("worker", "工人41"), ("employer", "深圳市某某电子有限公司"), ("mediator", "调解员"), ("organisation_seal", "调解委员会"))],
+            }
+            recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
+            assert recorded.status_code in (200, 201), recorded.text
+            paid = mediator.post(f"/api/mediation/proceedings/{pid}/agreement/instalments/1/paid",
+                                 json={"paid_on": (signed + timedelta(days=3)).isoformat()})
+            assert paid.status_code in (200, 201), paid.text
+        finally:
+            mediator.close()
+
+        def timeline_kinds():
+            return [t["kind"] for t in clerk.get(f"/api/intake/cases/{case_id}/timeline").json()]
+
+        kinds = wait_for(lambda: "mediation.agreement.payment_overdue" in timeline_kinds() and timeline_kinds(),
+                         what="overdue instalment on intake's timeline")
+        assert kinds.count("mediation.agreement.payment_overdue") == 1
+        for expected in ("case.registered", "case.routed", "mediation.proceeding.opened", "mediation.proceeding.assigned",
+                         "mediation.proceeding.agreed"):
+            assert expected in kinds, (expected, kinds)
+        assert clerk.get(f"/api/intake/cases/{case_id}").json()["status"] == "resolved"
