@@ -7,10 +7,10 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-pg bench lint clean
+.PHONY: help install web web-deps web-test e2e run test test-pg bench lint clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	@command -v uv >/dev/null 2>&1 || { echo "uv not found: installing it into .tools/"; \
@@ -19,10 +19,34 @@ help: ## list the targets
 install: .tools/bin/uv ## install the Python workspace (uv sync, locked)
 	@$(UV) sync --frozen --all-packages --quiet
 
-run: install ## migrate, seed demo data and start every process on SQLite (Ctrl-C stops)
+# The clerks' SPA (web/): Node 20+ builds it; without Node the gateway says so at / and the APIs still run.
+NPM = $(shell command -v npm 2>/dev/null)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	@cd web && npm ci --no-audit --no-fund
+
+web-deps: ## install the SPA's locked npm packages (npm ci when package-lock.json changed)
+ifeq ($(NPM),)
+	@echo "Node.js/npm not found: skipping the SPA (install Node 20+ to build the clerks' web app)"
+else
+	@$(MAKE) --no-print-directory web/node_modules/.package-lock.json
+endif
+
+web: web-deps ## build the SPA into web/dist (served by the gateway at /)
+ifneq ($(NPM),)
+	@cd web && npm run build
+endif
+
+web-test: web-deps ## the SPA's unit tests (Vitest) and its API types checked against the services
+	@$(UV) run --frozen python scripts/test.py web
+
+e2e: install web-deps ## the browser journeys (headless Chromium against the real stack)
+	@$(UV) run --frozen python scripts/test.py tests/e2e
+
+run: install web ## migrate, seed demo data and start every process on SQLite (Ctrl-C stops)
 	@$(UV) run --frozen python deploy/stack.py run
 
-test: install ## every test: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set
+test: install web-deps ## every test: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set; the SPA's unit and browser tests
 	@$(UV) run --frozen python scripts/test.py $(SUITES)
 
 test-pg: ## the same with the local PostgreSQL required (what CI runs)
@@ -34,5 +58,5 @@ bench: install ## gateway vs direct throughput (needs wrk); writes bench/results
 lint: install ## import boundaries (kit imports no service, services import no other service)
 	@$(UV) run --frozen python -m pytest tests/test_boundaries.py -q
 
-clean: ## remove local databases, keys, logs (var/) and the tool venv
-	rm -rf var .tools
+clean: ## remove local databases, keys, logs (var/), the tool venv and the SPA's build
+	rm -rf var .tools web/dist test-artifacts

@@ -2,10 +2,16 @@
 
 Suites run separately because each service is its own application (its own tables, its own
 settings); importing two services into one process is exactly what the architecture forbids.
+
+``web`` is the clerks' SPA: its Vitest unit tests, then its generated API types checked against the
+services' OpenAPI. ``tests/e2e`` drives the SPA in headless Chromium against the real stack. Without
+Node (or Chromium) both skip locally and fail in CI (``CI=true`` or ``REQUIRE_BROWSER=1``).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +28,32 @@ SUITES = [
     "services/arbitration-bridge/tests",
     "services/court-bridge/tests",
     "tests",
+    "web",
+    "tests/e2e",
 ]
+# Each suite's own pytest arguments: the cross-service suite leaves the browser tests to theirs.
+EXTRA_ARGS = {"tests": ["--ignore=tests/e2e"]}
+
+
+def browser_required() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes") or os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def run_web(junit: Path) -> tuple[int, int]:
+    """The SPA's unit tests (JUnit into ``junit``) and the API-type drift check; (exit code, checks
+    counted beyond the JUnit file: the drift check is one)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        print("Node.js/npm not found: the SPA's tests need Node 20+", flush=True)
+        return (1 if browser_required() else 0), 0
+    web = ROOT / "web"
+    if not (web / "node_modules").exists():
+        subprocess.call([npm, "ci", "--no-audit", "--no-fund"], cwd=web)
+    code = subprocess.call([npm, "run", "test", "--", "--reporter=default", "--reporter=junit",
+                            f"--outputFile.junit={junit}"], cwd=web)
+    print("\n--- API types against the services' OpenAPI", flush=True)
+    check = subprocess.call([npm, "run", "api:check"], cwd=web, env=os.environ | {"PYTHON": sys.executable})
+    return (code or check), 1 if check == 0 else -1
 
 
 def main(argv: list[str]) -> int:
@@ -35,13 +66,23 @@ def main(argv: list[str]) -> int:
         junit = results_dir / (suite.replace("/", "_") + ".xml")
         print(f"\n=== {suite}", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, "-m", "pytest", suite, "-q", f"--junitxml={junit}"], cwd=ROOT)
+        extra_checks = 0
+        if suite == "web":
+            junit.unlink(missing_ok=True)
+            code, extra_checks = run_web(junit)
+        else:
+            code = subprocess.call([sys.executable, "-m", "pytest", suite, "-q", f"--junitxml={junit}",
+                                    *EXTRA_ARGS.get(suite, [])], cwd=ROOT)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if junit.exists():
             for node in ET.parse(junit).getroot().iter("testsuite"):
                 for key in counts:
                     counts[key] += int(node.get(key, 0))
         passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+        if extra_checks > 0:
+            passed += extra_checks
+        elif extra_checks < 0:
+            totals["failed"] += -extra_checks
         totals["passed"] += passed
         totals["failed"] += counts["failures"]
         totals["errors"] += counts["errors"]

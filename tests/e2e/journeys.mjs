@@ -1,0 +1,378 @@
+// The three journeys of issue 7 in real headless Chromium (Debian's, driven by playwright-core;
+// no browser download), against a running gateway that serves the built SPA.
+//
+//   GATEWAY_URL=http://127.0.0.1:8000 E2E_ACCOUNTS='{"clerk":"…","supervisor":"…",…}' node tests/e2e/journeys.mjs
+//
+// Env: CHROMIUM (default /usr/bin/chromium), ARTIFACTS (default test-artifacts/e2e), E2E_ACCOUNTS
+// (username → password of the demo accounts). Prints one JSON line per finished step and a summary;
+// exits 1 on the first failure, after a screenshot of the page as it was.
+import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = resolve(here, '..', '..')
+// playwright-core is a dev dependency of web/ (installed by `npm ci` there).
+const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
+
+const BASE = (process.env.GATEWAY_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '')
+const ACCOUNTS = JSON.parse(process.env.E2E_ACCOUNTS ?? '{}')
+const ARTIFACTS = resolve(process.env.ARTIFACTS ?? join(repo, 'test-artifacts', 'e2e'))
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const VIEWPORT = { width: 1366, height: 768 }
+mkdirSync(ARTIFACTS, { recursive: true })
+
+const started = Date.now()
+const results = []
+function log(step, extra = {}) {
+  const entry = { step, ms: Date.now() - started, ...extra }
+  results.push(entry)
+  console.log(JSON.stringify(entry))
+}
+function check(condition, message) {
+  if (!condition) throw new Error(message)
+}
+
+// --- valid identifiers (the same checks the SPA and the services run) --------------------------
+function idNumber(seq) {
+  const month = String(1 + (seq % 12)).padStart(2, '0')
+  const day = String(1 + (seq % 27)).padStart(2, '0')
+  const body = `440304199${seq % 10}${month}${day}${String(100 + seq).padStart(3, '0')}`
+  const weights = Array.from({ length: 17 }, (_, i) => 2 ** (17 - i) % 11)
+  const total = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0)
+  return body + '10X98765432'[total % 11]
+}
+function creditCode(body17) {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
+  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+  const total = [...body17].reduce((s, ch, i) => s + alphabet.indexOf(ch) * w[i], 0)
+  return body17 + alphabet[(31 - (total % 31)) % 31]
+}
+const RUN = Date.now().toString(36).toUpperCase().replace(/[IOZSV]/g, 'A').slice(-5).padStart(5, '0')
+
+// --- helpers ---------------------------------------------------------------------------------
+async function shot(page, name) {
+  const path = join(ARTIFACTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: false })
+  return path
+}
+
+/** Screens fit 1366×768: nothing wider than the window. */
+async function fitsWidth(page, name) {
+  const { scroll, inner } = await page.evaluate(() => ({
+    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    inner: window.innerWidth,
+  }))
+  check(scroll <= inner, `${name}: page is ${scroll}px wide in a ${inner}px window (horizontal scrolling)`)
+}
+
+async function login(browser, username) {
+  const password = ACCOUNTS[username]
+  check(password, `no password for ${username} in E2E_ACCOUNTS`)
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  context.setDefaultTimeout(15_000)
+  const page = await context.newPage()
+  page.on('pageerror', (e) => console.error(JSON.stringify({ pageerror: String(e) })))
+  await page.goto(`${BASE}/`)
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(password)
+  await page.getByTestId('login').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  return { context, page }
+}
+
+/** The input of an Element Plus field: its attributes land on the inner <input>/<textarea>. */
+function field(page, testId) {
+  const id = JSON.stringify(testId).slice(1, -1)
+  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`).first()
+}
+
+async function pickOption(page, testId, text) {
+  await page.getByTestId(testId).click()
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: text }).first().click()
+}
+
+async function api(path, token, init = {}) {
+  const response = await fetch(`${BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })
+  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
+  return response.json()
+}
+async function token(username) {
+  const response = await fetch(`${BASE}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username, password: ACCOUNTS[username] }),
+  })
+  check(response.ok, `token for ${username}: ${response.status}`)
+  return (await response.json()).access_token
+}
+async function until(what, fn, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  let last
+  while (Date.now() < deadline) {
+    last = await fn()
+    if (last) return last
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(last)})`)
+}
+
+// --- the journeys ----------------------------------------------------------------------------
+const WORKERS = Array.from({ length: 12 }, (_, i) => ({ name: `工人${RUN}${i + 1}`, id: idNumber(i + 1 + (Date.now() % 500)) }))
+const EMPLOYER = { name: `深圳市${RUN}电子有限公司`, code: creditCode(`91440300MA${RUN}AB`) }
+
+async function clerkJourney(browser) {
+  // The login page, and a wrong password said plainly.
+  const context0 = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN' })
+  const p0 = await context0.newPage()
+  await p0.goto(`${BASE}/`)
+  await p0.getByTestId('login').waitFor()
+  check(await p0.getByText('一站式劳动纠纷调处平台').first().isVisible(), 'login page shows the platform name')
+  await field(p0, 'username').fill('clerk')
+  await field(p0, 'password').fill('wrong-password')
+  await p0.getByTestId('login').click()
+  await p0.getByTestId('login-error').waitFor()
+  await shot(p0, '01-login')
+  await context0.close()
+  log('login page: wrong password refused')
+
+  const { context, page } = await login(browser, 'clerk')
+  check(page.url().endsWith('/intake'), `a clerk lands on the intake screen, not ${page.url()}`)
+  check((await page.locator('[data-nav]').allInnerTexts()).join() === '窗口受理,案件台,赔偿计算器', 'clerk navigation')
+
+  // Live validation: a mistyped ID number is flagged while typing.
+  await field(page, 'applicant-name-0').fill('错号测试')
+  await field(page, 'applicant-id-0').fill('440304199001011230')
+  await page.getByText('公民身份号码校验码不正确').first().waitFor()
+  await field(page, 'applicant-name-0').fill('')
+  await field(page, 'applicant-id-0').fill('')
+  log('live ID-number check')
+
+  // A collective dispute: twelve workers pasted as a list.
+  await page.getByTestId('open-paste').click()
+  await field(page, 'paste-text').fill(WORKERS.map((w) => `${w.name}\t${w.id}`).join('\n'))
+  await page.getByTestId('paste-import').click()
+  await page.getByTestId('applicant-name-11').waitFor()
+  check((await field(page, 'applicant-name-11').inputValue()) === WORKERS[11].name, 'the 12th pasted worker')
+
+  await field(page, 'respondent-name-0').fill(EMPLOYER.name)
+  await field(page, 'respondent-code-0').fill(EMPLOYER.code.slice(0, 17) + (EMPLOYER.code[17] === '0' ? '1' : '0'))
+  await field(page, 'respondent-code-0').blur()
+  await page.getByText('统一社会信用代码校验码不正确').first().waitFor()
+  await field(page, 'respondent-code-0').fill(EMPLOYER.code)
+  log('live credit-code check')
+
+  // Claims: Enter in a row adds the next one.
+  await pickOption(page, 'claim-category-0', '拖欠工资')
+  await field(page, 'claim-amount-0').fill('96000')
+  await field(page, 'claim-amount-0').press('Enter')
+  await page.getByTestId('claim-category-1').waitFor()
+  await pickOption(page, 'claim-category-1', '加班费')
+  await field(page, 'claim-amount-1').fill('24000')
+  await field(page, 'facts').fill('申请人等12人在被申请人处从事装配工作，被申请人自本年8月起拖欠工资至今，并拖欠加班费。')
+  log('claims with Enter-to-add')
+
+  // The triage preview: yellow (10–29 workers), collective, routed to joint mediation.
+  await page.getByTestId('grade').waitFor({ timeout: 15_000 })
+  const grade = await page.getByTestId('grade').innerText()
+  check(grade === '黄', `12 workers grade yellow (黄), got ${grade}`)
+  check((await page.getByTestId('collective').innerText()).includes('是'), 'collective flag shown')
+  check((await page.getByTestId('suggested-route').innerText()).includes('联合调解'), 'suggested route shown')
+  await fitsWidth(page, 'intake')
+  await shot(page, '02-intake-triage')
+  log('triage preview', { grade })
+
+  // A lost connection: the submit fails plainly and the form keeps what was typed.
+  await context.setOffline(true)
+  await page.getByTestId('submit').click()
+  await page.getByTestId('connection-banner').waitFor()
+  await page.getByTestId('submit-error').waitFor()
+  check((await field(page, 'applicant-name-11').inputValue()) === WORKERS[11].name, 'form kept after a lost connection')
+  await shot(page, '03-intake-offline')
+  await context.setOffline(false)
+  log('offline submit kept the form')
+
+  // Confirm the suggested route and register.
+  await page.getByTestId('route-confirm').click()
+  await page.getByTestId('submit').click()
+  await page.waitForURL(/\/receipt\//)
+  await page.getByTestId('case-no').waitFor()
+  const caseNo = await page.getByTestId('case-no').innerText()
+  check((await page.getByTestId('receipt-grade').innerText()) === '黄', 'receipt view shows the grade to the clerk')
+  check((await page.getByTestId('receipt-route').innerText()).includes('联合调解'), 'receipt view shows the route')
+  const caseId = page.url().split('/receipt/')[1]
+  await fitsWidth(page, 'receipt')
+  await shot(page, '04-receipt')
+  await page.emulateMedia({ media: 'print' })
+  await shot(page, '04b-receipt-print')
+  await page.emulateMedia({ media: 'screen' })
+  log('registered', { caseNo })
+
+  // The case desk: find the worker by ID number (POSTed, never in the URL).
+  await page.getByTestId('next-intake').click()
+  await page.locator('[data-nav="/cases"]').click()
+  await field(page, 'f-id-number').fill(WORKERS[3].id)
+  await page.getByTestId('search').click()
+  await page.getByTestId('case-table').getByText(caseNo).waitFor()
+  check(!page.url().includes(WORKERS[3].id), 'no ID number in the URL')
+  await fitsWidth(page, 'case desk')
+  await shot(page, '05-case-desk')
+  await page.getByTestId('case-table').getByText(caseNo).click()
+  await page.getByTestId('detail-case-no').getByText(caseNo).waitFor()
+  // The timeline follows mediation's events (proceeding opened and assigned).
+  await until('timeline shows the assignment', async () => {
+    const text = await page.getByTestId('timeline').innerText()
+    if (text.includes('已分派调解员')) return true
+    await page.getByTestId('timeline').getByText('刷新').click()
+    return false
+  })
+  check((await page.getByTestId('party-id').first().innerText()).includes('**********'), 'ID numbers masked by default')
+  await page.getByTestId('reveal-pii').click()
+  await page.getByTestId('pii-confirm').click()
+  await until('full ID numbers shown', async () => !(await page.getByTestId('party-id').first().innerText()).includes('*'))
+  await fitsWidth(page, 'case detail')
+  await shot(page, '06-case-detail')
+  log('case desk and detail')
+  await context.close()
+  return { caseNo, caseId }
+}
+
+async function assignedMediator(caseNo) {
+  const supervisor = await token('supervisor')
+  const proceeding = await until('the case has a mediator', async () => {
+    const page = await api('/api/mediation/proceedings?limit=100', supervisor)
+    const p = page.items.find((x) => x.case_no === caseNo)
+    return p && p.mediator ? p : null
+  })
+  const mediators = await api('/api/mediation/mediators', supervisor)
+  const m = mediators.find((x) => x.id === proceeding.mediator.id)
+  check(m?.username, 'the assigned mediator has a login name')
+  return { username: m.username, proceedingId: proceeding.id }
+}
+
+async function mediatorJourney(browser, caseNo, username) {
+  const { context, page } = await login(browser, username)
+  check(page.url().endsWith('/workbench'), `a mediator lands on the workbench, not ${page.url()}`)
+  await page.getByTestId('my-proceedings').getByText(caseNo).waitFor()
+  await fitsWidth(page, 'workbench')
+  await shot(page, '07-workbench')
+  await page.getByTestId(`open-${caseNo}`).click()
+  await page.getByTestId('proceeding-case-no').getByText(caseNo).waitFor()
+
+  await field(page, 'accept-note').fill('双方当事人当面同意调解')
+  await page.getByTestId('accept').click()
+  await page.getByTestId('proceeding-status').getByText('双方同意调解').waitFor()
+  log('accepted')
+
+  await page.getByTestId('go-sessions').click()
+  await field(page, 'session-room').fill('第一调解室')
+  // A mediator with sessions from earlier runs: take the first free slot of tomorrow.
+  for (const time of ['09:30', '11:30', '14:00', '16:00', '08:30', '10:30', '13:00', '15:00', '17:00']) {
+    if (!(await page.getByTestId('clash').isVisible())) break
+    await pickOption(page, 'session-start', time)
+  }
+  await page.getByTestId('schedule').click()
+  await page.getByTestId('session-list').getByText('第一调解室').waitFor()
+  // The same slot again is a double booking: refused before it is sent.
+  await page.getByTestId('clash').waitFor()
+  check(await page.getByTestId('schedule').isDisabled(), 'double booking blocked')
+  await fitsWidth(page, 'sessions')
+  await shot(page, '08-sessions')
+  log('session scheduled; double booking refused')
+
+  await page.getByRole('tab', { name: '赔偿计算器' }).click()
+  await field(page, 'calc-wage').fill('8000')
+  await field(page, 'calc-start').fill('2022-03-01')
+  await field(page, 'calc-start').press('Enter')
+  await page.getByTestId('calc-run').click()
+  await page.getByTestId('calc-result').waitFor()
+  await shot(page, '09-calculator')
+  log('calculator', { result: (await page.getByTestId('calc-result').innerText()).split('\n')[0] })
+
+  await page.getByRole('tab', { name: '办理', exact: true }).click()
+  await page.getByTestId('proceeding-status').getByText('调解中').waitFor()
+  await page.getByTestId('outcome-agreement').click()
+  await field(page, 'agreement-terms').fill('被申请人同意支付申请人12人拖欠工资及加班费共计100000元，分两期支付。')
+  await field(page, 'agreement-total').fill('100000')
+  await page.getByTestId('split').click()
+  check((await field(page, 'payment-amount-1').inputValue()) === '50000.00', 'two instalments of 50,000')
+  await field(page, 'signature-worker').fill('工人代表')
+  await page.getByTestId('confirm-judicial').click()
+  await fitsWidth(page, 'agreement form')
+  await shot(page, '10-agreement-form')
+  await page.getByTestId('save-agreement').click()
+  await page.getByTestId('proceeding-status').getByText('调解成功').waitFor()
+  await page.getByTestId('instalments').getByText('第2期').waitFor()
+  await shot(page, '11-agreement')
+  log('agreement with two instalments')
+  await context.close()
+}
+
+async function supervisorJourney(browser, caseNo) {
+  const { context, page } = await login(browser, 'supervisor')
+  check(page.url().endsWith('/dashboard'), `a supervisor lands on the dashboard, not ${page.url()}`)
+  await until('the agreement on the dashboard', async () => {
+    const text = await page.getByTestId('recent-outcomes').innerText()
+    const recovered = await page.getByTestId('kpi-recovered').innerText()
+    if (text.includes(caseNo) && text.includes('调解成功') && recovered !== '¥0.00') return true
+    await page.getByTestId('refresh').click()
+    await page.waitForTimeout(500)
+    return false
+  })
+  const success = await page.getByTestId('kpi-success').innerText()
+  check(success.endsWith('%'), `success rate shown, got ${success}`)
+  await page.waitForTimeout(600) // let the charts finish their animation for the screenshot
+  await fitsWidth(page, 'dashboard')
+  await shot(page, '12-dashboard')
+  log('dashboard', { success, recovered: await page.getByTestId('kpi-recovered').innerText() })
+
+  await page.locator('[data-nav="/assignments"]').click()
+  await page.getByTestId('assignment-table').waitFor()
+  await page.locator('.el-checkbox', { hasText: '仅在办' }).click()
+  await page.getByTestId(`explain-${caseNo}`).click()
+  await page.getByTestId('candidates').getByText('综合得分').first().waitFor()
+  await page.waitForTimeout(400) // the drawer slides in
+  await fitsWidth(page, 'assignment drawer')
+  await shot(page, '13-assignment')
+  log('assignment explanation')
+  await context.close()
+}
+
+async function adminLook(browser) {
+  const { context, page } = await login(browser, 'admin')
+  await page.locator('[data-nav="/deliveries"]').click()
+  await page.getByTestId('partners').waitFor()
+  await fitsWidth(page, 'deliveries')
+  await shot(page, '14-deliveries')
+  await page.locator('[data-nav="/registry"]').click()
+  await page.getByRole('heading', { name: '登记调解员' }).waitFor()
+  await fitsWidth(page, 'registry')
+  await shot(page, '15-registry')
+  log('admin screens')
+  await context.close()
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+})
+let failed = null
+try {
+  const { caseNo } = await clerkJourney(browser)
+  const { username } = await assignedMediator(caseNo)
+  await mediatorJourney(browser, caseNo, username)
+  await supervisorJourney(browser, caseNo)
+  await adminLook(browser)
+} catch (error) {
+  failed = error
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) await page.screenshot({ path: join(ARTIFACTS, `failure-${Date.now()}.png`) }).catch(() => {})
+  }
+} finally {
+  await browser.close()
+}
+console.log(JSON.stringify({ summary: failed ? 'failed' : 'passed', steps: results.length, ms: Date.now() - started, error: failed ? String(failed.stack ?? failed) : null }))
+process.exit(failed ? 1 : 0)
