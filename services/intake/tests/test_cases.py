@@ -168,8 +168,10 @@ async def test_partner_events_land_on_the_timeline_and_move_the_status(client, t
     for type_ in ("mediation.proceeding.opened", "mediation.proceeding.agreed"):
         envelope = {"id": str(uuid.uuid4()), "type": type_, "occurred_at": datetime.now(UTC).isoformat(), "source": "mediation",
                     "case_id": case["id"], "data": {"proceeding_id": "p1", "recovered_amount": "9000.00"}}
+        envelope["data"]["deadline_on"] = "2026-12-08"
         assert (await client.post("/internal/events", json=envelope, headers=service)).json()["status"] == "handled"
     after = (await client.get(f"/cases/{case['id']}", headers=clerk)).json()
+    assert after["deadline_on"] == "2026-12-08"  # the proceeding's clock, for a window case
     assert after["status"] == "resolved" and after["recovered"] == "9000.00"
     kinds = [t["kind"] for t in (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()]
     assert kinds[-2:] == ["mediation.proceeding.opened", "mediation.proceeding.agreed"]

@@ -529,6 +529,8 @@ export interface components {
             registered_at: string;
             /** Registered By */
             registered_by: string;
+            /** Registered By Name */
+            registered_by_name: string | null;
             /** Respondents */
             respondents: components["schemas"]["PartyPublic"][];
             /** Risk Grade */

@@ -72,6 +72,7 @@ class CaseFile(SQLModel, table=True):
     external_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     deadline_on: date | None = None
     registered_by: str = Field(max_length=64)
+    registered_by_name: str | None = Field(default=None, max_length=100)  # shown on the receipt
     registered_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

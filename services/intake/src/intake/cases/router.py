@@ -67,7 +67,7 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
             "id", "case_no", "center_id", "channel", "status", "version", "risk_grade", "collective", "worker_count",
             "group_id", "dispute_type", "suggested_route", "route", "route_override_reason", "facts",
             "employment_start_on", "employment_end_on", "knew_on", "total_claimed", "recovered", "deadline_on",
-            "external_ref", "registered_by", "registered_at", "updated_at", "closed_at", "close_reason")},
+            "external_ref", "registered_by", "registered_by_name", "registered_at", "updated_at", "closed_at", "close_reason")},
         status_label=service.STATUS_ZH[case.status],
         allowed_transitions=list(service.TRANSITIONS[case.status]),
         triage=TriageResult.model_validate(case.triage),

@@ -291,6 +291,7 @@ class CasePublic(BaseModel):
     overdue: bool
     external_ref: dict[str, Any] | None
     registered_by: str
+    registered_by_name: str | None
     registered_at: datetime
     updated_at: datetime
     closed_at: datetime | None

@@ -166,7 +166,8 @@ async def register_case(*, session: AsyncSession, principal: Principal, center_i
         total_claimed=sum((c.amount for c in data.claims), Decimal("0")),
         employer_names=" / ".join(r.name for r in data.respondents)[:1000],
         primary_credit_code=credit_codes[0], external_ref=data.external_ref, deadline_on=data.deadline_on,
-        registered_by=principal.subject, registered_at=now, updated_at=now,
+        registered_by=principal.subject, registered_by_name=(principal.name or principal.subject)[:100],
+        registered_at=now, updated_at=now,
     )
     if result.collective.linked_cases:
         case.group_id = history.group_id or new_id()
@@ -423,6 +424,10 @@ async def apply_partner_event(session: AsyncSession, event: EventEnvelope) -> No
         return  # not a case of ours (yet): nothing to attach it to
     summary, status = EVENT_SUMMARY.get(event.type, (event.type, None))
     detail = event.data.get("summary_zh")
+    deadline = event.data.get("deadline_on")
+    if event.type == "mediation.proceeding.opened" and deadline and case.deadline_on is None:
+        # Window cases get their deadline from the proceeding's statutory clock (LDMAL 14).
+        case.deadline_on = date.fromisoformat(deadline)
     if status and status != case.status and status in TRANSITIONS.get(case.status, ()):
         case.status = status
         _bump(case)
