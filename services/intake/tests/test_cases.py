@@ -76,6 +76,14 @@ async def test_bad_input_names_the_field_and_saves_nothing(client, app, test_key
     assert [e.type for e in await _events(app)] == ["intake.center.created", "intake.center.created"]
 
 
+async def test_an_employer_landline_is_kept_masked(client, test_keys, futian):
+    form = case_form()
+    form["respondents"][0]["phone"] = "0755-88888888"  # longer than a mobile once masked
+    response = await client.post("/cases", json=form, headers=test_keys.headers(roles=["clerk"], center_id="futian"))
+    assert response.status_code == 201, response.text
+    assert response.json()["respondents"][0]["phone_masked"] == "*********8888"
+
+
 async def test_collective_and_red_grade_raise_an_alert(client, app, test_keys, futian):
     clerk = test_keys.headers(roles=["clerk"], center_id="futian")
     twelve = (await client.post("/cases", json=case_form(workers=12), headers=clerk)).json()

@@ -95,7 +95,7 @@ class CaseParty(SQLModel, table=True):
     sex: str | None = Field(default=None, max_length=2)
     birth_on: date | None = None
     phone_enc: str | None = Field(default=None, max_length=200)
-    phone_masked: str | None = Field(default=None, max_length=11)
+    phone_masked: str | None = Field(default=None, max_length=30)  # landlines too: ********8888
     address: str | None = Field(default=None, max_length=300)
     occupation: str | None = Field(default=None, max_length=100)
     monthly_wage: Decimal | None = Field(default=None, sa_type=MONEY)
