@@ -6,6 +6,8 @@ centre with client credentials and receive its signed webhooks.
   at rest; two are valid during a rotation).
 - ``service``: create, update, rotate, enable/disable; ``valid_secrets`` for signing.
 - ``router``: ``partner_admin_router(kind=…)``, the admin endpoints of one bridge.
+- ``dependencies``: the partner API conventions (the calling partner, ``Idempotency-Key``, body bound).
+- ``seed``: registering partners from a file, idempotently.
 """
 
 from onewindow_kit.partners.models import Partner, PartnerSecret

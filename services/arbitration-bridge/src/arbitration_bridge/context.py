@@ -1,0 +1,29 @@
+"""What the bridge's routes, event handlers and background work share (``app.state.arbitration``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+
+from onewindow_kit.crypto import FieldCipher
+
+from arbitration_bridge.casefile.client import IntakeClient
+from arbitration_bridge.config import ArbitrationBridgeSettings
+
+if TYPE_CHECKING:
+    from arbitration_bridge.worker import BridgeWorker
+
+
+@dataclass
+class ArbitrationContext:
+    settings: ArbitrationBridgeSettings
+    cipher: FieldCipher
+    intake: IntakeClient | None = None  # built in the lifespan (it needs the process's HTTP client)
+    worker: "BridgeWorker | None" = None
+    db: Any = None
+
+
+def get_context(request: Request) -> ArbitrationContext:
+    return request.app.state.arbitration

@@ -1,0 +1,50 @@
+"""Events this bridge consumes (``POST /internal/events``):
+
+- ``mediation.proceeding.*``: remembered per case (dates, outcome, 无争议事实, agreement: what a
+  transfer or a review needs); for a referred case, the referral's status and the commission's
+  webhooks; an agreement asking for 仲裁审查确认 opens the review;
+- ``intake.case.registered`` / ``routed``: the case's centre and number; a registration of one of
+  our referrals whose answer was lost is completed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onewindow_kit.events import EventEnvelope
+from onewindow_kit.events.router import EventHandler
+
+from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
+from arbitration_bridge.context import ArbitrationContext
+from arbitration_bridge.referrals.service import apply_case_registered, apply_proceeding_event
+from arbitration_bridge.reviews.service import open_if_requested
+from arbitration_bridge.worker import WAKE_FLAG
+
+PROCEEDING_VERBS = ("opened", "assigned", "accepted", "declined", "session_scheduled", "agreed", "terminated",
+                    "withdrawn", "expired")
+
+
+def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
+    async def on_proceeding(session: AsyncSession, event: EventEnvelope) -> None:
+        record = await apply_mediation_event(session=session, event=event)
+        referral = await apply_proceeding_event(session=session, event=event, cipher=ctx.cipher)
+        if referral is not None and referral.result_parties_state == "preparing":
+            session.info[WAKE_FLAG] = True  # the worker reads the service addresses and sends the result
+        if record is not None and event.type == "mediation.proceeding.agreed":
+            center_id = record.center_id or (referral.center_id if referral is not None else None)
+            if await open_if_requested(session=session, record=record, center_id=center_id,
+                                       default_partner_id=ctx.settings.default_partner_id) is not None:
+                session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+
+    async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:
+        await apply_intake_event(session=session, event=event)
+        if await apply_case_registered(session=session, event=event):
+            session.info[WAKE_FLAG] = True  # the worker accepts it
+
+    async def on_case_routed(session: AsyncSession, event: EventEnvelope) -> None:
+        await apply_intake_event(session=session, event=event)
+
+    handlers: dict[str, EventHandler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
+    handlers["intake.case.registered"] = on_case_registered
+    handlers["intake.case.routed"] = on_case_routed
+    return handlers
