@@ -197,7 +197,7 @@ def process_env(spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig
         env[f"{p}DATA_KEYS"] = json.dumps(keys["data_keys"])
         env[f"{p}DATA_KEY_ACTIVE"] = keys["data_key_active"]
         env[f"{p}LOOKUP_KEY"] = keys["lookup_key"]
-    if spec.name == "court-bridge" and config.environment != "production":
+    if spec.name in ("court-bridge", "arbitration-bridge") and config.environment != "production":
         # Local runs talk to simulators on loopback over plain HTTP; production keeps the guard's
         # defaults (https only, no private or loopback addresses).
         env[f"{p}WEBHOOKS__REQUIRE_HTTPS"] = "false"
@@ -254,12 +254,13 @@ class Stack:
         self._run(GATEWAY, "seed", "--accounts", str(self.config.var_dir / "demo-accounts.json"))
         self._run("intake", "seed")
         self._run("mediation", "seed")
-        # The demo court: registered with the bridge (its webhook URL is set by an admin, or by the
-        # cross-service tests to the court simulator's).
-        courts = self.config.var_dir / "court-partners.json"
-        courts.write_text(json.dumps([{"partner_id": cid, "name": name, "center_id": "futian"}
-                                      for cid, name, role in DEMO_PARTNERS if role == "court_partner"], ensure_ascii=False))
-        self._run("court-bridge", "seed", "--partners", str(courts))
+        # The demo court and commission, registered with their bridges (webhook URLs are set by an
+        # admin, or by the cross-service tests to the simulators').
+        for bridge, role in (("court-bridge", "court_partner"), ("arbitration-bridge", "arbitration_partner")):
+            partners = self.config.var_dir / f"{bridge}-partners.json"
+            partners.write_text(json.dumps([{"partner_id": cid, "name": name, "center_id": "futian"}
+                                            for cid, name, r in DEMO_PARTNERS if r == role], ensure_ascii=False))
+            self._run(bridge, "seed", "--partners", str(partners))
 
     def start(self, name: str) -> None:
         spec = self.specs[name]

@@ -54,7 +54,7 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
         try:
             pid = proceeding["id"]
             assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={"note": "双方同意调解"}).status_code == 200
-            starts = (china_today() + timedelta(days=1)).isoformat() + "T09:00:00+08:00"
+            starts = (china_today() + timedelta(days=3)).isoformat() + "T09:00:00+08:00"  # a day of its own: no double booking with other journeys
             booked = mediator.post(f"/api/mediation/proceedings/{pid}/sessions", json={"mode": "in_person", "room": "第一调解室", "starts_at": starts})
             assert booked.status_code == 201, booked.text
             signed = china_today() - timedelta(days=10)
