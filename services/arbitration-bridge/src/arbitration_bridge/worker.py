@@ -43,6 +43,7 @@ from arbitration_bridge.reviews import service as reviews
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.transfers import service as transfers
 from arbitration_bridge.transfers.models import Transfer
+from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("arbitration_bridge.worker")
 
@@ -259,10 +260,7 @@ class BridgeWorker:
                 raise
             except Exception:
                 log.exception("arbitration-bridge worker pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.ctx.settings.worker_poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_event(self._wake, self.ctx.settings.worker_poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> None:

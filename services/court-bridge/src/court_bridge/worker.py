@@ -31,6 +31,7 @@ from court_bridge.confirmations.service import confirmation_parties, mark_reques
 from court_bridge.context import CourtContext
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.service import accept_referral, complete_registration, intake_case_body, open_payload
+from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("court_bridge.worker")
 
@@ -160,10 +161,7 @@ class BridgeWorker:
                 raise
             except Exception:
                 log.exception("court-bridge worker pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.ctx.settings.worker_poll_seconds)
-            except TimeoutError:
-                pass
+            await wait_event(self._wake, self.ctx.settings.worker_poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> None:

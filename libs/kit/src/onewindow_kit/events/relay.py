@@ -28,6 +28,7 @@ from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
 from onewindow_kit.events.outbox import EventRoutes
+from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("onewindow.relay")
 
@@ -138,10 +139,7 @@ class Relay:
 
     async def _sleep(self, subscriber: str, seconds: float) -> None:
         event = self._wake[subscriber]
-        try:
-            await asyncio.wait_for(event.wait(), timeout=max(0.01, seconds))
-        except TimeoutError:
-            pass
+        await wait_event(event, max(0.01, seconds))
         event.clear()
 
     async def deliver_batch(self, subscriber: str) -> float | None:

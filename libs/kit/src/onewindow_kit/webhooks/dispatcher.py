@@ -36,6 +36,7 @@ from onewindow_kit.webhooks.models import WebhookAttempt, WebhookMessage
 from onewindow_kit.webhooks.outbox import WAKE_FLAG, message_body
 from onewindow_kit.webhooks.settings import WebhookSettings
 from onewindow_kit.webhooks.signing import signed_headers
+from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("onewindow.webhooks")
 
@@ -204,10 +205,7 @@ class WebhookDispatcher:
 
     @staticmethod
     async def _sleep(event: asyncio.Event, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(event.wait(), timeout=max(0.01, seconds))
-        except TimeoutError:
-            pass
+        await wait_event(event, max(0.01, seconds))
         event.clear()
 
     # -- one pass -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import OPEN_STATES, SYSTEM
 from mediation.sessions.models import MediationSession
+from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("mediation.scheduler")
 
@@ -199,7 +200,4 @@ class Scheduler:
                 raise
             except Exception:
                 log.exception("scheduler tick failed")
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass
+            await wait_event(self._stopping, self.interval)
