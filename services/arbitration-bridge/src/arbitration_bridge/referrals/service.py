@@ -24,6 +24,7 @@ from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.partners.models import Partner
+from onewindow_kit.pagination import decode_cursor, encode_cursor  # noqa: F401  (re-exported)
 
 from arbitration_bridge.messages import announce, notify, scrub
 from arbitration_bridge.referrals.models import Referral
@@ -147,19 +148,8 @@ def to_public(referral: Referral, cipher: FieldCipher, *, with_parties: bool = T
     )
 
 
-def encode_cursor(at: datetime, key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), key]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        instant = datetime.fromisoformat(at)
-        if instant.tzinfo is None:
-            raise ValueError("naive")
-        return instant, str(key)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed.field("cursor", "分页游标无效") from exc
 
 
 async def list_partner_referrals(*, session: AsyncSession, partner_id: str, status: str | None,

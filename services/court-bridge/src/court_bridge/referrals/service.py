@@ -25,6 +25,7 @@ from onewindow_kit.events import EventEnvelope, publish
 from onewindow_kit.logs import redact
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.webhooks.outbox import enqueue
+from onewindow_kit.pagination import decode_cursor, encode_cursor  # noqa: F401  (re-exported)
 
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.schemas import (
@@ -133,19 +134,8 @@ def to_public(referral: Referral) -> ReferralPublic:
     )
 
 
-def encode_cursor(at: datetime, key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), key]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        instant = datetime.fromisoformat(at)
-        if instant.tzinfo is None:
-            raise ValueError("naive")
-        return instant, str(key)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed.field("cursor", "分页游标无效") from exc
 
 
 async def list_partner_referrals(*, session: AsyncSession, partner_id: str, status: str | None,

@@ -25,6 +25,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import AppError, Conflict, NotFound, ValidationFailed
 from onewindow_kit.events import EventEnvelope, publish
+from onewindow_kit.pagination import decode_cursor, encode_cursor
 
 from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, PiiAccess, TimelineEntry, new_id
 from intake.cases.schemas import CaseCreate, CaseStatus, CloseReason, Route
@@ -463,16 +464,8 @@ class CaseQuery:
     center_id: str | None = None
 
 
-def encode_cursor(case: CaseFile) -> str:
-    return base64.urlsafe_b64encode(json.dumps([case.registered_at.isoformat(), case.id]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(case_id)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed.field("cursor", "翻页游标无效") from exc
 
 
 async def search_cases(*, session: AsyncSession, principal: Principal, query: CaseQuery, cipher: FieldCipher,
@@ -518,7 +511,7 @@ async def search_cases(*, session: AsyncSession, principal: Principal, query: Ca
         stmt = stmt.where(or_(CaseFile.registered_at < at, and_(CaseFile.registered_at == at, CaseFile.id < case_id)))
     rows = (await session.execute(stmt.order_by(CaseFile.registered_at.desc(), CaseFile.id.desc()).limit(limit + 1))).scalars().all()
     page = list(rows[:limit])
-    return page, encode_cursor(page[-1]) if len(rows) > limit else None
+    return page, encode_cursor(page[-1].registered_at, page[-1].id) if len(rows) > limit else None
 
 
 async def applicants_of(*, session: AsyncSession, case_ids: Sequence[str]) -> dict[str, list[CaseParty]]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.pagination import decode_cursor, encode_cursor
 
 from mediation.proceedings import service
 from mediation.proceedings.dependencies import (
@@ -77,16 +78,8 @@ async def to_public(session: AsyncSession, p: Proceeding) -> ProceedingPublic:
     return _public(p, await _briefs(session, {p.mediator_id} if p.mediator_id else set()))
 
 
-def _cursor(p: Proceeding) -> str:
-    return base64.urlsafe_b64encode(json.dumps([p.opened_at.isoformat(), p.id]).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, pid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(pid)
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed.field("cursor", "翻页游标无效") from exc
 
 
 @router.get("", response_model=ProceedingPage, operation_id="list_proceedings")
@@ -127,14 +120,14 @@ async def list_proceedings(
     if case_id:
         stmt = stmt.where(Proceeding.case_id == case_id)
     if cursor:
-        at, pid = _decode(cursor)
+        at, pid = decode_cursor(cursor)
         stmt = stmt.where(or_(Proceeding.opened_at < at, and_(Proceeding.opened_at == at, Proceeding.id < pid)))
     rows = list((await session.execute(stmt.order_by(Proceeding.opened_at.desc(), Proceeding.id.desc())
                                        .limit(limit + 1))).scalars())
     page = rows[:limit]
     briefs = await _briefs(session, {p.mediator_id for p in page if p.mediator_id})
     return ProceedingPage(items=[_public(p, briefs) for p in page],
-                          next_cursor=_cursor(page[-1]) if len(rows) > limit else None)
+                          next_cursor=encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None)
 
 
 @router.get("/{proceeding_id}", response_model=ProceedingPublic, operation_id="get_proceeding")
