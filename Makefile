@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-deps web-test e2e run test test-pg bench lint clean
+.PHONY: help install web web-deps web-test e2e run test test-pg bench lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,8 +55,21 @@ test-pg: ## the same with the local PostgreSQL required (what CI runs)
 bench: install ## gateway vs direct throughput (needs wrk); writes bench/results/
 	@$(UV) run --frozen python bench/gateway_bench.py
 
-lint: install ## import boundaries (kit imports no service, services import no other service)
-	@$(UV) run --frozen python -m pytest tests/test_boundaries.py -q
+lint: install web-deps ## ruff (format + lint), mypy, the import boundaries, and ESLint/Prettier/vue-tsc for the SPA
+	@$(UV) run --frozen ruff format --check --quiet .
+	@$(UV) run --frozen ruff check --quiet .
+	@$(UV) run --frozen mypy
+	@$(UV) run --frozen python -m pytest tests/test_boundaries.py -q -p no:cacheprovider
+ifneq ($(NPM),)
+	@cd web && npm run --silent lint
+endif
+
+format: install web-deps ## apply ruff's and Prettier's formatting and the autofixable lint rules
+	@$(UV) run --frozen ruff format --quiet .
+	@$(UV) run --frozen ruff check --fix --quiet .
+ifneq ($(NPM),)
+	@cd web && npm run --silent format
+endif
 
 clean: ## remove local databases, keys, logs (var/), the tool venv and the SPA's build
 	rm -rf var .tools web/dist test-artifacts
