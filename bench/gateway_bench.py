@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
 
 import stack as stack_module  # noqa: E402
-
 from onewindow_kit.testing import create_pg_database, drop_pg_database, postgres_url, unique_db_name  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -42,7 +41,9 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 def wrk(url: str, token: str) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-H", f"Authorization: Bearer {token}", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     result = {"rps": rps}
@@ -70,8 +71,11 @@ def main() -> int:
         else:
             urls[spec.name] = f"sqlite+aiosqlite:///{var_dir / 'db' / (spec.database + '.sqlite3')}"
     config = stack_module.StackConfig(
-        var_dir=var_dir, ports={s.name: stack_module.free_port() for s in table}, database_urls=urls,
-        environment="test", log_level="WARNING",
+        var_dir=var_dir,
+        ports={s.name: stack_module.free_port() for s in table},
+        database_urls=urls,
+        environment="test",
+        log_level="WARNING",
         # The limiter would (rightly) throttle one principal sending thousands of requests a second.
         extra_env={"gateway": {"GATEWAY_RATE_LIMIT_ENABLED": "false"}},
     )
@@ -81,15 +85,19 @@ def main() -> int:
         running.start_all()
         creds = json.loads((var_dir / "demo-accounts.json").read_text())
         clerk = next(u for u in creds["users"] if u["username"] == "clerk")
-        token = httpx.post(config.url("gateway") + "/auth/token", data={
-            "grant_type": "password", "username": "clerk", "password": clerk["password"]}).json()["access_token"]
+        token = httpx.post(
+            config.url("gateway") + "/auth/token",
+            data={"grant_type": "password", "username": "clerk", "password": clerk["password"]},
+        ).json()["access_token"]
         targets = {
             "direct": config.url("intake") + "/centers/futian",
             "gateway": config.url("gateway") + "/api/intake/centers/futian",
         }
         for url in targets.values():  # warm up: caches, pools, JIT-free but lazy imports
             assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
-            subprocess.run(["wrk", "-t1", "-c8", "-d2s", "-H", f"Authorization: Bearer {token}", url], capture_output=True)
+            subprocess.run(
+                ["wrk", "-t1", "-c8", "-d2s", "-H", f"Authorization: Bearer {token}", url], capture_output=True
+            )
         runs: dict[str, list[dict[str, float]]] = {"direct": [], "gateway": []}
         for i in range(ROUNDS):
             order = ("direct", "gateway") if i % 2 == 0 else ("gateway", "direct")
@@ -123,10 +131,14 @@ def main() -> int:
     print("| path | req/s (median) | p50 ms | p75 ms | p90 ms | p99 ms | non-2xx |")
     print("|---|---|---|---|---|---|---|")
     for name in ("direct", "gateway"):
-        print(f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50_ms'):.2f} | {med(name, 'p75_ms'):.2f} | "
-              f"{med(name, 'p90_ms'):.2f} | {med(name, 'p99_ms'):.2f} | {sum(int(r['non_2xx']) for r in runs[name])} |")
-    print(f"\nthroughput kept through the gateway: median {summary['throughput_ratio_median']:.0%} "
-          f"(worst round {summary['throughput_ratio_min']:.0%}); added median latency {summary['added_p50_ms']:.2f} ms")
+        print(
+            f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50_ms'):.2f} | {med(name, 'p75_ms'):.2f} | "
+            f"{med(name, 'p90_ms'):.2f} | {med(name, 'p99_ms'):.2f} | {sum(int(r['non_2xx']) for r in runs[name])} |"
+        )
+    print(
+        f"\nthroughput kept through the gateway: median {summary['throughput_ratio_median']:.0%} "
+        f"(worst round {summary['throughput_ratio_min']:.0%}); added median latency {summary['added_p50_ms']:.2f} ms"
+    )
     return 0
 
 

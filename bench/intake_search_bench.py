@@ -18,7 +18,6 @@ import io
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -33,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
 
 import stack as stack_module  # noqa: E402
-
 from onewindow_domain.identifiers import make_credit_code, make_id_number, mask_id_number  # noqa: E402
 from onewindow_kit.auth import Signer, generate_private_key_pem  # noqa: E402
 from onewindow_kit.crypto import FieldCipher, new_key  # noqa: E402
@@ -59,8 +57,11 @@ async def load(url: str, cipher: FieldCipher, employers: list[tuple[str, str]]) 
     rng = random.Random(42)
     samples: list[str] = []
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    await conn.execute("INSERT INTO center (id, name, short_name, district, case_no_format, active, created_at, updated_at) "
-                       "SELECT c, c || '中心', c, c, '{short_name}一窗〔{year}〕{seq:07d}号', true, now(), now() FROM unnest($1::text[]) c", CENTERS)
+    await conn.execute(
+        "INSERT INTO center (id, name, short_name, district, case_no_format, active, created_at, updated_at) "
+        "SELECT c, c || '中心', c, c, '{short_name}一窗〔{year}〕{seq:07d}号', true, now(), now() FROM unnest($1::text[]) c",
+        CENTERS,
+    )
     batch = 50_000
     seqs = dict.fromkeys(CENTERS, 0)
     for offset in range(0, N, batch):
@@ -73,34 +74,158 @@ async def load(url: str, cipher: FieldCipher, employers: list[tuple[str, str]]) 
             status = rng.choice(STATUSES)
             name, code = employers[rng.randrange(len(employers))]
             deadline = (at + timedelta(days=15)).date().isoformat() if status in ("routed", "in_mediation") else r"\N"
-            cases.write("\t".join([
-                case_id, center, str(at.year), str(seqs[center]), f"{center}一窗〔{at.year}〕{seqs[center]:07d}号", "walk_in", status,
-                "1", "rights", rng.choice(["green"] * 8 + ["yellow", "red"]), "f", "1", r"\N", "{}", "mediation", "mediation",
-                r"\N", r"\N", "申请人称被拖欠工资。", r"\N", r"\N", r"\N", r"\N", "12000.00", "0.00", name, code, r"\N", deadline,
-                "bench", at.isoformat(), at.isoformat(), r"\N", r"\N",
-            ]) + "\n")
+            cases.write(
+                "\t".join(
+                    [
+                        case_id,
+                        center,
+                        str(at.year),
+                        str(seqs[center]),
+                        f"{center}一窗〔{at.year}〕{seqs[center]:07d}号",
+                        "walk_in",
+                        status,
+                        "1",
+                        "rights",
+                        rng.choice(["green"] * 8 + ["yellow", "red"]),
+                        "f",
+                        "1",
+                        r"\N",
+                        "{}",
+                        "mediation",
+                        "mediation",
+                        r"\N",
+                        r"\N",
+                        "申请人称被拖欠工资。",
+                        r"\N",
+                        r"\N",
+                        r"\N",
+                        r"\N",
+                        "12000.00",
+                        "0.00",
+                        name,
+                        code,
+                        r"\N",
+                        deadline,
+                        "bench",
+                        at.isoformat(),
+                        at.isoformat(),
+                        r"\N",
+                        r"\N",
+                    ]
+                )
+                + "\n"
+            )
             for p in range(1 + (i % 3 == 0) + (i % 7 == 0)):
-                ident = make_id_number(region="440304", birth=date(1970 + i % 35, 1 + i % 12, 1 + i % 28), seq=(i * 3 + p) % 999)
+                ident = make_id_number(
+                    region="440304", birth=date(1970 + i % 35, 1 + i % 12, 1 + i % 28), seq=(i * 3 + p) % 999
+                )
                 if i % (N // 200 or 1) == 0 and p == 0:
                     samples.append(ident)
-                parties.write("\t".join([
-                    uuid.UUID(int=rng.getrandbits(128)).hex, case_id, "applicant", str(p), f"工人{i % 5000}",
-                    cipher.encrypt(ident, context="id_number"), cipher.lookup_hash(ident, context="id_number"), mask_id_number(ident),
-                    r"\N", "f", "f", "f",
-                ]) + "\n")
-            parties.write("\t".join([uuid.UUID(int=rng.getrandbits(128)).hex, case_id, "respondent", "0", name, r"\N", r"\N", r"\N",
-                                      code, "f", "f", "f"]) + "\n")
-            claims.write("\t".join([uuid.UUID(int=rng.getrandbits(128)).hex, case_id, "0", "wage_arrears", "12000.00", "f"]) + "\n")
-        await conn.copy_to_table("case_file", source=io.BytesIO(cases.getvalue().encode()), columns=[
-            "id", "center_id", "year", "seq", "case_no", "channel", "status", "version", "dispute_type", "risk_grade", "collective",
-            "worker_count", "group_id", "triage", "suggested_route", "route", "route_override_reason", "routed_at", "facts",
-            "employment_start_on", "employment_end_on", "knew_on", "street", "total_claimed", "recovered", "employer_names",
-            "primary_credit_code", "external_ref", "deadline_on", "registered_by", "registered_at", "updated_at", "closed_at", "close_reason"])
-        await conn.copy_to_table("case_party", source=io.BytesIO(parties.getvalue().encode()), columns=[
-            "id", "case_id", "role", "position", "name", "id_number_enc", "id_number_hash", "id_number_masked",
-            "credit_code", "migrant_worker", "platform_worker", "has_power_of_attorney"])
-        await conn.copy_to_table("case_claim", source=io.BytesIO(claims.getvalue().encode()), columns=[
-            "id", "case_id", "position", "category", "amount", "final_award"])
+                parties.write(
+                    "\t".join(
+                        [
+                            uuid.UUID(int=rng.getrandbits(128)).hex,
+                            case_id,
+                            "applicant",
+                            str(p),
+                            f"工人{i % 5000}",
+                            cipher.encrypt(ident, context="id_number"),
+                            cipher.lookup_hash(ident, context="id_number"),
+                            mask_id_number(ident),
+                            r"\N",
+                            "f",
+                            "f",
+                            "f",
+                        ]
+                    )
+                    + "\n"
+                )
+            parties.write(
+                "\t".join(
+                    [
+                        uuid.UUID(int=rng.getrandbits(128)).hex,
+                        case_id,
+                        "respondent",
+                        "0",
+                        name,
+                        r"\N",
+                        r"\N",
+                        r"\N",
+                        code,
+                        "f",
+                        "f",
+                        "f",
+                    ]
+                )
+                + "\n"
+            )
+            claims.write(
+                "\t".join([uuid.UUID(int=rng.getrandbits(128)).hex, case_id, "0", "wage_arrears", "12000.00", "f"])
+                + "\n"
+            )
+        await conn.copy_to_table(
+            "case_file",
+            source=io.BytesIO(cases.getvalue().encode()),
+            columns=[
+                "id",
+                "center_id",
+                "year",
+                "seq",
+                "case_no",
+                "channel",
+                "status",
+                "version",
+                "dispute_type",
+                "risk_grade",
+                "collective",
+                "worker_count",
+                "group_id",
+                "triage",
+                "suggested_route",
+                "route",
+                "route_override_reason",
+                "routed_at",
+                "facts",
+                "employment_start_on",
+                "employment_end_on",
+                "knew_on",
+                "street",
+                "total_claimed",
+                "recovered",
+                "employer_names",
+                "primary_credit_code",
+                "external_ref",
+                "deadline_on",
+                "registered_by",
+                "registered_at",
+                "updated_at",
+                "closed_at",
+                "close_reason",
+            ],
+        )
+        await conn.copy_to_table(
+            "case_party",
+            source=io.BytesIO(parties.getvalue().encode()),
+            columns=[
+                "id",
+                "case_id",
+                "role",
+                "position",
+                "name",
+                "id_number_enc",
+                "id_number_hash",
+                "id_number_masked",
+                "credit_code",
+                "migrant_worker",
+                "platform_worker",
+                "has_power_of_attorney",
+            ],
+        )
+        await conn.copy_to_table(
+            "case_claim",
+            source=io.BytesIO(claims.getvalue().encode()),
+            columns=["id", "case_id", "position", "category", "amount", "final_award"],
+        )
         print(f"  loaded {min(N, offset + batch):,} cases", flush=True)
     await conn.execute("ANALYZE")
     await conn.close()
@@ -109,7 +234,7 @@ async def load(url: str, cipher: FieldCipher, employers: list[tuple[str, str]]) 
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main() -> int:
@@ -121,8 +246,13 @@ def main() -> int:
         keys = json.loads(keys_file.read_text())
     cipher = FieldCipher({"k1": keys["data"]}, "k1", keys["lookup"])
     rng = random.Random(7)
-    employers = [(f"深圳市{rng.choice(['福田', '南山', '宝安', '龙岗'])}区{rng.choice(EMPLOYER_WORDS)}{i}号有限公司", make_credit_code(seq=i))
-                 for i in range(20000)]
+    employers = [
+        (
+            f"深圳市{rng.choice(['福田', '南山', '宝安', '龙岗'])}区{rng.choice(EMPLOYER_WORDS)}{i}号有限公司",
+            make_credit_code(seq=i),
+        )
+        for i in range(20000)
+    ]
     url = None
     try:
         try:
@@ -145,9 +275,12 @@ def main() -> int:
         signer = Signer(generate_private_key_pem())
         port = stack_module.free_port()
         env = os.environ | {
-            "INTAKE_DATABASE_URL": url, "INTAKE_JWKS_JSON": json.dumps({"keys": [signer.jwk]}),
-            "INTAKE_DATA_KEYS": json.dumps({"k1": keys["data"]}), "INTAKE_LOOKUP_KEY": keys["lookup"],
-            "INTAKE_RELAY_ENABLED": "false", "INTAKE_LOG_LEVEL": "WARNING",
+            "INTAKE_DATABASE_URL": url,
+            "INTAKE_JWKS_JSON": json.dumps({"keys": [signer.jwk]}),
+            "INTAKE_DATA_KEYS": json.dumps({"k1": keys["data"]}),
+            "INTAKE_LOOKUP_KEY": keys["lookup"],
+            "INTAKE_RELAY_ENABLED": "false",
+            "INTAKE_LOG_LEVEL": "WARNING",
         }
         proc = subprocess.Popen([sys.executable, "-m", "intake", "serve", "--port", str(port)], cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{port}"
@@ -157,13 +290,25 @@ def main() -> int:
                     break
                 time.sleep(0.2)
             now = int(time.time())
-            token = signer.sign({"iss": "onewindow-gateway", "aud": "onewindow", "sub": "bench", "iat": now, "exp": now + 3600,
-                                 "roles": ["clerk"], "kind": "staff", "center_id": "futian"})
+            token = signer.sign(
+                {
+                    "iss": "onewindow-gateway",
+                    "aud": "onewindow",
+                    "sub": "bench",
+                    "iat": now,
+                    "exp": now + 3600,
+                    "roles": ["clerk"],
+                    "kind": "staff",
+                    "center_id": "futian",
+                }
+            )
             http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
             queries = {
                 "id_number": lambda: http.post("/cases/search", json={"id_number": rng.choice(samples)}),
                 "credit_code": lambda: http.get("/cases", params={"credit_code": rng.choice(employers)[1]}),
-                "employer_substring": lambda: http.get("/cases", params={"employer": rng.choice(EMPLOYER_WORDS) + str(rng.randrange(2000))}),
+                "employer_substring": lambda: http.get(
+                    "/cases", params={"employer": rng.choice(EMPLOYER_WORDS) + str(rng.randrange(2000))}
+                ),
                 "open_cases_of_centre": lambda: http.get("/cases", params={"open_only": "true"}),
             }
             results = {}
@@ -176,7 +321,11 @@ def main() -> int:
                     response = query()
                     times.append((time.perf_counter() - t0) * 1000)
                     assert response.status_code == 200, response.text
-                results[label] = {"p50_ms": round(pct(times, 50), 2), "p95_ms": round(pct(times, 95), 2), "p99_ms": round(pct(times, 99), 2)}
+                results[label] = {
+                    "p50_ms": round(pct(times, 50), 2),
+                    "p95_ms": round(pct(times, 95), 2),
+                    "p99_ms": round(pct(times, 99), 2),
+                }
                 print(f"{label:22s} {results[label]}", flush=True)
         finally:
             proc.terminate()
@@ -186,7 +335,9 @@ def main() -> int:
             asyncio.run(drop_pg_database(ADMIN_URL, name))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"intake-search-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps({"cases": N, "queries": QUERIES, "results": results}, indent=2))
+    (out / f"intake-search-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
+        json.dumps({"cases": N, "queries": QUERIES, "results": results}, indent=2)
+    )
     print(f"\n{N:,} cases on PostgreSQL; {QUERIES} sequential queries each, through HTTP to the intake process\n")
     print("| query | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|")
     for label, r in results.items():

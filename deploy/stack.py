@@ -114,14 +114,16 @@ def accounts(var_dir: Path, table: list[ServiceSpec]) -> dict[str, Any]:
         if spec.is_gateway:
             continue
         cid = service_client_id(spec)
-        clients.append({
-            "client_id": cid,
-            "client_secret": old_clients.get(cid, {}).get("client_secret") or secrets.token_urlsafe(24),
-            "name": f"service {spec.name}",
-            "kind": "service",
-            "roles": ["service"],
-            "partner_id": None,
-        })
+        clients.append(
+            {
+                "client_id": cid,
+                "client_secret": old_clients.get(cid, {}).get("client_secret") or secrets.token_urlsafe(24),
+                "name": f"service {spec.name}",
+                "kind": "service",
+                "roles": ["service"],
+                "partner_id": None,
+            }
+        )
     data = {"users": users, "clients": clients}
     var_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -149,6 +151,7 @@ def data_keys(var_dir: Path) -> dict[str, Any]:
 # Environment of each process
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class StackConfig:
     var_dir: Path
@@ -159,7 +162,7 @@ class StackConfig:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_environment(cls, table: list[ServiceSpec], var_dir: Path | None = None) -> "StackConfig":
+    def from_environment(cls, table: list[ServiceSpec], var_dir: Path | None = None) -> StackConfig:
         var = Path(os.environ.get("ONEWINDOW_VAR_DIR", var_dir or ROOT / "var")).resolve()
         ports = {s.name: int(os.environ.get(f"{s.env_prefix}PORT", s.port)) for s in table}
         urls = {
@@ -173,7 +176,9 @@ class StackConfig:
         return f"http://127.0.0.1:{self.ports[name]}"
 
 
-def process_env(spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig, creds: dict[str, Any]) -> dict[str, str]:
+def process_env(
+    spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig, creds: dict[str, Any]
+) -> dict[str, str]:
     """The variables ``spec``'s process gets (the compose file and k8s manifests set the same)."""
     p = spec.env_prefix
     env = {
@@ -210,6 +215,7 @@ def process_env(spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig
 # Processes
 # ---------------------------------------------------------------------------------------------
 
+
 def http_status(url: str, timeout: float = 1.0) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -239,8 +245,11 @@ class Stack:
     def _run(self, name: str, *args: str) -> None:
         spec = self.specs[name]
         result = subprocess.run(
-            [sys.executable, "-m", spec.module, *args], cwd=ROOT, env=self.env_for(name),
-            capture_output=True, text=True,
+            [sys.executable, "-m", spec.module, *args],
+            cwd=ROOT,
+            env=self.env_for(name),
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise RuntimeError(f"{name} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -258,8 +267,16 @@ class Stack:
         # admin, or by the cross-service tests to the simulators').
         for bridge, role in (("court-bridge", "court_partner"), ("arbitration-bridge", "arbitration_partner")):
             partners = self.config.var_dir / f"{bridge}-partners.json"
-            partners.write_text(json.dumps([{"partner_id": cid, "name": name, "center_id": "futian"}
-                                            for cid, name, r in DEMO_PARTNERS if r == role], ensure_ascii=False))
+            partners.write_text(
+                json.dumps(
+                    [
+                        {"partner_id": cid, "name": name, "center_id": "futian"}
+                        for cid, name, r in DEMO_PARTNERS
+                        if r == role
+                    ],
+                    ensure_ascii=False,
+                )
+            )
             self._run(bridge, "seed", "--partners", str(partners))
 
     def start(self, name: str) -> None:
@@ -268,7 +285,11 @@ class Stack:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", spec.module, "serve", "--host", "127.0.0.1", "--port", str(self.config.ports[name])],
-            cwd=ROOT, env=self.env_for(name), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=self.env_for(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
 
@@ -306,7 +327,7 @@ class Stack:
         for name in reversed(list(self.procs)):
             self.stop(name)
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -322,7 +343,9 @@ def _print_banner(stack: Stack) -> None:
     print(f"  Logs:    {stack.log_dir}/<service>.log\n")
     print("  Demo accounts (also in var/demo-accounts.json):")
     for user in stack.creds["users"]:
-        print(f"    {user['username']:<12} {user['password']:<20} {', '.join(user['roles']):<11} {user['display_name']}")
+        print(
+            f"    {user['username']:<12} {user['password']:<20} {', '.join(user['roles']):<11} {user['display_name']}"
+        )
     for client in stack.creds["clients"]:
         if client["kind"] == "partner":
             print(f"    client_id={client['client_id']}  client_secret={client['client_secret']}  ({client['name']})")
@@ -354,7 +377,10 @@ def run() -> int:
                     continue
                 recent = [t for t in restarts.get(name, []) if time.monotonic() - t < 60]
                 if len(recent) >= 5:
-                    print(f"{name} keeps crashing (exit {proc.returncode}); see {stack.log_dir / (name + '.log')}", flush=True)
+                    print(
+                        f"{name} keeps crashing (exit {proc.returncode}); see {stack.log_dir / (name + '.log')}",
+                        flush=True,
+                    )
                     return 1
                 print(f"{name} exited with {proc.returncode}; restarting", flush=True)
                 restarts[name] = [*recent, time.monotonic()]

@@ -12,7 +12,6 @@ and prints requests/s, median and p99 latency, and the ratios to direct. All ser
 ``--loop uvloop --http httptools --no-access-log``; every process is stopped at the end.
 """
 
-
 import argparse
 import json
 import os
@@ -40,7 +39,6 @@ PASSWORD = "bench-password-1"
 def upstream_app() -> Any:
     """A service-like endpoint: verify the token (cached after the first time), answer JSON."""
     from fastapi import FastAPI
-
     from onewindow_kit.auth import CurrentPrincipal, StaticKeySource, TokenVerifier
 
     app = FastAPI()
@@ -62,8 +60,20 @@ def variant_app() -> Any:
     """A bare proxy (no auth, no limits) forwarding everything to BENCH_UPSTREAM with one client."""
     client_name = os.environ["BENCH_CLIENT"]
     upstream = os.environ["BENCH_UPSTREAM"].rstrip("/")
-    hop = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade", b"host",
-           b"proxy-authorization", b"proxy-authenticate", b"content-length", b"date", b"server"}
+    hop = {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"te",
+        b"trailer",
+        b"upgrade",
+        b"host",
+        b"proxy-authorization",
+        b"proxy-authenticate",
+        b"content-length",
+        b"date",
+        b"server",
+    }
     state: dict[str, Any] = {}
 
     async def startup() -> None:
@@ -106,8 +116,13 @@ def variant_app() -> Any:
         client = state["client"]
         if client_name == "null":
             body = b'{"case_id":"1","status":"registered","center_id":"bench","claims":3}'
-            await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
         elif client_name == "httpx":
             request = client.build_request(scope["method"], upstream + target.decode(), headers=headers)
@@ -120,16 +135,18 @@ def variant_app() -> Any:
             await send({"type": "http.response.body", "body": b""})
         elif client_name == "httpcore":
             host = urllib.parse.urlsplit(upstream).netloc.encode()
-            async with client.stream(scope["method"].encode(), upstream.encode() + target,
-                                     headers=[(b"host", host), *headers]) as response:
+            async with client.stream(
+                scope["method"].encode(), upstream.encode() + target, headers=[(b"host", host), *headers]
+            ) as response:
                 out = [(k, v) for k, v in response.headers if k.lower() not in hop]
                 await send({"type": "http.response.start", "status": response.status, "headers": out})
                 async for chunk in response.aiter_stream():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         elif client_name == "aiohttp":
-            async with client.request(scope["method"], upstream + target.decode(),
-                                      headers={k.decode(): v.decode() for k, v in headers}) as response:
+            async with client.request(
+                scope["method"], upstream + target.decode(), headers={k.decode(): v.decode() for k, v in headers}
+            ) as response:
                 out = [(k, v) for k, v in response.raw_headers if k.lower() not in hop]
                 await send({"type": "http.response.start", "status": response.status, "headers": out})
                 async for chunk in response.content.iter_any():
@@ -137,8 +154,18 @@ def variant_app() -> Any:
             await send({"type": "http.response.body", "body": b""})
         else:
             conn, _ = await client.acquire()
-            head = b"".join([scope["method"].encode(), b" ", target, b" HTTP/1.1\r\nhost: ", client.host_header,
-                             b"\r\n", *[k + b": " + v + b"\r\n" for k, v in headers], b"\r\n"])
+            head = b"".join(
+                [
+                    scope["method"].encode(),
+                    b" ",
+                    target,
+                    b" HTTP/1.1\r\nhost: ",
+                    client.host_header,
+                    b"\r\n",
+                    *[k + b": " + v + b"\r\n" for k, v in headers],
+                    b"\r\n",
+                ]
+            )
             conn.write(head)
             await conn.read_head(30)
             out = [(k, v) for k, v in conn.headers if k not in hop]
@@ -175,8 +202,24 @@ def wait_ready(url: str, timeout: float = 30.0) -> None:
 
 
 def uvicorn_cmd(target: str, port: int, *, factory: bool = True) -> list[str]:
-    cmd = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-           "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--no-proxy-headers",
+        "--log-level",
+        "warning",
+    ]
     return cmd + (["--factory"] if factory else [])
 
 
@@ -186,15 +229,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, token: str, *, connections: int, duration: int, pids: dict[str, int] | None = None) -> dict[str, float]:
+def wrk(
+    url: str, token: str, *, connections: int, duration: int, pids: dict[str, int] | None = None
+) -> dict[str, float]:
     before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Authorization: Bearer {token}", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    cpu = {f"cpu_us_{name}": 1e6 * (cpu_seconds(pid) - before[name]) / max(1, requests) for name, pid in (pids or {}).items()}
+    cpu = {
+        f"cpu_us_{name}": 1e6 * (cpu_seconds(pid) - before[name]) / max(1, requests)
+        for name, pid in (pids or {}).items()
+    }
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"\s{label}\s+([\d.]+)(us|ms|s)\b", out).groups()
@@ -205,8 +255,12 @@ def wrk(url: str, token: str, *, connections: int, duration: int, pids: dict[str
     failures = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
     if errors:
         print(out, file=sys.stderr)
-        print(subprocess.run(["curl", "-si", "-H", f"Authorization: Bearer {token}", url],
-                             capture_output=True, text=True).stdout, file=sys.stderr)
+        print(
+            subprocess.run(
+                ["curl", "-si", "-H", f"Authorization: Bearer {token}", url], capture_output=True, text=True
+            ).stdout,
+            file=sys.stderr,
+        )
         raise SystemExit(f"wrk saw errors against {url}")
     # Socket errors (wrk's 2 s timeouts, mostly) are counted, not fatal: a slow client is a result.
     return {"rps": rps, "p50_ms": ms("50%"), "p99_ms": ms("99%"), "socket_errors": failures, **cpu}
@@ -237,18 +291,34 @@ def main() -> None:
         gw_env = {
             "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{work}/gateway.sqlite3",
             "GATEWAY_KEYS_DIR": str(work / "keys"),
-            "GATEWAY_UPSTREAMS": json.dumps({n: upstream_url for n in ("intake", "mediation", "arbitration-bridge", "court-bridge")}),
+            "GATEWAY_UPSTREAMS": json.dumps(
+                dict.fromkeys(("intake", "mediation", "arbitration-bridge", "court-bridge"), upstream_url)
+            ),
             "GATEWAY_RATE_LIMIT_ENABLED": "true" if args.rate_limit else "false",
             "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000",
             "GATEWAY_RATE_LIMIT_BURST": "1000000",
             "GATEWAY_LOG_LEVEL": "WARNING",
         }
-        accounts = {"users": [{"username": "bench", "password": PASSWORD, "display_name": "Bench",
-                               "roles": ["clerk"], "center_id": "bench"}]}
+        accounts = {
+            "users": [
+                {
+                    "username": "bench",
+                    "password": PASSWORD,
+                    "display_name": "Bench",
+                    "roles": ["clerk"],
+                    "center_id": "bench",
+                }
+            ]
+        }
         (work / "accounts.json").write_text(json.dumps(accounts))
         for command in (["migrate"], ["seed", "--accounts", str(work / "accounts.json")], ["rotate-key"]):
-            subprocess.run([sys.executable, "-m", "gateway", *command], env={**env, **gw_env}, cwd=work, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "gateway", *command],
+                env={**env, **gw_env},
+                cwd=work,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
 
         start(uvicorn_cmd("gateway.main:create_app", gw_port), gw_env)
         wait_ready(f"http://127.0.0.1:{gw_port}/healthz")
@@ -265,7 +335,9 @@ def main() -> None:
         proxy_pids = {"direct": None, "gateway": gateway_pid}
         for variant in filter(None, args.variants.split(",")):
             port = free_port()
-            start(uvicorn_cmd("bench_proxy:variant_app", port), {"BENCH_CLIENT": variant, "BENCH_UPSTREAM": upstream_url})
+            start(
+                uvicorn_cmd("bench_proxy:variant_app", port), {"BENCH_CLIENT": variant, "BENCH_UPSTREAM": upstream_url}
+            )
             wait_ready(f"http://127.0.0.1:{port}/readyz")
             targets[f"bare-{variant}"] = f"http://127.0.0.1:{port}/cases/1"
             proxy_pids[f"bare-{variant}"] = procs[-1].pid
@@ -287,15 +359,21 @@ def main() -> None:
 
         results = {name: {key: median([r[key] for r in rs]) for key in rs[0]} for name, rs in runs.items()}
         direct = results["direct"]
-        print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s x {args.rounds} rounds (medians), "
-              f"authenticated small GET, {os.cpu_count()} CPUs\n")
-        print(f"{'target':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'% direct':>10}{'+p50 ms':>9}"
-              f"{'proxy CPU':>11}{'upstream CPU':>14}{'sock err':>10}  (CPU: µs per request)")
+        print(
+            f"\nwrk -t1 -c{args.connections} -d{args.duration}s x {args.rounds} rounds (medians), "
+            f"authenticated small GET, {os.cpu_count()} CPUs\n"
+        )
+        print(
+            f"{'target':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'% direct':>10}{'+p50 ms':>9}"
+            f"{'proxy CPU':>11}{'upstream CPU':>14}{'sock err':>10}  (CPU: µs per request)"
+        )
         for name, r in results.items():
             proxy_cpu = f"{r['cpu_us_proxy']:>11.0f}" if "cpu_us_proxy" in r else f"{'-':>11}"
-            print(f"{name:<16}{r['rps']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-                  f"{100 * r['rps'] / direct['rps']:>9.1f}%{r['p50_ms'] - direct['p50_ms']:>9.2f}"
-                  f"{proxy_cpu}{r['cpu_us_upstream']:>14.0f}{r['socket_errors']:>10.0f}")
+            print(
+                f"{name:<16}{r['rps']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+                f"{100 * r['rps'] / direct['rps']:>9.1f}%{r['p50_ms'] - direct['p50_ms']:>9.2f}"
+                f"{proxy_cpu}{r['cpu_us_upstream']:>14.0f}{r['socket_errors']:>10.0f}"
+            )
         if args.json:
             Path(args.json).write_text(json.dumps({"results": results, "runs": runs}, indent=2))
     finally:

@@ -49,8 +49,9 @@ def run_web(junit: Path) -> tuple[int, int]:
     web = ROOT / "web"
     if not (web / "node_modules").exists():
         subprocess.call([npm, "ci", "--no-audit", "--no-fund"], cwd=web)
-    code = subprocess.call([npm, "run", "test", "--", "--reporter=default", "--reporter=junit",
-                            f"--outputFile.junit={junit}"], cwd=web)
+    code = subprocess.call(
+        [npm, "run", "test", "--", "--reporter=default", "--reporter=junit", f"--outputFile.junit={junit}"], cwd=web
+    )
     print("\n--- API types against the services' OpenAPI", flush=True)
     check = subprocess.call([npm, "run", "api:check"], cwd=web, env=os.environ | {"PYTHON": sys.executable})
     return (code or check), 1 if check == 0 else -1
@@ -71,8 +72,10 @@ def main(argv: list[str]) -> int:
             junit.unlink(missing_ok=True)
             code, extra_checks = run_web(junit)
         else:
-            code = subprocess.call([sys.executable, "-m", "pytest", suite, "-q", f"--junitxml={junit}",
-                                    *EXTRA_ARGS.get(suite, [])], cwd=ROOT)
+            code = subprocess.call(
+                [sys.executable, "-m", "pytest", suite, "-q", f"--junitxml={junit}", *EXTRA_ARGS.get(suite, [])],
+                cwd=ROOT,
+            )
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if junit.exists():
             for node in ET.parse(junit).getroot().iter("testsuite"):
@@ -93,7 +96,9 @@ def main(argv: list[str]) -> int:
     print()
     if failed_suites:
         print("failing suites: " + ", ".join(failed_suites))
-    print(f"total: {totals['passed']} passed, {totals['failed'] + totals['errors']} failed, {totals['skipped']} skipped")
+    print(
+        f"total: {totals['passed']} passed, {totals['failed'] + totals['errors']} failed, {totals['skipped']} skipped"
+    )
     return 1 if failed_suites else 0
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from onewindow_kit.testing import create_pg_database, drop_pg_database, postgres_url, require_postgres, unique_db_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +51,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
         ports={spec.name: stack_module.free_port() for spec in table},
         database_urls=urls,
         environment="test",
-        extra_env={s.name: {s.env_prefix + k: v for k, v in (FAST_RELAY | EXTRA.get(s.name, {})).items()}
-                   for s in table if not s.is_gateway},
+        extra_env={
+            s.name: {s.env_prefix + k: v for k, v in (FAST_RELAY | EXTRA.get(s.name, {})).items()}
+            for s in table
+            if not s.is_gateway
+        },
     )
     running = stack_module.Stack(config, table)
     try:
@@ -102,18 +104,25 @@ class Gateway:
 
     def password_token(self, username: str) -> str:
         user = next(u for u in self.accounts["users"] if u["username"] == username)
-        response = self.http.post("/auth/token", data={"grant_type": "password", "username": username, "password": user["password"]})
+        response = self.http.post(
+            "/auth/token", data={"grant_type": "password", "username": username, "password": user["password"]}
+        )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
     def client_token(self, client_id: str) -> str:
         client = next(c for c in self.accounts["clients"] if c["client_id"] == client_id)
-        response = self.http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client["client_secret"]})
+        response = self.http.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client["client_secret"]},
+        )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
     def as_user(self, username: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=15.0, headers={"Authorization": f"Bearer {self.password_token(username)}"})
+        return httpx.Client(
+            base_url=self.url, timeout=15.0, headers={"Authorization": f"Bearer {self.password_token(username)}"}
+        )
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from factories import applicant, case_form  # noqa: E402
-
-from onewindow_domain.calendar import china_today  # noqa: E402
-
-from conftest import stack_module, wait_for  # noqa: E402
+from conftest import stack_module, wait_for
+from factories import applicant, case_form
+from onewindow_domain.calendar import china_today
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIDGE = "arbitration-bridge"
@@ -38,32 +36,54 @@ def commission(stack, gateway, accounts) -> Iterator[httpx.Client]:
     # the arbitration bridge as it does for the court bridge; until then the bridge is restarted so).
     env = stack.env_for(BRIDGE)
     if env.get("ARBITRATION_WEBHOOKS__REQUIRE_HTTPS") != "false":
-        stack.config.extra_env.setdefault(BRIDGE, {}).update({
-            "ARBITRATION_WEBHOOKS__REQUIRE_HTTPS": "false",
-            "ARBITRATION_WEBHOOKS__ALLOWED_NETWORKS": json.dumps(["127.0.0.0/8"])})
+        stack.config.extra_env.setdefault(BRIDGE, {}).update(
+            {
+                "ARBITRATION_WEBHOOKS__REQUIRE_HTTPS": "false",
+                "ARBITRATION_WEBHOOKS__ALLOWED_NETWORKS": json.dumps(["127.0.0.0/8"]),
+            }
+        )
         stack.stop(BRIDGE)
         stack.start(BRIDGE)
         stack.wait_ready(BRIDGE)
     port = stack_module.free_port()
     secret = next(c["client_secret"] for c in accounts["clients"] if c["client_id"] == PARTNER)
-    sim_env = os.environ | {"ARBITRATION_SIM_GATEWAY_URL": gateway.url, "ARBITRATION_SIM_CLIENT_ID": PARTNER,
-                            "ARBITRATION_SIM_CLIENT_SECRET": secret}
+    sim_env = os.environ | {
+        "ARBITRATION_SIM_GATEWAY_URL": gateway.url,
+        "ARBITRATION_SIM_CLIENT_ID": PARTNER,
+        "ARBITRATION_SIM_CLIENT_SECRET": secret,
+    }
     log = open(stack.log_dir / "arbitration-simulator.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests/simulators/arbitration.py"), "--port", str(port)],
-                            cwd=ROOT, env=sim_env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/simulators/arbitration.py"), "--port", str(port)],
+        cwd=ROOT,
+        env=sim_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
         wait_for(lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200, what="simulator up")
         hook = {"webhook_url": f"http://127.0.0.1:{port}/webhooks"}
         with gateway.as_user("admin") as admin:
-            if admin.get(f"/api/arbitration/admin/partners/{PARTNER}").status_code == 404:  # stack does not seed it (yet)
-                created = admin.post("/api/arbitration/admin/partners", json={
-                    "partner_id": PARTNER, "name": "深圳市福田区劳动人事争议仲裁院", "center_id": "futian", **hook})
+            if (
+                admin.get(f"/api/arbitration/admin/partners/{PARTNER}").status_code == 404
+            ):  # stack does not seed it (yet)
+                created = admin.post(
+                    "/api/arbitration/admin/partners",
+                    json={
+                        "partner_id": PARTNER,
+                        "name": "深圳市福田区劳动人事争议仲裁院",
+                        "center_id": "futian",
+                        **hook,
+                    },
+                )
                 assert created.status_code == 201, created.text
                 webhook_secret = created.json()["webhook_secret"]
             else:
                 assert admin.patch(f"/api/arbitration/admin/partners/{PARTNER}", json=hook).status_code == 200
-                rotated = admin.post(f"/api/arbitration/admin/partners/{PARTNER}/rotate-secret", json={"overlap_hours": 0})
+                rotated = admin.post(
+                    f"/api/arbitration/admin/partners/{PARTNER}/rotate-secret", json={"overlap_hours": 0}
+                )
                 assert rotated.status_code == 200, rotated.text
                 webhook_secret = rotated.json()["webhook_secret"]
         assert sim.post("/control", json={"webhook_secrets": [webhook_secret]}).status_code == 200
@@ -96,9 +116,17 @@ def _terminate(gateway, case_id: str) -> dict:
     try:
         pid = proceeding["id"]
         assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
-        ended = mediator.post(f"/api/mediation/proceedings/{pid}/terminate", json={
-            "reason_code": "no_agreement", "reason": "双方对加班费数额分歧较大", "undisputed_facts": "双方确认申请人月工资8000元",
-            "undisputed_facts_signed": True, "dispute_focus": "加班时长的认定", "arbitration_notice_given": True})
+        ended = mediator.post(
+            f"/api/mediation/proceedings/{pid}/terminate",
+            json={
+                "reason_code": "no_agreement",
+                "reason": "双方对加班费数额分歧较大",
+                "undisputed_facts": "双方确认申请人月工资8000元",
+                "undisputed_facts_signed": True,
+                "dispute_focus": "加班时长的认定",
+                "arbitration_notice_given": True,
+            },
+        )
         assert ended.status_code == 200, ended.text
     finally:
         mediator.close()
@@ -113,17 +141,39 @@ def _agree_with_review(gateway, case_id: str, hour: int) -> None:
         pid = proceeding["id"]
         assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
         starts = (china_today() + timedelta(days=2)).isoformat() + f"T{hour:02d}:00:00+08:00"
-        booked = mediator.post(f"/api/mediation/proceedings/{pid}/sessions", json={
-            "mode": "online", "meeting_link": "https://meeting.example.cn/r/2", "starts_at": starts})
+        booked = mediator.post(
+            f"/api/mediation/proceedings/{pid}/sessions",
+            json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/2", "starts_at": starts},
+        )
         assert booked.status_code == 201, booked.text
         today = china_today()
-        recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json={
-            "signed_on": today.isoformat(), "effective_on": today.isoformat(), "terms": "被申请人一次性支付加班费8600元",
-            "total_amount": "8600.00",
-            "payments": [{"due_on": (today + timedelta(days=10)).isoformat(), "amount": "8600.00", "payer": "被申请人", "payee": "申请人"}],
-            "parties_request_arbitration_review": True,
-            "signatures": [{"party": p, "name": n, "signed_on": today.isoformat()} for p, n in (
-                ("worker", "申请人"), ("employer", "被申请人"), ("mediator", "调解员"), ("organisation_seal", "调解委员会"))]})
+        recorded = mediator.post(
+            f"/api/mediation/proceedings/{pid}/agreement",
+            json={
+                "signed_on": today.isoformat(),
+                "effective_on": today.isoformat(),
+                "terms": "被申请人一次性支付加班费8600元",
+                "total_amount": "8600.00",
+                "payments": [
+                    {
+                        "due_on": (today + timedelta(days=10)).isoformat(),
+                        "amount": "8600.00",
+                        "payer": "被申请人",
+                        "payee": "申请人",
+                    }
+                ],
+                "parties_request_arbitration_review": True,
+                "signatures": [
+                    {"party": p, "name": n, "signed_on": today.isoformat()}
+                    for p, n in (
+                        ("worker", "申请人"),
+                        ("employer", "被申请人"),
+                        ("mediator", "调解员"),
+                        ("organisation_seal", "调解委员会"),
+                    )
+                ],
+            },
+        )
         assert recorded.status_code in (200, 201), recorded.text
     finally:
         mediator.close()
@@ -145,7 +195,8 @@ def test_a_referral_that_fails_returns_undisputed_facts_and_service_addresses(co
     referral_id = sent["body"]["referral_id"]
     # The 201 carries the case number when intake answered at once; otherwise the read shows it later.
     case_no = sent["body"]["case_no"] or wait_for(
-        lambda: commission.get(f"/referrals/{referral_id}").json()["body"]["case_no"], what="the case number")
+        lambda: commission.get(f"/referrals/{referral_id}").json()["body"]["case_no"], what="the case number"
+    )
     with gateway.as_user("clerk") as clerk:
         cases = clerk.get("/api/intake/cases", params={"channel": "arbitration_referral", "limit": 100}).json()["items"]
         case = next(c for c in cases if c["case_no"] == case_no)
@@ -155,12 +206,17 @@ def test_a_referral_that_fails_returns_undisputed_facts_and_service_addresses(co
         with gateway.as_user("supervisor") as supervisor:  # the mediator sees the commission's 调解建议书
             shown = supervisor.get(f"/api/mediation/proceedings/{proceeding['id']}").json()
             assert shown["external_ref"]["mediation_suggestion"].startswith("建议双方")
-        events = wait_for(lambda: (lambda ev: len(ev) >= 3 and ev)(_received(commission, "referral_id", referral_id)),
-                          timeout=60, what="three webhooks at the commission")
+        events = wait_for(
+            lambda: (lambda ev: len(ev) >= 3 and ev)(_received(commission, "referral_id", referral_id)),
+            timeout=60,
+            what="three webhooks at the commission",
+        )
         assert [e["type"] for e in events] == ["referral.accepted", "referral.mediator_assigned", "referral.failed"]
         assert len({e["webhook_id"] for e in events}) == 3
         failed = events[2]["data"]
-        assert failed["undisputed_facts"] == "双方确认申请人月工资8000元" and failed["dispute_focus"] == "加班时长的认定"
+        assert (
+            failed["undisputed_facts"] == "双方确认申请人月工资8000元" and failed["dispute_focus"] == "加班时长的认定"
+        )
         request = sent["request"]
         assert failed["applicants"][0]["address"] == request["applicants"][0]["address"]
         assert failed["applicants"][0]["id_number"] == request["applicants"][0]["id_number"]
@@ -177,20 +233,37 @@ def test_a_failed_window_mediation_is_transferred_and_accepted(commission, gatew
         assert case.status_code == 201, case.text
         case_id = case.json()["id"]
         _terminate(gateway, case_id)
-        moved = wait_for(lambda: (lambda r: r.status_code == 201 and r)(
-            clerk.post("/api/arbitration/transfers", json={"case_id": case_id, "reason": "申请人选择申请仲裁"})),
-            what="the transfer (once the bridge heard the mediation ended)")
+        moved = wait_for(
+            lambda: (lambda r: r.status_code == 201 and r)(
+                clerk.post("/api/arbitration/transfers", json={"case_id": case_id, "reason": "申请人选择申请仲裁"})
+            ),
+            what="the transfer (once the bridge heard the mediation ended)",
+        )
         transfer_id = moved.json()["transfer_id"]
-        [requested] = wait_for(lambda: _received(commission, "transfer_id", transfer_id), timeout=60, what="transfer.requested")
+        [requested] = wait_for(
+            lambda: _received(commission, "transfer_id", transfer_id), timeout=60, what="transfer.requested"
+        )
         assert requested["type"] == "transfer.requested"
         assert requested["data"]["undisputed_facts"] == "双方确认申请人月工资8000元"
-        assert requested["data"]["mediation"]["outcome"] == "terminated" and requested["data"]["applicants"][0]["address"]
-        view = wait_for(lambda: (lambda v: v["state"] == "accepted" and v)(clerk.get(f"/api/arbitration/transfers/{transfer_id}").json()),
-                        timeout=30, what="the commission's acceptance")
+        assert (
+            requested["data"]["mediation"]["outcome"] == "terminated" and requested["data"]["applicants"][0]["address"]
+        )
+        view = wait_for(
+            lambda: (lambda v: v["state"] == "accepted" and v)(
+                clerk.get(f"/api/arbitration/transfers/{transfer_id}").json()
+            ),
+            timeout=30,
+            what="the commission's acceptance",
+        )
         case_no = view["arbitration_case_no"]
         assert case_no.startswith("深劳人仲案")
-        final = wait_for(lambda: (lambda c: c["status"] == "transferred_to_arbitration" and c)(
-            clerk.get(f"/api/intake/cases/{case_id}").json()), timeout=30, what="the case transferred")
+        final = wait_for(
+            lambda: (lambda c: c["status"] == "transferred_to_arbitration" and c)(
+                clerk.get(f"/api/intake/cases/{case_id}").json()
+            ),
+            timeout=30,
+            what="the case transferred",
+        )
         assert final["status"] == "transferred_to_arbitration"
         timeline = _timeline(clerk, case_id)
         accepted = [t for t in timeline if t["kind"] == "arbitration.transfer.accepted"]
@@ -203,6 +276,11 @@ def test_an_agreement_asking_for_review_is_confirmed(commission, gateway):
         case = clerk.post("/api/intake/cases", json=case_form(applicants=[applicant(62)], route={"route": "mediation"}))
         case_id = case.json()["id"]
         _agree_with_review(gateway, case_id, hour=15)
-        timeline = wait_for(lambda: (lambda kinds: "arbitration.review.decided" in kinds and kinds)(
-            [t["kind"] for t in _timeline(clerk, case_id)]), timeout=60, what="the review decided on the timeline")
+        timeline = wait_for(
+            lambda: (lambda kinds: "arbitration.review.decided" in kinds and kinds)(
+                [t["kind"] for t in _timeline(clerk, case_id)]
+            ),
+            timeout=60,
+            what="the review decided on the timeline",
+        )
         assert timeline.count("arbitration.review.requested") == 1 and timeline.count("arbitration.review.decided") == 1

@@ -29,7 +29,9 @@ def imported_roots(folder: Path) -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
             for name in names:
-                found.setdefault(name.split(".")[0], set()).add(path.name if not path.is_relative_to(ROOT) else str(path.relative_to(ROOT)))
+                found.setdefault(name.split(".")[0], set()).add(
+                    path.name if not path.is_relative_to(ROOT) else str(path.relative_to(ROOT))
+                )
     return found
 
 

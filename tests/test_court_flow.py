@@ -14,10 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from onewindow_domain.calendar import china_today
-
 from conftest import stack_module, wait_for
+from onewindow_domain.calendar import china_today
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ["referral.accepted", "referral.mediator_assigned", "referral.agreed", "confirmation.requested"]
@@ -28,16 +26,26 @@ def court(stack, gateway, accounts) -> Iterator[httpx.Client]:
     """The simulator court, registered at the bridge as futian-court's webhook endpoint."""
     port = stack_module.free_port()
     secret = next(c["client_secret"] for c in accounts["clients"] if c["client_id"] == "futian-court")
-    env = os.environ | {"COURT_SIM_GATEWAY_URL": gateway.url, "COURT_SIM_CLIENT_ID": "futian-court",
-                        "COURT_SIM_CLIENT_SECRET": secret}
+    env = os.environ | {
+        "COURT_SIM_GATEWAY_URL": gateway.url,
+        "COURT_SIM_CLIENT_ID": "futian-court",
+        "COURT_SIM_CLIENT_SECRET": secret,
+    }
     log = open(stack.log_dir / "court-simulator.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests/simulators/court.py"), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/simulators/court.py"), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
         wait_for(lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200, what="court simulator up")
         with gateway.as_user("admin") as admin:
-            patched = admin.patch("/api/court/admin/partners/futian-court", json={"webhook_url": f"http://127.0.0.1:{port}/webhooks"})
+            patched = admin.patch(
+                "/api/court/admin/partners/futian-court", json={"webhook_url": f"http://127.0.0.1:{port}/webhooks"}
+            )
             assert patched.status_code == 200, patched.text
             rotated = admin.post("/api/court/admin/partners/futian-court/rotate-secret", json={})
             assert rotated.status_code in (200, 201), rotated.text
@@ -57,8 +65,17 @@ def _events_for(sim: httpx.Client, referral_id: str) -> list[dict]:
 def _mediate_to_agreement(gateway, case_id: str, hour: int) -> None:
     """The assigned demo mediator accepts, schedules and records an agreement asking for 司法确认."""
     with gateway.as_user("supervisor") as supervisor:
-        proceeding = wait_for(lambda: next((p for p in supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
-                                            if p["status"] == "assigned"), None), what="proceeding assigned")
+        proceeding = wait_for(
+            lambda: next(
+                (
+                    p
+                    for p in supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
+                    if p["status"] == "assigned"
+                ),
+                None,
+            ),
+            what="proceeding assigned",
+        )
     for username in ("mediator1", "mediator2"):
         mediator = gateway.as_user(username)
         try:
@@ -67,15 +84,37 @@ def _mediate_to_agreement(gateway, case_id: str, hour: int) -> None:
             pid = proceeding["id"]
             assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
             starts = (china_today() + timedelta(days=1)).isoformat() + f"T{hour:02d}:00:00+08:00"
-            assert mediator.post(f"/api/mediation/proceedings/{pid}/sessions", json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/1", "starts_at": starts}).status_code == 201
+            assert (
+                mediator.post(
+                    f"/api/mediation/proceedings/{pid}/sessions",
+                    json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/1", "starts_at": starts},
+                ).status_code
+                == 201
+            )
             today = china_today()
             agreement = {
-                "signed_on": today.isoformat(), "effective_on": today.isoformat(), "terms": "被申请人一次性支付工资12000元",
+                "signed_on": today.isoformat(),
+                "effective_on": today.isoformat(),
+                "terms": "被申请人一次性支付工资12000元",
                 "total_amount": "12000.00",
-                "payments": [{"due_on": (today + timedelta(days=10)).isoformat(), "amount": "12000.00", "payer": "被申请人", "payee": "申请人"}],
+                "payments": [
+                    {
+                        "due_on": (today + timedelta(days=10)).isoformat(),
+                        "amount": "12000.00",
+                        "payer": "被申请人",
+                        "payee": "申请人",
+                    }
+                ],
                 "parties_request_judicial_confirmation": True,
-                "signatures": [{"party": p, "name": n, "signed_on": today.isoformat()} for p, n in (
-                    ("worker", "申请人"), ("employer", "被申请人"), ("mediator", "调解员"), ("organisation_seal", "调解委员会"))],
+                "signatures": [
+                    {"party": p, "name": n, "signed_on": today.isoformat()}
+                    for p, n in (
+                        ("worker", "申请人"),
+                        ("employer", "被申请人"),
+                        ("mediator", "调解员"),
+                        ("organisation_seal", "调解委员会"),
+                    )
+                ],
             }
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code in (200, 201), recorded.text
@@ -94,13 +133,29 @@ def test_a_court_referral_ends_in_a_ruling_on_the_timeline(court, gateway, failu
     assert sent["body"]["status"] == "received"
 
     with gateway.as_user("clerk") as clerk:
-        case = wait_for(lambda: next(iter(clerk.get("/api/intake/cases", params={"channel": "court_referral", "limit": 100}).json()["items"]
-                                          and [c for c in clerk.get("/api/intake/cases", params={"channel": "court_referral", "limit": 100}).json()["items"]
-                                               if c["case_no"] == sent["body"]["case_no"]]), None), what="case registered at intake")
+        case = wait_for(
+            lambda: next(
+                iter(
+                    clerk.get("/api/intake/cases", params={"channel": "court_referral", "limit": 100}).json()["items"]
+                    and [
+                        c
+                        for c in clerk.get(
+                            "/api/intake/cases", params={"channel": "court_referral", "limit": 100}
+                        ).json()["items"]
+                        if c["case_no"] == sent["body"]["case_no"]
+                    ]
+                ),
+                None,
+            ),
+            what="case registered at intake",
+        )
         _mediate_to_agreement(gateway, case["id"], hour=10 + failures)  # one slot per booking: no double booking
 
-        events = wait_for(lambda: (lambda ev: len(ev) >= 4 and ev)(_events_for(court, referral_id)), timeout=60,
-                          what="the four webhooks at the court")
+        events = wait_for(
+            lambda: (lambda ev: len(ev) >= 4 and ev)(_events_for(court, referral_id)),
+            timeout=60,
+            what="the four webhooks at the court",
+        )
         assert [e["type"] for e in events] == EXPECTED
         assert len({e["webhook_id"] for e in events}) == 4  # once each, by webhook-id
         assert events[1]["data"]["mediator"]["name"]
@@ -108,8 +163,12 @@ def test_a_court_referral_ends_in_a_ruling_on_the_timeline(court, gateway, failu
         if failures:
             assert court.get("/received").json()["failed_on_purpose"] >= failures
 
-        timeline = wait_for(lambda: (lambda kinds: "court.confirmation.ruled" in kinds and kinds)(
-            [t["kind"] for t in clerk.get(f"/api/intake/cases/{case['id']}/timeline").json()]), timeout=60,
-            what="the ruling on the case timeline")
+        timeline = wait_for(
+            lambda: (lambda kinds: "court.confirmation.ruled" in kinds and kinds)(
+                [t["kind"] for t in clerk.get(f"/api/intake/cases/{case['id']}/timeline").json()]
+            ),
+            timeout=60,
+            what="the ruling on the case timeline",
+        )
         assert timeline.count("court.confirmation.ruled") == 1
         assert "mediation.proceeding.agreed" in timeline

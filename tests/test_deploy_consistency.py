@@ -192,7 +192,7 @@ def compose_ports(service: Mapping[str, Any]) -> list[tuple[str | None, str]]:
 def compose_depends(service: Mapping[str, Any]) -> dict[str, str]:
     deps = service.get("depends_on") or {}
     if isinstance(deps, list):
-        return {d: "service_started" for d in deps}
+        return dict.fromkeys(deps, "service_started")
     return {d: (spec or {}).get("condition", "service_started") for d, spec in deps.items()}
 
 
@@ -245,16 +245,22 @@ def check_compose(table: Table, contract: Contract, compose: Mapping[str, Any]) 
         if not str(svc.get("image", "")).startswith(IMAGE_REPO.format(name=name) + ":"):
             problems.append(f"{where}: image {svc.get('image')!r} is not {IMAGE_REPO.format(name=name)}:<tag>")
         build = svc.get("build") or {}
-        if not isinstance(build, Mapping) or (
-            (DEPLOY / str(build.get("context", "."))) / str(build.get("dockerfile", "Dockerfile"))
-        ).resolve() != DOCKERFILE.resolve():
+        if (
+            not isinstance(build, Mapping)
+            or ((DEPLOY / str(build.get("context", "."))) / str(build.get("dockerfile", "Dockerfile"))).resolve()
+            != DOCKERFILE.resolve()
+        ):
             problems.append(f"{where}: not built from deploy/Dockerfile with the repository root as context")
         else:
             args = build.get("args") or {}
             if isinstance(args, list):
                 args = dict(a.split("=", 1) for a in args)
-            for arg, want in (("SERVICE", row["package"]), ("MODULE", row["module"]),
-                              ("PORT", str(port)), ("HEALTH_PATH", row["health"])):
+            for arg, want in (
+                ("SERVICE", row["package"]),
+                ("MODULE", row["module"]),
+                ("PORT", str(port)),
+                ("HEALTH_PATH", row["health"]),
+            ):
                 if str(args.get(arg)) != want:
                     problems.append(f"{where}: build arg {arg} is {args.get(arg)!r}, expected {want!r}")
 
@@ -318,9 +324,13 @@ def _check_common_env(where: str, table: Table, name: str, env: Mapping[str, Any
             problems.append(f"{where}: {prefix}DATABASE_URL {raw!r} is not a URL with a database name")
         else:
             if db["scheme"] != "postgresql+asyncpg":
-                problems.append(f"{where}: {prefix}DATABASE_URL scheme is {db['scheme']!r}, expected postgresql+asyncpg")
+                problems.append(
+                    f"{where}: {prefix}DATABASE_URL scheme is {db['scheme']!r}, expected postgresql+asyncpg"
+                )
             if db["db"] != row["database"]:
-                problems.append(f"{where}: {prefix}DATABASE_URL names database {db['db']!r}, expected {row['database']!r}")
+                problems.append(
+                    f"{where}: {prefix}DATABASE_URL names database {db['db']!r}, expected {row['database']!r}"
+                )
     if f"{prefix}ENVIRONMENT" in env and env[f"{prefix}ENVIRONMENT"] != "production":
         problems.append(f"{where}: {prefix}ENVIRONMENT is {env[f'{prefix}ENVIRONMENT']!r}, expected 'production'")
     if f"{prefix}SERVICE_NAME" in env and env[f"{prefix}SERVICE_NAME"] != name:
@@ -328,7 +338,9 @@ def _check_common_env(where: str, table: Table, name: str, env: Mapping[str, Any
     domain = domain_services(table)
     if name == GATEWAY:
         if f"{prefix}UPSTREAMS" in env:
-            problems += check_json_urls(f"{where}: {prefix}UPSTREAMS", env[f"{prefix}UPSTREAMS"], expected_urls(table, domain))
+            problems += check_json_urls(
+                f"{where}: {prefix}UPSTREAMS", env[f"{prefix}UPSTREAMS"], expected_urls(table, domain)
+            )
     else:
         if f"{prefix}PEERS" in env:
             others = [n for n in domain if n != name]
@@ -362,8 +374,14 @@ def _probe(where: str, container: Mapping[str, Any], probe: str, path: str, port
     return []
 
 
-def _check_k8s_env(where: str, table: Table, contract: Contract, name: str, container: Mapping[str, Any],
-                   configmaps: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def _check_k8s_env(
+    where: str,
+    table: Table,
+    contract: Contract,
+    name: str,
+    container: Mapping[str, Any],
+    configmaps: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
     problems: list[str] = []
     prefix = table[name]["env_prefix"]
     entries = container.get("env") or []
@@ -384,7 +402,9 @@ def _check_k8s_env(where: str, table: Table, contract: Contract, name: str, cont
         if "configMapKeyRef" in source:
             ref = source["configMapKeyRef"]
             if ref.get("key") not in (configmaps.get(ref.get("name")) or {}):
-                problems.append(f"{where}: {var} reads ConfigMap {ref.get('name')!r} key {ref.get('key')!r}, not in the manifests")
+                problems.append(
+                    f"{where}: {var} reads ConfigMap {ref.get('name')!r} key {ref.get('key')!r}, not in the manifests"
+                )
         if re.search(r"SECRET|PASSWORD", var) and "secretKeyRef" not in source:
             problems.append(f"{where}: {var} must come from a Secret (secretKeyRef), not a literal")
         defined.append(var)
@@ -420,7 +440,7 @@ def check_k8s(table: Table, contract: Contract, docs: list[Mapping[str, Any]]) -
         dep = index.get(("Deployment", name))
         if dep is not None:
             where = f"k8s Deployment {name}"
-            pod = ((dep.get("spec") or {}).get("template") or {})
+            pod = (dep.get("spec") or {}).get("template") or {}
             pod_labels = (pod.get("metadata") or {}).get("labels") or {}
             spec = pod.get("spec") or {}
             containers = spec.get("containers") or []
@@ -430,16 +450,18 @@ def check_k8s(table: Table, contract: Contract, docs: list[Mapping[str, Any]]) -
             if port not in [p.get("containerPort") for p in main.get("ports") or []]:
                 problems.append(f"{where}: containerPort {port} is not declared")
             args = [str(a) for a in main.get("args") or []]
-            if "--port" in args and args[args.index("--port") + 1: args.index("--port") + 2] != [str(port)]:
-                problems.append(f"{where}: serves on --port {args[args.index('--port') + 1:][:1]}, expected {port}")
+            if "--port" in args and args[args.index("--port") + 1 : args.index("--port") + 2] != [str(port)]:
+                problems.append(f"{where}: serves on --port {args[args.index('--port') + 1 :][:1]}, expected {port}")
             problems += _probe(where, main, "readinessProbe", row["ready"], port)
             problems += _probe(where, main, "livenessProbe", row["health"], port)
             for c in [main, *(spec.get("initContainers") or [])]:
                 label = where if c is main else f"{where} initContainer {c.get('name')}"
                 problems += _check_k8s_env(label, table, contract, name, c, configmaps)
             if name == GATEWAY:
-                keys_dir = next((e.get("value") for e in main.get("env") or []
-                                 if e.get("name") == row["env_prefix"] + "KEYS_DIR"), None)
+                keys_dir = next(
+                    (e.get("value") for e in main.get("env") or [] if e.get("name") == row["env_prefix"] + "KEYS_DIR"),
+                    None,
+                )
                 if keys_dir and keys_dir not in [m.get("mountPath") for m in main.get("volumeMounts") or []]:
                     problems.append(f"{where}: KEYS_DIR {keys_dir} is not a mounted volume")
             svc = index.get(("Service", name))
@@ -461,8 +483,13 @@ def check_k8s(table: Table, contract: Contract, docs: list[Mapping[str, Any]]) -
         for rule in (ing.get("spec") or {}).get("rules") or []:
             for path in ((rule.get("http") or {}).get("paths")) or []:
                 backend = (path.get("backend") or {}).get("service") or {}
-                if (backend.get("name"), (backend.get("port") or {}).get("number")) != (GATEWAY, table[GATEWAY]["port"]):
-                    problems.append(f"k8s Ingress: path {path.get('path')!r} goes to {backend}, not {GATEWAY}:{table[GATEWAY]['port']}")
+                if (backend.get("name"), (backend.get("port") or {}).get("number")) != (
+                    GATEWAY,
+                    table[GATEWAY]["port"],
+                ):
+                    problems.append(
+                        f"k8s Ingress: path {path.get('path')!r} goes to {backend}, not {GATEWAY}:{table[GATEWAY]['port']}"
+                    )
                 if path.get("path") == "/" and path.get("pathType") == "Prefix":
                     root_routed = True
     if ingresses and not root_routed:
@@ -488,13 +515,17 @@ def check_dockerfile(members: Mapping[str, str], text: str) -> list[str]:
         problems.append("Dockerfile: base image is not python:3.11-slim")
     for directory in members:
         if not re.search(rf"^COPY\s+{re.escape(directory)}/pyproject\.toml\s", text, re.M):
-            problems.append(f"Dockerfile: workspace member {directory}/pyproject.toml is not copied before the dependency sync")
+            problems.append(
+                f"Dockerfile: workspace member {directory}/pyproject.toml is not copied before the dependency sync"
+            )
         if not re.search(rf"^COPY\s+(?:{re.escape(directory)}|{re.escape(directory.split('/')[0])})\s", text, re.M):
             problems.append(f"Dockerfile: the sources of workspace member {directory} are not copied")
     deps = re.search(r"uv sync --frozen --no-dev --no-install-workspace --package", text)
     full = re.search(r"uv sync --frozen --no-dev --package", text)
     if not deps or not full or deps.start() > full.start():
-        problems.append("Dockerfile: expected a dependencies-only `uv sync --no-install-workspace` before the full sync")
+        problems.append(
+            "Dockerfile: expected a dependencies-only `uv sync --no-install-workspace` before the full sync"
+        )
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     if not users or users[-1].split(":")[0] in {"root", "0"}:
         problems.append("Dockerfile: the runtime stage does not switch to a non-root USER")
@@ -566,8 +597,9 @@ def test_k8s_matches_table(table: Table, contract: Contract, k8s_docs: list[dict
 
 
 # --- the checker catches drift ---------------------------------------------------------------------
-def test_service_added_to_the_table_only_is_caught(tmp_path: Path, compose: dict[str, Any],
-                                                   k8s_docs: list[dict[str, Any]]) -> None:
+def test_service_added_to_the_table_only_is_caught(
+    tmp_path: Path, compose: dict[str, Any], k8s_docs: list[dict[str, Any]]
+) -> None:
     mutated = tmp_path / "services.toml"
     mutated.write_text(
         TABLE_PATH.read_text(encoding="utf-8")
@@ -594,15 +626,17 @@ def test_service_added_to_the_table_only_is_caught(tmp_path: Path, compose: dict
     assert any("'payments' is not a workspace member" in p for p in check_workspace(table, load_workspace_members()))
 
 
-def test_edits_to_compose_and_k8s_are_caught(table: Table, contract: Contract, compose: dict[str, Any],
-                                             k8s_docs: list[dict[str, Any]]) -> None:
+def test_edits_to_compose_and_k8s_are_caught(
+    table: Table, contract: Contract, compose: dict[str, Any], k8s_docs: list[dict[str, Any]]
+) -> None:
     bad = copy.deepcopy(compose)
     intake = bad["services"]["intake"]
     intake["ports"] = ["127.0.0.1:9101:9101"]
     intake["healthcheck"]["test"] = ["CMD", "python", "-c", "urlopen('http://127.0.0.1:8101/health')"]
     del intake["environment"]["INTAKE_PEERS"]
     intake["environment"]["INTAKE_DATABASE_URL"] = intake["environment"]["INTAKE_DATABASE_URL"].replace(
-        "onewindow_intake", "onewindow_mediation")
+        "onewindow_intake", "onewindow_mediation"
+    )
     intake["environment"]["INTAKE_SERVICE_CLIENT_SECRET"] = "hunter2"
     upstreams = json.loads(bad["services"][GATEWAY]["environment"]["GATEWAY_UPSTREAMS"])
     upstreams["court-bridge"] = "http://court-bridge:9999"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from factories import case_form  # noqa: E402
+from factories import case_form
 
 
 def test_a_clerk_registers_a_case_through_the_gateway_and_gets_number_and_triage(gateway):

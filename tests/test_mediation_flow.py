@@ -10,11 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from factories import applicant, case_form  # noqa: E402
-
-from onewindow_domain.calendar import china_today  # noqa: E402
-
-from conftest import wait_for  # noqa: E402
+from conftest import wait_for
+from factories import applicant, case_form
+from onewindow_domain.calendar import china_today
 
 
 def _proceeding_of(supervisor, case_id: str) -> dict | None:
@@ -53,25 +51,54 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
         assert mediator is not None, "neither demo mediator sees the proceeding assigned to them"
         try:
             pid = proceeding["id"]
-            assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={"note": "双方同意调解"}).status_code == 200
-            starts = (china_today() + timedelta(days=3)).isoformat() + "T09:00:00+08:00"  # a day of its own: no double booking with other journeys
-            booked = mediator.post(f"/api/mediation/proceedings/{pid}/sessions", json={"mode": "in_person", "room": "第一调解室", "starts_at": starts})
+            assert (
+                mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={"note": "双方同意调解"}).status_code
+                == 200
+            )
+            starts = (
+                china_today() + timedelta(days=3)
+            ).isoformat() + "T09:00:00+08:00"  # a day of its own: no double booking with other journeys
+            booked = mediator.post(
+                f"/api/mediation/proceedings/{pid}/sessions",
+                json={"mode": "in_person", "room": "第一调解室", "starts_at": starts},
+            )
             assert booked.status_code == 201, booked.text
             signed = china_today() - timedelta(days=10)
             agreement = {
-                "signed_on": signed.isoformat(), "effective_on": signed.isoformat(), "terms": "被申请人分两期支付拖欠工资",
+                "signed_on": signed.isoformat(),
+                "effective_on": signed.isoformat(),
+                "terms": "被申请人分两期支付拖欠工资",
                 "total_amount": "12000.00",
                 "payments": [
-                    {"due_on": (signed + timedelta(days=3)).isoformat(), "amount": "6000.00", "payer": "深圳市某某电子有限公司", "payee": "工人41"},
-                    {"due_on": (signed + timedelta(days=7)).isoformat(), "amount": "6000.00", "payer": "深圳市某某电子有限公司", "payee": "工人41"},
+                    {
+                        "due_on": (signed + timedelta(days=3)).isoformat(),
+                        "amount": "6000.00",
+                        "payer": "深圳市某某电子有限公司",
+                        "payee": "工人41",
+                    },
+                    {
+                        "due_on": (signed + timedelta(days=7)).isoformat(),
+                        "amount": "6000.00",
+                        "payer": "深圳市某某电子有限公司",
+                        "payee": "工人41",
+                    },
                 ],
-                "signatures": [{"party": p, "name": n, "signed_on": signed.isoformat()} for p, n in (
-                    ("worker", "工人41"), ("employer", "深圳市某某电子有限公司"), ("mediator", "调解员"), ("organisation_seal", "调解委员会"))],
+                "signatures": [
+                    {"party": p, "name": n, "signed_on": signed.isoformat()}
+                    for p, n in (
+                        ("worker", "工人41"),
+                        ("employer", "深圳市某某电子有限公司"),
+                        ("mediator", "调解员"),
+                        ("organisation_seal", "调解委员会"),
+                    )
+                ],
             }
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code in (200, 201), recorded.text
-            paid = mediator.post(f"/api/mediation/proceedings/{pid}/agreement/instalments/1/paid",
-                                 json={"paid_on": (signed + timedelta(days=3)).isoformat()})
+            paid = mediator.post(
+                f"/api/mediation/proceedings/{pid}/agreement/instalments/1/paid",
+                json={"paid_on": (signed + timedelta(days=3)).isoformat()},
+            )
             assert paid.status_code in (200, 201), paid.text
         finally:
             mediator.close()
@@ -79,10 +106,17 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
         def timeline_kinds():
             return [t["kind"] for t in clerk.get(f"/api/intake/cases/{case_id}/timeline").json()]
 
-        kinds = wait_for(lambda: "mediation.agreement.payment_overdue" in timeline_kinds() and timeline_kinds(),
-                         what="overdue instalment on intake's timeline")
+        kinds = wait_for(
+            lambda: "mediation.agreement.payment_overdue" in timeline_kinds() and timeline_kinds(),
+            what="overdue instalment on intake's timeline",
+        )
         assert kinds.count("mediation.agreement.payment_overdue") == 1
-        for expected in ("case.registered", "case.routed", "mediation.proceeding.opened", "mediation.proceeding.assigned",
-                         "mediation.proceeding.agreed"):
+        for expected in (
+            "case.registered",
+            "case.routed",
+            "mediation.proceeding.opened",
+            "mediation.proceeding.assigned",
+            "mediation.proceeding.agreed",
+        ):
             assert expected in kinds, (expected, kinds)
         assert clerk.get(f"/api/intake/cases/{case_id}").json()["status"] == "resolved"

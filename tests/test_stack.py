@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
-
 from conftest import wait_for
 
 
@@ -44,8 +43,15 @@ def test_an_event_reaches_its_consumer_exactly_once_across_a_consumer_outage(sta
     stack.stop("mediation")
     try:
         with gateway.as_user("admin") as admin:
-            created = admin.post("/api/intake/centers", json={
-                "id": "luohu", "name": "罗湖区劳动纠纷一站式治理中心", "short_name": "罗湖", "district": "深圳市罗湖区"})
+            created = admin.post(
+                "/api/intake/centers",
+                json={
+                    "id": "luohu",
+                    "name": "罗湖区劳动纠纷一站式治理中心",
+                    "short_name": "罗湖",
+                    "district": "深圳市罗湖区",
+                },
+            )
             assert created.status_code == 201, created.text
 
             def failing_attempts():
@@ -70,18 +76,33 @@ def test_an_event_reaches_its_consumer_exactly_once_across_a_consumer_outage(sta
 
     # A redelivery (what the relay does when an acknowledgement is lost) has no second effect.
     token = gateway.client_token("svc-intake")
-    envelope = {"id": str(uuid.uuid4()), "type": "intake.center.updated", "occurred_at": datetime.now(UTC).isoformat(),
-                "source": "intake", "case_id": None, "schema_version": 1,
-                "data": {"center_id": "luohu", "name": "罗湖区劳动纠纷一站式治理中心", "short_name": "罗湖",
-                         "district": "深圳市罗湖区", "active": True}}
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "type": "intake.center.updated",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "source": "intake",
+        "case_id": None,
+        "schema_version": 1,
+        "data": {
+            "center_id": "luohu",
+            "name": "罗湖区劳动纠纷一站式治理中心",
+            "short_name": "罗湖",
+            "district": "深圳市罗湖区",
+            "active": True,
+        },
+    }
     mediation_url = stack.config.url("mediation")
     for expected in ("handled", "duplicate", "duplicate"):
-        answer = httpx.post(f"{mediation_url}/internal/events", json=envelope, headers={"Authorization": f"Bearer {token}"})
+        answer = httpx.post(
+            f"{mediation_url}/internal/events", json=envelope, headers={"Authorization": f"Bearer {token}"}
+        )
         assert answer.json()["status"] == expected
     assert _mediation_centres(gateway)["luohu"]["version"] == 2
 
 
 def test_internal_endpoints_are_not_reachable_through_the_gateway(gateway):
     token = gateway.client_token("svc-intake")
-    response = gateway.http.post("/api/mediation/internal/events", json={}, headers={"Authorization": f"Bearer {token}"})
+    response = gateway.http.post(
+        "/api/mediation/internal/events", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 404

@@ -1,9 +1,8 @@
 """Alembic environment of the gateway's database."""
 
-from sqlmodel import SQLModel
-
-import gateway.identity.models  # noqa: F401  (registers the tables)
+import gateway.identity.models
 import gateway.tokens.models  # noqa: F401
 from onewindow_kit.migrations import run_env
+from sqlmodel import SQLModel
 
 run_env(SQLModel.metadata)

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-
 from gateway.config import GatewaySettings
 from gateway.identity.service import ensure_accounts
 from gateway.keys.service import ensure_key
@@ -67,7 +66,7 @@ def make_settings(tmp_path: Path, echo_server: UpstreamServer, key_template: Pat
             "argon2_parallelism": 1,
             "rate_limit_per_second": 10_000,
             "rate_limit_burst": 10_000,
-            "upstreams": {name: echo_server.url for name in ("intake", "mediation", "arbitration-bridge", "court-bridge")},
+            "upstreams": dict.fromkeys(("intake", "mediation", "arbitration-bridge", "court-bridge"), echo_server.url),
         }
         values.update(overrides)
         return GatewaySettings(**values)
@@ -86,5 +85,3 @@ async def accounts(app: FastAPI) -> dict[str, Any]:
     async for session in app.state.db.session():
         await ensure_accounts(session, ACCOUNTS)
     return ACCOUNTS
-
-

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-
 from gateway.config import GatewaySettings
 from gateway.identity.service import ensure_accounts
 from gateway.main import create_app
@@ -18,15 +17,44 @@ from gateway.main import create_app
 PASSWORD = "correct horse battery"
 ACCOUNTS: dict[str, Any] = {
     "users": [
-        {"username": "alice", "password": PASSWORD, "display_name": "Alice Clerk", "roles": ["clerk"], "center_id": "futian"},
-        {"username": "bob", "password": PASSWORD, "display_name": "Bob Mediator", "roles": ["mediator"], "center_id": "futian"},
-        {"username": "root", "password": PASSWORD, "display_name": "Root Admin", "roles": ["admin", "supervisor"], "center_id": "futian"},
+        {
+            "username": "alice",
+            "password": PASSWORD,
+            "display_name": "Alice Clerk",
+            "roles": ["clerk"],
+            "center_id": "futian",
+        },
+        {
+            "username": "bob",
+            "password": PASSWORD,
+            "display_name": "Bob Mediator",
+            "roles": ["mediator"],
+            "center_id": "futian",
+        },
+        {
+            "username": "root",
+            "password": PASSWORD,
+            "display_name": "Root Admin",
+            "roles": ["admin", "supervisor"],
+            "center_id": "futian",
+        },
     ],
     "clients": [
-        {"client_id": "court-futian", "client_secret": "court-secret", "name": "福田区人民法院", "kind": "partner",
-         "roles": ["court_partner"], "partner_id": "court-futian"},
-        {"client_id": "svc-intake", "client_secret": "intake-secret", "name": "intake", "kind": "service",
-         "roles": ["service"]},
+        {
+            "client_id": "court-futian",
+            "client_secret": "court-secret",
+            "name": "福田区人民法院",
+            "kind": "partner",
+            "roles": ["court_partner"],
+            "partner_id": "court-futian",
+        },
+        {
+            "client_id": "svc-intake",
+            "client_secret": "intake-secret",
+            "name": "intake",
+            "kind": "service",
+            "roles": ["service"],
+        },
     ],
 }
 
@@ -56,6 +84,7 @@ async def bearer(client: httpx.AsyncClient, username: str = "alice") -> dict[str
 
 def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims of a JWT, unverified (for assertions only)."""
+
     def part(segment: str) -> dict[str, Any]:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
 

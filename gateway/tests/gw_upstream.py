@@ -50,7 +50,9 @@ class EchoUpstream:
         if path == "/readyz":
             await _json(send, 200, {"status": "ok"})
             return
-        self.requests.append(Seen(scope["method"], path, scope.get("raw_path") or b"", query, dict(headers), headers, body))
+        self.requests.append(
+            Seen(scope["method"], path, scope.get("raw_path") or b"", query, dict(headers), headers, body)
+        )
         if path.endswith("/stream"):
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
             for i in range(5):
@@ -60,19 +62,21 @@ class EchoUpstream:
             return
         if path.endswith("/hop"):
             # Hop-by-hop headers, and a custom one named by Connection: none may reach the client.
-            await send({
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/plain"),
-                    (b"content-length", b"2"),
-                    (b"connection", b"x-hop-secret"),
-                    (b"x-hop-secret", b"1"),
-                    (b"keep-alive", b"timeout=5"),
-                    (b"proxy-authenticate", b"Basic"),
-                    (b"x-end-to-end", b"kept"),
-                ],
-            })
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/plain"),
+                        (b"content-length", b"2"),
+                        (b"connection", b"x-hop-secret"),
+                        (b"x-hop-secret", b"1"),
+                        (b"keep-alive", b"timeout=5"),
+                        (b"proxy-authenticate", b"Basic"),
+                        (b"x-end-to-end", b"kept"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b"ok"})
             return
         status = 200

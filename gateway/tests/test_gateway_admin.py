@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from gw_helpers import PASSWORD, bearer, login
 
 pytestmark = pytest.mark.anyio
@@ -68,7 +67,8 @@ async def test_invalid_input_is_422_with_field_paths(client, accounts):
     assert "center_id" in no_centre.json()["detail"]
 
     bad_client = await client.post(
-        "/admin/clients", headers=admin,
+        "/admin/clients",
+        headers=admin,
         json={"client_id": "court-x", "name": "X", "kind": "partner", "roles": ["court_partner"]},
     )
     assert bad_client.status_code == 422 and "partner_id" in bad_client.json()["detail"]
@@ -78,9 +78,15 @@ async def test_client_secret_is_shown_once_and_can_be_rotated(client, accounts):
     admin = await bearer(client, "root")
 
     created = await client.post(
-        "/admin/clients", headers=admin,
-        json={"client_id": "arb-sz", "name": "深圳劳动人事争议仲裁院", "kind": "partner",
-              "roles": ["arbitration_partner"], "partner_id": "arb-sz"},
+        "/admin/clients",
+        headers=admin,
+        json={
+            "client_id": "arb-sz",
+            "name": "深圳劳动人事争议仲裁院",
+            "kind": "partner",
+            "roles": ["arbitration_partner"],
+            "partner_id": "arb-sz",
+        },
     )
     assert created.status_code == 201 and created.headers["cache-control"] == "no-store"
     secret = created.json()["client_secret"]

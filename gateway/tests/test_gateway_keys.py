@@ -8,7 +8,6 @@ import stat
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from gateway.keys.service import KeyRing, ensure_key, prune, read_keys, rotate
 from gw_helpers import bearer, jwt_parts, login
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
 from gateway.keys.service import read_keys
 from gw_helpers import bearer, running
 from gw_upstream import closed_port_url
@@ -44,8 +43,16 @@ def forge(header: dict[str, Any], claims: dict[str, Any], *, rsa_key: Any = None
 def claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     body = {
-        "iss": "onewindow-gateway", "aud": "onewindow", "sub": "someone", "iat": now, "exp": now + 600,
-        "jti": uuid.uuid4().hex, "roles": ["admin"], "kind": "staff", "center_id": "futian", "name": "Mallory",
+        "iss": "onewindow-gateway",
+        "aud": "onewindow",
+        "sub": "someone",
+        "iat": now,
+        "exp": now + 600,
+        "jti": uuid.uuid4().hex,
+        "roles": ["admin"],
+        "kind": "staff",
+        "center_id": "futian",
+        "name": "Mallory",
     }
     body.update(overrides)
     return body
@@ -68,7 +75,8 @@ def bad_tokens(app: Any) -> dict[str, str]:
         "malformed": "Bearer not-a-jwt",
         "garbage segments": "Bearer abc.def.ghi",
         "alg none": "Bearer " + forge({"alg": "none", "typ": "JWT", "kid": kid}, claims()),
-        "hs256 with the public key": "Bearer " + forge({"alg": "HS256", "typ": "JWT", "kid": kid}, claims(), hmac_key=public_pem),
+        "hs256 with the public key": "Bearer "
+        + forge({"alg": "HS256", "typ": "JWT", "kid": kid}, claims(), hmac_key=public_pem),
         "other key, same kid": "Bearer " + forge(rs, claims(), rsa_key=other),
         "other key, unknown kid": "Bearer " + forge({**rs, "kid": "not-a-gateway-key"}, claims(), rsa_key=other),
         "expired": "Bearer " + forge(rs, claims(iat=now - 4000, exp=now - 3600), rsa_key=key),
@@ -81,8 +89,18 @@ def bad_tokens(app: Any) -> dict[str, str]:
 
 
 REJECTED = [
-    "malformed", "garbage segments", "alg none", "hs256 with the public key", "other key, same kid",
-    "other key, unknown kid", "expired", "wrong audience", "wrong issuer", "missing kid", "not bearer", "empty bearer",
+    "malformed",
+    "garbage segments",
+    "alg none",
+    "hs256 with the public key",
+    "other key, same kid",
+    "other key, unknown kid",
+    "expired",
+    "wrong audience",
+    "wrong issuer",
+    "missing kid",
+    "not bearer",
+    "empty bearer",
 ]
 
 
@@ -387,9 +405,7 @@ async def test_many_concurrent_requests_share_a_small_pool(make_settings, databa
     settings = make_settings(database_url, upstream_max_connections=4)
     async with running(settings) as (_, client):
         headers = await bearer(client)
-        responses = await asyncio.gather(
-            *(client.get(f"/api/intake/cases/{i}", headers=headers) for i in range(40))
-        )
+        responses = await asyncio.gather(*(client.get(f"/api/intake/cases/{i}", headers=headers) for i in range(40)))
     assert [r.status_code for r in responses] == [200] * 40
     assert sorted(r.json()["path"] for r in responses) == sorted(f"/cases/{i}" for i in range(40))
 

@@ -8,7 +8,6 @@ import json
 import httpx
 import pytest
 import respx
-
 from gateway.__main__ import main as cli
 from gateway.keys.service import read_keys
 from gw_helpers import ACCOUNTS, login, running

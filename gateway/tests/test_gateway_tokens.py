@@ -6,12 +6,10 @@ import base64
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-
-from onewindow_kit.db import utcnow
-
 from gateway.identity.models import StaffUser
 from gw_helpers import PASSWORD, bearer, jwt_parts, login, running
+from onewindow_kit.db import utcnow
+from sqlalchemy import update
 
 pytestmark = pytest.mark.anyio
 

@@ -38,8 +38,14 @@ def test_clerk_mediator_and_supervisor_journeys_in_chromium(spa_dist, gateway, g
         "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
         "ARTIFACTS": str(ARTIFACTS),
     }
-    result = subprocess.run(["node", str(ROOT / "tests" / "e2e" / "journeys.mjs")], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "journeys.mjs")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     print(result.stdout)
     print(result.stderr[-4000:])
     summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
@@ -48,6 +54,14 @@ def test_clerk_mediator_and_supervisor_journeys_in_chromium(spa_dist, gateway, g
     for expected in ("triage preview", "registered", "agreement with two instalments", "dashboard"):
         assert expected in steps
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
-    for name in ("01-login.png", "02-intake-triage.png", "04-receipt.png", "05-case-desk.png", "06-case-detail.png",
-                 "07-workbench.png", "11-agreement.png", "12-dashboard.png"):
+    for name in (
+        "01-login.png",
+        "02-intake-triage.png",
+        "04-receipt.png",
+        "05-case-desk.png",
+        "06-case-detail.png",
+        "07-workbench.png",
+        "11-agreement.png",
+        "12-dashboard.png",
+    ):
         assert name in shots, shots

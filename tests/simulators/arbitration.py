@@ -36,12 +36,11 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from onewindow_domain.identifiers import make_credit_code, make_id_number
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
-
-from onewindow_domain.identifiers import make_credit_code, make_id_number
 
 PARTNER_PREFIX = "/partner/arbitration/v1"
 CHINA = timezone(timedelta(hours=8))
@@ -126,9 +125,14 @@ class Commission:
             return self.settings.access_token
         if self._token and time.monotonic() < self._token_expires - 30:
             return self._token
-        response = await self.http.post("/auth/token", data={
-            "grant_type": "client_credentials", "client_id": self.settings.client_id,
-            "client_secret": self.settings.client_secret})
+        response = await self.http.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.settings.client_id,
+                "client_secret": self.settings.client_secret,
+            },
+        )
         response.raise_for_status()
         body = response.json()
         self._token, self._token_expires = body["access_token"], time.monotonic() + float(body.get("expires_in", 300))
@@ -147,11 +151,24 @@ class Commission:
             "pre_filing_no": spec.pre_filing_no or f"{self.settings.prefix}预〔{today.year}〕{n}号",
             "commission_name": self.settings.commission_name,
             "referred_on": (spec.referred_on or today).isoformat(),
-            "applicants": [{"name": f"申请人{i + 1}", "id_number": make_id_number(birth=date(1990, 1, 1 + i % 28), seq=(n + i) % 999),
-                            "phone": f"1390013{(n + i) % 10000:04d}", "address": "深圳市福田区某街道某小区"}
-                           for i in range(spec.workers)],
-            "respondents": [{"name": "深圳市某某制造有限公司", "credit_code": make_credit_code(seq=n),
-                             "address": "深圳市福田区某路2号", "legal_representative": "孙某", "phone": "0755-86666666"}],
+            "applicants": [
+                {
+                    "name": f"申请人{i + 1}",
+                    "id_number": make_id_number(birth=date(1990, 1, 1 + i % 28), seq=(n + i) % 999),
+                    "phone": f"1390013{(n + i) % 10000:04d}",
+                    "address": "深圳市福田区某街道某小区",
+                }
+                for i in range(spec.workers)
+            ],
+            "respondents": [
+                {
+                    "name": "深圳市某某制造有限公司",
+                    "credit_code": make_credit_code(seq=n),
+                    "address": "深圳市福田区某路2号",
+                    "legal_representative": "孙某",
+                    "phone": "0755-86666666",
+                }
+            ],
             "claims": [{"category": "wage_arrears", "amount": spec.amount, "description": "拖欠工资"}],
             "facts": "申请人向本院申请仲裁，本院经审查决定暂缓立案，委托调解组织先行调解。",
         }
@@ -165,10 +182,14 @@ class Commission:
         today = datetime.now(CHINA).date()
         body: dict[str, Any] = {"decision": request.decision, "decided_on": today.isoformat()}
         if request.decision == "accepted":
-            body["arbitration_case_no"] = request.number or f"{self.settings.prefix}案〔{today.year}〕{next(self._seq)}号"
+            body["arbitration_case_no"] = (
+                request.number or f"{self.settings.prefix}案〔{today.year}〕{next(self._seq)}号"
+            )
         else:
             body["reason"] = request.reason or "申请材料不齐全，请补正后重新移送"
-        response = await self.call("POST", f"/transfers/{transfer_id}/decision", json=body, key=f"decision-{transfer_id}")
+        response = await self.call(
+            "POST", f"/transfers/{transfer_id}/decision", json=body, key=f"decision-{transfer_id}"
+        )
         return self._record("transfer", transfer_id, body, response)
 
     async def decide_review(self, review_id: str, request: DecisionRequest) -> dict[str, Any]:
@@ -182,8 +203,13 @@ class Commission:
         return self._record("review", review_id, body, response)
 
     def _record(self, kind: str, subject_id: str, body: dict[str, Any], response: httpx.Response) -> dict[str, Any]:
-        entry = {"kind": kind, "id": subject_id, "request": body, "status_code": response.status_code,
-                 "answer": _json(response)}
+        entry = {
+            "kind": kind,
+            "id": subject_id,
+            "request": body,
+            "status_code": response.status_code,
+            "answer": _json(response),
+        }
         self.decisions.append(entry)
         return entry
 
@@ -193,8 +219,11 @@ class Commission:
         for attempt in range(5):
             try:
                 request = DecisionRequest(decision=decision)
-                entry = await (self.decide_transfer(subject_id, request) if kind == "transfer"
-                               else self.decide_review(subject_id, request))
+                entry = await (
+                    self.decide_transfer(subject_id, request)
+                    if kind == "transfer"
+                    else self.decide_review(subject_id, request)
+                )
                 if entry["status_code"] < 500:
                     return
             except httpx.HTTPError:
@@ -263,13 +292,20 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             commission.duplicates += 1
             return JSONResponse({"status": "duplicate"})
         commission.seen.add(msg_id)
-        commission.events.append({
-            "webhook_id": msg_id, "type": payload["type"], "timestamp": payload["timestamp"], "data": payload["data"],
-            "signatures": len(request.headers["webhook-signature"].split(" ")),
-            "received_at": datetime.now(UTC).isoformat(),
-        })
+        commission.events.append(
+            {
+                "webhook_id": msg_id,
+                "type": payload["type"],
+                "timestamp": payload["timestamp"],
+                "data": payload["data"],
+                "signatures": len(request.headers["webhook-signature"].split(" ")),
+                "received_at": datetime.now(UTC).isoformat(),
+            }
+        )
         if payload["type"] == "transfer.requested" and commission.transfer_answer != "none":
-            commission.spawn(commission.answer_later("transfer", payload["data"]["transfer_id"], commission.transfer_answer))
+            commission.spawn(
+                commission.answer_later("transfer", payload["data"]["transfer_id"], commission.transfer_answer)
+            )
         if payload["type"] == "review.requested" and commission.review_answer != "none":
             commission.spawn(commission.answer_later("review", payload["data"]["review_id"], commission.review_answer))
         return JSONResponse({"status": "received"})
@@ -278,9 +314,13 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
     async def received(request: Request) -> dict[str, Any]:
         """Every verified webhook, once per webhook-id, in arrival order."""
         commission = commission_of(request)
-        return {"events": commission.events, "types": [e["type"] for e in commission.events],
-                "duplicates": commission.duplicates, "rejected": commission.rejected,
-                "failed_on_purpose": commission.failed_on_purpose}
+        return {
+            "events": commission.events,
+            "types": [e["type"] for e in commission.events],
+            "duplicates": commission.duplicates,
+            "rejected": commission.rejected,
+            "failed_on_purpose": commission.failed_on_purpose,
+        }
 
     @app.post("/control")
     async def control(data: Control, request: Request) -> dict[str, Any]:
@@ -301,8 +341,12 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             commission.seen.clear()
             commission.duplicates = commission.rejected = commission.failed_on_purpose = 0
             commission.decisions.clear()
-        return {"fail_left": commission.fail_left, "secrets": len(commission.secrets),
-                "transfer_answer": commission.transfer_answer, "review_answer": commission.review_answer}
+        return {
+            "fail_left": commission.fail_left,
+            "secrets": len(commission.secrets),
+            "transfer_answer": commission.transfer_answer,
+            "review_answer": commission.review_answer,
+        }
 
     @app.post("/referrals")
     async def send_referral(spec: ReferralRequest, request: Request) -> dict[str, Any]:
@@ -311,8 +355,13 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
         body = commission.referral_body(spec)
         key = spec.idempotency_key or f"sim-{uuid.uuid4().hex}"
         response = await commission.call("POST", "/referrals", json=body, key=key)
-        entry = {"status_code": response.status_code, "body": _json(response), "idempotency_key": key,
-                 "pre_filing_no": body.get("pre_filing_no"), "request": body}
+        entry = {
+            "status_code": response.status_code,
+            "body": _json(response),
+            "idempotency_key": key,
+            "pre_filing_no": body.get("pre_filing_no"),
+            "request": body,
+        }
         commission.referrals.append(entry)
         return entry
 
@@ -324,8 +373,9 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
     @app.post("/referrals/{referral_id}/withdraw")
     async def withdraw_referral(referral_id: str, request: Request) -> dict[str, Any]:
         reason = (await request.json() if await request.body() else {}).get("reason", "申请人撤回仲裁申请")
-        response = await commission_of(request).call("POST", f"/referrals/{referral_id}/withdraw",
-                                                      json={"reason": reason}, key=f"withdraw-{referral_id}")
+        response = await commission_of(request).call(
+            "POST", f"/referrals/{referral_id}/withdraw", json={"reason": reason}, key=f"withdraw-{referral_id}"
+        )
         return {"status_code": response.status_code, "body": _json(response)}
 
     @app.post("/transfers/{transfer_id}/decision")
@@ -348,8 +398,9 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
 @asynccontextmanager
 async def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn inside the running event loop; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                                           access_log=False, log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -33,12 +33,11 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from onewindow_domain.identifiers import make_credit_code, make_id_number
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
-
-from onewindow_domain.identifiers import make_credit_code, make_id_number
 
 PARTNER_PREFIX = "/partner/court/v1"
 CHINA = timezone(timedelta(hours=8))
@@ -119,9 +118,14 @@ class Court:
             return self.settings.access_token
         if self._token and time.monotonic() < self._token_expires - 30:
             return self._token
-        response = await self.http.post("/auth/token", data={
-            "grant_type": "client_credentials", "client_id": self.settings.client_id,
-            "client_secret": self.settings.client_secret})
+        response = await self.http.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.settings.client_id,
+                "client_secret": self.settings.client_secret,
+            },
+        )
         response.raise_for_status()
         body = response.json()
         self._token, self._token_expires = body["access_token"], time.monotonic() + float(body.get("expires_in", 300))
@@ -142,11 +146,24 @@ class Court:
             "court_name": self.settings.court_name,
             "judge": {"name": "刘法官", "phone": "0755-83000000"},
             "referred_on": (spec.referred_on or today).isoformat(),
-            "applicants": [{"name": f"申请人{i + 1}", "id_number": make_id_number(birth=date(1990, 1, 1 + i % 28), seq=(n + i) % 999),
-                            "phone": f"1380013{(n + i) % 10000:04d}", "address": "深圳市福田区某街道某小区"}
-                           for i in range(spec.workers)],
-            "respondents": [{"name": "深圳市某某电子有限公司", "credit_code": make_credit_code(seq=n),
-                             "address": "深圳市福田区某路1号", "legal_representative": "赵某", "phone": "0755-88888888"}],
+            "applicants": [
+                {
+                    "name": f"申请人{i + 1}",
+                    "id_number": make_id_number(birth=date(1990, 1, 1 + i % 28), seq=(n + i) % 999),
+                    "phone": f"1380013{(n + i) % 10000:04d}",
+                    "address": "深圳市福田区某街道某小区",
+                }
+                for i in range(spec.workers)
+            ],
+            "respondents": [
+                {
+                    "name": "深圳市某某电子有限公司",
+                    "credit_code": make_credit_code(seq=n),
+                    "address": "深圳市福田区某路1号",
+                    "legal_representative": "赵某",
+                    "phone": "0755-88888888",
+                }
+            ],
             "claims": [{"category": "wage_arrears", "amount": spec.amount, "description": "拖欠工资"}],
             "facts": "申请人入职被申请人处，被申请人拖欠工资，申请人诉至法院，法院委派调解。",
         }
@@ -156,15 +173,23 @@ class Court:
 
     async def rule(self, application_id: str, request: RulingRequest) -> dict[str, Any]:
         today = datetime.now(CHINA).date()
-        body = {"ruling": request.ruling,
-                "ruling_no": request.ruling_no or f"（{today.year}）{self.settings.court_code}诉前调确{next(self._ruling_seq)}号",
-                "ruled_on": today.isoformat()}
+        body = {
+            "ruling": request.ruling,
+            "ruling_no": request.ruling_no
+            or f"（{today.year}）{self.settings.court_code}诉前调确{next(self._ruling_seq)}号",
+            "ruled_on": today.isoformat(),
+        }
         if request.reason:
             body["reason"] = request.reason
-        response = await self.call("POST", f"/confirmations/{application_id}/ruling", json=body,
-                                   key=f"ruling-{application_id}")
-        entry = {"application_id": application_id, "request": body, "status_code": response.status_code,
-                 "answer": _json(response)}
+        response = await self.call(
+            "POST", f"/confirmations/{application_id}/ruling", json=body, key=f"ruling-{application_id}"
+        )
+        entry = {
+            "application_id": application_id,
+            "request": body,
+            "status_code": response.status_code,
+            "answer": _json(response),
+        }
         self.rulings.append(entry)
         return entry
 
@@ -241,11 +266,16 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             court.duplicates += 1
             return JSONResponse({"status": "duplicate"})
         court.seen.add(msg_id)
-        court.events.append({
-            "webhook_id": msg_id, "type": payload["type"], "timestamp": payload["timestamp"], "data": payload["data"],
-            "signatures": len(request.headers["webhook-signature"].split(" ")),
-            "received_at": datetime.now(UTC).isoformat(),
-        })
+        court.events.append(
+            {
+                "webhook_id": msg_id,
+                "type": payload["type"],
+                "timestamp": payload["timestamp"],
+                "data": payload["data"],
+                "signatures": len(request.headers["webhook-signature"].split(" ")),
+                "received_at": datetime.now(UTC).isoformat(),
+            }
+        )
         if payload["type"] == "confirmation.requested" and court.auto_rule:
             court.spawn(court.rule_later(payload["data"]["application_id"]))
         return JSONResponse({"status": "received"})
@@ -254,8 +284,13 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
     async def received(request: Request) -> dict[str, Any]:
         """Every verified webhook, once per webhook-id, in arrival order."""
         court = court_of(request)
-        return {"events": court.events, "types": [e["type"] for e in court.events], "duplicates": court.duplicates,
-                "rejected": court.rejected, "failed_on_purpose": court.failed_on_purpose}
+        return {
+            "events": court.events,
+            "types": [e["type"] for e in court.events],
+            "duplicates": court.duplicates,
+            "rejected": court.rejected,
+            "failed_on_purpose": court.failed_on_purpose,
+        }
 
     @app.post("/control")
     async def control(data: Control, request: Request) -> dict[str, Any]:
@@ -276,8 +311,12 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             court.seen.clear()
             court.duplicates = court.rejected = court.failed_on_purpose = 0
             court.rulings.clear()
-        return {"fail_left": court.fail_left, "secrets": len(court.secrets), "auto_rule": court.auto_rule,
-                "ruling": court.ruling}
+        return {
+            "fail_left": court.fail_left,
+            "secrets": len(court.secrets),
+            "auto_rule": court.auto_rule,
+            "ruling": court.ruling,
+        }
 
     @app.post("/referrals")
     async def send_referral(spec: ReferralRequest, request: Request) -> dict[str, Any]:
@@ -286,8 +325,13 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
         body = court.referral_body(spec)
         key = spec.idempotency_key or f"sim-{uuid.uuid4().hex}"
         response = await court.call("POST", "/referrals", json=body, key=key)
-        entry = {"status_code": response.status_code, "body": _json(response), "idempotency_key": key,
-                 "court_case_no": body.get("court_case_no"), "request": body}
+        entry = {
+            "status_code": response.status_code,
+            "body": _json(response),
+            "idempotency_key": key,
+            "court_case_no": body.get("court_case_no"),
+            "request": body,
+        }
         court.referrals.append(entry)
         return entry
 
@@ -299,8 +343,9 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
     @app.post("/referrals/{referral_id}/withdraw")
     async def withdraw_referral(referral_id: str, request: Request) -> dict[str, Any]:
         reason = (await request.json() if await request.body() else {}).get("reason", "当事人已自行和解")
-        response = await court_of(request).call("POST", f"/referrals/{referral_id}/withdraw", json={"reason": reason},
-                                                key=f"withdraw-{referral_id}")
+        response = await court_of(request).call(
+            "POST", f"/referrals/{referral_id}/withdraw", json={"reason": reason}, key=f"withdraw-{referral_id}"
+        )
         return {"status_code": response.status_code, "body": _json(response)}
 
     @app.post("/confirmations/{application_id}/ruling")
@@ -318,8 +363,9 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
 @asynccontextmanager
 async def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn inside the running event loop; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                                           access_log=False, log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

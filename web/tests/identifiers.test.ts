@@ -1,8 +1,8 @@
 // The TypeScript checks answer exactly as libs/domain does (fixtures written by
 // web/scripts/identifier_cases.py from the Python rules).
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it } from "vitest";
 
-import cases from './fixtures/identifiers.json'
+import cases from "./fixtures/identifiers.json";
 import {
   checkCreditCode,
   checkIdNumber,
@@ -12,46 +12,46 @@ import {
   makeCreditCode,
   makeIdNumber,
   maskIdNumber,
-} from '@/validators/identifiers'
+} from "@/validators/identifiers";
 
-const today = new Date(`${cases.today}T12:00:00`)
+const today = new Date(`${cases.today}T12:00:00`);
 
-describe('公民身份号码 (ISO 7064 MOD 11-2)', () => {
-  it.each(cases.id_numbers)('$input', (c) => {
-    const got = checkIdNumber(c.input, today)
-    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message })
-  })
+describe("公民身份号码 (ISO 7064 MOD 11-2)", () => {
+  it.each(cases.id_numbers)("$input", (c) => {
+    const got = checkIdNumber(c.input, today);
+    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message });
+  });
 
-  it('computes the check character the standard way', () => {
-    expect(idCheckChar('11010519491231002')).toBe('X')
-    expect(makeIdNumber('440304', '19900101', 1)).toMatch(/^44030419900101001[\dX]$/)
-  })
+  it("computes the check character the standard way", () => {
+    expect(idCheckChar("11010519491231002")).toBe("X");
+    expect(makeIdNumber("440304", "19900101", 1)).toMatch(/^44030419900101001[\dX]$/);
+  });
 
-  it('masks for lists', () => {
-    expect(maskIdNumber('440304199001010014')).toBe('4403**********0014')
-  })
+  it("masks for lists", () => {
+    expect(maskIdNumber("440304199001010014")).toBe("4403**********0014");
+  });
 
-  it('counts the length of what was typed', () => {
-    expect(checkIdNumber('4403041990')).toEqual({ ok: false, message: '公民身份号码应为18位，实际为10位' })
-  })
-})
+  it("counts the length of what was typed", () => {
+    expect(checkIdNumber("4403041990")).toEqual({ ok: false, message: "公民身份号码应为18位，实际为10位" });
+  });
+});
 
-describe('统一社会信用代码 (GB 32100-2015)', () => {
-  it.each(cases.credit_codes)('$input', (c) => {
-    const got = checkCreditCode(c.input)
-    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message })
-  })
+describe("统一社会信用代码 (GB 32100-2015)", () => {
+  it.each(cases.credit_codes)("$input", (c) => {
+    const got = checkCreditCode(c.input);
+    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message });
+  });
 
-  it('builds valid codes', () => {
-    const code = makeCreditCode('91440300MA5FABCDE')
-    expect(checkCreditCode(code).ok).toBe(true)
-    expect(creditCodeCheckChar(code.slice(0, 17))).toBe(code[17])
-  })
-})
+  it("builds valid codes", () => {
+    const code = makeCreditCode("91440300MA5FABCDE");
+    expect(checkCreditCode(code).ok).toBe(true);
+    expect(creditCodeCheckChar(code.slice(0, 17))).toBe(code[17]);
+  });
+});
 
-describe('手机号码', () => {
-  it.each(cases.mobiles)('$input', (c) => {
-    const got = checkMobile(c.input)
-    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message })
-  })
-})
+describe("手机号码", () => {
+  it.each(cases.mobiles)("$input", (c) => {
+    const got = checkMobile(c.input);
+    expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message });
+  });
+});

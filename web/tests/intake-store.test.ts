@@ -1,116 +1,125 @@
-import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from "pinia";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { installApi } from '@/api'
-import { blankApplicant, blankClaim, blankRespondent } from '@/intake/form'
-import { DRAFT_KEY, useIntakeStore } from '@/stores/intake'
-import { makeCreditCode, makeIdNumber } from '@/validators/identifiers'
+import { installApi } from "@/api";
+import { blankApplicant, blankClaim, blankRespondent } from "@/intake/form";
+import { DRAFT_KEY, useIntakeStore } from "@/stores/intake";
+import { makeCreditCode, makeIdNumber } from "@/validators/identifiers";
 
-import { fakeGateway, json } from './helpers'
+import { fakeGateway, json } from "./helpers";
 
-type Mode = 'ok' | 'down' | 'invalid'
+type Mode = "ok" | "down" | "invalid";
 
 function setup() {
-  const state = { mode: 'ok' as Mode }
+  const state = { mode: "ok" as Mode };
   const gw = fakeGateway({
-    'POST /api/intake/cases/triage': () => json(200, { grade: 'yellow', route: { route: 'mediation' } }),
-    'POST /api/intake/cases': () =>
-      state.mode === 'invalid'
-        ? json(422, { title: 'Validation failed', errors: [{ field: 'applicants[0].id_number', message: '该身份证号已注销' }] })
-        : json(201, { id: 'c1', case_no: '福田一窗〔2026〕00001号' }),
-  })
+    "POST /api/intake/cases/triage": () => json(200, { grade: "yellow", route: { route: "mediation" } }),
+    "POST /api/intake/cases": () =>
+      state.mode === "invalid"
+        ? json(422, {
+            title: "Validation failed",
+            errors: [{ field: "applicants[0].id_number", message: "该身份证号已注销" }],
+          })
+        : json(201, { id: "c1", case_no: "福田一窗〔2026〕00001号" }),
+  });
   // The app's clients (installApi, on window.location.origin) send through globalThis.fetch.
-  vi.stubGlobal('fetch', async (input: Request | string, init?: RequestInit) => {
-    if (state.mode === 'down') throw new TypeError('Failed to fetch')
-    return gw.fetchImpl(input, init)
-  })
-  const tokens = { accessToken: async () => 't', refresh: async () => true, expired: vi.fn() }
-  const connection = { online: vi.fn(), offline: vi.fn() }
-  installApi(tokens, connection)
-  return { gw, state, connection }
+  vi.stubGlobal("fetch", async (input: Request | string, init?: RequestInit) => {
+    if (state.mode === "down") throw new TypeError("Failed to fetch");
+    return gw.fetchImpl(input, init);
+  });
+  const tokens = { accessToken: async () => "t", refresh: async () => true, expired: vi.fn() };
+  const connection = { online: vi.fn(), offline: vi.fn() };
+  installApi(tokens, connection);
+  return { gw, state, connection };
 }
 
 function fill(store: ReturnType<typeof useIntakeStore>) {
-  store.form.applicants = [blankApplicant({ name: '张三', id_number: makeIdNumber('440304', '19900101', 1) })]
-  store.form.respondents = [blankRespondent({ name: '深圳市某某电子有限公司', credit_code: makeCreditCode('91440300MA5FABCDE') })]
-  store.form.claims = [blankClaim({ category: 'wage_arrears', amount: '8000' })]
-  store.form.facts = '拖欠工资'
+  store.form.applicants = [
+    blankApplicant({ name: "张三", id_number: makeIdNumber("440304", "19900101", 1) }),
+  ];
+  store.form.respondents = [
+    blankRespondent({ name: "深圳市某某电子有限公司", credit_code: makeCreditCode("91440300MA5FABCDE") }),
+  ];
+  store.form.claims = [blankClaim({ category: "wage_arrears", amount: "8000" })];
+  store.form.facts = "拖欠工资";
 }
 
-describe('registering at the window', () => {
+describe("registering at the window", () => {
   beforeEach(() => {
-    setActivePinia(createPinia())
-    sessionStorage.clear()
-    vi.unstubAllGlobals()
-  })
+    setActivePinia(createPinia());
+    sessionStorage.clear();
+    vi.unstubAllGlobals();
+  });
 
-  it('keeps the form and the key through a lost connection, and the retry sends the same key', async () => {
-    const { gw, state, connection } = setup()
-    const store = useIntakeStore()
-    fill(store)
-    await store.previewTriage()
-    expect(store.suggestedRoute).toBe('mediation')
-    state.mode = 'down'
-    expect(await store.submit()).toBeNull()
-    expect(store.submitError).toContain('无法连接服务器')
-    expect(connection.offline).toHaveBeenCalledWith('network')
-    expect(store.form.applicants[0].name).toBe('张三')
-    const key = store.form.idempotencyKey
-    expect(JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? '{}').form.facts).toBe('拖欠工资')
-    state.mode = 'ok'
-    const created = await store.submit()
-    expect(created?.case_no).toBe('福田一窗〔2026〕00001号')
-    const sent = gw.sent.filter((s) => s.path === '/api/intake/cases')
-    expect(sent.at(-1)?.headers.get('idempotency-key')).toBe(key)
-    expect(JSON.parse(sent.at(-1)?.body ?? '{}').route).toEqual({ route: 'mediation', reason: null })
+  it("keeps the form and the key through a lost connection, and the retry sends the same key", async () => {
+    const { gw, state, connection } = setup();
+    const store = useIntakeStore();
+    fill(store);
+    await store.previewTriage();
+    expect(store.suggestedRoute).toBe("mediation");
+    state.mode = "down";
+    expect(await store.submit()).toBeNull();
+    expect(store.submitError).toContain("无法连接服务器");
+    expect(connection.offline).toHaveBeenCalledWith("network");
+    expect(store.form.applicants[0].name).toBe("张三");
+    const key = store.form.idempotencyKey;
+    expect(JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? "{}").form.facts).toBe("拖欠工资");
+    state.mode = "ok";
+    const created = await store.submit();
+    expect(created?.case_no).toBe("福田一窗〔2026〕00001号");
+    const sent = gw.sent.filter((s) => s.path === "/api/intake/cases");
+    expect(sent.at(-1)?.headers.get("idempotency-key")).toBe(key);
+    expect(JSON.parse(sent.at(-1)?.body ?? "{}").route).toEqual({ route: "mediation", reason: null });
     // Registered: a fresh form with a new key, the draft gone.
-    expect(store.form.idempotencyKey).not.toBe(key)
-    expect(sessionStorage.getItem(DRAFT_KEY)).toBeNull()
-  })
+    expect(store.form.idempotencyKey).not.toBe(key);
+    expect(sessionStorage.getItem(DRAFT_KEY)).toBeNull();
+  });
 
-  it('shows the service\'s field errors next to the row and uses a new key for a changed body', async () => {
-    const { gw, state } = setup()
-    const store = useIntakeStore()
-    fill(store)
-    state.mode = 'invalid'
-    expect(await store.submit()).toBeNull()
-    const row = store.form.applicants[0].key
-    expect(store.serverErrors[`applicants.${row}.id_number`]).toBe('该身份证号已注销')
-    const first = store.form.idempotencyKey
-    store.form.applicants[0].id_number = makeIdNumber('440304', '19900101', 3)
-    state.mode = 'ok'
-    await store.submit()
-    const keys = gw.sent.filter((s) => s.path === '/api/intake/cases').map((s) => s.headers.get('idempotency-key'))
-    expect(keys[0]).toBe(first)
-    expect(keys[1]).not.toBe(first)
-  })
+  it("shows the service's field errors next to the row and uses a new key for a changed body", async () => {
+    const { gw, state } = setup();
+    const store = useIntakeStore();
+    fill(store);
+    state.mode = "invalid";
+    expect(await store.submit()).toBeNull();
+    const row = store.form.applicants[0].key;
+    expect(store.serverErrors[`applicants.${row}.id_number`]).toBe("该身份证号已注销");
+    const first = store.form.idempotencyKey;
+    store.form.applicants[0].id_number = makeIdNumber("440304", "19900101", 3);
+    state.mode = "ok";
+    await store.submit();
+    const keys = gw.sent
+      .filter((s) => s.path === "/api/intake/cases")
+      .map((s) => s.headers.get("idempotency-key"));
+    expect(keys[0]).toBe(first);
+    expect(keys[1]).not.toBe(first);
+  });
 
-  it('asks for a reason before overriding the suggested route', async () => {
-    setup()
-    const store = useIntakeStore()
-    fill(store)
-    await store.previewTriage()
-    store.form.decision = { route: 'arbitration', reason: '' }
-    expect(await store.submit()).toBeNull()
-    expect(store.serverErrors['decision.reason']).toBe('改变建议去向须填写理由')
-  })
+  it("asks for a reason before overriding the suggested route", async () => {
+    setup();
+    const store = useIntakeStore();
+    fill(store);
+    await store.previewTriage();
+    store.form.decision = { route: "arbitration", reason: "" };
+    expect(await store.submit()).toBeNull();
+    expect(store.serverErrors["decision.reason"]).toBe("改变建议去向须填写理由");
+  });
 
-  it('fills pasted workers into empty rows without duplicates', () => {
-    const store = useIntakeStore()
+  it("fills pasted workers into empty rows without duplicates", () => {
+    const store = useIntakeStore();
     const added = store.addWorkers([
-      { name: '甲', id_number: makeIdNumber('440304', '19900101', 5), phone: '' },
-      { name: '乙', id_number: makeIdNumber('440304', '19900101', 6), phone: '' },
-      { name: '甲', id_number: makeIdNumber('440304', '19900101', 5), phone: '' },
-    ])
-    expect(added).toBe(2)
-    expect(store.form.applicants.map((a) => a.name)).toEqual(['甲', '乙'])
-  })
+      { name: "甲", id_number: makeIdNumber("440304", "19900101", 5), phone: "" },
+      { name: "乙", id_number: makeIdNumber("440304", "19900101", 6), phone: "" },
+      { name: "甲", id_number: makeIdNumber("440304", "19900101", 5), phone: "" },
+    ]);
+    expect(added).toBe(2);
+    expect(store.form.applicants.map((a) => a.name)).toEqual(["甲", "乙"]);
+  });
 
-  it('adds a claim row after the current one (Enter)', () => {
-    const store = useIntakeStore()
-    const first = store.form.claims[0].key
-    store.addClaim()
-    const inserted = store.addClaim(first)
-    expect(store.form.claims.map((c) => c.key).indexOf(inserted)).toBe(1)
-  })
-})
+  it("adds a claim row after the current one (Enter)", () => {
+    const store = useIntakeStore();
+    const first = store.form.claims[0].key;
+    store.addClaim();
+    const inserted = store.addClaim(first);
+    expect(store.form.claims.map((c) => c.key).indexOf(inserted)).toBe(1);
+  });
+});

@@ -7,11 +7,10 @@ import asyncio
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from onewindow_kit.cli import main as cli_main
 from onewindow_kit.db import Database
 from onewindow_kit.errors import validation_errors
+from pydantic import ValidationError
 
 from gateway.config import GatewaySettings
 from gateway.identity.schemas import AccountsFile

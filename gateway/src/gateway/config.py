@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from onewindow_kit.settings import BaseServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
-
-from onewindow_kit.settings import BaseServiceSettings
 
 # The fixed part of the route table: public prefix -> (upstream name, prefix kept upstream?).
 # Only the base URLs of the upstreams are configuration.

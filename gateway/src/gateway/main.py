@@ -8,9 +8,6 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 from onewindow_kit.auth import TokenVerifier
 from onewindow_kit.db import Database
 from onewindow_kit.errors import install_error_handlers
@@ -18,6 +15,8 @@ from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
 from onewindow_kit.logs import configure_logging
 from onewindow_kit.requestid import RequestIdMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.config import ROUTES, GatewaySettings
 from gateway.health.router import router as health_router
@@ -53,10 +52,14 @@ class GatewayApp(FastAPI):
     fast_lane: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.fast_lane is not None and self.front is not None:
-            if self.front.route_for(scope["path"]) is not None:
-                await self.fast_lane(scope, receive, send)
-                return
+        if (
+            scope["type"] == "http"
+            and self.fast_lane is not None
+            and self.front is not None
+            and self.front.route_for(scope["path"]) is not None
+        ):
+            await self.fast_lane(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 

@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from onewindow_domain import (
     InvalidInput,
     WageDataMissing,
@@ -133,7 +132,9 @@ def test_severance_worked_example_echoes_inputs():
 
 def test_high_earner_is_capped_at_three_times_average_and_twelve_years():
     # 2010-01-01 … 2025-12-31 = 16 years → N = 16 uncapped. 50,000 > 3 × 10,000 → base 30,000, N 12.
-    r = severance(monthly_wage="50000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE)
+    r = severance(
+        monthly_wage="50000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE
+    )
     assert r.capped
     assert r.uncapped_months == Decimal("16") and r.months == Decimal("12")
     assert r.base_wage == Decimal("30000.00")
@@ -148,7 +149,9 @@ def test_high_earner_with_short_service_keeps_the_months():
 
 
 def test_wage_exactly_at_three_times_average_is_not_capped():
-    r = severance(monthly_wage="30000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE)
+    r = severance(
+        monthly_wage="30000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE
+    )
     assert not r.capped and r.months == Decimal("16") and r.amount == Decimal("480000.00")
 
 
@@ -189,7 +192,9 @@ def test_end_before_start_is_refused():
 
 
 def test_unlawful_termination_is_twice_n_and_replaces_it():
-    r = unlawful_termination(monthly_wage="8000", start=date(2022, 3, 1), end=date(2025, 9, 30), city="shenzhen", wage_table=TABLE)
+    r = unlawful_termination(
+        monthly_wage="8000", start=date(2022, 3, 1), end=date(2025, 9, 30), city="shenzhen", wage_table=TABLE
+    )
     assert r.months == Decimal("4") and r.multiplier == Decimal("2")
     assert r.amount == Decimal("64000.00") == r.severance.amount * 2
     assert "不再支付经济补偿" in r.basis_zh and "2N不与N叠加" in r.basis_zh
@@ -197,7 +202,9 @@ def test_unlawful_termination_is_twice_n_and_replaces_it():
 
 
 def test_unlawful_termination_keeps_the_caps():
-    r = unlawful_termination(monthly_wage="50000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE)
+    r = unlawful_termination(
+        monthly_wage="50000", start=date(2010, 1, 1), end=date(2025, 12, 31), city="shenzhen", wage_table=TABLE
+    )
     assert r.capped and r.months == Decimal("12") and r.base_wage == Decimal("30000.00")
     assert r.amount == Decimal("720000.00")
 
@@ -225,7 +232,9 @@ def test_unlawful_termination_keeps_the_caps():
     ],
 )
 def test_no_contract_double_wage(signed, end, amount, period):
-    r = no_contract_double_wage(monthly_wage="6000", employment_start=date(2025, 3, 1), contract_signed_on=signed, end=end)
+    r = no_contract_double_wage(
+        monthly_wage="6000", employment_start=date(2025, 3, 1), contract_signed_on=signed, end=end
+    )
     assert r.amount == amount
     assert (r.period_start, r.period_end) == period
     assert r.employment_start == date(2025, 3, 1) and r.contract_signed_on == signed and r.end == end
@@ -233,7 +242,9 @@ def test_no_contract_double_wage(signed, end, amount, period):
 
 
 def test_double_wage_cap_says_so():
-    r = no_contract_double_wage(monthly_wage="6000", employment_start=date(2025, 3, 1), contract_signed_on=None, end=date(2026, 6, 15))
+    r = no_contract_double_wage(
+        monthly_wage="6000", employment_start=date(2025, 3, 1), contract_signed_on=None, end=date(2026, 6, 15)
+    )
     assert r.capped_at_11_months and r.full_months == 11 and r.extra_days == 0
     assert "最长支付11个月" in r.basis_zh and "无固定期限劳动合同" in r.basis_zh
 
@@ -245,7 +256,11 @@ def test_overtime_round_numbers():
     # 8,700 ÷ 174 = 50.00/hour: 10 h × 75 + 8 h × 100 + 8 h × 150 = 750 + 800 + 1,200.
     r = overtime_pay(monthly_wage="8700", weekday_hours=10, rest_day_hours=8, holiday_hours=8)
     assert r.hourly_wage == Decimal("50")
-    assert (r.weekday_amount, r.rest_day_amount, r.holiday_amount) == (Decimal("750.00"), Decimal("800.00"), Decimal("1200.00"))
+    assert (r.weekday_amount, r.rest_day_amount, r.holiday_amount) == (
+        Decimal("750.00"),
+        Decimal("800.00"),
+        Decimal("1200.00"),
+    )
     assert r.amount == Decimal("2750.00")
     assert "21.75×8" in r.basis_zh and r.legal_basis.startswith("劳动法 第44条")
 
@@ -254,7 +269,11 @@ def test_overtime_rounds_only_at_the_end():
     # 6,000 ÷ 174 = 34.4827586…; 10 h × 1.5 = 517.2413…, 8 h × 2 = 551.7241…, 3 h × 3 = 310.3448…
     # Total = 34.4827586… × 40 = 1379.3103… → 1379.31, while the rounded parts add up to 1379.30.
     r = overtime_pay(monthly_wage="6000", weekday_hours=10, rest_day_hours=8, holiday_hours=3)
-    assert (r.weekday_amount, r.rest_day_amount, r.holiday_amount) == (Decimal("517.24"), Decimal("551.72"), Decimal("310.34"))
+    assert (r.weekday_amount, r.rest_day_amount, r.holiday_amount) == (
+        Decimal("517.24"),
+        Decimal("551.72"),
+        Decimal("310.34"),
+    )
     assert r.amount == Decimal("1379.31")
 
 
@@ -293,7 +312,9 @@ def test_final_award_threshold_shenzhen():
 
 # --- properties ----------------------------------------------------------------------------
 
-wages = st.decimals(min_value=Decimal("0"), max_value=Decimal("200000"), places=2, allow_nan=False, allow_infinity=False)
+wages = st.decimals(
+    min_value=Decimal("0"), max_value=Decimal("200000"), places=2, allow_nan=False, allow_infinity=False
+)
 spans = st.tuples(
     st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)),  # ends the test table can price
     st.integers(min_value=0, max_value=9000),
@@ -321,5 +342,8 @@ def test_severance_invariants(wage, span):
 @given(wages, st.decimals(min_value=0, max_value=200, places=1), st.decimals(min_value=0, max_value=200, places=1))
 def test_overtime_is_additive(wage, a, b):
     both = overtime_pay(monthly_wage=wage, weekday_hours=a, rest_day_hours=b)
-    alone = overtime_pay(monthly_wage=wage, weekday_hours=a).amount + overtime_pay(monthly_wage=wage, rest_day_hours=b).amount
+    alone = (
+        overtime_pay(monthly_wage=wage, weekday_hours=a).amount
+        + overtime_pay(monthly_wage=wage, rest_day_hours=b).amount
+    )
     assert abs(both.amount - alone) <= Decimal("0.01")

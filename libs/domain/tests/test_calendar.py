@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from onewindow_domain import CalendarDataError, CalendarYearMissing, HolidayCalendar, default_calendar
 
 PROPERTY = settings(max_examples=60, deadline=None)
@@ -108,8 +107,12 @@ def test_extra_file_adds_a_year_and_replaces_a_year(tmp_path):
             "2027": {
                 "source": {"title": "测试用2027年数据", "published_on": "2026-11-01"},
                 "holidays": [
-                    {"name": "元旦", "first_day_off": "2027-01-01", "last_day_off": "2027-01-03",
-                     "make_up_working_days": ["2027-01-09"]},
+                    {
+                        "name": "元旦",
+                        "first_day_off": "2027-01-01",
+                        "last_day_off": "2027-01-03",
+                        "make_up_working_days": ["2027-01-09"],
+                    },
                 ],
             },
             "2025": {
@@ -144,10 +147,28 @@ def _doc(holiday: dict) -> dict:
         (_doc({"name": "X", "first_day_off": "2030-01-01"}), "2030年数据不完整"),
         (_doc({"name": "X", "first_day_off": "2030-01-05", "last_day_off": "2030-01-01"}), "结束日早于开始日"),
         # 2030-01-02 is a Wednesday: a make-up working day must be a weekend day.
-        (_doc({"name": "X", "first_day_off": "2030-01-01", "last_day_off": "2030-01-01",
-               "make_up_working_days": ["2030-01-02"]}), "应为周六或周日"),
-        (_doc({"name": "X", "first_day_off": "2030-01-05", "last_day_off": "2030-01-06",
-               "make_up_working_days": ["2030-01-05"]}), "既是放假日又是调休上班日"),
+        (
+            _doc(
+                {
+                    "name": "X",
+                    "first_day_off": "2030-01-01",
+                    "last_day_off": "2030-01-01",
+                    "make_up_working_days": ["2030-01-02"],
+                }
+            ),
+            "应为周六或周日",
+        ),
+        (
+            _doc(
+                {
+                    "name": "X",
+                    "first_day_off": "2030-01-05",
+                    "last_day_off": "2030-01-06",
+                    "make_up_working_days": ["2030-01-05"],
+                }
+            ),
+            "既是放假日又是调休上班日",
+        ),
     ],
 )
 def test_malformed_data_is_refused(doc, fragment):

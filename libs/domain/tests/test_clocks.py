@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from onewindow_domain import (
     DEFAULT_RULES,
     CalendarYearMissing,
@@ -139,7 +138,9 @@ def test_remaining_days_and_state():
 
 def test_pause_extends_by_the_paused_days_then_rolls():
     # 15 days from 2026-09-30 → 10-15; paused 10-12…10-14 (3 days) → 10-18, a Sunday → Mon 10-19.
-    d = compute_due("mediation_15d", date(2026, 9, 30), pauses=[Pause(date(2026, 10, 12), date(2026, 10, 14), "申请人住院")])
+    d = compute_due(
+        "mediation_15d", date(2026, 9, 30), pauses=[Pause(date(2026, 10, 12), date(2026, 10, 14), "申请人住院")]
+    )
     assert d.paused_days == 3
     assert d.period_end_on == date(2026, 10, 15)
     assert d.unadjusted_on == date(2026, 10, 18)
@@ -183,7 +184,9 @@ def test_pauses_outside_the_period_change_nothing():
 
 def test_pause_in_a_working_day_period_skips_those_days():
     # 3 working days from Mon 2026-03-02 → Thu 03-05; pausing Tue 03-03 → Fri 03-06.
-    d = compute_due("court_referral_acceptance_3wd", date(2026, 3, 2), pauses=[Pause(date(2026, 3, 3), date(2026, 3, 3))])
+    d = compute_due(
+        "court_referral_acceptance_3wd", date(2026, 3, 2), pauses=[Pause(date(2026, 3, 3), date(2026, 3, 3))]
+    )
     assert d.due_on == date(2026, 3, 6) and d.paused_days == 1 and d.rolled_from is None
 
 
@@ -245,8 +248,17 @@ def test_default_rules_cover_the_domain_table():
 def test_rules_can_be_overridden_from_a_mapping_and_a_file(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(
-        json.dumps({"court_referral_30d": {"amount": 45}, "local_review_7wd": {
-            "amount": 7, "unit": "working_days", "legal_source": "本地规定", "description_zh": "本地复核期限"}}),
+        json.dumps(
+            {
+                "court_referral_30d": {"amount": 45},
+                "local_review_7wd": {
+                    "amount": 7,
+                    "unit": "working_days",
+                    "legal_source": "本地规定",
+                    "description_zh": "本地复核期限",
+                },
+            }
+        ),
         encoding="utf-8",
     )
     rules = load_rules(path=path, overrides={"mediation_15d": {"amount": 20}})
@@ -255,7 +267,9 @@ def test_rules_can_be_overridden_from_a_mapping_and_a_file(tmp_path):
     assert rules["mediation_15d"].amount == 20
     assert rules["local_review_7wd"].unit is ClockUnit.WORKING_DAYS
     assert DEFAULT_RULES["mediation_15d"].amount == 15  # the defaults are untouched
-    assert compute_due(get_rule("mediation_15d", rules=rules), date(2026, 3, 2)).due_on == date(2026, 3, 23)  # 03-22 Sun
+    assert compute_due(get_rule("mediation_15d", rules=rules), date(2026, 3, 2)).due_on == date(
+        2026, 3, 23
+    )  # 03-22 Sun
 
 
 @pytest.mark.parametrize(
@@ -303,7 +317,9 @@ def test_due_date_is_a_working_day_not_before_the_period(rule, start):
     if rule.unit is ClockUnit.CALENDAR_DAYS:
         assert d.due_on >= start + timedelta(days=rule.amount)
         # Rolling stops at the first working day: every day in between is a day off.
-        assert all(CAL.is_day_off(d.period_end_on + timedelta(days=i)) for i in range((d.due_on - d.period_end_on).days))
+        assert all(
+            CAL.is_day_off(d.period_end_on + timedelta(days=i)) for i in range((d.due_on - d.period_end_on).days)
+        )
     if rule.unit is ClockUnit.WORKING_DAYS:
         assert CAL.working_days_between(start, d.due_on) == rule.amount
 

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from onewindow_domain import (
     CREDIT_CODE_ALPHABET,
     InvalidIdentifier,
@@ -281,8 +280,16 @@ def test_credit_code_full_width_and_lower_case_accepted(body):
 
 @pytest.mark.parametrize(
     "raw",
-    ["13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "+86-13800138000", "8613800138000",
-     "008613800138000", full_width("13800138000")],
+    [
+        "13800138000",
+        "138 0013 8000",
+        "138-0013-8000",
+        "+86 138 0013 8000",
+        "+86-13800138000",
+        "8613800138000",
+        "008613800138000",
+        full_width("13800138000"),
+    ],
 )
 def test_mobile_formats_accepted(raw):
     assert validate_mobile(raw) == "13800138000"

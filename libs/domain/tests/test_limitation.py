@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from onewindow_domain import ClaimCategory, Interruption, InvalidInput, limitation_check
 
 PROPERTY = settings(max_examples=50, deadline=None)
@@ -83,7 +82,9 @@ def test_wage_arrears_during_employment_have_no_limit():
     assert "不受一年仲裁时效期间的限制" in r.explanation_zh
     # Employment ending after the application date: still employed when applying.
     r = limitation_check(
-        knew_on=date(2023, 1, 1), applied_on=date(2026, 3, 2), employment_ended_on=date(2026, 4, 30),
+        knew_on=date(2023, 1, 1),
+        applied_on=date(2026, 3, 2),
+        employment_ended_on=date(2026, 4, 30),
         claim_category=ClaimCategory.WAGE_ARREARS,
     )
     assert r.no_limit_while_employed and not r.exceeded
@@ -91,7 +92,7 @@ def test_wage_arrears_during_employment_have_no_limit():
 
 def test_wage_arrears_after_termination_run_from_the_end_of_employment():
     # Ended Tue 2025-06-30; the arrears were known since 2024 → 1 year from 2025-06-30 = Tue 2026-06-30.
-    kw = dict(knew_on=date(2024, 11, 1), employment_ended_on=date(2025, 6, 30), claim_category="wage_arrears")
+    kw = {"knew_on": date(2024, 11, 1), "employment_ended_on": date(2025, 6, 30), "claim_category": "wage_arrears"}
     in_time = limitation_check(applied_on=date(2026, 6, 30), **kw)
     assert in_time.period_start_on == date(2025, 6, 30)
     assert in_time.expires_on == date(2026, 6, 30) and not in_time.exceeded
@@ -102,7 +103,9 @@ def test_wage_arrears_after_termination_run_from_the_end_of_employment():
 
 def test_the_termination_date_does_not_matter_for_other_claims():
     r = limitation_check(
-        knew_on=date(2025, 3, 10), applied_on=date(2026, 3, 11), employment_ended_on=date(2025, 12, 31),
+        knew_on=date(2025, 3, 10),
+        applied_on=date(2026, 3, 11),
+        employment_ended_on=date(2025, 12, 31),
         claim_category="severance",
     )
     assert r.exceeded and r.employment_ended_on == date(2025, 12, 31)

@@ -2,16 +2,15 @@
 
 from pathlib import Path
 
+import onewindow_kit.events.models  # noqa: F401
 import pytest
 from fastapi import APIRouter
-from sqlmodel import SQLModel
-
-import onewindow_kit.events.models  # noqa: F401
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import CurrentPrincipal
 from onewindow_kit.db import create_engine
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.testing import create_pg_database, drop_pg_database, skip_without_postgres, unique_db_name
+from sqlmodel import SQLModel
 
 PEER = "http://peer.test"
 GATEWAY = "http://gateway.test"
@@ -73,8 +72,13 @@ def app_factory(test_keys, settings_overrides, handlers):
             **settings_overrides,
         )
         return create_service_app(
-            settings, title="probe", description="kit probe", routers=[probe],
-            event_routes={"peer": ["probe.*"]}, event_handlers=handlers, key_source=test_keys.source,
+            settings,
+            title="probe",
+            description="kit probe",
+            routers=[probe],
+            event_routes={"peer": ["probe.*"]},
+            event_handlers=handlers,
+            key_source=test_keys.source,
         )
 
     return build

@@ -8,7 +8,6 @@ import httpx
 import pytest
 import respx
 from jose import jwt as jose_jwt
-
 from onewindow_kit.auth import JwksClient, Signer, TokenVerifier, generate_private_key_pem
 from onewindow_kit.errors import Unauthorized, UpstreamUnavailable
 
@@ -21,8 +20,17 @@ def _b64(obj) -> str:
 
 def _claims(**over):
     now = int(time.time())
-    base = {"iss": "onewindow-gateway", "aud": "onewindow", "sub": "u1", "iat": now, "exp": now + 600,
-            "jti": "j", "roles": ["clerk"], "kind": "staff", "center_id": "futian"}
+    base = {
+        "iss": "onewindow-gateway",
+        "aud": "onewindow",
+        "sub": "u1",
+        "iat": now,
+        "exp": now + 600,
+        "jti": "j",
+        "roles": ["clerk"],
+        "kind": "staff",
+        "center_id": "futian",
+    }
     base.update(over)
     return base
 
@@ -43,6 +51,7 @@ def bad_tokens(keys):
     import hmac
 
     from jose import jwk
+
     public_pem = jwk.construct(good.jwk, "RS256").to_pem()
     signing_input = _b64({"alg": "HS256", "kid": good.kid, "typ": "JWT"}) + "." + _b64(_claims())
     mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
@@ -60,7 +69,9 @@ def bad_tokens(keys):
         "no kid": jose_jwt.encode(_claims(), good._key, algorithm="RS256"),
         "no subject": good.sign({k: v for k, v in _claims().items() if k != "sub"}),
         "malformed roles": good.sign(_claims(roles="admin")),
-        "tampered payload": ".".join([good.sign(_claims()).split(".")[0], _b64(_claims(roles=["admin"])), good.sign(_claims()).split(".")[2]]),
+        "tampered payload": ".".join(
+            [good.sign(_claims()).split(".")[0], _b64(_claims(roles=["admin"])), good.sign(_claims()).split(".")[2]]
+        ),
     }
 
 
@@ -87,7 +98,10 @@ async def test_good_token_passes_and_role_guard_is_403(client, test_keys):
 async def test_cached_token_still_expires():
     signer = Signer(generate_private_key_pem())
     from onewindow_kit.auth import StaticKeySource
-    verifier = TokenVerifier(StaticKeySource({"keys": [signer.jwk]}), issuer="onewindow-gateway", audience="onewindow", leeway=0)
+
+    verifier = TokenVerifier(
+        StaticKeySource({"keys": [signer.jwk]}), issuer="onewindow-gateway", audience="onewindow", leeway=0
+    )
     now = int(time.time())
     token = signer.sign(_claims(exp=now + 1))
     assert (await verifier.verify(token)).subject == "u1"
@@ -124,8 +138,11 @@ async def test_unknown_kids_do_not_hammer_the_gateway():
     signer = Signer(generate_private_key_pem())
     route = respx.get("http://gw/jwks").mock(return_value=httpx.Response(200, json={"keys": [signer.jwk]}))
     async with httpx.AsyncClient() as http:
-        verifier = TokenVerifier(JwksClient("http://gw/jwks", http=http, min_refresh_seconds=60),
-                                 issuer="onewindow-gateway", audience="onewindow")
+        verifier = TokenVerifier(
+            JwksClient("http://gw/jwks", http=http, min_refresh_seconds=60),
+            issuer="onewindow-gateway",
+            audience="onewindow",
+        )
         for _ in range(20):
             with pytest.raises(Unauthorized):
                 await verifier.verify(Signer(generate_private_key_pem()).sign(_claims()))
@@ -136,6 +153,8 @@ async def test_unknown_kids_do_not_hammer_the_gateway():
 async def test_no_keys_and_gateway_down_is_503_not_500():
     respx.get("http://gw/jwks").mock(side_effect=httpx.ConnectError("down"))
     async with httpx.AsyncClient() as http:
-        verifier = TokenVerifier(JwksClient("http://gw/jwks", http=http), issuer="onewindow-gateway", audience="onewindow")
+        verifier = TokenVerifier(
+            JwksClient("http://gw/jwks", http=http), issuer="onewindow-gateway", audience="onewindow"
+        )
         with pytest.raises(UpstreamUnavailable):
             await verifier.verify(Signer(generate_private_key_pem()).sign(_claims()))

@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import respx
-from sqlalchemy import func, select
-
+from conftest import GATEWAY, PEER
 from onewindow_kit.events import InboxEvent, OutboxDelivery, publish
 from onewindow_kit.events.outbox import PersonalDataInEvent
-
-from conftest import GATEWAY, PEER
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +40,9 @@ async def _statuses(app):
 def mock_gateway():
     with respx.mock(assert_all_called=False) as router:
         router.post(f"{GATEWAY}/auth/token").mock(
-            return_value=httpx.Response(200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900})
+            return_value=httpx.Response(
+                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
+            )
         )
         yield router
 
@@ -150,8 +150,15 @@ def handlers():
 
 
 def _envelope(**over):
-    base = {"id": str(uuid.uuid4()), "type": "probe.thing.happened", "occurred_at": datetime.now(UTC).isoformat(),
-            "source": "other", "case_id": None, "data": {"n": "x"}, "schema_version": 1}
+    base = {
+        "id": str(uuid.uuid4()),
+        "type": "probe.thing.happened",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "source": "other",
+        "case_id": None,
+        "data": {"n": "x"},
+        "schema_version": 1,
+    }
     base.update(over)
     return base
 
@@ -172,12 +179,18 @@ async def test_concurrent_redelivery_has_one_effect(app, client, test_keys, hand
     assert all(a.status_code in (200, 500, 503) for a in answers)
     # Whatever the interleaving, the effect happened once (a loser may answer an error and be retried).
     async with app.state.db.sessionmaker() as session:
-        side = (await session.execute(select(func.count()).select_from(InboxEvent).where(InboxEvent.type == "side.effect.row"))).scalar()
+        side = (
+            await session.execute(
+                select(func.count()).select_from(InboxEvent).where(InboxEvent.type == "side.effect.row")
+            )
+        ).scalar()
     assert side == 1
 
 
 async def test_only_services_may_post_events(client, test_keys):
     response = await client.post("/internal/events", json=_envelope(), headers=test_keys.headers(roles=["admin"]))
     assert response.status_code == 403
-    bad = await client.post("/internal/events", json=_envelope(type="Not A Type"), headers=test_keys.headers(roles=["service"]))
+    bad = await client.post(
+        "/internal/events", json=_envelope(type="Not A Type"), headers=test_keys.headers(roles=["service"])
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "type"

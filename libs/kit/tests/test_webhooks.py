@@ -9,10 +9,6 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
-from sqlalchemy import select
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
-
 from onewindow_kit.app import create_service_app
 from onewindow_kit.db import Database
 from onewindow_kit.partners.models import Partner
@@ -32,6 +28,9 @@ from onewindow_kit.webhooks import (
 from onewindow_kit.webhooks.guard import GuardedNetworkBackend, address_problem, guarded_client
 from onewindow_kit.webhooks.models import WebhookAttempt
 from onewindow_kit.webhooks.router import webhook_admin_router
+from sqlalchemy import select
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 pytestmark = pytest.mark.anyio
 
@@ -40,8 +39,12 @@ PUBLIC_IP = "93.184.216.34"
 
 
 async def fake_resolver(host: str, port: int) -> list[str]:
-    table = {"court-a.example": [PUBLIC_IP], "court-b.example": [PUBLIC_IP],
-             "mixed.example": [PUBLIC_IP, "10.1.2.3"], "metadata.example": ["169.254.169.254"]}
+    table = {
+        "court-a.example": [PUBLIC_IP],
+        "court-b.example": [PUBLIC_IP],
+        "mixed.example": [PUBLIC_IP, "10.1.2.3"],
+        "metadata.example": ["169.254.169.254"],
+    }
     if host not in table:
         raise OSError(f"{host}: name does not resolve")
     return table[host]
@@ -58,10 +61,12 @@ def make_guard(**kw) -> AddressGuard:
 # Signing
 # ---------------------------------------------------------------------------------------------
 
+
 def test_signature_verifies_with_the_reference_implementation():
     secret = new_secret()
     body = json.dumps({"type": "referral.accepted", "data": {"case_no": "福田一窗〔2026〕00001号"}}, ensure_ascii=False)
     import time
+
     headers = signed_headers(msg_id="msg_1", timestamp=int(time.time()), body=body.encode(), secrets=[secret])
     assert headers["webhook-signature"].startswith("v1,")
     assert Webhook(secret).verify(body.encode(), headers)["data"]["case_no"].startswith("福田")
@@ -74,6 +79,7 @@ def test_signature_verifies_with_the_reference_implementation():
 def test_during_rotation_either_secret_verifies():
     old, new = new_secret(), new_secret()
     import time
+
     headers = signed_headers(msg_id="msg_2", timestamp=int(time.time()), body=b'{"a":1}', secrets=[new, old])
     assert len(headers["webhook-signature"].split(" ")) == 2
     Webhook(old).verify(b'{"a":1}', headers)
@@ -84,13 +90,32 @@ def test_during_rotation_either_secret_verifies():
 # The guard
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "127.9.9.9", "::1", "10.0.0.5", "172.16.3.4", "192.168.1.1", "169.254.169.254", "fe80::1",
-    "224.0.0.1", "ff02::1", "0.0.0.0", "::", "100.64.1.1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "fc00::1",
-    "2002:7f00:0001::1",
-])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.9.9.9",
+        "::1",
+        "10.0.0.5",
+        "172.16.3.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "fe80::1",
+        "224.0.0.1",
+        "ff02::1",
+        "0.0.0.0",
+        "::",
+        "100.64.1.1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "fc00::1",
+        "2002:7f00:0001::1",
+    ],
+)
 def test_internal_addresses_are_refused(address):
     import ipaddress
+
     assert address_problem(ipaddress.ip_address(address)) is not None
     with pytest.raises(UrlRefused):
         make_guard().check_address(address)
@@ -145,6 +170,7 @@ async def test_the_connection_itself_is_guarded_against_dns_rebinding():
     await guard.check_url("http://rebind.example/hook")  # the check sees a public address…
     backend = GuardedNetworkBackend(guard)
     import httpcore
+
     with pytest.raises(httpcore.ConnectError, match="outbound guard"):  # …the connect sees loopback
         await backend.connect_tcp("rebind.example", 80)
     async with guarded_client(AddressGuard(require_https=False), timeout=2) as client:
@@ -156,6 +182,7 @@ async def test_the_connection_itself_is_guarded_against_dns_rebinding():
 # Delivery
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 async def db(database_url):
     database = Database(database_url)
@@ -165,14 +192,24 @@ async def db(database_url):
 
 async def _partner(db, partner_id="court-a", url=HOOK_URL) -> str:
     async for session in db.session():
-        _, secret = await create_partner(session=session, partner_id=partner_id, kind="court", name="法院",
-                                         center_id="futian", webhook_url=url, client_id=None, cipher=None)
+        _, secret = await create_partner(
+            session=session,
+            partner_id=partner_id,
+            kind="court",
+            name="法院",
+            center_id="futian",
+            webhook_url=url,
+            client_id=None,
+            cipher=None,
+        )
     return secret
 
 
 async def _enqueue(db, stream: str, event_type: str, n: int, partner_id="court-a"):
     async for session in db.session():
-        await enqueue(session, partner_id=partner_id, stream_key=stream, event_type=event_type, data={"n": n, "stream": stream})
+        await enqueue(
+            session, partner_id=partner_id, stream_key=stream, event_type=event_type, data={"n": n, "stream": stream}
+        )
 
 
 async def _messages(db) -> list[WebhookMessage]:
@@ -222,12 +259,18 @@ async def test_every_message_arrives_once_in_order_after_the_endpoint_recovers(d
     for n in range(3):
         await _enqueue(db, "ref-1", f"referral.step{n}", n)
         await _enqueue(db, "ref-2", f"referral.step{n}", n)
-    dispatcher = WebhookDispatcher(db=db, service="kit", settings=FAST.model_copy(update={"retry_schedule_seconds": [0.05] * 6}),
-                                   guard=make_guard())
+    dispatcher = WebhookDispatcher(
+        db=db,
+        service="kit",
+        settings=FAST.model_copy(update={"retry_schedule_seconds": [0.05] * 6}),
+        guard=make_guard(),
+    )
     dispatcher.start()
     try:
+
         async def all_delivered():
             return [m.status for m in await _messages(db)] == ["delivered"] * 6
+
         await _wait(all_delivered)
     finally:
         await dispatcher.stop()
@@ -251,18 +294,25 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
     court = Court(secret, fail_first=3, status=503)  # the first message uses up its three tries
     mock.post(HOOK_URL).mock(side_effect=court)
     await _enqueue(db, "ref-1", "referral.accepted", 0)
-    dispatcher = WebhookDispatcher(db=db, service="kit", settings=FAST.model_copy(update={"retry_schedule_seconds": [0.05, 0.05]}),
-                                   guard=make_guard())
+    dispatcher = WebhookDispatcher(
+        db=db,
+        service="kit",
+        settings=FAST.model_copy(update={"retry_schedule_seconds": [0.05, 0.05]}),
+        guard=make_guard(),
+    )
     dispatcher.start()
     try:
+
         async def failed():
             return [m.status for m in await _messages(db)] == ["failed"]
+
         await _wait(failed)
         await _enqueue(db, "ref-1", "referral.agreed", 1)  # behind the failed one: held
         await _enqueue(db, "ref-2", "referral.accepted", 2)  # another stream: goes
 
         async def other_stream_done():
             return [m.status for m in await _messages(db)] == ["failed", "pending", "delivered"]
+
         await _wait(other_stream_done)
         await asyncio.sleep(0.3)
         assert [m.status for m in await _messages(db)] == ["failed", "pending", "delivered"]
@@ -271,11 +321,13 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
         # The administrator replays it: same webhook-id, the stream follows in order.
         async for session in db.session():
             from onewindow_kit.webhooks.router import _replay
+
             await _replay(session, [WebhookMessage.id == first.id])
         dispatcher.wake()
 
         async def all_delivered():
             return [m.status for m in await _messages(db)] == ["delivered"] * 3
+
         await _wait(all_delivered)
     finally:
         await dispatcher.stop()
@@ -347,8 +399,9 @@ async def test_a_slow_endpoint_times_out_and_is_retried(db, mock):
 
     mock.post(HOOK_URL).mock(side_effect=slow)
     await _enqueue(db, "ref-1", "referral.accepted", 0)
-    dispatcher = WebhookDispatcher(db=db, service="kit", settings=FAST.model_copy(update={"timeout_seconds": 0.2}),
-                                   guard=make_guard())
+    dispatcher = WebhookDispatcher(
+        db=db, service="kit", settings=FAST.model_copy(update={"timeout_seconds": 0.2}), guard=make_guard()
+    )
     await dispatcher.deliver_once("court-a")
     [message] = await _messages(db)
     assert message.status == "pending" and "no answer within 0.2 s" in message.last_error
@@ -368,8 +421,10 @@ async def test_pending_messages_survive_a_restart(db, mock):
     second = WebhookDispatcher(db=db, service="kit", settings=FAST, guard=make_guard())
     second.start()
     try:
+
         async def delivered():
             return [m.status for m in await _messages(db)] == ["delivered"]
+
         await _wait(delivered)
     finally:
         await second.stop()
@@ -380,37 +435,63 @@ async def test_pending_messages_survive_a_restart(db, mock):
 # Admin endpoints (a probe app with the registry and the delivery view)
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def app_factory(test_keys):
     def build(database_url: str):
-        settings = ServiceSettings(database_url=database_url, environment="test", service_name="kit-hooks",
-                                   gateway_url="http://gateway.test", relay_enabled=False)
+        settings = ServiceSettings(
+            database_url=database_url,
+            environment="test",
+            service_name="kit-hooks",
+            gateway_url="http://gateway.test",
+            relay_enabled=False,
+        )
 
         async def startup(app):
-            app.state.webhooks = WebhookDispatcher(db=app.state.db, service="kit-hooks", settings=FAST, guard=make_guard())
+            app.state.webhooks = WebhookDispatcher(
+                db=app.state.db, service="kit-hooks", settings=FAST, guard=make_guard()
+            )
             app.state.db.on_after_commit(app.state.webhooks.after_commit)
 
         async def shutdown(app):
             await app.state.webhooks.stop()
 
-        return create_service_app(settings, title="probe", description="webhooks probe",
-                                  routers=[partner_admin_router(kind="court"), webhook_admin_router()],
-                                  key_source=test_keys.source, on_startup=[startup], on_shutdown=[shutdown])
+        return create_service_app(
+            settings,
+            title="probe",
+            description="webhooks probe",
+            routers=[partner_admin_router(kind="court"), webhook_admin_router()],
+            key_source=test_keys.source,
+            on_startup=[startup],
+            on_shutdown=[shutdown],
+        )
 
     return build
 
 
 async def test_partner_registry_admin(client, test_keys, app, mock):
     admin = test_keys.headers(roles=["admin"])
-    assert (await client.post("/admin/partners", json={"partner_id": "court-a", "name": "法院"},
-                              headers=test_keys.headers(roles=["clerk"]))).status_code == 403
-    for url, expected in (("https://metadata.example/x", "webhook_url"), ("http://court-a.example/x", "webhook_url"),
-                          ("https://127.0.0.1/x", "webhook_url")):
-        bad = await client.post("/admin/partners", json={"partner_id": "court-a", "name": "法院", "webhook_url": url},
-                                headers=admin)
+    assert (
+        await client.post(
+            "/admin/partners",
+            json={"partner_id": "court-a", "name": "法院"},
+            headers=test_keys.headers(roles=["clerk"]),
+        )
+    ).status_code == 403
+    for url, expected in (
+        ("https://metadata.example/x", "webhook_url"),
+        ("http://court-a.example/x", "webhook_url"),
+        ("https://127.0.0.1/x", "webhook_url"),
+    ):
+        bad = await client.post(
+            "/admin/partners", json={"partner_id": "court-a", "name": "法院", "webhook_url": url}, headers=admin
+        )
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == expected, bad.text
-    created = await client.post("/admin/partners", json={"partner_id": "court-a", "name": "福田法院", "center_id": "futian",
-                                                         "webhook_url": HOOK_URL}, headers=admin)
+    created = await client.post(
+        "/admin/partners",
+        json={"partner_id": "court-a", "name": "福田法院", "center_id": "futian", "webhook_url": HOOK_URL},
+        headers=admin,
+    )
     assert created.status_code == 201, created.text
     secret = created.json()["webhook_secret"]
     assert secret.startswith("whsec_") and created.headers["cache-control"] == "no-store"
@@ -419,24 +500,43 @@ async def test_partner_registry_admin(client, test_keys, app, mock):
     assert again.status_code == 409
     shown = (await client.get("/admin/partners/court-a", headers=admin)).json()
     assert secret not in json.dumps(shown) and len(shown["secrets"]) == 1
-    rotated = (await client.post("/admin/partners/court-a/rotate-secret", json={"overlap_hours": 2}, headers=admin)).json()
+    rotated = (
+        await client.post("/admin/partners/court-a/rotate-secret", json={"overlap_hours": 2}, headers=admin)
+    ).json()
     assert rotated["webhook_secret"] != secret and len(rotated["secrets"]) == 2
     assert rotated["secrets"][1]["expires_at"] is not None and rotated["secrets"][0]["expires_at"] is None
     disabled = (await client.post("/admin/partners/court-a/disable", headers=admin)).json()
     assert disabled["active"] is False
-    moved = await client.patch("/admin/partners/court-a", json={"webhook_url": "https://mixed.example/h"}, headers=admin)
+    moved = await client.patch(
+        "/admin/partners/court-a", json={"webhook_url": "https://mixed.example/h"}, headers=admin
+    )
     assert moved.status_code == 422
     assert (await client.get("/admin/partners/nope", headers=admin)).status_code == 404
 
 
 async def test_partner_with_gateway_client(client, test_keys, app, mock):
     admin = test_keys.headers(roles=["admin"])
-    route = mock.post("http://gateway.test/admin/clients").mock(return_value=httpx.Response(201, json={
-        "client_id": "court-b", "client_secret": "gw-secret", "name": "法院", "kind": "partner",
-        "roles": ["court_partner"], "partner_id": "court-b", "active": True,
-        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}))
-    created = await client.post("/admin/partners", json={"partner_id": "court-b", "name": "法院",
-                                                         "issue_client_credentials": True}, headers=admin)
+    route = mock.post("http://gateway.test/admin/clients").mock(
+        return_value=httpx.Response(
+            201,
+            json={
+                "client_id": "court-b",
+                "client_secret": "gw-secret",
+                "name": "法院",
+                "kind": "partner",
+                "roles": ["court_partner"],
+                "partner_id": "court-b",
+                "active": True,
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            },
+        )
+    )
+    created = await client.post(
+        "/admin/partners",
+        json={"partner_id": "court-b", "name": "法院", "issue_client_credentials": True},
+        headers=admin,
+    )
     assert created.status_code == 201, created.text
     assert created.json()["client_credentials"] == {"client_id": "court-b", "client_secret": "gw-secret"}
     sent = json.loads(route.calls[0].request.content)
@@ -455,9 +555,17 @@ async def test_delivery_view_and_replay(client, test_keys, app, mock):
         await dispatcher.deliver_once("court-a")
         await asyncio.sleep(0.06)
     summary = (await client.get("/admin/webhooks", headers=admin)).json()
-    assert summary == [{"partner_id": "court-a", "pending": 1, "failed": 1, "delivered": 0,
-                        "oldest_pending_at": summary[0]["oldest_pending_at"], "held": None,
-                        "last_error": "HTTP 500: down"}]
+    assert summary == [
+        {
+            "partner_id": "court-a",
+            "pending": 1,
+            "failed": 1,
+            "delivered": 0,
+            "oldest_pending_at": summary[0]["oldest_pending_at"],
+            "held": None,
+            "last_error": "HTTP 500: down",
+        }
+    ]
     failed = (await client.get("/admin/webhooks/messages?status=failed", headers=admin)).json()["items"]
     assert [m["event_type"] for m in failed] == ["referral.accepted"]
     assert "body" not in failed[0]
@@ -465,7 +573,9 @@ async def test_delivery_view_and_replay(client, test_keys, app, mock):
     assert [a["status_code"] for a in detail["attempt_log"]] == [500] * 4
     assert [a["outcome"] for a in detail["attempt_log"]] == ["retry"] * 3 + ["failed"]
     held = (await client.get("/admin/webhooks/messages?status=pending", headers=admin)).json()["items"][0]
-    assert (await client.get(f"/admin/webhooks/messages/{held['msg_id']}", headers=admin)).json()["blocked_by"] == failed[0]["msg_id"]
+    assert (await client.get(f"/admin/webhooks/messages/{held['msg_id']}", headers=admin)).json()[
+        "blocked_by"
+    ] == failed[0]["msg_id"]
     court = Court(secret)
     mock.post(HOOK_URL).mock(side_effect=court)
     replay = await client.post(f"/admin/webhooks/messages/{failed[0]['msg_id']}/replay", headers=admin)

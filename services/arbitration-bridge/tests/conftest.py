@@ -14,16 +14,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from sqlalchemy import select
-from standardwebhooks import Webhook
-
+from arbitration_bridge.config import ArbitrationBridgeSettings
+from arbitration_bridge.main import create_app
 from onewindow_kit.crypto import new_key
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 from onewindow_kit.webhooks.settings import WebhookSettings
-
-from arbitration_bridge.config import ArbitrationBridgeSettings
-from arbitration_bridge.main import create_app
+from sqlalchemy import select
+from standardwebhooks import Webhook
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 DATA_KEY, LOOKUP_KEY = new_key(), new_key()
@@ -50,13 +48,24 @@ def settings_overrides() -> dict:
 
 
 def fast_settings(database_url: str, **over: Any) -> ArbitrationBridgeSettings:
-    values: dict[str, Any] = dict(
-        database_url=database_url, environment="test", relay_enabled=False,
-        data_keys={"k1": DATA_KEY}, lookup_key=LOOKUP_KEY, gateway_url=GATEWAY,
-        service_client_id="svc-arbitration-bridge", service_client_secret="test-secret", peers={"intake": INTAKE},
-        webhooks=WebhookSettings(retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2),
-        worker_poll_seconds=0.05, retry_base_seconds=0.05, retry_max_seconds=0.2, intake_timeout_seconds=2,
-    )
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "environment": "test",
+        "relay_enabled": False,
+        "data_keys": {"k1": DATA_KEY},
+        "lookup_key": LOOKUP_KEY,
+        "gateway_url": GATEWAY,
+        "service_client_id": "svc-arbitration-bridge",
+        "service_client_secret": "test-secret",
+        "peers": {"intake": INTAKE},
+        "webhooks": WebhookSettings(
+            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2
+        ),
+        "worker_poll_seconds": 0.05,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.2,
+        "intake_timeout_seconds": 2,
+    }
     values.update(over)
     return ArbitrationBridgeSettings(**values)
 
@@ -64,8 +73,11 @@ def fast_settings(database_url: str, **over: Any) -> ArbitrationBridgeSettings:
 @pytest.fixture
 def app_factory(test_keys, settings_overrides):
     def build(database_url: str):
-        return create_app(fast_settings(database_url, **settings_overrides), key_source=test_keys.source,
-                          webhook_guard=AddressGuard(resolver=fake_resolver))
+        return create_app(
+            fast_settings(database_url, **settings_overrides),
+            key_source=test_keys.source,
+            webhook_guard=AddressGuard(resolver=fake_resolver),
+        )
 
     return build
 
@@ -73,6 +85,7 @@ def app_factory(test_keys, settings_overrides):
 # ---------------------------------------------------------------------------------------------
 # The other side: intake, the gateway's token endpoint, the commissions' webhook endpoints
 # ---------------------------------------------------------------------------------------------
+
 
 class FakeIntake:
     """Enough of intake's case API: registration once per Idempotency-Key, case and identities reads."""
@@ -90,7 +103,12 @@ class FakeIntake:
     def _new(self, form: dict[str, Any], center_id: str) -> str:
         n = next(self._seq)
         case_id = f"{n:032x}"
-        self.cases[case_id] = {"id": case_id, "case_no": f"福田一窗〔2026〕{n:05d}号", "form": form, "center_id": center_id}
+        self.cases[case_id] = {
+            "id": case_id,
+            "case_no": f"福田一窗〔2026〕{n:05d}号",
+            "form": form,
+            "center_id": center_id,
+        }
         return case_id
 
     def add_case(self, form: dict[str, Any], center_id: str = "futian") -> str:
@@ -116,17 +134,48 @@ class FakeIntake:
         case = self.cases[case_id]
         form = case["form"]
         return {
-            "id": case_id, "case_no": case["case_no"], "center_id": case["center_id"], "status": "in_mediation",
-            "channel": form.get("channel"), "facts": form["facts"], "external_ref": form.get("external_ref"),
-            "claims": [{"category": c["category"], "category_label": "拖欠工资", "amount": c["amount"],
-                        "description": c.get("description"), "period_start_on": None, "period_end_on": None,
-                        "final_award": True} for c in form["claims"]],
-            "applicants": [{"id": f"p{i}", "role": "applicant", "position": i, "name": a["name"], "address": a.get("address"),
-                            "id_number_masked": a["id_number"][:4] + "*" * 10 + a["id_number"][-4:]}
-                           for i, a in enumerate(form["applicants"])],
-            "respondents": [{"id": f"r{i}", "role": "respondent", "position": i, "name": r["name"], "address": r.get("address"),
-                             "credit_code": r["credit_code"], "legal_representative": r.get("legal_representative")}
-                            for i, r in enumerate(form["respondents"])],
+            "id": case_id,
+            "case_no": case["case_no"],
+            "center_id": case["center_id"],
+            "status": "in_mediation",
+            "channel": form.get("channel"),
+            "facts": form["facts"],
+            "external_ref": form.get("external_ref"),
+            "claims": [
+                {
+                    "category": c["category"],
+                    "category_label": "拖欠工资",
+                    "amount": c["amount"],
+                    "description": c.get("description"),
+                    "period_start_on": None,
+                    "period_end_on": None,
+                    "final_award": True,
+                }
+                for c in form["claims"]
+            ],
+            "applicants": [
+                {
+                    "id": f"p{i}",
+                    "role": "applicant",
+                    "position": i,
+                    "name": a["name"],
+                    "address": a.get("address"),
+                    "id_number_masked": a["id_number"][:4] + "*" * 10 + a["id_number"][-4:],
+                }
+                for i, a in enumerate(form["applicants"])
+            ],
+            "respondents": [
+                {
+                    "id": f"r{i}",
+                    "role": "respondent",
+                    "position": i,
+                    "name": r["name"],
+                    "address": r.get("address"),
+                    "credit_code": r["credit_code"],
+                    "legal_representative": r.get("legal_representative"),
+                }
+                for i, r in enumerate(form["respondents"])
+            ],
         }
 
     def get_case(self, request: httpx.Request, case_id: str) -> httpx.Response:
@@ -144,10 +193,28 @@ class FakeIntake:
             self.down -= 1
             return httpx.Response(503)
         form = self.cases[case_id]["form"]
-        rows = [{"party_id": f"p{i}", "role": "applicant", "position": i, "name": a["name"],
-                 "id_number": a["id_number"], "phone": a.get("phone")} for i, a in enumerate(form["applicants"])]
-        rows += [{"party_id": f"r{i}", "role": "respondent", "position": i, "name": r["name"], "id_number": None,
-                  "phone": r.get("phone")} for i, r in enumerate(form["respondents"])]
+        rows = [
+            {
+                "party_id": f"p{i}",
+                "role": "applicant",
+                "position": i,
+                "name": a["name"],
+                "id_number": a["id_number"],
+                "phone": a.get("phone"),
+            }
+            for i, a in enumerate(form["applicants"])
+        ]
+        rows += [
+            {
+                "party_id": f"r{i}",
+                "role": "respondent",
+                "position": i,
+                "name": r["name"],
+                "id_number": None,
+                "phone": r.get("phone"),
+            }
+            for i, r in enumerate(form["respondents"])
+        ]
         return httpx.Response(200, json=rows)
 
 
@@ -197,8 +264,11 @@ def arb_b() -> FakeCommission:
 @pytest.fixture
 def mock(intake, arb_a, arb_b):
     with respx.mock(assert_all_called=False) as router:
-        router.post(f"{GATEWAY}/auth/token").mock(return_value=httpx.Response(
-            200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}))
+        router.post(f"{GATEWAY}/auth/token").mock(
+            return_value=httpx.Response(
+                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
+            )
+        )
         router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
@@ -215,12 +285,19 @@ async def commissions(client, test_keys, mock, arb_a, arb_b):
         (arb_a, "futian-arbitration", "深圳市福田区劳动人事争议仲裁院", "futian", HOOK_A),
         (arb_b, "luohu-arbitration", "深圳市罗湖区劳动人事争议仲裁院", "luohu", HOOK_B),
     ):
-        response = await client.post("/admin/partners", json={"partner_id": pid, "name": name, "center_id": center,
-                                                              "webhook_url": url}, headers=admin)
+        response = await client.post(
+            "/admin/partners",
+            json={"partner_id": pid, "name": name, "center_id": center, "webhook_url": url},
+            headers=admin,
+        )
         assert response.status_code == 201, response.text
         arb.secret = response.json()["webhook_secret"]
-    return {"a": test_keys.headers(roles=["arbitration_partner"], partner_id="futian-arbitration", sub="futian-arbitration"),
-            "b": test_keys.headers(roles=["arbitration_partner"], partner_id="luohu-arbitration", sub="luohu-arbitration")}
+    return {
+        "a": test_keys.headers(
+            roles=["arbitration_partner"], partner_id="futian-arbitration", sub="futian-arbitration"
+        ),
+        "b": test_keys.headers(roles=["arbitration_partner"], partner_id="luohu-arbitration", sub="luohu-arbitration"),
+    }
 
 
 async def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
@@ -243,6 +320,8 @@ async def published(app, prefix: str = "arbitration.") -> list[OutboxEvent]:
 
 async def deliver(client, test_keys, envelope, source: str = "svc-mediation") -> dict:
     """Post an event envelope as another service's relay does."""
-    response = await client.post("/internal/events", json=envelope, headers=test_keys.headers(roles=["service"], sub=source))
+    response = await client.post(
+        "/internal/events", json=envelope, headers=test_keys.headers(roles=["service"], sub=source)
+    )
     assert response.status_code == 200, response.text
     return response.json()

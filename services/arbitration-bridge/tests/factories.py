@@ -19,10 +19,23 @@ def referral_form(**over: Any) -> dict[str, Any]:
         "pre_filing_no": f"深劳人仲预〔2026〕{100 + n}号",
         "commission_name": "深圳市福田区劳动人事争议仲裁院",
         "referred_on": "2026-11-20",
-        "applicants": [{"name": "李四", "id_number": make_id_number(birth=date(1991, 3, 5), seq=n % 999),
-                        "phone": "13800138000", "address": "深圳市福田区福田街道某小区"}],
-        "respondents": [{"name": "深圳市某某电子有限公司", "credit_code": EMPLOYER_CODE, "address": "深圳市福田区某路1号",
-                         "legal_representative": "赵某", "phone": "0755-88888888"}],
+        "applicants": [
+            {
+                "name": "李四",
+                "id_number": make_id_number(birth=date(1991, 3, 5), seq=n % 999),
+                "phone": "13800138000",
+                "address": "深圳市福田区福田街道某小区",
+            }
+        ],
+        "respondents": [
+            {
+                "name": "深圳市某某电子有限公司",
+                "credit_code": EMPLOYER_CODE,
+                "address": "深圳市福田区某路1号",
+                "legal_representative": "赵某",
+                "phone": "0755-88888888",
+            }
+        ],
         "claims": [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}],
         "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
         "mediation_suggestion": "建议双方围绕欠薪数额核对考勤记录，被申请人可分期支付。联系人王仲裁员13912345678。",
@@ -34,50 +47,114 @@ def window_case(**over: Any) -> dict[str, Any]:
     """The registration form of a case that came to the window (for transfers and reviews)."""
     n = next(_counter)
     base = {
-        "applicants": [{"name": "王五", "id_number": make_id_number(birth=date(1988, 6, 1), seq=n % 999),
-                        "phone": "13700137000", "address": "深圳市福田区沙头街道某村"}],
-        "respondents": [{"name": "深圳市某某物流有限公司", "credit_code": make_credit_code(seq=n), "address": "深圳市福田区某路8号",
-                         "legal_representative": "钱某", "phone": "0755-66666666"}],
+        "applicants": [
+            {
+                "name": "王五",
+                "id_number": make_id_number(birth=date(1988, 6, 1), seq=n % 999),
+                "phone": "13700137000",
+                "address": "深圳市福田区沙头街道某村",
+            }
+        ],
+        "respondents": [
+            {
+                "name": "深圳市某某物流有限公司",
+                "credit_code": make_credit_code(seq=n),
+                "address": "深圳市福田区某路8号",
+                "legal_representative": "钱某",
+                "phone": "0755-66666666",
+            }
+        ],
         "claims": [{"category": "overtime", "amount": "8600.00", "description": "2026年加班费"}],
         "facts": "申请人主张被申请人未支付2026年1–9月加班费。",
     }
     return base | over
 
 
-def envelope(type_: str, case_id: str | None, data: dict[str, Any], *, source: str = "mediation",
-             occurred_at: datetime | None = None) -> dict[str, Any]:
+def envelope(
+    type_: str,
+    case_id: str | None,
+    data: dict[str, Any],
+    *,
+    source: str = "mediation",
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
     return {
-        "id": str(uuid.uuid4()), "type": type_, "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
-        "source": source, "case_id": case_id, "schema_version": 1, "data": data,
+        "id": str(uuid.uuid4()),
+        "type": type_,
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+        "source": source,
+        "case_id": case_id,
+        "schema_version": 1,
+        "data": data,
     }
 
 
-def event(type_: str, referral_id: str | None, case_id: str | None, *, partner_id: str = "futian-arbitration",
-          proceeding_id: str = "proc-1", occurred_at: datetime | None = None, **data: Any) -> dict[str, Any]:
+def event(
+    type_: str,
+    referral_id: str | None,
+    case_id: str | None,
+    *,
+    partner_id: str = "futian-arbitration",
+    proceeding_id: str = "proc-1",
+    occurred_at: datetime | None = None,
+    **data: Any,
+) -> dict[str, Any]:
     """A ``mediation.proceeding.*`` envelope as mediation's relay posts it."""
     external_ref = None
     if referral_id:
-        external_ref = {"partner": "arbitration", "partner_id": partner_id, "referral_id": referral_id,
-                        "partner_case_no": "深劳人仲预〔2026〕1号", "kind": "pre_filing"}
-    return envelope(type_, case_id, {
-        "case_id": case_id, "proceeding_id": proceeding_id, "case_no": "福田一窗〔2026〕00001号",
-        "source": "arbitration_pre_filing" if referral_id else "window", "external_ref": external_ref,
-        "deadline_on": "2026-12-07", "summary_zh": "…", **data}, occurred_at=occurred_at)
+        external_ref = {
+            "partner": "arbitration",
+            "partner_id": partner_id,
+            "referral_id": referral_id,
+            "partner_case_no": "深劳人仲预〔2026〕1号",
+            "kind": "pre_filing",
+        }
+    return envelope(
+        type_,
+        case_id,
+        {
+            "case_id": case_id,
+            "proceeding_id": proceeding_id,
+            "case_no": "福田一窗〔2026〕00001号",
+            "source": "arbitration_pre_filing" if referral_id else "window",
+            "external_ref": external_ref,
+            "deadline_on": "2026-12-07",
+            "summary_zh": "…",
+            **data,
+        },
+        occurred_at=occurred_at,
+    )
 
 
 def routed(case_id: str, *, center_id: str = "futian", case_no: str = "福田一窗〔2026〕00001号") -> dict[str, Any]:
     """``intake.case.routed`` of a window case routed to mediation."""
-    return envelope("intake.case.routed", case_id, {
-        "case_id": case_id, "case_no": case_no, "center_id": center_id, "channel": "walk_in", "status": "routed",
-        "route": "mediation", "external_ref": None}, source="intake")
+    return envelope(
+        "intake.case.routed",
+        case_id,
+        {
+            "case_id": case_id,
+            "case_no": case_no,
+            "center_id": center_id,
+            "channel": "walk_in",
+            "status": "routed",
+            "route": "mediation",
+            "external_ref": None,
+        },
+        source="intake",
+    )
 
 
 def agreement(*, effective_on: date, review: bool = True, **over: Any) -> dict[str, Any]:
     base = {
-        "agreement_no": "福田调协〔2026〕00088号", "signed_on": effective_on.isoformat(),
-        "terms": "被申请人于2026年12月31日前支付工资12000元。", "total_amount": "12000.00",
-        "payments": [{"due_on": "2026-12-31", "amount": "12000.00", "payer": "深圳市某某电子有限公司", "payee": "李四"}],
-        "parties_request_judicial_confirmation": False, "parties_request_arbitration_review": review,
+        "agreement_no": "福田调协〔2026〕00088号",
+        "signed_on": effective_on.isoformat(),
+        "terms": "被申请人于2026年12月31日前支付工资12000元。",
+        "total_amount": "12000.00",
+        "payments": [
+            {"due_on": "2026-12-31", "amount": "12000.00", "payer": "深圳市某某电子有限公司", "payee": "李四"}
+        ],
+        "parties_request_judicial_confirmation": False,
+        "parties_request_arbitration_review": review,
         "effective_on": effective_on.isoformat(),
     }
     return base | over

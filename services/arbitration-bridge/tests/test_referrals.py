@@ -7,12 +7,10 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import text
-
-from onewindow_kit.idempotency import claim, fingerprint
-
 from conftest import deliver, published, wait_for
 from factories import event, referral_form
+from onewindow_kit.idempotency import claim, fingerprint
+from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
 
@@ -23,7 +21,9 @@ async def create(client, headers, form=None, idem="k1"):
     return await client.post(REFERRALS, json=form or referral_form(), headers=headers | {"Idempotency-Key": idem})
 
 
-async def test_a_commission_refers_a_dispute_and_the_case_is_registered_at_intake(client, app, commissions, intake, arb_a):
+async def test_a_commission_refers_a_dispute_and_the_case_is_registered_at_intake(
+    client, app, commissions, intake, arb_a
+):
     form = referral_form()
     response = await create(client, commissions["a"], form)
     assert response.status_code == 201, response.text
@@ -46,18 +46,35 @@ async def test_a_commission_refers_a_dispute_and_the_case_is_registered_at_intak
     assert form["mediation_suggestion"] in sent["facts"]
     ref = sent["external_ref"]
     assert {k: ref[k] for k in ("partner", "partner_id", "referral_id", "partner_case_no", "kind")} == {
-        "partner": "arbitration", "partner_id": "futian-arbitration", "referral_id": body["referral_id"],
-        "partner_case_no": form["pre_filing_no"], "kind": "pre_filing"}
+        "partner": "arbitration",
+        "partner_id": "futian-arbitration",
+        "referral_id": body["referral_id"],
+        "partner_case_no": form["pre_filing_no"],
+        "kind": "pre_filing",
+    }
     assert ref["mediation_suggestion"].startswith("建议双方围绕欠薪数额核对考勤记录")
     assert "13912345678" not in ref["mediation_suggestion"] and "139****5678" in ref["mediation_suggestion"]
     assert sent["applicants"][0]["id_number"] == form["applicants"][0]["id_number"]
     assert sent["claims"] == [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}]
     # Accepted right after (auto-accept): the commission hears it with the case number.
     await wait_for(lambda: arb_a.types == ["referral.accepted"], what="referral.accepted")
-    assert arb_a.delivered[0][1]["data"] == {"referral_id": body["referral_id"], "pre_filing_no": form["pre_filing_no"],
-                                             "case_no": "福田一窗〔2026〕00001号", "deadline": "2026-12-07"}
+    assert arb_a.delivered[0][1]["data"] == {
+        "referral_id": body["referral_id"],
+        "pre_filing_no": form["pre_filing_no"],
+        "case_no": "福田一窗〔2026〕00001号",
+        "deadline": "2026-12-07",
+    }
     read = (await client.get(f"{REFERRALS}/{body['referral_id']}", headers=commissions["a"])).json()
-    assert set(read) == {"referral_id", "pre_filing_no", "status", "case_no", "deadline", "mediator", "result", "updated_at"}
+    assert set(read) == {
+        "referral_id",
+        "pre_filing_no",
+        "status",
+        "case_no",
+        "deadline",
+        "mediator",
+        "result",
+        "updated_at",
+    }
     assert read["status"] == "accepted" and read["mediator"] is None and read["result"] is None
     events = await published(app)
     assert [e.type for e in events] == ["arbitration.referral.received", "arbitration.referral.accepted"]
@@ -73,7 +90,9 @@ async def test_a_commission_refers_a_dispute_and_the_case_is_registered_at_intak
 
 
 async def test_default_and_explicit_deadline(client, commissions):
-    response = await create(client, commissions["a"], referral_form(referred_on="2026-11-02", mediation_suggestion=None))
+    response = await create(
+        client, commissions["a"], referral_form(referred_on="2026-11-02", mediation_suggestion=None)
+    )
     assert response.json()["deadline"] == "2026-11-17"
     explicit = await create(client, commissions["a"], referral_form(deadline="2026-12-30"), idem="k2")
     assert explicit.json()["deadline"] == "2026-12-30"
@@ -101,10 +120,20 @@ async def test_the_same_key_with_another_body_is_422(client, commissions):
 
 async def test_a_key_still_in_flight_is_409(client, app, commissions):
     raw = json.dumps(referral_form()).encode()
-    assert await claim(app.state.db, scope="arbitration:futian-arbitration:referrals", key="busy",
-                       fingerprint=fingerprint("POST", REFERRALS, raw)) is None
-    response = await client.post(REFERRALS, content=raw, headers=commissions["a"] | {
-        "Idempotency-Key": "busy", "content-type": "application/json"})
+    assert (
+        await claim(
+            app.state.db,
+            scope="arbitration:futian-arbitration:referrals",
+            key="busy",
+            fingerprint=fingerprint("POST", REFERRALS, raw),
+        )
+        is None
+    )
+    response = await client.post(
+        REFERRALS,
+        content=raw,
+        headers=commissions["a"] | {"Idempotency-Key": "busy", "content-type": "application/json"},
+    )
     assert response.status_code == 409 and response.headers["retry-after"] == "1"
 
 
@@ -145,24 +174,32 @@ async def test_concurrent_pre_filing_no_with_different_keys(client, commissions)
 async def test_a_commission_sees_only_its_own_referrals(client, commissions):
     mine = (await create(client, commissions["a"])).json()["referral_id"]
     assert (await client.get(f"{REFERRALS}/{mine}", headers=commissions["b"])).status_code == 404
-    withdraw = await client.post(f"{REFERRALS}/{mine}/withdraw", json={"reason": "x"},
-                                 headers=commissions["b"] | {"Idempotency-Key": "w"})
+    withdraw = await client.post(
+        f"{REFERRALS}/{mine}/withdraw", json={"reason": "x"}, headers=commissions["b"] | {"Idempotency-Key": "w"}
+    )
     assert withdraw.status_code == 404
     assert (await client.get(REFERRALS, headers=commissions["b"])).json()["items"] == []
     assert (await client.get(f"{REFERRALS}/ref_nope", headers=commissions["a"])).status_code == 404
 
 
 async def test_roles_and_registry(client, test_keys, commissions):
-    for headers in (test_keys.headers(roles=["clerk"], center_id="futian"), test_keys.headers(roles=["admin"]),
-                    test_keys.headers(roles=["court_partner"], partner_id="futian-court"),
-                    test_keys.headers(roles=["service"])):
+    for headers in (
+        test_keys.headers(roles=["clerk"], center_id="futian"),
+        test_keys.headers(roles=["admin"]),
+        test_keys.headers(roles=["court_partner"], partner_id="futian-court"),
+        test_keys.headers(roles=["service"]),
+    ):
         assert (await create(client, headers)).status_code == 403
         assert (await client.get(REFERRALS, headers=headers)).status_code == 403
     # A court registered nowhere here, or a commission unknown to the registry: 403 as well.
-    assert (await create(client, test_keys.headers(roles=["arbitration_partner"], partner_id="nowhere"))).status_code == 403
+    assert (
+        await create(client, test_keys.headers(roles=["arbitration_partner"], partner_id="nowhere"))
+    ).status_code == 403
     assert (await create(client, test_keys.headers(roles=["arbitration_partner"]))).status_code == 403
     assert (await client.post(REFERRALS, json=referral_form())).status_code == 401
-    bad = await client.post(REFERRALS, json=referral_form(), headers={"Authorization": "Bearer junk", "Idempotency-Key": "k"})
+    bad = await client.post(
+        REFERRALS, json=referral_form(), headers={"Authorization": "Bearer junk", "Idempotency-Key": "k"}
+    )
     assert bad.status_code == 401 and "www-authenticate" in bad.headers
     await client.post("/admin/partners/futian-arbitration/disable", headers=test_keys.headers(roles=["admin"]))
     disabled = await create(client, commissions["a"])
@@ -180,6 +217,7 @@ def _change(path: str, value):
             del target[last]
         else:
             target[int(last) if last.isdigit() else last] = value
+
     return apply
 
 
@@ -238,16 +276,22 @@ async def test_list_paginates_filters_and_syncs(client, commissions, arb_a):
     await wait_for(lambda: len(arb_a.delivered) == 4, what="four acceptances")
     page1 = (await client.get(REFERRALS, params={"limit": 3}, headers=commissions["a"])).json()
     assert len(page1["items"]) == 3 and page1["next_cursor"]
-    page2 = (await client.get(REFERRALS, params={"limit": 3, "cursor": page1["next_cursor"]}, headers=commissions["a"])).json()
+    page2 = (
+        await client.get(REFERRALS, params={"limit": 3, "cursor": page1["next_cursor"]}, headers=commissions["a"])
+    ).json()
     assert page2["next_cursor"] is None
     seen = [i["referral_id"] for p in (page1, page2) for i in p["items"]]
     assert sorted(seen) == sorted(ids)
-    await client.post(f"{REFERRALS}/{ids[1]}/withdraw", json={"reason": "当事人已和解"},
-                      headers=commissions["a"] | {"Idempotency-Key": "w1"})
+    await client.post(
+        f"{REFERRALS}/{ids[1]}/withdraw",
+        json={"reason": "当事人已和解"},
+        headers=commissions["a"] | {"Idempotency-Key": "w1"},
+    )
     withdrawn = (await client.get(REFERRALS, params={"status": "withdrawn"}, headers=commissions["a"])).json()["items"]
     assert [i["referral_id"] for i in withdrawn] == [ids[1]]
-    changed = (await client.get(REFERRALS, params={"updated_since": withdrawn[0]["updated_at"]},
-                                headers=commissions["a"])).json()["items"]
+    changed = (
+        await client.get(REFERRALS, params={"updated_since": withdrawn[0]["updated_at"]}, headers=commissions["a"])
+    ).json()["items"]
     assert [i["referral_id"] for i in changed] == [ids[1]]
     assert (await client.get(REFERRALS, params={"limit": 101}, headers=commissions["a"])).status_code == 422
     assert (await client.get(REFERRALS, params={"status": "lost"}, headers=commissions["a"])).status_code == 422
@@ -260,13 +304,15 @@ async def test_withdraw_before_a_result_stops_mediation(client, app, commissions
     referral_id = (await create(client, commissions["a"])).json()["referral_id"]
     path = f"{REFERRALS}/{referral_id}/withdraw"
     assert (await client.post(path, json={"reason": "x"}, headers=commissions["a"])).status_code == 400  # no key
-    response = await client.post(path, json={"reason": "双方已自行和解，联系13912345678"},
-                                 headers=commissions["a"] | {"Idempotency-Key": "w"})
+    response = await client.post(
+        path, json={"reason": "双方已自行和解，联系13912345678"}, headers=commissions["a"] | {"Idempotency-Key": "w"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "withdrawn" and body["result"]["outcome"] == "withdrawn"
-    replay = await client.post(path, json={"reason": "双方已自行和解，联系13912345678"},
-                               headers=commissions["a"] | {"Idempotency-Key": "w"})
+    replay = await client.post(
+        path, json={"reason": "双方已自行和解，联系13912345678"}, headers=commissions["a"] | {"Idempotency-Key": "w"}
+    )
     assert replay.status_code == 200 and replay.json() == body
     [withdrawn] = [e for e in await published(app) if e.type == "arbitration.referral.withdrawn"]
     assert withdrawn.case_id and withdrawn.data["referral_id"] == referral_id
@@ -277,7 +323,7 @@ async def test_withdraw_before_a_result_stops_mediation(client, app, commissions
 
 
 async def test_intake_down_keeps_the_referral_and_registers_it_later(client, commissions, intake, arb_a):
-    intake.down = 10 ** 6
+    intake.down = 10**6
     response = await create(client, commissions["a"])
     assert response.status_code == 201
     body = response.json()
@@ -292,12 +338,19 @@ async def test_intake_down_keeps_the_referral_and_registers_it_later(client, com
 
 async def test_a_pending_registration_survives_a_restart(app_factory, database_url, test_keys, mock, intake, arb_a):
     first = app_factory(database_url)
-    intake.down = 10 ** 6
+    intake.down = 10**6
     async with first.router.lifespan_context(first):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as c:
-            created = await c.post("/admin/partners", headers=test_keys.headers(roles=["admin"]), json={
-                "partner_id": "futian-arbitration", "name": "福田仲裁院", "center_id": "futian",
-                "webhook_url": "https://futian-arb.test/onewindow/webhooks"})
+            created = await c.post(
+                "/admin/partners",
+                headers=test_keys.headers(roles=["admin"]),
+                json={
+                    "partner_id": "futian-arbitration",
+                    "name": "福田仲裁院",
+                    "center_id": "futian",
+                    "webhook_url": "https://futian-arb.test/onewindow/webhooks",
+                },
+            )
             arb_a.secret = created.json()["webhook_secret"]
             commission = test_keys.headers(roles=["arbitration_partner"], partner_id="futian-arbitration")
             referral_id = (await create(c, commission)).json()["referral_id"]
@@ -309,7 +362,10 @@ async def test_a_pending_registration_survives_a_restart(app_factory, database_u
 
 
 async def test_intake_refusing_the_case_is_visible_and_retryable(client, test_keys, commissions, intake, arb_a):
-    intake.refuse = {"title": "Validation failed", "errors": [{"field": "center_id", "message": "受理中心不存在或已停用"}]}
+    intake.refuse = {
+        "title": "Validation failed",
+        "errors": [{"field": "center_id", "message": "受理中心不存在或已停用"}],
+    }
     referral_id = (await create(client, commissions["a"])).json()["referral_id"]
     admin = test_keys.headers(roles=["admin"])
     rejected = (await client.get("/referrals", params={"case_state": "rejected"}, headers=admin)).json()["items"]
@@ -322,12 +378,16 @@ async def test_intake_refusing_the_case_is_visible_and_retryable(client, test_ke
     assert (await client.post(f"/admin/referrals/{referral_id}/register", headers=clerk)).status_code == 403
 
 
-async def test_withdrawal_before_registration_reaches_mediation_once_the_case_exists(client, app, test_keys, commissions,
-                                                                                      arb_a, intake):
-    intake.down = 10 ** 6
+async def test_withdrawal_before_registration_reaches_mediation_once_the_case_exists(
+    client, app, test_keys, commissions, arb_a, intake
+):
+    intake.down = 10**6
     referral_id = (await create(client, commissions["a"])).json()["referral_id"]
-    withdrawn = await client.post(f"{REFERRALS}/{referral_id}/withdraw", json={"reason": "已和解"},
-                                  headers=commissions["a"] | {"Idempotency-Key": "w"})
+    withdrawn = await client.post(
+        f"{REFERRALS}/{referral_id}/withdraw",
+        json={"reason": "已和解"},
+        headers=commissions["a"] | {"Idempotency-Key": "w"},
+    )
     assert withdrawn.status_code == 200
     assert await published(app) == []  # no case yet: nobody to tell
     registered = event("intake.case.registered", referral_id, "c" * 32)
@@ -350,14 +410,23 @@ async def test_clerks_accept_or_decline(client, app, test_keys, commissions, arb
     luohu = test_keys.headers(roles=["clerk"], center_id="luohu")
     assert (await client.get("/referrals", headers=luohu)).json()["items"] == []
     assert (await client.get(f"/referrals/{first}", headers=luohu)).status_code == 404
-    assert (await client.post(f"/referrals/{first}/accept", headers=test_keys.headers(roles=["mediator"]))).status_code == 403
+    assert (
+        await client.post(f"/referrals/{first}/accept", headers=test_keys.headers(roles=["mediator"]))
+    ).status_code == 403
     accepted = await client.post(f"/referrals/{first}/accept", headers=clerk)
-    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted" and accepted.json()["decided_by"] == "王芳"
+    assert (
+        accepted.status_code == 200
+        and accepted.json()["status"] == "accepted"
+        and accepted.json()["decided_by"] == "王芳"
+    )
     assert (await client.post(f"/referrals/{first}/accept", headers=clerk)).status_code == 409
     assert (await client.post(f"/referrals/{second}/decline", json={}, headers=clerk)).status_code == 422
     declined = await client.post(f"/referrals/{second}/decline", json={"reason": "不属于本中心受理范围"}, headers=clerk)
     assert declined.status_code == 200 and declined.json()["result"]["outcome"] == "declined"
     await wait_for(lambda: sorted(arb_a.types) == ["referral.accepted", "referral.declined"], what="both answers")
-    assert arb_a.last("referral.declined") == {"referral_id": second, "pre_filing_no": declined.json()["pre_filing_no"],
-                                               "reason": "不属于本中心受理范围"}
+    assert arb_a.last("referral.declined") == {
+        "referral_id": second,
+        "pre_filing_no": declined.json()["pre_filing_no"],
+        "reason": "不属于本中心受理范围",
+    }
     assert "arbitration.referral.declined" in [e.type for e in await published(app)]

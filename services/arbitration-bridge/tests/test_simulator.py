@@ -10,21 +10,19 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from sqlalchemy import select
-
+from arbitration_bridge.main import create_app
+from conftest import GATEWAY, INTAKE, fast_settings, wait_for
+from factories import agreement, event, mediator, routed, window_case
 from onewindow_domain.calendar import china_today
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.settings import WebhookSettings
-
-from conftest import GATEWAY, INTAKE, fast_settings, wait_for
-from factories import agreement, event, mediator, routed, window_case
-
-from arbitration_bridge.main import create_app
+from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
 _spec = importlib.util.spec_from_file_location(
-    "arbitration_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "arbitration.py")
+    "arbitration_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "arbitration.py"
+)
 simulator = importlib.util.module_from_spec(_spec)
 sys.modules["arbitration_simulator"] = simulator  # pydantic resolves the module's annotations through it
 _spec.loader.exec_module(simulator)
@@ -34,8 +32,11 @@ _spec.loader.exec_module(simulator)
 def loopback_mock(intake):
     with respx.mock(assert_all_called=False) as router:
         router.route(host="127.0.0.1").pass_through()
-        router.post(f"{GATEWAY}/auth/token").mock(return_value=httpx.Response(
-            200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}))
+        router.post(f"{GATEWAY}/auth/token").mock(
+            return_value=httpx.Response(
+                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
+            )
+        )
         router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
@@ -43,23 +44,46 @@ def loopback_mock(intake):
 
 
 async def test_the_simulated_commission_over_real_http(database_url, test_keys, intake, loopback_mock):
-    hooks = WebhookSettings(retry_schedule_seconds=[0.1] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=5,
-                            require_https=False, allowed_networks=["127.0.0.1/32"])
+    hooks = WebhookSettings(
+        retry_schedule_seconds=[0.1] * 8,
+        retry_jitter=0,
+        poll_seconds=0.05,
+        timeout_seconds=5,
+        require_https=False,
+        allowed_networks=["127.0.0.1/32"],
+    )
     bridge_app = create_app(fast_settings(database_url, webhooks=hooks), key_source=test_keys.source)
-    token = test_keys.token(roles=["arbitration_partner"], partner_id="futian-arbitration", sub="futian-arbitration",
-                            expires_in=3600)
+    token = test_keys.token(
+        roles=["arbitration_partner"], partner_id="futian-arbitration", sub="futian-arbitration", expires_in=3600
+    )
     async with simulator.serving(bridge_app) as bridge:
-        sim_app = simulator.create_app(simulator.ArbitrationSimSettings(gateway_url=bridge, access_token=token,
-                                                                        fail_first=3, answer_delay_seconds=0.05))
+        sim_app = simulator.create_app(
+            simulator.ArbitrationSimSettings(
+                gateway_url=bridge, access_token=token, fail_first=3, answer_delay_seconds=0.05
+            )
+        )
         async with simulator.serving(sim_app) as commission, httpx.AsyncClient(timeout=20) as http:
             admin = test_keys.headers(roles=["admin"])
-            refused = await http.post(f"{bridge}/admin/partners", headers=admin, json={
-                "partner_id": "futian-arbitration", "name": "深圳市福田区劳动人事争议仲裁院",
-                "webhook_url": "http://169.254.169.254/latest"})
+            refused = await http.post(
+                f"{bridge}/admin/partners",
+                headers=admin,
+                json={
+                    "partner_id": "futian-arbitration",
+                    "name": "深圳市福田区劳动人事争议仲裁院",
+                    "webhook_url": "http://169.254.169.254/latest",
+                },
+            )
             assert refused.status_code == 422  # link-local (cloud metadata): never a webhook target
-            created = await http.post(f"{bridge}/admin/partners", headers=admin, json={
-                "partner_id": "futian-arbitration", "name": "深圳市福田区劳动人事争议仲裁院", "center_id": "futian",
-                "webhook_url": f"{commission}/webhooks"})
+            created = await http.post(
+                f"{bridge}/admin/partners",
+                headers=admin,
+                json={
+                    "partner_id": "futian-arbitration",
+                    "name": "深圳市福田区劳动人事争议仲裁院",
+                    "center_id": "futian",
+                    "webhook_url": f"{commission}/webhooks",
+                },
+            )
             assert created.status_code == 201, created.text
             await http.post(f"{commission}/control", json={"webhook_secrets": [created.json()["webhook_secret"]]})
             service = test_keys.headers(roles=["service"], sub="svc-mediation")
@@ -76,28 +100,58 @@ async def test_the_simulated_commission_over_real_http(database_url, test_keys, 
             referral_id = sent["body"]["referral_id"]
             referred_case = intake.by_key[f"arbitration-referral:{referral_id}"]
             await post_event(event("mediation.proceeding.assigned", referral_id, referred_case, mediator=mediator()))
-            await post_event(event("mediation.proceeding.terminated", referral_id, referred_case, reason="调解不成",
-                                   undisputed_facts="双方确认劳动关系", dispute_focus="欠薪数额"))
+            await post_event(
+                event(
+                    "mediation.proceeding.terminated",
+                    referral_id,
+                    referred_case,
+                    reason="调解不成",
+                    undisputed_facts="双方确认劳动关系",
+                    dispute_focus="欠薪数额",
+                )
+            )
 
             # 2. A window mediation that fails, transferred: the simulator accepts.
             window = intake.add_case(window_case())
             await post_event(routed(window))
             await post_event(event("mediation.proceeding.opened", None, window, proceeding_id="proc-w"))
-            await post_event(event("mediation.proceeding.terminated", None, window, proceeding_id="proc-w",
-                                   reason="调解不成", undisputed_facts="双方确认月工资8000元"))
+            await post_event(
+                event(
+                    "mediation.proceeding.terminated",
+                    None,
+                    window,
+                    proceeding_id="proc-w",
+                    reason="调解不成",
+                    undisputed_facts="双方确认月工资8000元",
+                )
+            )
             clerk = test_keys.headers(roles=["clerk"], center_id="futian")
-            moved = await http.post(f"{bridge}/transfers", json={"case_id": window, "reason": "申请人选择仲裁"}, headers=clerk)
+            moved = await http.post(
+                f"{bridge}/transfers", json={"case_id": window, "reason": "申请人选择仲裁"}, headers=clerk
+            )
             assert moved.status_code == 201, moved.text
             transfer_id = moved.json()["transfer_id"]
 
             # 3. A window agreement asking for review: the simulator confirms.
             agreed = intake.add_case(window_case())
             await post_event(routed(agreed))
-            await post_event(event("mediation.proceeding.agreed", None, agreed, proceeding_id="proc-a",
-                                   agreement=agreement(effective_on=china_today(), review=True)))
+            await post_event(
+                event(
+                    "mediation.proceeding.agreed",
+                    None,
+                    agreed,
+                    proceeding_id="proc-a",
+                    agreement=agreement(effective_on=china_today(), review=True),
+                )
+            )
 
-            expected = {"referral.accepted", "referral.mediator_assigned", "referral.failed", "transfer.requested",
-                        "review.requested"}
+            expected = {
+                "referral.accepted",
+                "referral.mediator_assigned",
+                "referral.failed",
+                "transfer.requested",
+                "review.requested",
+            }
 
             async def all_there():
                 return set((await received())["types"]) == expected

@@ -14,16 +14,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from sqlalchemy import select
-from standardwebhooks import Webhook
-
+from court_bridge.config import CourtBridgeSettings
+from court_bridge.main import create_app
 from onewindow_kit.crypto import new_key
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 from onewindow_kit.webhooks.settings import WebhookSettings
-
-from court_bridge.config import CourtBridgeSettings
-from court_bridge.main import create_app
+from sqlalchemy import select
+from standardwebhooks import Webhook
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 DATA_KEY, LOOKUP_KEY = new_key(), new_key()
@@ -50,13 +48,24 @@ def settings_overrides() -> dict:
 
 
 def fast_settings(database_url: str, **over: Any) -> CourtBridgeSettings:
-    values: dict[str, Any] = dict(
-        database_url=database_url, environment="test", relay_enabled=False,
-        data_keys={"k1": DATA_KEY}, lookup_key=LOOKUP_KEY, gateway_url=GATEWAY,
-        service_client_id="svc-court-bridge", service_client_secret="test-secret", peers={"intake": INTAKE},
-        webhooks=WebhookSettings(retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2),
-        worker_poll_seconds=0.05, retry_base_seconds=0.05, retry_max_seconds=0.2, intake_timeout_seconds=2,
-    )
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "environment": "test",
+        "relay_enabled": False,
+        "data_keys": {"k1": DATA_KEY},
+        "lookup_key": LOOKUP_KEY,
+        "gateway_url": GATEWAY,
+        "service_client_id": "svc-court-bridge",
+        "service_client_secret": "test-secret",
+        "peers": {"intake": INTAKE},
+        "webhooks": WebhookSettings(
+            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2
+        ),
+        "worker_poll_seconds": 0.05,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.2,
+        "intake_timeout_seconds": 2,
+    }
     values.update(over)
     return CourtBridgeSettings(**values)
 
@@ -64,8 +73,11 @@ def fast_settings(database_url: str, **over: Any) -> CourtBridgeSettings:
 @pytest.fixture
 def app_factory(test_keys, settings_overrides):
     def build(database_url: str):
-        return create_app(fast_settings(database_url, **settings_overrides), key_source=test_keys.source,
-                          webhook_guard=AddressGuard(resolver=fake_resolver))
+        return create_app(
+            fast_settings(database_url, **settings_overrides),
+            key_source=test_keys.source,
+            webhook_guard=AddressGuard(resolver=fake_resolver),
+        )
 
     return build
 
@@ -73,6 +85,7 @@ def app_factory(test_keys, settings_overrides):
 # ---------------------------------------------------------------------------------------------
 # The other side: intake, the gateway's token endpoint, the courts' webhook endpoints
 # ---------------------------------------------------------------------------------------------
+
 
 class FakeIntake:
     """Enough of intake's case API: registration once per Idempotency-Key, case and identities reads."""
@@ -100,8 +113,12 @@ class FakeIntake:
         n = next(self._seq)
         body = json.loads(request.content)
         case_id = f"{n:032x}"
-        self.cases[case_id] = {"id": case_id, "case_no": f"福田一窗〔2026〕{n:05d}号", "form": body,
-                               "center_id": request.url.params["center_id"]}
+        self.cases[case_id] = {
+            "id": case_id,
+            "case_no": f"福田一窗〔2026〕{n:05d}号",
+            "form": body,
+            "center_id": request.url.params["center_id"],
+        }
         self.by_key[key] = case_id
         return httpx.Response(201, json=self.cases[case_id])
 
@@ -110,23 +127,60 @@ class FakeIntake:
             self.down -= 1
             return httpx.Response(503)
         form = self.cases[case_id]["form"]
-        return httpx.Response(200, json={
-            "id": case_id, "case_no": self.cases[case_id]["case_no"],
-            "applicants": [{"role": "applicant", "position": i, "name": a["name"], "address": a.get("address"),
-                            "id_number_masked": a["id_number"][:4] + "*" * 10 + a["id_number"][-4:]}
-                           for i, a in enumerate(form["applicants"])],
-            "respondents": [{"role": "respondent", "position": i, "name": r["name"], "address": r.get("address"),
-                             "credit_code": r["credit_code"], "legal_representative": r.get("legal_representative")}
-                            for i, r in enumerate(form["respondents"])],
-        })
+        return httpx.Response(
+            200,
+            json={
+                "id": case_id,
+                "case_no": self.cases[case_id]["case_no"],
+                "applicants": [
+                    {
+                        "role": "applicant",
+                        "position": i,
+                        "name": a["name"],
+                        "address": a.get("address"),
+                        "id_number_masked": a["id_number"][:4] + "*" * 10 + a["id_number"][-4:],
+                    }
+                    for i, a in enumerate(form["applicants"])
+                ],
+                "respondents": [
+                    {
+                        "role": "respondent",
+                        "position": i,
+                        "name": r["name"],
+                        "address": r.get("address"),
+                        "credit_code": r["credit_code"],
+                        "legal_representative": r.get("legal_representative"),
+                    }
+                    for i, r in enumerate(form["respondents"])
+                ],
+            },
+        )
 
     def get_pii(self, request: httpx.Request, case_id: str) -> httpx.Response:
         self.pii_reads.append(request)
         form = self.cases[case_id]["form"]
-        rows = [{"party_id": f"p{i}", "role": "applicant", "position": i, "name": a["name"],
-                 "id_number": a["id_number"], "phone": a.get("phone")} for i, a in enumerate(form["applicants"])]
-        rows += [{"party_id": f"r{i}", "role": "respondent", "position": i, "name": r["name"], "id_number": None,
-                  "phone": r.get("phone")} for i, r in enumerate(form["respondents"])]
+        rows = [
+            {
+                "party_id": f"p{i}",
+                "role": "applicant",
+                "position": i,
+                "name": a["name"],
+                "id_number": a["id_number"],
+                "phone": a.get("phone"),
+            }
+            for i, a in enumerate(form["applicants"])
+        ]
+        rows += [
+            {
+                "party_id": f"r{i}",
+                "role": "respondent",
+                "position": i,
+                "name": r["name"],
+                "id_number": None,
+                "phone": r.get("phone"),
+            }
+            for i, r in enumerate(form["respondents"])
+        ]
         return httpx.Response(200, json=rows)
 
 
@@ -173,8 +227,11 @@ def court_b() -> FakeCourt:
 @pytest.fixture
 def mock(intake, court_a, court_b):
     with respx.mock(assert_all_called=False) as router:
-        router.post(f"{GATEWAY}/auth/token").mock(return_value=httpx.Response(
-            200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}))
+        router.post(f"{GATEWAY}/auth/token").mock(
+            return_value=httpx.Response(
+                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
+            )
+        )
         router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)$").mock(side_effect=intake.get_case)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)/pii").mock(side_effect=intake.get_pii)
@@ -187,14 +244,21 @@ def mock(intake, court_a, court_b):
 async def courts(client, test_keys, mock, court_a, court_b):
     """Two registered courts (福田 → centre futian, 罗湖 → centre luohu) with their webhook secrets."""
     admin = test_keys.headers(roles=["admin"])
-    for court, pid, name, center, url in ((court_a, "futian-court", "深圳市福田区人民法院", "futian", HOOK_A),
-                                          (court_b, "luohu-court", "深圳市罗湖区人民法院", "luohu", HOOK_B)):
-        response = await client.post("/admin/partners", json={"partner_id": pid, "name": name, "center_id": center,
-                                                              "webhook_url": url}, headers=admin)
+    for court, pid, name, center, url in (
+        (court_a, "futian-court", "深圳市福田区人民法院", "futian", HOOK_A),
+        (court_b, "luohu-court", "深圳市罗湖区人民法院", "luohu", HOOK_B),
+    ):
+        response = await client.post(
+            "/admin/partners",
+            json={"partner_id": pid, "name": name, "center_id": center, "webhook_url": url},
+            headers=admin,
+        )
         assert response.status_code == 201, response.text
         court.secret = response.json()["webhook_secret"]
-    return {"a": test_keys.headers(roles=["court_partner"], partner_id="futian-court", sub="futian-court"),
-            "b": test_keys.headers(roles=["court_partner"], partner_id="luohu-court", sub="luohu-court")}
+    return {
+        "a": test_keys.headers(roles=["court_partner"], partner_id="futian-court", sub="futian-court"),
+        "b": test_keys.headers(roles=["court_partner"], partner_id="luohu-court", sub="luohu-court"),
+    }
 
 
 async def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):

@@ -5,12 +5,10 @@ import asyncio
 import json
 
 import pytest
-from sqlalchemy import text
-
-from onewindow_kit.idempotency import claim, fingerprint
-
 from conftest import published, wait_for
 from factories import referral_form
+from onewindow_kit.idempotency import claim, fingerprint
+from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
 
@@ -41,17 +39,35 @@ async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(cli
     sent = json.loads(registration.content)
     assert sent["channel"] == "court_referral" and sent["route"]["route"] == "mediation"
     assert sent["deadline_on"] == "2026-12-21" and sent["facts"] == form["facts"]
-    assert sent["external_ref"] == {"partner": "court", "partner_id": "futian-court", "referral_id": body["referral_id"],
-                                    "partner_case_no": form["court_case_no"], "kind": "pre_filing"}
+    assert sent["external_ref"] == {
+        "partner": "court",
+        "partner_id": "futian-court",
+        "referral_id": body["referral_id"],
+        "partner_case_no": form["court_case_no"],
+        "kind": "pre_filing",
+    }
     assert sent["applicants"][0]["id_number"] == form["applicants"][0]["id_number"]
     assert sent["claims"] == [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}]
     # Accepted right after (auto-accept): the court hears it with the case number.
     await wait_for(lambda: court_a.types == ["referral.accepted"], what="referral.accepted")
     data = court_a.delivered[0][1]["data"]
-    assert data == {"referral_id": body["referral_id"], "court_case_no": form["court_case_no"],
-                    "case_no": "福田一窗〔2026〕00001号", "deadline": "2026-12-21"}
+    assert data == {
+        "referral_id": body["referral_id"],
+        "court_case_no": form["court_case_no"],
+        "case_no": "福田一窗〔2026〕00001号",
+        "deadline": "2026-12-21",
+    }
     read = (await client.get(f"{REFERRALS}/{body['referral_id']}", headers=courts["a"])).json()
-    assert set(read) == {"referral_id", "court_case_no", "status", "case_no", "deadline", "mediator", "result", "updated_at"}
+    assert set(read) == {
+        "referral_id",
+        "court_case_no",
+        "status",
+        "case_no",
+        "deadline",
+        "mediator",
+        "result",
+        "updated_at",
+    }
     assert read["status"] == "accepted" and read["mediator"] is None and read["result"] is None
     types = [e.type for e in await published(app)]
     assert types == ["court.referral.received", "court.referral.accepted"]
@@ -96,10 +112,18 @@ async def test_a_key_still_in_flight_is_409(client, app, courts):
     form = referral_form()
     raw = json.dumps(form).encode()
     # The first request holds the key (its process is working on it right now).
-    assert await claim(app.state.db, scope="court:futian-court:referrals", key="busy",
-                       fingerprint=fingerprint("POST", REFERRALS, raw)) is None
-    response = await client.post(REFERRALS, content=raw, headers=courts["a"] | {"Idempotency-Key": "busy",
-                                                                                 "content-type": "application/json"})
+    assert (
+        await claim(
+            app.state.db,
+            scope="court:futian-court:referrals",
+            key="busy",
+            fingerprint=fingerprint("POST", REFERRALS, raw),
+        )
+        is None
+    )
+    response = await client.post(
+        REFERRALS, content=raw, headers=courts["a"] | {"Idempotency-Key": "busy", "content-type": "application/json"}
+    )
     assert response.status_code == 409 and response.headers["retry-after"] == "1"
 
 
@@ -145,15 +169,20 @@ async def test_a_court_sees_only_its_own_referrals(client, courts):
     mine = (await create(client, courts["a"])).json()["referral_id"]
     theirs = await client.get(f"{REFERRALS}/{mine}", headers=courts["b"])
     assert theirs.status_code == 404
-    assert (await client.post(f"{REFERRALS}/{mine}/withdraw", json={"reason": "x"}, headers=courts["b"])).status_code == 404
+    assert (
+        await client.post(f"{REFERRALS}/{mine}/withdraw", json={"reason": "x"}, headers=courts["b"])
+    ).status_code == 404
     assert (await client.get(REFERRALS, headers=courts["b"])).json()["items"] == []
     assert (await client.get(f"{REFERRALS}/ref_nope", headers=courts["a"])).status_code == 404
 
 
 async def test_roles_and_registry(client, test_keys, courts):
-    for headers in (test_keys.headers(roles=["clerk"]), test_keys.headers(roles=["admin"]),
-                    test_keys.headers(roles=["arbitration_partner"], partner_id="futian-arbitration"),
-                    test_keys.headers(roles=["service"])):
+    for headers in (
+        test_keys.headers(roles=["clerk"]),
+        test_keys.headers(roles=["admin"]),
+        test_keys.headers(roles=["arbitration_partner"], partner_id="futian-arbitration"),
+        test_keys.headers(roles=["service"]),
+    ):
         assert (await create(client, headers)).status_code == 403
         assert (await client.get(REFERRALS, headers=headers)).status_code == 403
     unknown = test_keys.headers(roles=["court_partner"], partner_id="nowhere-court")
@@ -177,33 +206,37 @@ def _change(path: str, value):
             del target[last]
         else:
             target[int(last) if last.isdigit() else last] = value
+
     return apply
 
 
 _DELETE = object()
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (_change("applicants[0].id_number", "440304199103050011"), "applicants[0].id_number"),  # wrong check digit
-    (_change("applicants[0].id_number", "4403041991"), "applicants[0].id_number"),
-    (_change("respondents[0].credit_code", "91440300MA5FXXXXXI"), "respondents[0].credit_code"),
-    (_change("claims", []), "claims"),
-    (_change("claims[0].amount", "-1.00"), "claims[0].amount"),
-    (_change("claims[0].amount", 12000.5), "claims[0].amount"),  # a float, not a decimal string
-    (_change("claims[0].amount", "12.345"), "claims[0].amount"),
-    (_change("claims[0].category", "bonus"), "claims[0].category"),
-    (_change("claims[0].category", "raise_demand"), "claims[0].category"),  # interest dispute: not from a court
-    (_change("deadline", "2026-11-19"), "deadline"),
-    (_change("kind", "appeal"), "kind"),
-    (_change("facts", "事" * 20001), "facts"),
-    (_change("facts", ""), "facts"),
-    (_change("applicants", []), "applicants"),
-    (_change("respondents", []), "respondents"),
-    (_change("court_case_no", _DELETE), "court_case_no"),
-    (_change("referred_on", "2026-13-01"), "referred_on"),
-    (_change("applicants[0].phone", "12345"), "applicants[0].phone"),
-    (_change("surprise", "field"), "surprise"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (_change("applicants[0].id_number", "440304199103050011"), "applicants[0].id_number"),  # wrong check digit
+        (_change("applicants[0].id_number", "4403041991"), "applicants[0].id_number"),
+        (_change("respondents[0].credit_code", "91440300MA5FXXXXXI"), "respondents[0].credit_code"),
+        (_change("claims", []), "claims"),
+        (_change("claims[0].amount", "-1.00"), "claims[0].amount"),
+        (_change("claims[0].amount", 12000.5), "claims[0].amount"),  # a float, not a decimal string
+        (_change("claims[0].amount", "12.345"), "claims[0].amount"),
+        (_change("claims[0].category", "bonus"), "claims[0].category"),
+        (_change("claims[0].category", "raise_demand"), "claims[0].category"),  # interest dispute: not from a court
+        (_change("deadline", "2026-11-19"), "deadline"),
+        (_change("kind", "appeal"), "kind"),
+        (_change("facts", "事" * 20001), "facts"),
+        (_change("facts", ""), "facts"),
+        (_change("applicants", []), "applicants"),
+        (_change("respondents", []), "respondents"),
+        (_change("court_case_no", _DELETE), "court_case_no"),
+        (_change("referred_on", "2026-13-01"), "referred_on"),
+        (_change("applicants[0].phone", "12345"), "applicants[0].phone"),
+        (_change("surprise", "field"), "surprise"),
+    ],
+)
 async def test_invalid_referrals_name_the_field(client, app, courts, intake, change, field):
     form = referral_form()
     change(form)
@@ -230,8 +263,12 @@ async def test_list_paginates_filters_and_syncs(client, courts, court_a):
     await wait_for(lambda: len(court_a.delivered) == 5, what="five acceptances")
     page1 = (await client.get(REFERRALS, params={"limit": 2}, headers=courts["a"])).json()
     assert len(page1["items"]) == 2 and page1["next_cursor"]
-    page2 = (await client.get(REFERRALS, params={"limit": 2, "cursor": page1["next_cursor"]}, headers=courts["a"])).json()
-    page3 = (await client.get(REFERRALS, params={"limit": 2, "cursor": page2["next_cursor"]}, headers=courts["a"])).json()
+    page2 = (
+        await client.get(REFERRALS, params={"limit": 2, "cursor": page1["next_cursor"]}, headers=courts["a"])
+    ).json()
+    page3 = (
+        await client.get(REFERRALS, params={"limit": 2, "cursor": page2["next_cursor"]}, headers=courts["a"])
+    ).json()
     assert page3["next_cursor"] is None
     seen = [i["referral_id"] for p in (page1, page2, page3) for i in p["items"]]
     assert sorted(seen) == sorted(ids) and len(set(seen)) == 5
@@ -250,8 +287,9 @@ async def test_list_paginates_filters_and_syncs(client, courts, court_a):
 
 async def test_withdraw_before_a_result_stops_mediation(client, app, courts):
     referral_id = (await create(client, courts["a"])).json()["referral_id"]
-    response = await client.post(f"{REFERRALS}/{referral_id}/withdraw", json={"reason": "双方已自行和解，联系13912345678"},
-                                 headers=courts["a"])
+    response = await client.post(
+        f"{REFERRALS}/{referral_id}/withdraw", json={"reason": "双方已自行和解，联系13912345678"}, headers=courts["a"]
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "withdrawn" and body["result"]["outcome"] == "withdrawn"
@@ -265,13 +303,15 @@ async def test_withdraw_before_a_result_stops_mediation(client, app, courts):
 
 
 async def test_intake_down_keeps_the_referral_and_registers_it_later(client, courts, intake, court_a):
-    intake.down = 10 ** 6
+    intake.down = 10**6
     response = await create(client, courts["a"])
     assert response.status_code == 201
     body = response.json()
     assert body["case_no"] is None and body["status"] == "received"
     await wait_for(lambda: len(intake.registrations) >= 3, what="retries")
-    staff = (await client.get(f"/referrals/{body['referral_id']}", headers={"Authorization": courts["a"]["Authorization"]}))
+    staff = await client.get(
+        f"/referrals/{body['referral_id']}", headers={"Authorization": courts["a"]["Authorization"]}
+    )
     assert staff.status_code == 403  # a court is not staff
     intake.down = 0
     await wait_for(lambda: court_a.types == ["referral.accepted"], what="registration after intake recovered")
@@ -282,13 +322,21 @@ async def test_intake_down_keeps_the_referral_and_registers_it_later(client, cou
 
 async def test_a_pending_registration_survives_a_restart(app_factory, database_url, test_keys, mock, intake, court_a):
     import httpx
+
     first = app_factory(database_url)
-    intake.down = 10 ** 6
+    intake.down = 10**6
     async with first.router.lifespan_context(first):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as c:
-            created = await c.post("/admin/partners", json={"partner_id": "futian-court", "name": "福田法院",
-                                                            "center_id": "futian", "webhook_url": "https://court-a.test/onewindow/webhooks"},
-                                   headers=test_keys.headers(roles=["admin"]))
+            created = await c.post(
+                "/admin/partners",
+                json={
+                    "partner_id": "futian-court",
+                    "name": "福田法院",
+                    "center_id": "futian",
+                    "webhook_url": "https://court-a.test/onewindow/webhooks",
+                },
+                headers=test_keys.headers(roles=["admin"]),
+            )
             court_a.secret = created.json()["webhook_secret"]
             court = test_keys.headers(roles=["court_partner"], partner_id="futian-court")
             referral_id = (await create(c, court)).json()["referral_id"]
@@ -300,7 +348,10 @@ async def test_a_pending_registration_survives_a_restart(app_factory, database_u
 
 
 async def test_intake_refusing_the_case_is_visible_and_retryable(client, app, test_keys, courts, intake, court_a):
-    intake.refuse = {"title": "Validation failed", "errors": [{"field": "center_id", "message": "受理中心不存在或已停用"}]}
+    intake.refuse = {
+        "title": "Validation failed",
+        "errors": [{"field": "center_id", "message": "受理中心不存在或已停用"}],
+    }
     referral_id = (await create(client, courts["a"])).json()["referral_id"]
     admin = test_keys.headers(roles=["admin"])
     rejected = (await client.get("/referrals", params={"case_state": "rejected"}, headers=admin)).json()["items"]

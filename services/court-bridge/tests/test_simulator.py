@@ -10,21 +10,19 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from sqlalchemy import select
-
+from conftest import GATEWAY, INTAKE, fast_settings, wait_for
+from court_bridge.main import create_app
+from factories import agreement, event
 from onewindow_domain.calendar import china_today
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.settings import WebhookSettings
-
-from conftest import GATEWAY, INTAKE, fast_settings, wait_for
-from factories import agreement, event
-
-from court_bridge.main import create_app
+from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
 _spec = importlib.util.spec_from_file_location(
-    "court_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "court.py")
+    "court_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "court.py"
+)
 simulator = importlib.util.module_from_spec(_spec)
 sys.modules["court_simulator"] = simulator  # pydantic resolves the module's annotations through it
 _spec.loader.exec_module(simulator)
@@ -34,30 +32,59 @@ _spec.loader.exec_module(simulator)
 def loopback_mock(intake):
     with respx.mock(assert_all_called=False) as router:
         router.route(host="127.0.0.1").pass_through()
-        router.post(f"{GATEWAY}/auth/token").mock(return_value=httpx.Response(
-            200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}))
+        router.post(f"{GATEWAY}/auth/token").mock(
+            return_value=httpx.Response(
+                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
+            )
+        )
         router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)$").mock(side_effect=intake.get_case)
         router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)/pii").mock(side_effect=intake.get_pii)
         yield router
 
 
-async def test_the_simulated_court_gets_verified_webhooks_over_real_http(database_url, test_keys, intake, loopback_mock):
-    hooks = WebhookSettings(retry_schedule_seconds=[0.1] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=5,
-                            require_https=False, allowed_networks=["127.0.0.1/32"])
+async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
+    database_url, test_keys, intake, loopback_mock
+):
+    hooks = WebhookSettings(
+        retry_schedule_seconds=[0.1] * 8,
+        retry_jitter=0,
+        poll_seconds=0.05,
+        timeout_seconds=5,
+        require_https=False,
+        allowed_networks=["127.0.0.1/32"],
+    )
     bridge_app = create_app(fast_settings(database_url, webhooks=hooks), key_source=test_keys.source)
-    court_token = test_keys.token(roles=["court_partner"], partner_id="futian-court", sub="futian-court", expires_in=3600)
+    court_token = test_keys.token(
+        roles=["court_partner"], partner_id="futian-court", sub="futian-court", expires_in=3600
+    )
     async with simulator.serving(bridge_app) as bridge:
-        sim_app = simulator.create_app(simulator.CourtSimSettings(gateway_url=bridge, access_token=court_token, fail_first=3))
+        sim_app = simulator.create_app(
+            simulator.CourtSimSettings(gateway_url=bridge, access_token=court_token, fail_first=3)
+        )
         async with simulator.serving(sim_app) as court, httpx.AsyncClient(timeout=20) as http:
             admin = test_keys.headers(roles=["admin"])
             # An internal URL that configuration does not allow is refused at registration.
-            refused = await http.post(f"{bridge}/admin/partners", headers=admin, json={
-                "partner_id": "futian-court", "name": "深圳市福田区人民法院", "webhook_url": "http://10.0.0.8/hooks"})
+            refused = await http.post(
+                f"{bridge}/admin/partners",
+                headers=admin,
+                json={
+                    "partner_id": "futian-court",
+                    "name": "深圳市福田区人民法院",
+                    "webhook_url": "http://10.0.0.8/hooks",
+                },
+            )
             assert refused.status_code == 422
-            created = await http.post(f"{bridge}/admin/partners", headers=admin, json={
-                "partner_id": "futian-court", "name": "深圳市福田区人民法院", "center_id": "futian",
-                "webhook_url": f"{court}/webhooks"})
+            created = await http.post(
+                f"{bridge}/admin/partners",
+                headers=admin,
+                json={
+                    "partner_id": "futian-court",
+                    "name": "深圳市福田区人民法院",
+                    "center_id": "futian",
+                    "webhook_url": f"{court}/webhooks",
+                },
+            )
             assert created.status_code == 201, created.text
             await http.post(f"{court}/control", json={"webhook_secrets": [created.json()["webhook_secret"]]})
 
@@ -67,9 +94,15 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(databas
             case_id = intake.by_key[f"court-referral:{referral_id}"]
             service = test_keys.headers(roles=["service"], sub="svc-mediation")
             for envelope in (
-                event("mediation.proceeding.assigned", referral_id, case_id,
-                      mediator={"id": "m1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"}),
-                event("mediation.proceeding.agreed", referral_id, case_id, agreement=agreement(effective_on=china_today())),
+                event(
+                    "mediation.proceeding.assigned",
+                    referral_id,
+                    case_id,
+                    mediator={"id": "m1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"},
+                ),
+                event(
+                    "mediation.proceeding.agreed", referral_id, case_id, agreement=agreement(effective_on=china_today())
+                ),
             ):
                 assert (await http.post(f"{bridge}/internal/events", json=envelope, headers=service)).status_code == 200
 
@@ -97,8 +130,9 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(databas
             assert read["body"]["status"] == "agreed"
 
             # A rotated secret: the court still verifies with the old one during the overlap.
-            rotated = await http.post(f"{bridge}/admin/partners/futian-court/rotate-secret", json={"overlap_hours": 1},
-                                      headers=admin)
+            rotated = await http.post(
+                f"{bridge}/admin/partners/futian-court/rotate-secret", json={"overlap_hours": 1}, headers=admin
+            )
             assert rotated.status_code == 200
             withdraw_target = (await http.post(f"{court}/referrals", json={})).json()["body"]["referral_id"]
             await wait_for(lambda: _count(received, 5), timeout=10, what="a webhook signed with both secrets")

@@ -1,9 +1,8 @@
-from sqlmodel import SQLModel
-
-import intake.cases.models  # noqa: F401  (registers the tables)
+import intake.cases.models
 import intake.centers.models  # noqa: F401
+import onewindow_kit.events.models
 import onewindow_kit.idempotency  # noqa: F401
-import onewindow_kit.events.models  # noqa: F401
 from onewindow_kit.migrations import run_env
+from sqlmodel import SQLModel
 
 run_env(SQLModel.metadata)

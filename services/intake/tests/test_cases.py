@@ -6,11 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
-
-from onewindow_kit.events import OutboxEvent
-
 from factories import EMPLOYER_CODE, OTHER_EMPLOYER_CODE, applicant, case_form
+from onewindow_kit.events import OutboxEvent
+from sqlalchemy import select, text
 
 pytestmark = pytest.mark.anyio
 
@@ -53,16 +51,28 @@ async def test_a_clerk_registers_a_case_and_gets_number_and_triage(client, app, 
     assert raw_id not in str([e.data for e in await _events(app)])
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda f: f["applicants"][0].update(id_number=f["applicants"][0]["id_number"][:-1] + ("0" if f["applicants"][0]["id_number"][-1] != "0" else "1")), "applicants[0].id_number"),
-    (lambda f: f["respondents"][0].update(credit_code="91440300MA5FXXXXXI"), "respondents[0].credit_code"),
-    (lambda f: f["claims"][0].update(amount="-1.00"), "claims[0].amount"),
-    (lambda f: f.update(employment_start_on="2025-05-01", employment_end_on="2025-01-01"), "employment_end_on"),
-    (lambda f: f["claims"][0].update(category="bonus_please"), "claims[0].category"),
-    (lambda f: f.update(claims=[]), "claims"),
-    (lambda f: f["claims"][0].update(period_start_on="2026-09-01", period_end_on="2026-08-01"), "claims[0].period_end_on"),
-    (lambda f: f["applicants"][0].update(phone="12345"), "applicants[0].phone"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            lambda f: f["applicants"][0].update(
+                id_number=f["applicants"][0]["id_number"][:-1]
+                + ("0" if f["applicants"][0]["id_number"][-1] != "0" else "1")
+            ),
+            "applicants[0].id_number",
+        ),
+        (lambda f: f["respondents"][0].update(credit_code="91440300MA5FXXXXXI"), "respondents[0].credit_code"),
+        (lambda f: f["claims"][0].update(amount="-1.00"), "claims[0].amount"),
+        (lambda f: f.update(employment_start_on="2025-05-01", employment_end_on="2025-01-01"), "employment_end_on"),
+        (lambda f: f["claims"][0].update(category="bonus_please"), "claims[0].category"),
+        (lambda f: f.update(claims=[]), "claims"),
+        (
+            lambda f: f["claims"][0].update(period_start_on="2026-09-01", period_end_on="2026-08-01"),
+            "claims[0].period_end_on",
+        ),
+        (lambda f: f["applicants"][0].update(phone="12345"), "applicants[0].phone"),
+    ],
+)
 async def test_bad_input_names_the_field_and_saves_nothing(client, app, test_keys, futian, change, field):
     form = case_form()
     change(form)
@@ -90,8 +100,13 @@ async def test_collective_and_red_grade_raise_an_alert(client, app, test_keys, f
     assert twelve["collective"] is True and twelve["triage"]["grade"] == "yellow"
     assert "mediation_collective" not in twelve["triage"]["route"]["to"]
     assert any(r["code"] == "collective_panel" for r in twelve["triage"]["route"]["reasons"])
-    thirty = (await client.post("/cases", json=case_form(workers=30, respondents=[
-        {"name": "另一家公司", "credit_code": OTHER_EMPLOYER_CODE}]), headers=clerk)).json()
+    thirty = (
+        await client.post(
+            "/cases",
+            json=case_form(workers=30, respondents=[{"name": "另一家公司", "credit_code": OTHER_EMPLOYER_CODE}]),
+            headers=clerk,
+        )
+    ).json()
     assert thirty["triage"]["grade"] == "red"
     assert [r["code"] for r in thirty["triage"]["reasons"]] == ["workers_red"]
     alerts = [e for e in await _events(app) if e.type == "intake.alert.raised"]
@@ -101,12 +116,18 @@ async def test_collective_and_red_grade_raise_an_alert(client, app, test_keys, f
 async def test_separate_complaints_against_one_employer_are_linked(client, test_keys, futian):
     clerk = test_keys.headers(roles=["clerk"], center_id="futian")
     first = (await client.post("/cases", json=case_form(workers=6), headers=clerk)).json()
-    preview = await client.post("/cases/triage", json=case_form(workers=5, applicants=[applicant(i) for i in range(10, 15)]), headers=clerk)
+    preview = await client.post(
+        "/cases/triage", json=case_form(workers=5, applicants=[applicant(i) for i in range(10, 15)]), headers=clerk
+    )
     assert preview.status_code == 200
     collective = preview.json()["collective"]
     assert collective["is_collective"] is True and collective["suggest_merge"] is True
     assert [c["case_no"] for c in collective["linked_cases"]] == [first["case_no"]]
-    second = (await client.post("/cases", json=case_form(workers=5, applicants=[applicant(i) for i in range(10, 15)]), headers=clerk)).json()
+    second = (
+        await client.post(
+            "/cases", json=case_form(workers=5, applicants=[applicant(i) for i in range(10, 15)]), headers=clerk
+        )
+    ).json()
     assert second["group_id"]
     again = (await client.get(f"/cases/{first['id']}", headers=clerk)).json()
     assert again["group_id"] == second["group_id"]
@@ -137,12 +158,16 @@ async def test_concurrent_registrations_never_share_a_number(client, app, test_k
 
 
 async def test_another_centres_clerk_gets_404(client, test_keys, futian):
-    case = (await client.post("/cases", json=case_form(), headers=test_keys.headers(roles=["clerk"], center_id="futian"))).json()
+    case = (
+        await client.post("/cases", json=case_form(), headers=test_keys.headers(roles=["clerk"], center_id="futian"))
+    ).json()
     other = test_keys.headers(roles=["clerk"], center_id="luohu")
     assert (await client.get(f"/cases/{case['id']}", headers=other)).status_code == 404
     assert (await client.get(f"/cases/{case['id']}/timeline", headers=other)).status_code == 404
     assert (await client.get("/cases", headers=other)).json()["items"] == []
-    assert (await client.get(f"/cases/{case['id']}", headers=test_keys.headers(roles=["admin"], center_id="luohu"))).status_code == 200
+    assert (
+        await client.get(f"/cases/{case['id']}", headers=test_keys.headers(roles=["admin"], center_id="luohu"))
+    ).status_code == 200
 
 
 async def test_routing_needs_if_match_and_a_reason_to_override(client, app, test_keys, futian):
@@ -153,14 +178,22 @@ async def test_routing_needs_if_match_and_a_reason_to_override(client, app, test
     assert (await client.post(url, json={"route": "mediation"}, headers=clerk | {"If-Match": '"7"'})).status_code == 412
     no_reason = await client.post(url, json={"route": "arbitration"}, headers=clerk | {"If-Match": '"1"'})
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
-    routed = await client.post(url, json={"route": "arbitration", "reason": "劳动者明确拒绝调解"}, headers=clerk | {"If-Match": '"1"'})
+    routed = await client.post(
+        url, json={"route": "arbitration", "reason": "劳动者明确拒绝调解"}, headers=clerk | {"If-Match": '"1"'}
+    )
     assert routed.status_code == 200 and routed.headers["etag"] == '"2"'
     body = routed.json()
-    assert body["status"] == "routed" and body["route"] == "arbitration" and body["route_override_reason"] == "劳动者明确拒绝调解"
+    assert (
+        body["status"] == "routed"
+        and body["route"] == "arbitration"
+        and body["route_override_reason"] == "劳动者明确拒绝调解"
+    )
     [event] = [e for e in await _events(app) if e.type == "intake.case.routed"]
     assert event.data["route"] == "arbitration" and event.data["claims"][0]["category"] == "wage_arrears"
     assert "applicants" not in event.data
-    illegal = await client.post(f"/cases/{case['id']}/transitions", json={"status": "resolved"}, headers=clerk | {"If-Match": '"2"'})
+    illegal = await client.post(
+        f"/cases/{case['id']}/transitions", json={"status": "resolved"}, headers=clerk | {"If-Match": '"2"'}
+    )
     assert illegal.status_code == 409
     assert "in_mediation" in illegal.json()["allowed"]
     timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()
@@ -174,8 +207,14 @@ async def test_partner_events_land_on_the_timeline_and_move_the_status(client, t
     assert case["status"] == "routed"
     service = test_keys.headers(roles=["service"], sub="svc-mediation")
     for type_ in ("mediation.proceeding.opened", "mediation.proceeding.agreed"):
-        envelope = {"id": str(uuid.uuid4()), "type": type_, "occurred_at": datetime.now(UTC).isoformat(), "source": "mediation",
-                    "case_id": case["id"], "data": {"proceeding_id": "p1", "recovered_amount": "9000.00"}}
+        envelope = {
+            "id": str(uuid.uuid4()),
+            "type": type_,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "source": "mediation",
+            "case_id": case["id"],
+            "data": {"proceeding_id": "p1", "recovered_amount": "9000.00"},
+        }
         envelope["data"]["deadline_on"] = "2026-12-08"
         assert (await client.post("/internal/events", json=envelope, headers=service)).json()["status"] == "handled"
     after = (await client.get(f"/cases/{case['id']}", headers=clerk)).json()
@@ -222,7 +261,9 @@ async def test_full_personal_data_is_role_bound_and_logged(client, app, test_key
 async def test_id_numbers_never_reach_the_logs(client, test_keys, futian, caplog):
     caplog.set_level(logging.DEBUG)
     form = case_form()
-    form["applicants"][0]["id_number"] = "bad" + form["applicants"][0]["id_number"]  # a failing one is logged nowhere either
+    form["applicants"][0]["id_number"] = (
+        "bad" + form["applicants"][0]["id_number"]
+    )  # a failing one is logged nowhere either
     clerk = test_keys.headers(roles=["clerk"], center_id="futian")
     await client.post("/cases", json=form, headers=clerk)
     good = case_form()
@@ -236,7 +277,11 @@ async def test_id_numbers_never_reach_the_logs(client, test_keys, futian, caplog
 async def test_statistics_for_a_centre(client, test_keys, futian):
     clerk = test_keys.headers(roles=["clerk"], center_id="futian")
     await client.post("/cases", json=case_form(workers=12), headers=clerk)
-    await client.post("/cases", json=case_form(channel="phone", respondents=[{"name": "乙公司", "credit_code": OTHER_EMPLOYER_CODE}]), headers=clerk)
+    await client.post(
+        "/cases",
+        json=case_form(channel="phone", respondents=[{"name": "乙公司", "credit_code": OTHER_EMPLOYER_CODE}]),
+        headers=clerk,
+    )
     stats = (await client.get("/stats", headers=test_keys.headers(roles=["supervisor"], center_id="futian"))).json()
     assert stats["cases"] == 2 and stats["collective_cases"] == 1
     assert stats["by_channel"] == {"walk_in": 1, "phone": 1}

@@ -1,9 +1,8 @@
 """Centres: the first resource of intake, and the first event it publishes."""
 
 import pytest
-from sqlalchemy import select
-
 from onewindow_kit.events import OutboxDelivery, OutboxEvent
+from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 

@@ -1,11 +1,9 @@
 from pathlib import Path
 
 import pytest
-
+from factories import Registry, build_registry
 from mediation.config import MediationSettings
 from mediation.main import create_app
-
-from factories import Registry, build_registry
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 

@@ -2,7 +2,6 @@
 centre's, clerks read their centre's, admins everything; the rest is 404."""
 
 import pytest
-
 from factories import open_case
 
 pytestmark = pytest.mark.anyio
@@ -43,8 +42,11 @@ async def test_lists_are_scoped(client, test_keys, registry):
     assert len(futian) == 4 and {p["center_id"] for p in futian} == {"futian"}
     everything = (await client.get("/proceedings", params={"limit": 2}, headers=registry.admin)).json()
     assert len(everything["items"]) == 2 and everything["next_cursor"]
-    rest = (await client.get("/proceedings", params={"limit": 10, "cursor": everything["next_cursor"]},
-                             headers=registry.admin)).json()
+    rest = (
+        await client.get(
+            "/proceedings", params={"limit": 10, "cursor": everything["next_cursor"]}, headers=registry.admin
+        )
+    ).json()
     assert len(rest["items"]) == 3 and rest["next_cursor"] is None
     unlinked = test_keys.headers(roles=["mediator"], sub="not-in-registry", center_id="futian")
     assert (await client.get("/proceedings", headers=unlinked)).json()["items"] == []

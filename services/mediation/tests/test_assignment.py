@@ -5,13 +5,10 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-
-from onewindow_domain.calendar import china_today
-
-from mediation.proceedings.models import Proceeding
-
 from factories import EMPLOYER, OTHER_EMPLOYER, build_registry, events, mediator_form, open_case, routed
+from mediation.proceedings.models import Proceeding
+from onewindow_domain.calendar import china_today
+from sqlalchemy import update
 
 pytestmark = pytest.mark.anyio
 
@@ -37,13 +34,24 @@ async def test_the_explanation_says_why_this_mediator_and_why_not_the_others(cli
 async def test_a_conflicted_mediator_is_never_chosen(client, app, test_keys, registry):
     sup = registry.supervisor
     # m1 declared the employer; m2 acted as the worker's agent against it in an earlier case.
-    r = await client.post(f"/mediators/{registry.mediators['m1']}/conflicts", headers=sup,
-                          json={"credit_code": EMPLOYER, "employer_name": "深圳市某某电子有限公司", "relation": "worked_for"})
+    r = await client.post(
+        f"/mediators/{registry.mediators['m1']}/conflicts",
+        headers=sup,
+        json={"credit_code": EMPLOYER, "employer_name": "深圳市某某电子有限公司", "relation": "worked_for"},
+    )
     assert r.status_code == 201, r.text
-    earlier = await open_case(client, test_keys, respondents=[
-        {"name": "深圳市某某电子有限公司", "credit_code": EMPLOYER, "role": "employer", "industry": "制造业"}])
-    r = await client.post(f"/proceedings/{earlier['id']}/agents", headers=sup,
-                          json={"mediator_id": registry.mediators["m2"], "side": "worker"})
+    earlier = await open_case(
+        client,
+        test_keys,
+        respondents=[
+            {"name": "深圳市某某电子有限公司", "credit_code": EMPLOYER, "role": "employer", "industry": "制造业"}
+        ],
+    )
+    r = await client.post(
+        f"/proceedings/{earlier['id']}/agents",
+        headers=sup,
+        json={"mediator_id": registry.mediators["m2"], "side": "worker"},
+    )
     assert r.status_code == 201
     for _ in range(3):
         p = await open_case(client, test_keys)
@@ -53,17 +61,26 @@ async def test_a_conflicted_mediator_is_never_chosen(client, app, test_keys, reg
     assert reasons["张敏"] == ["利益冲突：曾任职于深圳市某某电子有限公司"]
     assert reasons["陈刚"][0].startswith("利益冲突：曾在案件中担任劳动者一方代理人")
     # Another employer: no conflict.
-    other = await open_case(client, test_keys, respondents=[
-        {"name": "另一家公司", "credit_code": OTHER_EMPLOYER, "role": "employer", "industry": "制造业"}])
+    other = await open_case(
+        client,
+        test_keys,
+        respondents=[{"name": "另一家公司", "credit_code": OTHER_EMPLOYER, "role": "employer", "industry": "制造业"}],
+    )
     assert other["mediator"]["id"] in (registry.mediators["m1"], registry.mediators["m2"])
 
 
 async def test_a_mediator_on_leave_is_skipped(client, test_keys, registry):
     today = china_today()
     for sub in ("m1", "m2"):
-        r = await client.post(f"/mediators/{registry.mediators[sub]}/leaves", headers=registry.supervisor,
-                              json={"start_on": (today + timedelta(days=2)).isoformat(),
-                                    "end_on": (today + timedelta(days=6)).isoformat(), "reason": "年休假"})
+        r = await client.post(
+            f"/mediators/{registry.mediators[sub]}/leaves",
+            headers=registry.supervisor,
+            json={
+                "start_on": (today + timedelta(days=2)).isoformat(),
+                "end_on": (today + timedelta(days=6)).isoformat(),
+                "reason": "年休假",
+            },
+        )
         assert r.status_code == 201, r.text
     p = await open_case(client, test_keys)
     assert p["mediator"]["id"] == registry.mediators["m3"]
@@ -81,8 +98,11 @@ async def test_an_override_needs_a_reason_and_never_crosses_a_conflict(client, a
     assert r.json()["errors"] == [{"field": "reason", "message": "指定或改派调解员须填写理由"}]
     r = await client.post(url, headers=registry.staff["m1"], json={"mediator_id": target, "reason": "我想换人"})
     assert r.status_code == 403  # mediators do not override
-    await client.post(f"/mediators/{target}/conflicts", headers=registry.supervisor,
-                      json={"credit_code": EMPLOYER, "employer_name": "某某电子", "relation": "represented"})
+    await client.post(
+        f"/mediators/{target}/conflicts",
+        headers=registry.supervisor,
+        json={"credit_code": EMPLOYER, "employer_name": "某某电子", "relation": "represented"},
+    )
     r = await client.post(url, headers=registry.supervisor, json={"mediator_id": target, "reason": "熟悉该企业情况"})
     assert r.status_code == 409
     assert r.json()["reasons"][0]["code"] == "conflict" and "利益冲突" in r.json()["detail_zh"]
@@ -106,12 +126,20 @@ async def test_deactivating_a_mediator_reassigns_and_flags_deadlines_at_risk(cli
     holder = p["mediator"]["id"]
     holder_headers = registry.staff[next(k for k, v in registry.mediators.items() if v == holder)]
     await client.post(f"/proceedings/{p['id']}/accept", headers=holder_headers, json={})
-    r = await client.post(f"/proceedings/{p['id']}/sessions", headers=holder_headers, json={
-        "mode": "in_person", "room": "第一调解室", "starts_at": f"{(china_today() + timedelta(days=1)).isoformat()}T10:00:00+08:00"})
+    r = await client.post(
+        f"/proceedings/{p['id']}/sessions",
+        headers=holder_headers,
+        json={
+            "mode": "in_person",
+            "room": "第一调解室",
+            "starts_at": f"{(china_today() + timedelta(days=1)).isoformat()}T10:00:00+08:00",
+        },
+    )
     assert r.status_code == 201, r.text
     async with app.state.db.sessionmaker() as session:  # the case is two days from its deadline
-        await session.execute(update(Proceeding).where(Proceeding.id == p["id"])
-                              .values(deadline_on=china_today() + timedelta(days=2)))
+        await session.execute(
+            update(Proceeding).where(Proceeding.id == p["id"]).values(deadline_on=china_today() + timedelta(days=2))
+        )
         await session.commit()
     r = await client.patch(f"/mediators/{holder}", headers=registry.supervisor, json={"active": False})
     assert r.status_code == 200, r.text
@@ -158,17 +186,27 @@ async def test_nobody_fits_the_case_is_parked_with_an_alert_and_others_go_on(cli
 
 async def test_capacity_holds_under_concurrent_openings(client, app, test_keys):
     """Eight cases routed at the same moment, two places in total: exactly two are assigned."""
-    await build_registry(client, test_keys, mediators=[mediator_form("street", "张敏", "m1", capacity=1),
-                                                       mediator_form("street", "陈刚", "m2", capacity=1)])
+    await build_registry(
+        client,
+        test_keys,
+        mediators=[
+            mediator_form("street", "张敏", "m1", capacity=1),
+            mediator_form("street", "陈刚", "m2", capacity=1),
+        ],
+    )
     batch = [routed() for _ in range(8)]
     service = test_keys.headers(roles=["service"], sub="svc-intake")
     answers = await asyncio.gather(*(client.post("/internal/events", json=e, headers=service) for e in batch))
     assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
-    items = (await client.get("/proceedings", params={"limit": 100}, headers=test_keys.headers(roles=["admin"]))).json()["items"]
+    items = (
+        await client.get("/proceedings", params={"limit": 100}, headers=test_keys.headers(roles=["admin"]))
+    ).json()["items"]
     assert len(items) == 8
     assigned = [p for p in items if p["mediator"]]
     assert len(assigned) == 2 and len({p["mediator"]["id"] for p in assigned}) == 2
-    loads = [m["open_count"] for m in (await client.get("/mediators", headers=test_keys.headers(roles=["admin"]))).json()]
+    loads = [
+        m["open_count"] for m in (await client.get("/mediators", headers=test_keys.headers(roles=["admin"]))).json()
+    ]
     assert sorted(loads) == [1, 1]
     assert sum(1 for p in items if p["parked_reason"]) == 6
 
@@ -177,16 +215,30 @@ async def test_collective_cases_go_to_a_senior_and_may_get_a_panel(client, test_
     p = await open_case(client, test_keys, collective=True, worker_count=23)
     assert p["mediator"]["id"] == registry.mediators["m3"] and p["complexity"] == "complex"
     url = f"/proceedings/{p['id']}/panel"
-    r = await client.put(url, headers=registry.supervisor, json={"members": [
-        {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
-        {"side": "union", "name": "周婷", "organisation": "福田区总工会"},
-        {"side": "union", "name": "吴涛", "organisation": "福田区总工会"}]})
+    r = await client.put(
+        url,
+        headers=registry.supervisor,
+        json={
+            "members": [
+                {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
+                {"side": "union", "name": "周婷", "organisation": "福田区总工会"},
+                {"side": "union", "name": "吴涛", "organisation": "福田区总工会"},
+            ]
+        },
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "members"
     assert "企业代表组织" in r.json()["errors"][0]["message"]
-    r = await client.put(url, headers=registry.supervisor, json={"members": [
-        {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
-        {"side": "union", "mediator_id": registry.mediators["m1"], "organisation": "福田区总工会"},
-        {"side": "enterprise", "name": "郑伟", "organisation": "福田区企业联合会"}]})
+    r = await client.put(
+        url,
+        headers=registry.supervisor,
+        json={
+            "members": [
+                {"side": "hrss", "name": "刘洋", "organisation": "福田区人力资源局"},
+                {"side": "union", "mediator_id": registry.mediators["m1"], "organisation": "福田区总工会"},
+                {"side": "enterprise", "name": "郑伟", "organisation": "福田区企业联合会"},
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
     assert [m["name"] for m in r.json()["panel"]] == ["刘洋", "张敏", "郑伟"]
     # A panel member sees the proceeding too.

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mediation.assignment.engine import (
     CaseFacts,
     ConflictFacts,
@@ -25,20 +24,45 @@ EMPLOYER = "91440300MA5FAAAAA1"
 
 
 def case(**over) -> CaseFacts:
-    base = CaseFacts(proceeding_id="p1", case_no="福田一窗〔2026〕00001号", center_id="futian", street="福田街道",
-                     source="window", collective=False, complexity="standard", categories=("wage_arrears",),
-                     industries=("制造业",), employers=((EMPLOYER, "某某电子有限公司"),), languages=(),
-                     today=TODAY, deadline_on=TODAY + timedelta(days=15))
+    base = CaseFacts(
+        proceeding_id="p1",
+        case_no="福田一窗〔2026〕00001号",
+        center_id="futian",
+        street="福田街道",
+        source="window",
+        collective=False,
+        complexity="standard",
+        categories=("wage_arrears",),
+        industries=("制造业",),
+        employers=((EMPLOYER, "某某电子有限公司"),),
+        languages=(),
+        today=TODAY,
+        deadline_on=TODAY + timedelta(days=15),
+    )
     return replace(base, **over)
 
 
 def mediator(mid: str, **over) -> MediatorFacts:
     base = MediatorFacts(
-        id=mid, name=f"调解员{mid}", organisation_id="o1", organisation_name="福田街道调委会", organisation_center_id="futian",
-        organisation_level="street", organisation_streets=("福田街道",), organisation_active=True, court_roster=False,
-        active=True, registration_status="registered", grade="intermediate", specialities=frozenset({"wage_arrears"}),
-        industries=frozenset({"制造业"}), collective_qualified=False, languages=frozenset({"普通话"}), streets=(),
-        capacity=10, open_count=0,
+        id=mid,
+        name=f"调解员{mid}",
+        organisation_id="o1",
+        organisation_name="福田街道调委会",
+        organisation_center_id="futian",
+        organisation_level="street",
+        organisation_streets=("福田街道",),
+        organisation_active=True,
+        court_roster=False,
+        active=True,
+        registration_status="registered",
+        grade="intermediate",
+        specialities=frozenset({"wage_arrears"}),
+        industries=frozenset({"制造业"}),
+        collective_qualified=False,
+        languages=frozenset({"普通话"}),
+        streets=(),
+        capacity=10,
+        open_count=0,
     )
     return replace(base, **over)
 
@@ -80,8 +104,11 @@ def test_leave_outside_the_clock_does_not_exclude():
 
 
 def test_collective_disputes_need_a_qualified_senior_mediator():
-    people = [mediator("a", grade="chief"), mediator("b", collective_qualified=True),
-              mediator("c", grade="senior", collective_qualified=True)]
+    people = [
+        mediator("a", grade="chief"),
+        mediator("b", collective_qualified=True),
+        mediator("c", grade="senior", collective_qualified=True),
+    ]
     decision = decide(case(collective=True, complexity="complex"), people, WEIGHTS)
     assert decision.chosen_id == "c"
     why = {e.mediator_id: [x.code for x in e.exclusions] for e in decision.evaluations}
@@ -136,8 +163,10 @@ def test_override_may_waive_capacity_but_never_a_conflict():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.integers(0, 12), st.booleans(), st.booleans()), min_size=1, max_size=12),
-       st.integers(0, 10_000))
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 12), st.booleans(), st.booleans()), min_size=1, max_size=12),
+    st.integers(0, 10_000),
+)
 def test_a_conflicted_mediator_is_never_chosen(flags, seed):
     rng = random.Random(seed)
     people = []
@@ -145,9 +174,16 @@ def test_a_conflicted_mediator_is_never_chosen(flags, seed):
         conflicts = ()
         if conflicted:
             conflicts = (ConflictFacts(EMPLOYER, "某某", "agent_worker" if agent else "worked_for", "案号"),)
-        people.append(mediator(f"m{i:02d}", open_count=load, conflicts=conflicts,
-                               specialities=frozenset({"wage_arrears"}) if specialist else frozenset(),
-                               recent_total=rng.randint(0, 20), recent_same_complexity=rng.randint(0, 5)))
+        people.append(
+            mediator(
+                f"m{i:02d}",
+                open_count=load,
+                conflicts=conflicts,
+                specialities=frozenset({"wage_arrears"}) if specialist else frozenset(),
+                recent_total=rng.randint(0, 20),
+                recent_same_complexity=rng.randint(0, 5),
+            )
+        )
     decision = decide(case(), people, WEIGHTS)
     conflicted_ids = {m.id for m in people if m.conflicts}
     assert decision.chosen_id not in conflicted_ids
@@ -170,10 +206,16 @@ def test_fairness_evens_out_over_a_simulated_month():
         for _ in range(rng.randint(3, 6)):
             complexity = rng.choices(["simple", "standard", "complex"], weights=[5, 3, 2])[0]
             recent = [h for h in history if h[0] > day - 30]
-            people = [mediator(mid, open_count=load[mid], capacity=40,
-                               recent_total=sum(1 for h in recent if h[1] == mid),
-                               recent_same_complexity=sum(1 for h in recent if h[1] == mid and h[2] == complexity))
-                      for mid in ids]
+            people = [
+                mediator(
+                    mid,
+                    open_count=load[mid],
+                    capacity=40,
+                    recent_total=sum(1 for h in recent if h[1] == mid),
+                    recent_same_complexity=sum(1 for h in recent if h[1] == mid and h[2] == complexity),
+                )
+                for mid in ids
+            ]
             chosen = decide(case(complexity=complexity, today=TODAY + timedelta(days=day)), people, WEIGHTS).chosen_id
             assert chosen is not None
             history.append((day, chosen, complexity))
@@ -192,12 +234,16 @@ def test_without_fairness_a_specialist_gets_everything_and_with_it_the_work_spre
     others = [mediator(x, industries=frozenset()) for x in ("b", "c")]
     counts: Counter[str] = Counter()
     for _ in range(12):
-        people = [replace(m, recent_total=counts[m.id], recent_same_complexity=counts[m.id]) for m in [specialist, *others]]
+        people = [
+            replace(m, recent_total=counts[m.id], recent_same_complexity=counts[m.id]) for m in [specialist, *others]
+        ]
         counts[decide(case(), people, replace(WEIGHTS, fairness=0)).chosen_id] += 1
     assert counts == Counter({"a": 12})
     counts.clear()
     for _ in range(12):
-        people = [replace(m, recent_total=counts[m.id], recent_same_complexity=counts[m.id]) for m in [specialist, *others]]
+        people = [
+            replace(m, recent_total=counts[m.id], recent_same_complexity=counts[m.id]) for m in [specialist, *others]
+        ]
         counts[decide(case(), people, WEIGHTS).chosen_id] += 1
     assert counts["a"] >= max(counts["b"], counts["c"])  # the specialist is never behind…
     assert min(counts.values()) >= 3  # …and nobody is left out

@@ -13,8 +13,11 @@ def db_backend() -> str:
 
 async def test_severance_echoes_inputs_and_legal_basis(client, test_keys):
     mediator = test_keys.headers(roles=["mediator"], center_id="futian")
-    r = await client.post("/calculators/severance", headers=mediator,
-                          json={"monthly_wage": "8000.00", "start": "2022-03-01", "end": "2026-10-15"})
+    r = await client.post(
+        "/calculators/severance",
+        headers=mediator,
+        json={"monthly_wage": "8000.00", "start": "2022-03-01", "end": "2026-10-15"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["kind"] == "severance" and body["label_zh"] == "经济补偿（N）"
@@ -22,17 +25,26 @@ async def test_severance_echoes_inputs_and_legal_basis(client, test_keys):
     assert body["amount"] == "40000.00"  # 4 years 7 months: 5 months × 8,000
     assert body["legal_basis"] == "劳动合同法 第47条" and "经济补偿" in body["basis_zh"]
     assert body["details"]["months"] == "5" and body["warnings_zh"]  # the placeholder average wage is flagged
-    r = await client.post("/calculators/unlawful-termination", headers=mediator,
-                          json={"monthly_wage": "8000.00", "start": "2022-03-01", "end": "2026-10-15"})
+    r = await client.post(
+        "/calculators/unlawful-termination",
+        headers=mediator,
+        json={"monthly_wage": "8000.00", "start": "2022-03-01", "end": "2026-10-15"},
+    )
     assert r.json()["amount"] == "80000.00" and "第87条" in r.json()["legal_basis"]
 
 
-@pytest.mark.parametrize(("path", "body", "amount"), [
-    ("/calculators/overtime", {"monthly_wage": "6960.00", "weekday_hours": "10", "rest_day_hours": "8"}, "1240.00"),
-    ("/calculators/annual-leave", {"monthly_wage": "8700.00", "unused_days": "5"}, "4000.00"),
-    ("/calculators/double-wage", {"monthly_wage": "6000.00", "employment_start": "2026-01-01", "end": "2026-03-31"},
-     "12000.00"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "amount"),
+    [
+        ("/calculators/overtime", {"monthly_wage": "6960.00", "weekday_hours": "10", "rest_day_hours": "8"}, "1240.00"),
+        ("/calculators/annual-leave", {"monthly_wage": "8700.00", "unused_days": "5"}, "4000.00"),
+        (
+            "/calculators/double-wage",
+            {"monthly_wage": "6000.00", "employment_start": "2026-01-01", "end": "2026-03-31"},
+            "12000.00",
+        ),
+    ],
+)
 async def test_other_calculators(client, test_keys, path, body, amount):
     r = await client.post(path, headers=test_keys.headers(roles=["mediator"]), json=body)
     assert r.status_code == 200, r.text
@@ -43,11 +55,17 @@ async def test_final_award_and_errors_name_the_field(client, test_keys):
     user = test_keys.headers(roles=["supervisor"])
     r = await client.post("/calculators/final-award", headers=user, json={"amount": "30000.00", "on": "2026-06-01"})
     assert r.status_code == 200 and r.json()["details"]["is_final"] is True and r.json()["amount"] == "30000.00"
-    r = await client.post("/calculators/severance", headers=user,
-                          json={"monthly_wage": "8000", "start": "2026-03-01", "end": "2025-10-15"})
+    r = await client.post(
+        "/calculators/severance",
+        headers=user,
+        json={"monthly_wage": "8000", "start": "2026-03-01", "end": "2025-10-15"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "end"
-    r = await client.post("/calculators/severance", headers=user,
-                          json={"monthly_wage": "8000", "start": "2022-03-01", "end": "2026-10-15", "city": "火星"})
+    r = await client.post(
+        "/calculators/severance",
+        headers=user,
+        json={"monthly_wage": "8000", "start": "2022-03-01", "end": "2026-10-15", "city": "火星"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "city"
     assert "火星" in r.json()["errors"][0]["message"]
     r = await client.post("/calculators/overtime", headers=user, json={"monthly_wage": "-1"})

@@ -9,10 +9,22 @@ pytestmark = pytest.mark.anyio
 
 
 def _event(type_: str, **data) -> dict:
-    return {"id": str(uuid.uuid4()), "type": type_, "occurred_at": datetime.now(UTC).isoformat(),
-            "source": "intake", "case_id": None, "schema_version": 1,
-            "data": {"center_id": "futian", "name": "福田区劳动纠纷一站式治理中心", "short_name": "福田",
-                     "district": "深圳市福田区", "active": True, **data}}
+    return {
+        "id": str(uuid.uuid4()),
+        "type": type_,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "source": "intake",
+        "case_id": None,
+        "schema_version": 1,
+        "data": {
+            "center_id": "futian",
+            "name": "福田区劳动纠纷一站式治理中心",
+            "short_name": "福田",
+            "district": "深圳市福田区",
+            "active": True,
+            **data,
+        },
+    }
 
 
 async def test_centre_events_build_the_read_model_once(client, test_keys):

@@ -4,10 +4,8 @@ actor and time recorded, and tell intake and the partners what happened (docs/de
 from datetime import date, timedelta
 
 import pytest
-
-from onewindow_domain.calendar import china_today
-
 from factories import EMPLOYER, deliver, envelope, events, open_case, routed
+from onewindow_domain.calendar import china_today
 
 pytestmark = pytest.mark.anyio
 
@@ -44,12 +42,42 @@ async def test_a_case_routed_elsewhere_or_twice_opens_nothing_more(client, app, 
 
 
 SOURCES = [
-    ({"partner": "court", "partner_id": "c1", "referral_id": "r-1", "partner_case_no": "（2026）粤0304民诉前调1234号",
-      "kind": "pre_filing"}, "court_pre_filing", "court_referral_30d", 30),
-    ({"partner": "court", "partner_id": "c1", "referral_id": "r-2", "partner_case_no": "（2026）粤0304民初99号",
-      "kind": "in_litigation"}, "court_in_litigation", "in_litigation_referral_15d", 15),
-    ({"partner": "arbitration", "partner_id": "a1", "referral_id": "r-3", "partner_case_no": "深劳人仲预〔2026〕88号",
-      "kind": "pre_filing"}, "arbitration_pre_filing", "mediation_15d", 15),
+    (
+        {
+            "partner": "court",
+            "partner_id": "c1",
+            "referral_id": "r-1",
+            "partner_case_no": "（2026）粤0304民诉前调1234号",
+            "kind": "pre_filing",
+        },
+        "court_pre_filing",
+        "court_referral_30d",
+        30,
+    ),
+    (
+        {
+            "partner": "court",
+            "partner_id": "c1",
+            "referral_id": "r-2",
+            "partner_case_no": "（2026）粤0304民初99号",
+            "kind": "in_litigation",
+        },
+        "court_in_litigation",
+        "in_litigation_referral_15d",
+        15,
+    ),
+    (
+        {
+            "partner": "arbitration",
+            "partner_id": "a1",
+            "referral_id": "r-3",
+            "partner_case_no": "深劳人仲预〔2026〕88号",
+            "kind": "pre_filing",
+        },
+        "arbitration_pre_filing",
+        "mediation_15d",
+        15,
+    ),
 ]
 
 
@@ -70,8 +98,9 @@ async def test_the_clock_follows_the_source(client, app, test_keys, registry):
 async def test_a_partner_deadline_wins_and_unpublished_holidays_are_flagged(client, test_keys, registry):
     partner_deadline = date(2027, 1, 20)
     ref = {"partner": "court", "partner_id": "c1", "referral_id": "r-9", "partner_case_no": "X", "kind": "pre_filing"}
-    p = await open_case(client, test_keys, external_ref=ref, deadline_on=partner_deadline.isoformat(),
-                        received_on="2026-12-21")
+    p = await open_case(
+        client, test_keys, external_ref=ref, deadline_on=partner_deadline.isoformat(), received_on="2026-12-21"
+    )
     assert p["deadline_on"] == "2027-01-20" and p["partner_deadline"] is True
     assert "以委派方期限为准" in p["deadline_basis_zh"]
     assert p["unconfirmed_years"] == [2027]  # the statutory 30 days end in 2027, whose notice is not out
@@ -80,9 +109,18 @@ async def test_a_partner_deadline_wins_and_unpublished_holidays_are_flagged(clie
 async def test_illegal_transitions_answer_409_with_the_allowed_ones(client, test_keys, registry):
     p = await open_case(client, test_keys)
     mediator = registry.staff[next(k for k, v in registry.mediators.items() if v == p["mediator"]["id"])]
-    r = await client.post(f"/proceedings/{p['id']}/terminate", headers=mediator, json={
-        "reason_code": "no_agreement", "reason": "分歧较大", "undisputed_facts": "入职时间无争议", "undisputed_facts_signed": True,
-        "dispute_focus": "加班时长", "arbitration_notice_given": True})
+    r = await client.post(
+        f"/proceedings/{p['id']}/terminate",
+        headers=mediator,
+        json={
+            "reason_code": "no_agreement",
+            "reason": "分歧较大",
+            "undisputed_facts": "入职时间无争议",
+            "undisputed_facts_signed": True,
+            "dispute_focus": "加班时长",
+            "arbitration_notice_given": True,
+        },
+    )
     assert r.status_code == 409
     body = r.json()
     assert body["current_status"] == "assigned"
@@ -98,13 +136,29 @@ async def test_the_full_path_records_actor_and_time_and_publishes_each_step(clie
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     start = "2026-12-01T09:30:00+08:00" if china_today() < date(2026, 12, 1) else None
     starts = start or f"{(china_today() + timedelta(days=1)).isoformat()}T09:30:00+08:00"
-    r = await client.post(f"/proceedings/{p['id']}/sessions", headers=me, json={
-        "mode": "in_person", "room": "第一调解室", "starts_at": starts,
-        "attendees": [{"name": "工人甲", "role": "worker"}, {"name": "某某公司代表", "role": "employer"}]})
+    r = await client.post(
+        f"/proceedings/{p['id']}/sessions",
+        headers=me,
+        json={
+            "mode": "in_person",
+            "room": "第一调解室",
+            "starts_at": starts,
+            "attendees": [{"name": "工人甲", "role": "worker"}, {"name": "某某公司代表", "role": "employer"}],
+        },
+    )
     assert r.status_code == 201, r.text
-    r = await client.post(f"/proceedings/{p['id']}/terminate", headers=me, json={
-        "reason_code": "no_agreement", "reason": "双方对加班费数额分歧较大", "undisputed_facts": "申请人2024年3月入职，月工资6000元",
-        "undisputed_facts_signed": True, "dispute_focus": "2026年8–9月加班时长", "arbitration_notice_given": True})
+    r = await client.post(
+        f"/proceedings/{p['id']}/terminate",
+        headers=me,
+        json={
+            "reason_code": "no_agreement",
+            "reason": "双方对加班费数额分歧较大",
+            "undisputed_facts": "申请人2024年3月入职，月工资6000元",
+            "undisputed_facts_signed": True,
+            "dispute_focus": "2026年8–9月加班时长",
+            "arbitration_notice_given": True,
+        },
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "terminated" and r.json()["allowed_transitions"] == []
     history = (await client.get(f"/proceedings/{p['id']}/history", headers=me)).json()
@@ -113,8 +167,13 @@ async def test_the_full_path_records_actor_and_time_and_publishes_each_step(clie
     assert history[2]["actor_subject"] == sub and history[2]["actor_name"]
     assert history[0]["actor_subject"] == "system:mediation"
     types = [e.type for e in await events(app)]
-    assert types == ["mediation.proceeding.opened", "mediation.proceeding.assigned", "mediation.proceeding.accepted",
-                     "mediation.proceeding.session_scheduled", "mediation.proceeding.terminated"]
+    assert types == [
+        "mediation.proceeding.opened",
+        "mediation.proceeding.assigned",
+        "mediation.proceeding.accepted",
+        "mediation.proceeding.session_scheduled",
+        "mediation.proceeding.terminated",
+    ]
     terminated = (await events(app, "mediation.proceeding.terminated"))[0].data
     assert terminated["undisputed_facts"] == "申请人2024年3月入职，月工资6000元"
     assert terminated["dispute_focus"] == "2026年8–9月加班时长"
@@ -127,11 +186,17 @@ async def test_the_full_path_records_actor_and_time_and_publishes_each_step(clie
 
 async def test_declined_and_withdrawn_end_with_their_reason(client, app, test_keys, registry):
     p = await open_case(client, test_keys)
-    r = await client.post(f"/proceedings/{p['id']}/decline", headers=registry.supervisor,
-                          json={"party": "worker", "reason": "工人电话13800138000不愿调解"})
+    r = await client.post(
+        f"/proceedings/{p['id']}/decline",
+        headers=registry.supervisor,
+        json={"party": "worker", "reason": "工人电话13800138000不愿调解"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"  # texts for partners: no phone numbers
-    r = await client.post(f"/proceedings/{p['id']}/decline", headers=registry.supervisor,
-                          json={"party": "employer", "reason": "公司表示不愿调解"})
+    r = await client.post(
+        f"/proceedings/{p['id']}/decline",
+        headers=registry.supervisor,
+        json={"party": "employer", "reason": "公司表示不愿调解"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "declined"
     declined = (await events(app, "mediation.proceeding.declined"))[0].data
     assert declined["reason"] == "用人单位一方拒绝调解：公司表示不愿调解"
@@ -145,17 +210,33 @@ async def test_declined_and_withdrawn_end_with_their_reason(client, app, test_ke
 
 
 async def test_a_partner_withdrawing_its_referral_withdraws_the_proceeding(client, app, test_keys, registry):
-    ref = {"partner": "court", "partner_id": "c1", "referral_id": "ref-77", "partner_case_no": "X", "kind": "pre_filing"}
+    ref = {
+        "partner": "court",
+        "partner_id": "c1",
+        "referral_id": "ref-77",
+        "partner_case_no": "X",
+        "kind": "pre_filing",
+    }
     p = await open_case(client, test_keys, external_ref=ref)
     # Found by the referral id even without the case id.
-    withdrawn = envelope("court.referral.withdrawn", {"referral_id": "ref-77", "reason": "当事人已和解"}, source="court-bridge")
+    withdrawn = envelope(
+        "court.referral.withdrawn", {"referral_id": "ref-77", "reason": "当事人已和解"}, source="court-bridge"
+    )
     withdrawn["case_id"] = None
     await deliver(client, test_keys, withdrawn)
     r = await client.get(f"/proceedings/{p['id']}", headers=registry.supervisor)
     assert r.json()["status"] == "withdrawn" and "法院撤回委派" in r.json()["close_reason"]
     q = await open_case(client, test_keys, external_ref={**ref, "partner": "arbitration", "referral_id": "ref-78"})
-    await deliver(client, test_keys, envelope("arbitration.referral.withdrawn", {"referral_id": "ref-78"},
-                                              case_id=q["case_id"], source="arbitration-bridge"))
+    await deliver(
+        client,
+        test_keys,
+        envelope(
+            "arbitration.referral.withdrawn",
+            {"referral_id": "ref-78"},
+            case_id=q["case_id"],
+            source="arbitration-bridge",
+        ),
+    )
     assert (await client.get(f"/proceedings/{q['id']}", headers=registry.supervisor)).json()["status"] == "withdrawn"
     data = (await events(app, "mediation.proceeding.withdrawn"))[0].data
     assert data["external_ref"] == ref and data["reason"].startswith("法院撤回委派")
@@ -165,12 +246,22 @@ async def test_extension_needs_both_parties_consent(client, test_keys, registry)
     p = await open_case(client, test_keys)
     url = f"/proceedings/{p['id']}/extensions"
     consent = {"consented_on": china_today().isoformat(), "method": "written", "by": "工人甲"}
-    r = await client.post(url, headers=registry.supervisor,
-                          json={"days": 10, "reason": "双方希望继续协商", "consents": {"worker": consent}})
+    r = await client.post(
+        url,
+        headers=registry.supervisor,
+        json={"days": 10, "reason": "双方希望继续协商", "consents": {"worker": consent}},
+    )
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "consents.employer", "message": "延长调解期限须经用人单位一方同意"}]
-    r = await client.post(url, headers=registry.supervisor, json={
-        "days": 10, "reason": "双方希望继续协商", "consents": {"worker": consent, "employer": {**consent, "by": "公司代理人"}}})
+    r = await client.post(
+        url,
+        headers=registry.supervisor,
+        json={
+            "days": 10,
+            "reason": "双方希望继续协商",
+            "consents": {"worker": consent, "employer": {**consent, "by": "公司代理人"}},
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.json()["previous_deadline_on"] == p["deadline_on"]
     after = (await client.get(f"/proceedings/{p['id']}", headers=registry.supervisor)).json()

@@ -1,7 +1,6 @@
 """The registry: supervisors and admins manage it, every change is audited, bad input names the field."""
 
 import pytest
-
 from factories import EMPLOYER, mediator_form
 
 pytestmark = pytest.mark.anyio
@@ -80,20 +79,39 @@ async def test_bad_registry_input_names_the_field_and_saves_nothing(client, regi
 
 async def test_leave_and_conflicts_are_validated_and_audited(client, registry):
     m1, sup = registry.mediators["m1"], registry.supervisor
-    r = await client.post(f"/mediators/{m1}/leaves", headers=sup, json={"start_on": "2026-12-10", "end_on": "2026-12-01"})
-    assert r.status_code == 422 and r.json()["errors"] == [{"field": "end_on", "message": "休假结束日期不能早于开始日期"}]
-    r = await client.post(f"/mediators/{m1}/conflicts", headers=sup,
-                          json={"credit_code": EMPLOYER[:-1] + ("0" if EMPLOYER[-1] != "0" else "1"),
-                                "employer_name": "某公司", "relation": "worked_for"})
+    r = await client.post(
+        f"/mediators/{m1}/leaves", headers=sup, json={"start_on": "2026-12-10", "end_on": "2026-12-01"}
+    )
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "end_on", "message": "休假结束日期不能早于开始日期"}
+    ]
+    r = await client.post(
+        f"/mediators/{m1}/conflicts",
+        headers=sup,
+        json={
+            "credit_code": EMPLOYER[:-1] + ("0" if EMPLOYER[-1] != "0" else "1"),
+            "employer_name": "某公司",
+            "relation": "worked_for",
+        },
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "credit_code"
-    r = await client.post(f"/mediators/{m1}/conflicts", headers=sup,
-                          json={"credit_code": EMPLOYER.lower(), "employer_name": "某公司", "relation": "worked_for"})
+    r = await client.post(
+        f"/mediators/{m1}/conflicts",
+        headers=sup,
+        json={"credit_code": EMPLOYER.lower(), "employer_name": "某公司", "relation": "worked_for"},
+    )
     assert r.status_code == 201 and r.json()["credit_code"] == EMPLOYER
-    again = await client.post(f"/mediators/{m1}/conflicts", headers=sup,
-                              json={"credit_code": EMPLOYER, "employer_name": "某公司", "relation": "represented"})
+    again = await client.post(
+        f"/mediators/{m1}/conflicts",
+        headers=sup,
+        json={"credit_code": EMPLOYER, "employer_name": "某公司", "relation": "represented"},
+    )
     assert again.status_code == 422
-    r = await client.post(f"/mediators/{m1}/leaves", headers=sup, json={"start_on": "2027-02-01", "end_on": "2027-02-10",
-                                                                       "reason": "春节"})
+    r = await client.post(
+        f"/mediators/{m1}/leaves",
+        headers=sup,
+        json={"start_on": "2027-02-01", "end_on": "2027-02-10", "reason": "春节"},
+    )
     assert r.status_code == 201
     leave_id = r.json()["id"]
     assert (await client.delete(f"/mediators/{m1}/leaves/{leave_id}", headers=sup)).status_code == 204
@@ -101,7 +119,12 @@ async def test_leave_and_conflicts_are_validated_and_audited(client, registry):
     assert (await client.delete(f"/mediators/{m1}/conflicts/{conflicts[0]['id']}", headers=sup)).status_code == 204
     audit = (await client.get("/registry/audit", params={"mediator_id": m1}, headers=sup)).json()
     assert [(a["entity"], a["action"]) for a in audit] == [
-        ("conflict", "deleted"), ("leave", "deleted"), ("leave", "created"), ("conflict", "created"), ("mediator", "created")]
+        ("conflict", "deleted"),
+        ("leave", "deleted"),
+        ("leave", "created"),
+        ("conflict", "created"),
+        ("mediator", "created"),
+    ]
 
 
 async def test_a_mediator_finds_their_own_record(client, test_keys, registry):

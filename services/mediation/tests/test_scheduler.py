@@ -5,14 +5,11 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-
-from onewindow_domain.calendar import china_today
-
 from factories import events, open_case
-
 from mediation.proceedings.models import Proceeding
 from mediation.scheduler.service import tick
+from onewindow_domain.calendar import china_today
+from sqlalchemy import update
 
 pytestmark = pytest.mark.anyio
 
@@ -20,13 +17,17 @@ pytestmark = pytest.mark.anyio
 async def _age(app, proceeding_id: str, days: int) -> None:
     """Move the deadline into the past (the clock ran out ``days`` ago)."""
     async with app.state.db.sessionmaker() as session:
-        await session.execute(update(Proceeding).where(Proceeding.id == proceeding_id)
-                              .values(deadline_on=china_today() - timedelta(days=days)))
+        await session.execute(
+            update(Proceeding)
+            .where(Proceeding.id == proceeding_id)
+            .values(deadline_on=china_today() - timedelta(days=days))
+        )
         await session.commit()
 
 
-async def test_a_proceeding_left_alone_expires_exactly_once_across_a_restart(client, app, app_factory, database_url,
-                                                                             test_keys, registry):
+async def test_a_proceeding_left_alone_expires_exactly_once_across_a_restart(
+    client, app, app_factory, database_url, test_keys, registry
+):
     p = await open_case(client, test_keys)
     fresh = await open_case(client, test_keys)
     await _age(app, p["id"], 1)
@@ -55,8 +56,9 @@ async def test_two_replicas_racing_expire_once(client, app, app_factory, databas
         await _age(app, pid, 2)
     other = app_factory(database_url)
     async with other.router.lifespan_context(other):
-        reports = await asyncio.gather(tick(db=app.state.db, settings=app.state.settings),
-                                       tick(db=other.state.db, settings=other.state.settings))
+        reports = await asyncio.gather(
+            tick(db=app.state.db, settings=app.state.settings), tick(db=other.state.db, settings=other.state.settings)
+        )
     assert sorted(reports[0].expired + reports[1].expired) == sorted(ids)
     assert len(await events(app, "mediation.proceeding.expired")) == 4
 
@@ -66,21 +68,26 @@ async def test_an_extension_in_time_prevents_expiry(client, app, test_keys, regi
     await _age(app, p["id"], 0)  # due today: still running
     assert (await tick(db=app.state.db, settings=app.state.settings)).expired == []
     consent = {"consented_on": china_today().isoformat(), "method": "in_person", "by": "当事人"}
-    r = await client.post(f"/proceedings/{p['id']}/extensions", headers=registry.supervisor,
-                          json={"days": 5, "reason": "双方同意继续调解", "consents": {"worker": consent, "employer": consent}})
+    r = await client.post(
+        f"/proceedings/{p['id']}/extensions",
+        headers=registry.supervisor,
+        json={"days": 5, "reason": "双方同意继续调解", "consents": {"worker": consent, "employer": consent}},
+    )
     assert r.status_code == 201
     report = await tick(db=app.state.db, settings=app.state.settings, today=china_today() + timedelta(days=2))
     assert report.expired == []
     # Once past, no extension any more.
     await _age(app, p["id"], 1)
-    r = await client.post(f"/proceedings/{p['id']}/extensions", headers=registry.supervisor,
-                          json={"days": 5, "reason": "双方同意继续调解", "consents": {"worker": consent, "employer": consent}})
+    r = await client.post(
+        f"/proceedings/{p['id']}/extensions",
+        headers=registry.supervisor,
+        json={"days": 5, "reason": "双方同意继续调解", "consents": {"worker": consent, "employer": consent}},
+    )
     assert r.status_code == 409
 
 
 async def test_the_loop_runs_in_the_lifespan(app_factory, database_url, test_keys):
     import httpx
-
     from factories import build_registry
 
     first = app_factory(database_url)

@@ -4,13 +4,11 @@ import argparse
 import asyncio
 import json
 
-from sqlalchemy import select
-
-from onewindow_kit.db import Database
-
 from mediation.__main__ import seed
 from mediation.config import MediationSettings
 from mediation.registry.models import Mediator, Organisation
+from onewindow_kit.db import Database
+from sqlalchemy import select
 
 
 def test_seed_creates_the_demo_registry_once(database_url, capsys):
@@ -31,7 +29,9 @@ def test_seed_creates_the_demo_registry_once(database_url, capsys):
 
     orgs, mediators = asyncio.run(read())
     assert [o.name for o in orgs] == ["福田区劳动争议联合调解中心", "福田街道人民调解委员会"]
-    assert [(m.id, m.username, m.name) for m in mediators] == [("mediator1", "mediator1", "张敏"),
-                                                                ("mediator2", "mediator2", "陈刚")]
+    assert [(m.id, m.username, m.name) for m in mediators] == [
+        ("mediator1", "mediator1", "张敏"),
+        ("mediator2", "mediator2", "陈刚"),
+    ]
     assert mediators[0].user_subject == "7f0c1d2e-0000-4000-8000-000000000001"
     assert mediators[0].collective_qualified and mediators[0].grade == "senior"

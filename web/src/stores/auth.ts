@@ -1,63 +1,65 @@
 // The signed-in person: password login at the gateway, silent refresh before the access token
 // expires (the refresh token is rotated on every use), logout, and the roles that shape navigation.
 
-import { defineStore } from 'pinia'
+import { defineStore } from "pinia";
 
-import { ApiError, messageFor, networkError, type Problem } from '@/api/errors'
-import type { GatewaySchemas } from '@/api'
-import { decodeClaims, type Claims } from '@/utils/jwt'
+import { ApiError, messageFor, networkError, type Problem } from "@/api/errors";
+import type { GatewaySchemas } from "@/api";
+import { decodeClaims, type Claims } from "@/utils/jwt";
 
-type TokenResponse = GatewaySchemas['TokenResponse']
+type TokenResponse = GatewaySchemas["TokenResponse"];
 
-const STORAGE_KEY = 'onewindow.session'
+const STORAGE_KEY = "onewindow.session";
 // Refresh this long before the access token expires (15-minute tokens: at 14 minutes).
-export const REFRESH_MARGIN_MS = 60_000
+export const REFRESH_MARGIN_MS = 60_000;
 
-export type Role = 'clerk' | 'mediator' | 'supervisor' | 'admin'
+export type Role = "clerk" | "mediator" | "supervisor" | "admin";
 
 interface Saved {
-  accessToken: string
-  refreshToken: string
-  expiresAt: number
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number;
 }
 
-let timer: ReturnType<typeof setTimeout> | null = null
-let inflight: Promise<boolean> | null = null
+let timer: ReturnType<typeof setTimeout> | null = null;
+let inflight: Promise<boolean> | null = null;
 
 export class LoginError extends Error {}
 
 async function tokenRequest(form: Record<string, string>): Promise<TokenResponse> {
-  let response: Response
+  let response: Response;
   try {
     response = await globalThis.fetch(`${window.location.origin}/auth/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(form).toString(),
-    })
+    });
   } catch (cause) {
-    throw networkError(cause)
+    throw networkError(cause);
   }
-  if (response.ok) return (await response.json()) as TokenResponse
-  let body: Problem & { error?: string; error_description?: string } = {}
+  if (response.ok) return (await response.json()) as TokenResponse;
+  let body: Problem & { error?: string; error_description?: string };
   try {
-    body = await response.json()
+    body = await response.json();
   } catch {
-    body = {}
+    body = {};
   }
   if (response.status >= 502 && response.status <= 504) {
-    throw new ApiError('unavailable', response.status, messageFor(503, {}), body)
+    throw new ApiError("unavailable", response.status, messageFor(503, {}), body);
   }
-  if (body.error === 'invalid_grant') {
-    throw new LoginError(form.grant_type === 'password' ? '用户名或密码错误，或账号已停用' : '登录已失效，请重新登录')
+  if (body.error === "invalid_grant") {
+    throw new LoginError(
+      form.grant_type === "password" ? "用户名或密码错误，或账号已停用" : "登录已失效，请重新登录",
+    );
   }
-  if (body.error === 'slow_down' || response.status === 429) {
-    const wait = response.headers.get('Retry-After')
-    throw new LoginError(`登录失败次数过多，请${wait ? `${wait}秒` : '稍'}后再试`)
+  if (body.error === "slow_down" || response.status === 429) {
+    const wait = response.headers.get("Retry-After");
+    throw new LoginError(`登录失败次数过多，请${wait ? `${wait}秒` : "稍"}后再试`);
   }
-  throw new LoginError(body.error_description ?? `登录失败（${response.status}）`)
+  throw new LoginError(body.error_description ?? `登录失败（${response.status}）`);
 }
 
-export const useAuthStore = defineStore('auth', {
+export const useAuthStore = defineStore("auth", {
   state: () => ({
     accessToken: null as string | null,
     refreshToken: null as string | null,
@@ -69,113 +71,117 @@ export const useAuthStore = defineStore('auth', {
   getters: {
     loggedIn: (s) => Boolean(s.accessToken && s.claims),
     roles: (s): string[] => s.claims?.roles ?? [],
-    displayName: (s) => s.claims?.name ?? s.claims?.sub ?? '',
+    displayName: (s) => s.claims?.name ?? s.claims?.sub ?? "",
     centerId: (s) => s.claims?.center_id ?? null,
   },
   actions: {
     hasRole(...roles: Role[]): boolean {
-      return roles.some((r) => this.roles.includes(r))
+      return roles.some((r) => this.roles.includes(r));
     },
 
     /** The first screen for this person's roles. */
     home(): string {
-      if (this.hasRole('clerk')) return '/intake'
-      if (this.hasRole('mediator')) return '/workbench'
-      if (this.hasRole('supervisor', 'admin')) return '/dashboard'
-      return '/login'
+      if (this.hasRole("clerk")) return "/intake";
+      if (this.hasRole("mediator")) return "/workbench";
+      if (this.hasRole("supervisor", "admin")) return "/dashboard";
+      return "/login";
     },
 
     async login(username: string, password: string): Promise<void> {
-      const body = await tokenRequest({ grant_type: 'password', username, password })
-      this.accept(body)
-      this.endedReason = null
+      const body = await tokenRequest({ grant_type: "password", username, password });
+      this.accept(body);
+      this.endedReason = null;
     },
 
     /** Renew the access token with the refresh token (one request at a time: reuse ends the session). */
     refresh(): Promise<boolean> {
-      if (!this.refreshToken) return Promise.resolve(false)
-      if (inflight) return inflight
-      const refreshToken = this.refreshToken
+      if (!this.refreshToken) return Promise.resolve(false);
+      if (inflight) return inflight;
+      const refreshToken = this.refreshToken;
       inflight = (async () => {
         try {
-          this.accept(await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }))
-          return true
+          this.accept(await tokenRequest({ grant_type: "refresh_token", refresh_token: refreshToken }));
+          return true;
         } catch (error) {
           if (error instanceof ApiError && error.isConnectionProblem) {
             // Keep the session: the connection will come back. Try again shortly.
-            this.schedule(15_000)
-            throw error
+            this.schedule(15_000);
+            throw error;
           }
-          this.end('登录已失效，请重新登录')
-          return false
+          this.end("登录已失效，请重新登录");
+          return false;
         } finally {
-          inflight = null
+          inflight = null;
         }
-      })()
-      return inflight
+      })();
+      return inflight;
     },
 
     /** A token to send now, refreshed first when it is about to expire. */
     async validAccessToken(): Promise<string | null> {
       if (this.accessToken && this.refreshToken && Date.now() > this.expiresAt - 30_000) {
-        await this.refresh().catch(() => false)
+        await this.refresh().catch(() => false);
       }
-      return this.accessToken
+      return this.accessToken;
     },
 
     accept(body: TokenResponse): void {
-      this.accessToken = body.access_token
-      this.refreshToken = body.refresh_token ?? this.refreshToken
-      this.expiresAt = Date.now() + body.expires_in * 1000
-      this.claims = decodeClaims(body.access_token)
-      this.save()
-      this.schedule()
+      this.accessToken = body.access_token;
+      this.refreshToken = body.refresh_token ?? this.refreshToken;
+      this.expiresAt = Date.now() + body.expires_in * 1000;
+      this.claims = decodeClaims(body.access_token);
+      this.save();
+      this.schedule();
     },
 
     schedule(delay?: number): void {
-      if (timer) clearTimeout(timer)
-      if (!this.refreshToken) return
-      const wait = delay ?? Math.max(5_000, this.expiresAt - Date.now() - REFRESH_MARGIN_MS)
+      if (timer) clearTimeout(timer);
+      if (!this.refreshToken) return;
+      const wait = delay ?? Math.max(5_000, this.expiresAt - Date.now() - REFRESH_MARGIN_MS);
       timer = setTimeout(() => {
-        this.refresh().catch(() => undefined)
-      }, wait)
+        this.refresh().catch(() => undefined);
+      }, wait);
     },
 
     save(): void {
-      if (!this.accessToken || !this.refreshToken) return
-      const saved: Saved = { accessToken: this.accessToken, refreshToken: this.refreshToken, expiresAt: this.expiresAt }
-      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(saved))
+      if (!this.accessToken || !this.refreshToken) return;
+      const saved: Saved = {
+        accessToken: this.accessToken,
+        refreshToken: this.refreshToken,
+        expiresAt: this.expiresAt,
+      };
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
     },
 
     /** Pick the session up again after a reload of the tab. */
     restore(): void {
-      const raw = sessionStorage.getItem(STORAGE_KEY)
-      if (!raw) return
+      const raw = sessionStorage.getItem(STORAGE_KEY);
+      if (!raw) return;
       try {
-        const saved = JSON.parse(raw) as Saved
-        this.accessToken = saved.accessToken
-        this.refreshToken = saved.refreshToken
-        this.expiresAt = saved.expiresAt
-        this.claims = decodeClaims(saved.accessToken)
-        this.schedule()
+        const saved = JSON.parse(raw) as Saved;
+        this.accessToken = saved.accessToken;
+        this.refreshToken = saved.refreshToken;
+        this.expiresAt = saved.expiresAt;
+        this.claims = decodeClaims(saved.accessToken);
+        this.schedule();
       } catch {
-        sessionStorage.removeItem(STORAGE_KEY)
+        sessionStorage.removeItem(STORAGE_KEY);
       }
     },
 
     end(reason: string | null): void {
-      if (timer) clearTimeout(timer)
-      timer = null
-      sessionStorage.removeItem(STORAGE_KEY)
-      this.accessToken = null
-      this.refreshToken = null
-      this.expiresAt = 0
-      this.claims = null
-      this.endedReason = reason
+      if (timer) clearTimeout(timer);
+      timer = null;
+      sessionStorage.removeItem(STORAGE_KEY);
+      this.accessToken = null;
+      this.refreshToken = null;
+      this.expiresAt = 0;
+      this.claims = null;
+      this.endedReason = reason;
     },
 
     logout(): void {
-      this.end(null)
+      this.end(null);
     },
   },
-})
+});

@@ -1,14 +1,14 @@
 // A mediator's own proceedings and sessions (the sessions of every open proceeding, for the
 // calendar and the double-booking check).
 
-import { defineStore } from 'pinia'
+import { defineStore } from "pinia";
 
-import { api, ApiError, ok, type MediationSchemas } from '@/api'
-import { byDeadline, type Proceeding, type Session } from '@/mediation/logic'
+import { api, ApiError, ok, type MediationSchemas } from "@/api";
+import { byDeadline, type Proceeding, type Session } from "@/mediation/logic";
 
-export const useWorkbenchStore = defineStore('workbench', {
+export const useWorkbenchStore = defineStore("workbench", {
   state: () => ({
-    me: null as MediationSchemas['MediatorPublic'] | null,
+    me: null as MediationSchemas["MediatorPublic"] | null,
     notRegistered: false,
     open: [] as Proceeding[],
     closed: [] as Proceeding[],
@@ -18,47 +18,53 @@ export const useWorkbenchStore = defineStore('workbench', {
   }),
   actions: {
     async load(): Promise<void> {
-      this.loading = true
-      this.error = null
+      this.loading = true;
+      this.error = null;
       try {
         try {
-          this.me = await ok(api().mediation.GET('/mediators/me'))
-          this.notRegistered = false
+          this.me = await ok(api().mediation.GET("/mediators/me"));
+          this.notRegistered = false;
         } catch (e) {
-          if (e instanceof ApiError && e.status === 404) this.notRegistered = true
-          else throw e
+          if (e instanceof ApiError && e.status === 404) this.notRegistered = true;
+          else throw e;
         }
-        const all: Proceeding[] = []
-        let cursor: string | null = null
+        const all: Proceeding[] = [];
+        let cursor: string | null = null;
         for (let page = 0; page < 10; page++) {
-          const result: MediationSchemas['ProceedingPage'] = await ok(
-            api().mediation.GET('/proceedings', { params: { query: { limit: 100, cursor } } }),
-          )
-          all.push(...result.items)
-          cursor = result.next_cursor
-          if (!cursor) break
+          const result: MediationSchemas["ProceedingPage"] = await ok(
+            api().mediation.GET("/proceedings", { params: { query: { limit: 100, cursor } } }),
+          );
+          all.push(...result.items);
+          cursor = result.next_cursor;
+          if (!cursor) break;
         }
-        const OPEN = ['opened', 'assigned', 'accepted', 'in_session']
-        this.open = byDeadline(all.filter((p) => OPEN.includes(p.status)))
-        this.closed = all.filter((p) => !OPEN.includes(p.status))
-        await this.loadSessions()
+        const OPEN = ["opened", "assigned", "accepted", "in_session"];
+        this.open = byDeadline(all.filter((p) => OPEN.includes(p.status)));
+        this.closed = all.filter((p) => !OPEN.includes(p.status));
+        await this.loadSessions();
       } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e)
+        this.error = e instanceof Error ? e.message : String(e);
       } finally {
-        this.loading = false
+        this.loading = false;
       }
     },
 
     async loadSessions(): Promise<void> {
       // Sessions stay booked after their proceeding ends (an agreement signed before a later
       // sitting): the diary reads every proceeding that ended in the last 30 days too.
-      const recent = Date.now() - 30 * 86_400_000
+      const recent = Date.now() - 30 * 86_400_000;
       const lists = await Promise.all(
         [...this.open, ...this.closed.filter((p) => p.closed_at && new Date(p.closed_at).getTime() > recent)]
-          .filter((p) => p.status !== 'opened' && p.status !== 'assigned')
-          .map((p) => ok(api().mediation.GET('/proceedings/{proceeding_id}/sessions', { params: { path: { proceeding_id: p.id } } }))),
-      )
-      this.sessions = lists.flat()
+          .filter((p) => p.status !== "opened" && p.status !== "assigned")
+          .map((p) =>
+            ok(
+              api().mediation.GET("/proceedings/{proceeding_id}/sessions", {
+                params: { path: { proceeding_id: p.id } },
+              }),
+            ),
+          ),
+      );
+      this.sessions = lists.flat();
     },
   },
-})
+});

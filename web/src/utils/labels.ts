@@ -2,88 +2,88 @@
 // these cover the choices a form offers before there is a record).
 
 export const CLAIM_CATEGORIES: { value: string; label: string }[] = [
-  { value: 'wage_arrears', label: '拖欠工资' },
-  { value: 'overtime', label: '加班费' },
-  { value: 'severance', label: '经济补偿金' },
-  { value: 'unlawful_termination', label: '违法解除赔偿金' },
-  { value: 'no_contract_double_wage', label: '未签合同二倍工资' },
-  { value: 'notice_pay', label: '代通知金' },
-  { value: 'annual_leave', label: '未休年休假工资' },
-  { value: 'social_insurance', label: '社会保险' },
-  { value: 'work_injury', label: '工伤待遇' },
-  { value: 'confirm_relationship', label: '确认劳动关系' },
-  { value: 'raise_demand', label: '增加工资等诉求（利益争议）' },
-  { value: 'collective_contract', label: '集体合同签订（利益争议）' },
-  { value: 'other', label: '其他' },
-]
+  { value: "wage_arrears", label: "拖欠工资" },
+  { value: "overtime", label: "加班费" },
+  { value: "severance", label: "经济补偿金" },
+  { value: "unlawful_termination", label: "违法解除赔偿金" },
+  { value: "no_contract_double_wage", label: "未签合同二倍工资" },
+  { value: "notice_pay", label: "代通知金" },
+  { value: "annual_leave", label: "未休年休假工资" },
+  { value: "social_insurance", label: "社会保险" },
+  { value: "work_injury", label: "工伤待遇" },
+  { value: "confirm_relationship", label: "确认劳动关系" },
+  { value: "raise_demand", label: "增加工资等诉求（利益争议）" },
+  { value: "collective_contract", label: "集体合同签订（利益争议）" },
+  { value: "other", label: "其他" },
+];
 
 export const CHANNELS: { value: string; label: string }[] = [
-  { value: 'walk_in', label: '窗口来访' },
-  { value: 'phone', label: '电话' },
-  { value: 'online', label: '网上' },
-  { value: 'inspection_transfer', label: '劳动监察移送' },
-  { value: 'petition_transfer', label: '信访转办' },
-  { value: 'court_referral', label: '法院委派/委托' },
-  { value: 'arbitration_referral', label: '仲裁院先行调解' },
-]
+  { value: "walk_in", label: "窗口来访" },
+  { value: "phone", label: "电话" },
+  { value: "online", label: "网上" },
+  { value: "inspection_transfer", label: "劳动监察移送" },
+  { value: "petition_transfer", label: "信访转办" },
+  { value: "court_referral", label: "法院委派/委托" },
+  { value: "arbitration_referral", label: "仲裁院先行调解" },
+];
 
 export const ROUTES: { value: string; label: string }[] = [
-  { value: 'mediation', label: '联合调解（工会/人民调解）' },
-  { value: 'inspection', label: '劳动监察' },
-  { value: 'legal_aid', label: '法律援助' },
-  { value: 'arbitration', label: '直接申请仲裁' },
-  { value: 'petition', label: '信访' },
-  { value: 'negotiation', label: '三方协调（利益争议）' },
-]
+  { value: "mediation", label: "联合调解（工会/人民调解）" },
+  { value: "inspection", label: "劳动监察" },
+  { value: "legal_aid", label: "法律援助" },
+  { value: "arbitration", label: "直接申请仲裁" },
+  { value: "petition", label: "信访" },
+  { value: "negotiation", label: "三方协调（利益争议）" },
+];
 
 export const CASE_STATUSES: { value: string; label: string }[] = [
-  { value: 'registered', label: '已登记' },
-  { value: 'routed', label: '已分流' },
-  { value: 'in_mediation', label: '调解中' },
-  { value: 'transferred_to_arbitration', label: '已转仲裁' },
-  { value: 'referred_to_court', label: '已转法院' },
-  { value: 'referred_to_inspection', label: '已移送劳动监察' },
-  { value: 'legal_aid', label: '法律援助' },
-  { value: 'resolved', label: '已化解' },
-  { value: 'closed', label: '已结案' },
-]
+  { value: "registered", label: "已登记" },
+  { value: "routed", label: "已分流" },
+  { value: "in_mediation", label: "调解中" },
+  { value: "transferred_to_arbitration", label: "已转仲裁" },
+  { value: "referred_to_court", label: "已转法院" },
+  { value: "referred_to_inspection", label: "已移送劳动监察" },
+  { value: "legal_aid", label: "法律援助" },
+  { value: "resolved", label: "已化解" },
+  { value: "closed", label: "已结案" },
+];
 
 export const RESPONDENT_ROLES: { value: string; label: string }[] = [
-  { value: 'employer', label: '用人单位' },
-  { value: 'dispatch_agency', label: '劳务派遣单位' },
-  { value: 'host_employer', label: '用工单位' },
-]
+  { value: "employer", label: "用人单位" },
+  { value: "dispatch_agency", label: "劳务派遣单位" },
+  { value: "host_employer", label: "用工单位" },
+];
 
-export const GRADES: Record<string, { label: string; tag: 'danger' | 'warning' | 'success' }> = {
-  red: { label: '红', tag: 'danger' },
-  yellow: { label: '黄', tag: 'warning' },
-  green: { label: '绿', tag: 'success' },
-}
+export const GRADES: Record<string, { label: string; tag: "danger" | "warning" | "success" }> = {
+  red: { label: "红", tag: "danger" },
+  yellow: { label: "黄", tag: "warning" },
+  green: { label: "绿", tag: "success" },
+};
 
 export const TERMINATION_REASONS: { value: string; label: string }[] = [
-  { value: 'no_agreement', label: '经调解未能达成协议' },
-  { value: 'party_refused', label: '一方当事人拒绝继续调解' },
-  { value: 'false_information', label: '当事人提供虚假情况' },
-  { value: 'delay', label: '当事人无正当理由拖延' },
-  { value: 'other', label: '其他原因' },
-]
+  { value: "no_agreement", label: "经调解未能达成协议" },
+  { value: "party_refused", label: "一方当事人拒绝继续调解" },
+  { value: "false_information", label: "当事人提供虚假情况" },
+  { value: "delay", label: "当事人无正当理由拖延" },
+  { value: "other", label: "其他原因" },
+];
 
 export const PARTIES: { value: string; label: string }[] = [
-  { value: 'worker', label: '劳动者一方' },
-  { value: 'employer', label: '用人单位一方' },
-  { value: 'both', label: '双方当事人' },
-]
+  { value: "worker", label: "劳动者一方" },
+  { value: "employer", label: "用人单位一方" },
+  { value: "both", label: "双方当事人" },
+];
 
 export const SOURCE_TAGS: Record<string, string> = {
-  intake: '受理',
-  mediation: '调解',
-  court: '法院',
-  'court-bridge': '法院',
-  arbitration: '仲裁',
-  'arbitration-bridge': '仲裁',
-}
+  intake: "受理",
+  mediation: "调解",
+  court: "法院",
+  "court-bridge": "法院",
+  arbitration: "仲裁",
+  "arbitration-bridge": "仲裁",
+};
 
 export function label(list: { value: string; label: string }[], value: string | null | undefined): string {
-  if (!value) return ''
-  return list.find((x) => x.value === value)?.label ?? value
+  if (!value) return "";
+  return list.find((x) => x.value === value)?.label ?? value;
 }

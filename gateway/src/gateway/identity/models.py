@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 class StaffUser(SQLModel, table=True):

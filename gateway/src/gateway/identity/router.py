@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-
 from onewindow_kit.auth import AdminPrincipal
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import Conflict

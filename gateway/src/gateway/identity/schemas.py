@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from onewindow_kit.auth import PARTNER_ROLES, STAFF_ROLES
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 StaffRole = Literal["clerk", "mediator", "supervisor", "admin"]
 ClientRole = Literal["court_partner", "arbitration_partner", "service"]
@@ -18,7 +17,7 @@ ScopeId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
 
 # Roles whose work is bound to one centre; an administrator may belong to none.
 CENTRE_ROLES = frozenset({"clerk", "mediator", "supervisor"})
-assert CENTRE_ROLES < set(STAFF_ROLES)
+assert set(STAFF_ROLES) > CENTRE_ROLES
 
 
 def _check_user_scope(roles: list[str] | None, center_id: str | None) -> None:

@@ -12,11 +12,10 @@ from typing import Any
 import anyio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.exceptions import AccountLocked, InvalidCredentials
 from gateway.identity.models import Client, StaffUser
@@ -37,9 +36,7 @@ from gateway.tokens.models import RefreshToken
 
 class SecretHashing:
     def __init__(self, *, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 2, threads: int = 4) -> None:
-        self.hasher = PasswordHasher(
-            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
-        )
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID)
         self.threads = threads
         self._limiter: anyio.CapacityLimiter | None = None
         self._dummy: str | None = None
@@ -141,7 +138,7 @@ async def update_user(*, session: AsyncSession, user: StaffUser, data: UserUpdat
     """Change a user's name, roles, centre or password (a new password also clears a lockout)."""
     fields = data.model_dump(exclude_unset=True)
     roles = fields.get("roles", user.roles)
-    center_id = fields["center_id"] if "center_id" in fields else user.center_id
+    center_id = fields.get("center_id", user.center_id)
     if CENTRE_ROLES.intersection(roles) and not center_id:
         raise ValidationFailed.field("center_id", "center_id is required for clerks, mediators and supervisors")
     if "display_name" in fields and data.display_name is not None:

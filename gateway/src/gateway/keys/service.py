@@ -10,6 +10,7 @@ both create a first key; readers need no lock because every file is replaced ato
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -93,10 +94,8 @@ def active_key(keys: list[StoredKey]) -> StoredKey | None:
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # a shared volume we do not own; the files are 0600 anyway
         os.chmod(directory, 0o700)
-    except OSError:  # a shared volume we do not own; the files are 0600 anyway
-        pass
     fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -188,7 +187,8 @@ class KeyRing(KeySource):
         keys = read_keys(self.directory)
         now = datetime.now(UTC)
         expired = [
-            k for k in keys
+            k
+            for k in keys
             if k.retired_at is not None and k.retired_at + timedelta(seconds=self.retire_after_seconds) < now
         ]
         if expired:

@@ -14,7 +14,7 @@ class TokenBuckets:
     """``take(key)`` spends one token of ``key``'s bucket (``burst`` tokens, refilled at ``rate``
     per second) and returns 0, or the seconds to wait when the bucket is empty."""
 
-    __slots__ = ("rate", "burst", "clock", "max_keys", "_buckets")
+    __slots__ = ("_buckets", "burst", "clock", "max_keys", "rate")
 
     def __init__(
         self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000

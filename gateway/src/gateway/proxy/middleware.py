@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from onewindow_kit.auth import TokenVerifier, bearer_token
 from onewindow_kit.errors import AppError, PayloadTooLarge, TooManyRequests, problem_response
 from onewindow_kit.requestid import current_request_id
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.limits.service import TokenBuckets, client_ip
 from gateway.proxy.upstream import Connection, UpstreamError, UpstreamPool, UpstreamTimeout
@@ -30,13 +29,27 @@ log = logging.getLogger("gateway.proxy")
 # Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the gateway sets itself.
 _HOP_BY_HOP = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"proxy-authorization",
-        b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade",
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
     }
 )
 _REQUEST_DROP = _HOP_BY_HOP | {
-    b"host", b"content-length", b"expect", b"x-request-id",
-    b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix",
+    b"host",
+    b"content-length",
+    b"expect",
+    b"x-request-id",
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"x-forwarded-prefix",
 }
 # The gateway's server writes its own Date and Server; the upstream's would be duplicates.
 _RESPONSE_DROP = _HOP_BY_HOP | {b"date", b"server"}
@@ -100,7 +113,7 @@ class GatewayMiddleware:
 
     def route_for(self, path: str) -> Route | None:
         """The route a path is proxied by, or None for the gateway's own paths."""
-        if path.startswith("/api/") or path.startswith("/partner/"):
+        if path.startswith(("/api/", "/partner/")):
             for route in self.routes:
                 prefix = route.prefix
                 if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
@@ -136,7 +149,7 @@ class GatewayMiddleware:
 
     async def _proxy(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         path: str = scope["path"]
-        rest = path[len(route.prefix):] or "/"
+        rest = path[len(route.prefix) :] or "/"
         if "/internal" in path.lower() or "/." in path:
             segments = path.lower().split("/")
             if "internal" in segments or "." in segments or ".." in segments:
@@ -218,7 +231,7 @@ class GatewayMiddleware:
         raw_path: bytes | None = scope.get("raw_path")
         prefix_bytes = route.prefix.encode()
         if raw_path is not None and raw_path.startswith(prefix_bytes):
-            target = raw_path if route.keep_prefix else (raw_path[len(prefix_bytes):] or b"/")
+            target = raw_path if route.keep_prefix else (raw_path[len(prefix_bytes) :] or b"/")
         else:
             target = quote(path if route.keep_prefix else rest).encode()
         if target[:1] != b"/":
@@ -237,12 +250,22 @@ class GatewayMiddleware:
         request_id = current_request_id()
         head = b"".join(
             (
-                scope["method"].encode(), b" ", target, b" HTTP/1.1\r\nhost: ", pool.host_header, b"\r\n",
+                scope["method"].encode(),
+                b" ",
+                target,
+                b" HTTP/1.1\r\nhost: ",
+                pool.host_header,
+                b"\r\n",
                 *out,
-                b"x-forwarded-for: ", xff,
-                b"\r\nx-forwarded-proto: ", proto,
-                b"\r\nx-forwarded-host: ", forwarded_host,
-                b"\r\nx-request-id: ", (request_id or "").encode(), b"\r\n",
+                b"x-forwarded-for: ",
+                xff,
+                b"\r\nx-forwarded-proto: ",
+                proto,
+                b"\r\nx-forwarded-host: ",
+                forwarded_host,
+                b"\r\nx-request-id: ",
+                (request_id or "").encode(),
+                b"\r\n",
                 route.forwarded_prefix,
             )
         )
@@ -478,7 +501,11 @@ async def _problem(exc: AppError, scope: Scope, receive: Receive, send: Send) ->
 
 async def _unavailable(name: str, scope: Scope, receive: Receive, send: Send) -> None:
     response = problem_response(
-        503, "Service unavailable", f"{name} is unavailable", slug="upstream-unavailable",
-        headers={"Retry-After": "5"}, extra={"service": name},
+        503,
+        "Service unavailable",
+        f"{name} is unavailable",
+        slug="upstream-unavailable",
+        headers={"Retry-After": "5"},
+        extra={"service": name},
     )
     await response(scope, receive, send)

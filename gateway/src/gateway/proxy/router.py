@@ -24,7 +24,5 @@ async def list_openapi_documents(request: Request) -> list[OpenApiEntry]:
     entries = [OpenApiEntry(service="gateway", openapi_url="/openapi.json", docs_url="/docs")]
     for prefix, name, keep_prefix in ROUTES:
         if not keep_prefix and name in upstreams:
-            entries.append(
-                OpenApiEntry(service=name, openapi_url=f"{prefix}/openapi.json", docs_url=f"{prefix}/docs")
-            )
+            entries.append(OpenApiEntry(service=name, openapi_url=f"{prefix}/openapi.json", docs_url=f"{prefix}/docs"))
     return entries

@@ -13,6 +13,7 @@ when a kept-alive connection turns out to have been closed by the upstream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 import time
@@ -270,10 +271,8 @@ class UpstreamPool:
             try:
                 conn = await waiter
             except BaseException:
-                try:
+                with contextlib.suppress(ValueError):
                     self._waiters.remove(waiter)
-                except ValueError:
-                    pass
                 # Handed a connection just as we gave up (cancelled): put it back.
                 if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                     handed = waiter.result()

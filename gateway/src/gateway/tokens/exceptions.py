@@ -8,7 +8,9 @@ from fastapi.responses import JSONResponse
 class OAuthError(Exception):
     status = 400
 
-    def __init__(self, error: str, description: str, *, status: int = 400, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, error: str, description: str, *, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
@@ -32,7 +34,9 @@ def invalid_grant(description: str) -> OAuthError:
 
 def invalid_client(description: str) -> OAuthError:
     # Always 401 with a challenge (RFC 6749 §5.2 requires it when the client used HTTP Basic).
-    return OAuthError("invalid_client", description, status=401, headers={"WWW-Authenticate": 'Basic realm="onewindow"'})
+    return OAuthError(
+        "invalid_client", description, status=401, headers={"WWW-Authenticate": 'Basic realm="onewindow"'}
+    )
 
 
 def slow_down(description: str, retry_after: int) -> OAuthError:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
-
 from onewindow_kit.db import UtcDateTime, utcnow
+from sqlmodel import Field, SQLModel
 
 
 class RefreshToken(SQLModel, table=True):

@@ -12,9 +12,8 @@ from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import FormData
-
 from onewindow_kit.db import SessionDep
+from starlette.datastructures import FormData
 
 from gateway.config import GatewaySettings
 from gateway.identity import service as identity
@@ -81,9 +80,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 def _token_response(body: TokenResponse) -> JSONResponse:
-    return JSONResponse(
-        body.model_dump(exclude_none=True), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
-    )
+    return JSONResponse(body.model_dump(exclude_none=True), headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 @router.post(
@@ -151,7 +148,9 @@ async def _grant(request: Request, session: Any) -> JSONResponse:
         refresh = await service.start_session(session=session, user=user, policy=policy)
         access = service.staff_access_token(signer=keys.signer, policy=policy, user=user, roles=roles)
         return _token_response(
-            TokenResponse(access_token=access, expires_in=policy.access_ttl, refresh_token=refresh, scope=" ".join(roles))
+            TokenResponse(
+                access_token=access, expires_in=policy.access_ttl, refresh_token=refresh, scope=" ".join(roles)
+            )
         )
 
     if grant_type == "refresh_token":
@@ -160,7 +159,9 @@ async def _grant(request: Request, session: Any) -> JSONResponse:
         roles = service.granted_roles(user.roles, scope)
         access = service.staff_access_token(signer=keys.signer, policy=policy, user=user, roles=roles)
         return _token_response(
-            TokenResponse(access_token=access, expires_in=policy.access_ttl, refresh_token=refresh, scope=" ".join(roles))
+            TokenResponse(
+                access_token=access, expires_in=policy.access_ttl, refresh_token=refresh, scope=" ".join(roles)
+            )
         )
 
     if grant_type == "client_credentials":

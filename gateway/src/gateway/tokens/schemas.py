@@ -17,7 +17,12 @@ class TokenResponse(BaseModel):
 
 class OAuthErrorBody(BaseModel):
     error: Literal[
-        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
-        "unsupported_grant_type", "invalid_scope", "slow_down",
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "slow_down",
     ]
     error_description: str

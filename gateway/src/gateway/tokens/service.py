@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.auth import Signer
 from onewindow_kit.db import utcnow
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.models import Client, StaffUser
 from gateway.tokens.exceptions import OAuthError, invalid_grant
@@ -76,15 +75,26 @@ def granted_roles(held: list[str], requested_scope: str | None) -> list[str]:
 
 def staff_access_token(*, signer: Signer, policy: TokenPolicy, user: StaffUser, roles: list[str]) -> str:
     return sign_access_token(
-        signer=signer, policy=policy, subject=str(user.id), kind="staff", roles=roles,
-        name=user.display_name, center_id=user.center_id, username=user.username,
+        signer=signer,
+        policy=policy,
+        subject=str(user.id),
+        kind="staff",
+        roles=roles,
+        name=user.display_name,
+        center_id=user.center_id,
+        username=user.username,
     )
 
 
 def client_access_token(*, signer: Signer, policy: TokenPolicy, client: Client, roles: list[str]) -> str:
     return sign_access_token(
-        signer=signer, policy=policy, subject=client.client_id, kind="partner" if client.kind == "partner" else "service",
-        roles=roles, name=client.name, partner_id=client.partner_id if client.kind == "partner" else None,
+        signer=signer,
+        policy=policy,
+        subject=client.client_id,
+        kind="partner" if client.kind == "partner" else "service",
+        roles=roles,
+        name=client.name,
+        partner_id=client.partner_id if client.kind == "partner" else None,
     )
 
 
@@ -142,9 +152,7 @@ async def rotate_refresh_token(*, session: AsyncSession, raw: str) -> tuple[Staf
         raise invalid_grant("the refresh token has expired")
     # Compare-and-set, so two concurrent uses of one token cannot both succeed.
     spent = await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
-        .values(used_at=now)
+        update(RefreshToken).where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None)).values(used_at=now)
     )
     if spent.rowcount != 1:
         await revoke_family(session=session, family_id=token.family_id)

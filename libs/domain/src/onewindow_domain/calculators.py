@@ -79,7 +79,7 @@ def _round(amount: Decimal) -> Decimal:
 
 def _money(value: Any, name_zh: str) -> Decimal:
     """A non-negative finite Decimal from Decimal, int or str."""
-    if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, (Decimal, int, str)):
+    if isinstance(value, (bool, float)) or not isinstance(value, (Decimal, int, str)):
         raise InvalidInput("amount.type", f"{name_zh}应以Decimal、整数或字符串表示，不接受浮点数")
     try:
         d = Decimal(value)
@@ -163,8 +163,11 @@ class WageTable:
                         minimum_wages=tuple(
                             sorted(
                                 (
-                                    MinimumWage(date.fromisoformat(m["effective_on"]), _money(m["monthly"], "最低工资"),
-                                                str(m.get("source", "")))
+                                    MinimumWage(
+                                        date.fromisoformat(m["effective_on"]),
+                                        _money(m["monthly"], "最低工资"),
+                                        str(m.get("source", "")),
+                                    )
                                     for m in c.get("minimum_wages", ())
                                 ),
                                 key=lambda m: m.effective_on,
@@ -173,8 +176,12 @@ class WageTable:
                         average_wages=tuple(
                             sorted(
                                 (
-                                    AverageWage(int(a["year"]), _money(a["monthly"], "职工月平均工资"),
-                                                str(a.get("source", "")), bool(a.get("placeholder", False)))
+                                    AverageWage(
+                                        int(a["year"]),
+                                        _money(a["monthly"], "职工月平均工资"),
+                                        str(a.get("source", "")),
+                                        bool(a.get("placeholder", False)),
+                                    )
                                     for a in c.get("average_monthly_wages", ())
                                 ),
                                 key=lambda a: a.year,
@@ -194,14 +201,18 @@ class WageTable:
         for c in self.cities:
             if wanted in (c.key.lower(), c.name_zh.lower(), *(a.lower() for a in c.aliases)):
                 return c
-        raise WageDataMissing("wage.city_missing", f"工资配置中没有“{city}”的数据，请先配置该市的最低工资和职工月平均工资")
+        raise WageDataMissing(
+            "wage.city_missing", f"工资配置中没有“{city}”的数据，请先配置该市的最低工资和职工月平均工资"
+        )
 
     def minimum_wage_entry(self, city: str, *, on: date) -> MinimumWage:
         """The minimum wage standard in force in ``city`` on ``on``."""
         c = self.city(city)
         in_force = [m for m in c.minimum_wages if m.effective_on <= on]
         if not in_force:
-            raise WageDataMissing("wage.minimum_missing", f"工资配置中没有{c.name_zh}在{on.isoformat()}适用的最低工资标准")
+            raise WageDataMissing(
+                "wage.minimum_missing", f"工资配置中没有{c.name_zh}在{on.isoformat()}适用的最低工资标准"
+            )
         return in_force[-1]
 
     def minimum_wage(self, city: str, *, on: date) -> Decimal:
@@ -213,7 +224,9 @@ class WageTable:
         c = self.city(city)
         usable = [a for a in c.average_wages if a.year <= year]
         if not usable:
-            raise WageDataMissing("wage.average_missing", f"工资配置中没有{c.name_zh}{year}年或更早年度的职工月平均工资")
+            raise WageDataMissing(
+                "wage.average_missing", f"工资配置中没有{c.name_zh}{year}年或更早年度的职工月平均工资"
+            )
         return usable[-1]
 
 
@@ -327,7 +340,11 @@ def severance(
     amount = _round(base * months)
 
     lines = [f"工作年限{start.isoformat()}至{end.isoformat()}，共{service.zh}"]
-    rem = "满六个月按1个月计" if service.months >= 6 else ("不满六个月按0.5个月计" if service.months or service.days else "无零头")
+    rem = (
+        "满六个月按1个月计"
+        if service.months >= 6
+        else ("不满六个月按0.5个月计" if service.months or service.days else "无零头")
+    )
     lines.append(
         f"每满一年支付一个月工资，{service.years}年计{service.years}个月，"
         f"零头{service.months}个月{service.days}天{rem}，合计{_num(uncapped)}个月"
@@ -348,10 +365,24 @@ def severance(
     warnings = _severance_warnings(start=start, end=end, avg_entry=avg_entry)
     basis = "；".join(lines) + "。依据：劳动合同法 第47条。" + "".join(warnings)
     return SeveranceResult(
-        monthly_wage=wage, start=start, end=end, city=city, service=service, uncapped_months=uncapped,
-        months=months, minimum_wage=min_entry.monthly, average_monthly_wage=avg_entry.monthly,
-        average_wage_year=avg_entry.year, average_wage_is_placeholder=avg_entry.placeholder, cap_wage=cap_wage,
-        floored=floored, capped=capped, base_wage=base, amount=amount, basis_zh=basis, warnings_zh=tuple(warnings),
+        monthly_wage=wage,
+        start=start,
+        end=end,
+        city=city,
+        service=service,
+        uncapped_months=uncapped,
+        months=months,
+        minimum_wage=min_entry.monthly,
+        average_monthly_wage=avg_entry.monthly,
+        average_wage_year=avg_entry.year,
+        average_wage_is_placeholder=avg_entry.placeholder,
+        cap_wage=cap_wage,
+        floored=floored,
+        capped=capped,
+        base_wage=base,
+        amount=amount,
+        basis_zh=basis,
+        warnings_zh=tuple(warnings),
     )
 
 
@@ -362,7 +393,9 @@ def _severance_warnings(*, start: date, end: date, avg_entry: AverageWage) -> li
     elif avg_entry.year != end.year - 1:
         warnings.append(f"注意：{end.year - 1}年职工月平均工资尚未配置，暂用{avg_entry.year}年数据。")
     if start < date(2008, 1, 1):
-        warnings.append("注意：2008年1月1日前的工作年限应按当时有关规定计算（劳动合同法 第97条），本计算未作区分，请人工复核。")
+        warnings.append(
+            "注意：2008年1月1日前的工作年限应按当时有关规定计算（劳动合同法 第97条），本计算未作区分，请人工复核。"
+        )
     return warnings
 
 
@@ -403,8 +436,17 @@ def unlawful_termination(
         f"经济补偿标准的计算：{n.basis_zh}"
     )
     return UnlawfulTerminationResult(
-        monthly_wage=n.monthly_wage, start=start, end=end, city=city, severance=n, multiplier=multiplier,
-        months=n.months, base_wage=n.base_wage, capped=n.capped, amount=amount, basis_zh=basis,
+        monthly_wage=n.monthly_wage,
+        start=start,
+        end=end,
+        city=city,
+        severance=n,
+        multiplier=multiplier,
+        months=n.months,
+        base_wage=n.base_wage,
+        capped=n.capped,
+        amount=amount,
+        basis_zh=basis,
     )
 
 
@@ -456,14 +498,24 @@ def no_contract_double_wage(
 
     if last < first:
         why = (
-            "用工之日起一个月内已订立书面劳动合同" if contract_signed_on is not None and contract_signed_on <= first
+            "用工之日起一个月内已订立书面劳动合同"
+            if contract_signed_on is not None and contract_signed_on <= first
             else "用工未满一个月"
         )
         basis = f"自用工之日{employment_start.isoformat()}起一个月内无需支付二倍工资，{why}，不产生二倍工资差额。依据：劳动合同法 第82条。"
         return NoContractDoubleWageResult(
-            monthly_wage=wage, employment_start=employment_start, contract_signed_on=contract_signed_on, end=end,
-            period_start=None, period_end=None, full_months=0, extra_days=0, partial_month_days=0,
-            capped_at_11_months=False, amount=Decimal("0.00"), basis_zh=basis,
+            monthly_wage=wage,
+            employment_start=employment_start,
+            contract_signed_on=contract_signed_on,
+            end=end,
+            period_start=None,
+            period_end=None,
+            full_months=0,
+            extra_days=0,
+            partial_month_days=0,
+            capped_at_11_months=False,
+            amount=Decimal("0.00"),
+            basis_zh=basis,
         )
 
     stop = last + timedelta(days=1)
@@ -483,11 +535,22 @@ def no_contract_double_wage(
         + f"＝{_yuan(amount)}。依据：劳动合同法 第82条；劳动合同法实施条例 第6条、第7条。"
     )
     if capped:
-        basis += "用工满一年仍未订立书面劳动合同的，视为自满一年之日起已订立无固定期限劳动合同（劳动合同法 第14条第3款）。"
+        basis += (
+            "用工满一年仍未订立书面劳动合同的，视为自满一年之日起已订立无固定期限劳动合同（劳动合同法 第14条第3款）。"
+        )
     return NoContractDoubleWageResult(
-        monthly_wage=wage, employment_start=employment_start, contract_signed_on=contract_signed_on, end=end,
-        period_start=first, period_end=last, full_months=full, extra_days=extra_days, partial_month_days=month_days,
-        capped_at_11_months=capped, amount=amount, basis_zh=basis,
+        monthly_wage=wage,
+        employment_start=employment_start,
+        contract_signed_on=contract_signed_on,
+        end=end,
+        period_start=first,
+        period_end=last,
+        full_months=full,
+        extra_days=extra_days,
+        partial_month_days=month_days,
+        capped_at_11_months=capped,
+        amount=amount,
+        basis_zh=basis,
     )
 
 
@@ -508,7 +571,9 @@ class OvertimePayResult:
     holiday_amount: Decimal
     amount: Decimal
     basis_zh: str
-    legal_basis: str = "劳动法 第44条；劳动合同法 第31条；关于职工全年月平均工作时间和工资折算问题的通知（劳社部发〔2008〕3号）"
+    legal_basis: str = (
+        "劳动法 第44条；劳动合同法 第31条；关于职工全年月平均工作时间和工资折算问题的通知（劳社部发〔2008〕3号）"
+    )
 
 
 @_exact
@@ -534,9 +599,16 @@ def overtime_pay(
         f"合计{_yuan(amount)}（按未取整的小时工资计算，最后取整到分）。依据：劳动法 第44条；劳社部发〔2008〕3号。"
     )
     return OvertimePayResult(
-        monthly_wage=wage, weekday_hours=wh, rest_day_hours=rh, holiday_hours=hh, hourly_wage=hourly,
-        weekday_amount=_round(parts[0]), rest_day_amount=_round(parts[1]), holiday_amount=_round(parts[2]),
-        amount=amount, basis_zh=basis,
+        monthly_wage=wage,
+        weekday_hours=wh,
+        rest_day_hours=rh,
+        holiday_hours=hh,
+        hourly_wage=hourly,
+        weekday_amount=_round(parts[0]),
+        rest_day_amount=_round(parts[1]),
+        holiday_amount=_round(parts[2]),
+        amount=amount,
+        basis_zh=basis,
     )
 
 
@@ -569,7 +641,12 @@ def unused_annual_leave_pay(
         "依据：职工带薪年休假条例 第5条；企业职工带薪年休假实施办法 第10条、第11条。"
     )
     return AnnualLeavePayResult(
-        monthly_wage=wage, unused_days=days, daily_wage=daily, multiplier=multiplier, amount=amount, basis_zh=basis,
+        monthly_wage=wage,
+        unused_days=days,
+        daily_wage=daily,
+        multiplier=multiplier,
+        amount=amount,
+        basis_zh=basis,
     )
 
 
@@ -613,7 +690,13 @@ def final_award_check(
         "依据：劳动争议调解仲裁法 第47条。"
     )
     return FinalAwardCheck(
-        amount=value, city=city, on=on, minimum_wage=min_wage, threshold=threshold, is_final=final, basis_zh=basis,
+        amount=value,
+        city=city,
+        on=on,
+        minimum_wage=min_wage,
+        threshold=threshold,
+        is_final=final,
+        basis_zh=basis,
     )
 
 

@@ -20,7 +20,6 @@ unconfirmed, so the guess stays visible.
 from __future__ import annotations
 
 import datetime as _dt
-
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -103,9 +102,7 @@ class HolidayCalendar:
         for entry in sorted(by_year.values(), key=lambda y: y.year):
             for holiday in entry.holidays:
                 if holiday.last_day_off < holiday.first_day_off:
-                    raise CalendarDataError(
-                        "calendar.data", f"{entry.year}年“{holiday.name}”的放假结束日早于开始日"
-                    )
+                    raise CalendarDataError("calendar.data", f"{entry.year}年“{holiday.name}”的放假结束日早于开始日")
                 for d in holiday.days_off():
                     if d in days_off:
                         raise CalendarDataError(
@@ -130,9 +127,7 @@ class HolidayCalendar:
     # --- building -------------------------------------------------------------------------
 
     @classmethod
-    def load(
-        cls, *, extra_paths: Iterable[str | PathLike[str]] = (), strict: bool = True
-    ) -> HolidayCalendar:
+    def load(cls, *, extra_paths: Iterable[str | PathLike[str]] = (), strict: bool = True) -> HolidayCalendar:
         """The packaged data plus any extra files (same JSON format; later years replace earlier)."""
         packaged = resources.files("onewindow_domain").joinpath("data", "holidays.json").read_text(encoding="utf-8")
         years = list(_parse(json.loads(packaged), origin="holidays.json"))

@@ -35,8 +35,12 @@ class ClaimCategory(StrEnum):
     @property
     def is_monetary(self) -> bool:
         """True for claims of money that LDMAL 47 final-award scope can cover."""
-        return self not in (ClaimCategory.CONFIRM_RELATIONSHIP, ClaimCategory.RAISE_DEMAND,
-                            ClaimCategory.COLLECTIVE_CONTRACT, ClaimCategory.SOCIAL_INSURANCE)
+        return self not in (
+            ClaimCategory.CONFIRM_RELATIONSHIP,
+            ClaimCategory.RAISE_DEMAND,
+            ClaimCategory.COLLECTIVE_CONTRACT,
+            ClaimCategory.SOCIAL_INSURANCE,
+        )
 
     @property
     def label_zh(self) -> str:

@@ -110,36 +110,96 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
     {
         r.code: r
         for r in (
-            _rule("mediation_15d", 15, _D, "劳动争议调解仲裁法 第14条",
-                  "调解组织自收到调解申请之日起15日内未达成调解协议的，当事人可以依法申请仲裁",
-                  "经双方当事人同意可以延长"),
-            _rule("court_referral_30d", 30, _D, "最高人民法院关于人民法院特邀调解的规定 第27条；人民法院在线调解规则 第24条",
-                  "诉前委派调解期限，自调解组织收到委派之日起计算",
-                  "经各方当事人同意可以延长"),
-            _rule("court_referral_acceptance_3wd", 3, _WD, "人民法院在线调解规则 第12条",
-                  "调解组织或调解员收到法院委派后决定是否接受的期限"),
-            _rule("arbitration_acceptance_5d", 5, _D, "劳动争议调解仲裁法 第29条",
-                  "仲裁委员会自收到仲裁申请之日起决定是否受理的期限"),
-            _rule("arbitration_award_45d", 45, _D, "劳动争议调解仲裁法 第43条",
-                  "仲裁庭自仲裁委员会受理仲裁申请之日起结案的期限",
-                  "案情复杂需要延期的，经仲裁委员会主任批准可以延长，延长期限不得超过15日"),
-            _rule("arbitration_award_extension_15d", 15, _D, "劳动争议调解仲裁法 第43条",
-                  "经批准延长的仲裁结案期限，自原结案期限届满之日起计算"),
-            _rule("arbitration_entrusted_mediation_10d", 10, _D, "劳动人事争议仲裁办案规则（人社部令第33号）",
-                  "仲裁阶段委托调解组织调解的期限"),
-            _rule("arbitration_review_application_15d", 15, _D, "劳动人事争议仲裁办案规则 第74条",
-                  "双方当事人自调解协议生效之日起申请仲裁审查确认的期限"),
-            _rule("judicial_confirmation_application_30d", 30, _D, "民事诉讼法 第205条；人民调解法 第33条",
-                  "双方当事人自调解协议生效之日起共同申请司法确认的期限"),
-            _rule("judicial_confirmation_decision_30d", 30, _D, "民事诉讼法 第187条",
-                  "人民法院自立案之日起审结司法确认案件的期限"),
-            _rule("limitation_1y", 1, _Y, "劳动争议调解仲裁法 第27条",
-                  "劳动争议申请仲裁的时效期间，从当事人知道或者应当知道其权利被侵害之日起计算",
-                  "向对方主张权利、请求权利救济（包括申请调解）或对方同意履行义务的，时效中断并重新计算；"
-                  "劳动关系存续期间拖欠劳动报酬的，不受时效限制，但劳动关系终止的，应自终止之日起一年内提出"),
-            _rule("in_litigation_referral_15d", 15, _D, "最高人民法院关于人民法院特邀调解的规定 第27条",
-                  "诉中委托调解期限，自调解组织收到委托之日起计算",
-                  "经各方当事人同意可以延长"),
+            _rule(
+                "mediation_15d",
+                15,
+                _D,
+                "劳动争议调解仲裁法 第14条",
+                "调解组织自收到调解申请之日起15日内未达成调解协议的，当事人可以依法申请仲裁",
+                "经双方当事人同意可以延长",
+            ),
+            _rule(
+                "court_referral_30d",
+                30,
+                _D,
+                "最高人民法院关于人民法院特邀调解的规定 第27条；人民法院在线调解规则 第24条",
+                "诉前委派调解期限，自调解组织收到委派之日起计算",
+                "经各方当事人同意可以延长",
+            ),
+            _rule(
+                "court_referral_acceptance_3wd",
+                3,
+                _WD,
+                "人民法院在线调解规则 第12条",
+                "调解组织或调解员收到法院委派后决定是否接受的期限",
+            ),
+            _rule(
+                "arbitration_acceptance_5d",
+                5,
+                _D,
+                "劳动争议调解仲裁法 第29条",
+                "仲裁委员会自收到仲裁申请之日起决定是否受理的期限",
+            ),
+            _rule(
+                "arbitration_award_45d",
+                45,
+                _D,
+                "劳动争议调解仲裁法 第43条",
+                "仲裁庭自仲裁委员会受理仲裁申请之日起结案的期限",
+                "案情复杂需要延期的，经仲裁委员会主任批准可以延长，延长期限不得超过15日",
+            ),
+            _rule(
+                "arbitration_award_extension_15d",
+                15,
+                _D,
+                "劳动争议调解仲裁法 第43条",
+                "经批准延长的仲裁结案期限，自原结案期限届满之日起计算",
+            ),
+            _rule(
+                "arbitration_entrusted_mediation_10d",
+                10,
+                _D,
+                "劳动人事争议仲裁办案规则（人社部令第33号）",
+                "仲裁阶段委托调解组织调解的期限",
+            ),
+            _rule(
+                "arbitration_review_application_15d",
+                15,
+                _D,
+                "劳动人事争议仲裁办案规则 第74条",
+                "双方当事人自调解协议生效之日起申请仲裁审查确认的期限",
+            ),
+            _rule(
+                "judicial_confirmation_application_30d",
+                30,
+                _D,
+                "民事诉讼法 第205条；人民调解法 第33条",
+                "双方当事人自调解协议生效之日起共同申请司法确认的期限",
+            ),
+            _rule(
+                "judicial_confirmation_decision_30d",
+                30,
+                _D,
+                "民事诉讼法 第187条",
+                "人民法院自立案之日起审结司法确认案件的期限",
+            ),
+            _rule(
+                "limitation_1y",
+                1,
+                _Y,
+                "劳动争议调解仲裁法 第27条",
+                "劳动争议申请仲裁的时效期间，从当事人知道或者应当知道其权利被侵害之日起计算",
+                "向对方主张权利、请求权利救济（包括申请调解）或对方同意履行义务的，时效中断并重新计算；"
+                "劳动关系存续期间拖欠劳动报酬的，不受时效限制，但劳动关系终止的，应自终止之日起一年内提出",
+            ),
+            _rule(
+                "in_litigation_referral_15d",
+                15,
+                _D,
+                "最高人民法院关于人民法院特邀调解的规定 第27条",
+                "诉中委托调解期限，自调解组织收到委托之日起计算",
+                "经各方当事人同意可以延长",
+            ),
         )
     }
 )
@@ -203,7 +263,9 @@ class Pause:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidInput("pause.range", f"中止期间的结束日{self.end.isoformat()}早于开始日{self.start.isoformat()}")
+            raise InvalidInput(
+                "pause.range", f"中止期间的结束日{self.end.isoformat()}早于开始日{self.start.isoformat()}"
+            )
 
     @property
     def days(self) -> int:
@@ -338,15 +400,29 @@ def compute_due(
     roll_reason = cal.describe_day(unadjusted) if rolled_from else None
     unconfirmed = tuple(sorted(probe.unconfirmed))
     basis = _basis_zh(
-        rule=rule, start=start, period_end=period_end, unadjusted=unadjusted, due=due,
-        roll_reason=roll_reason, paused_days=paused_days,
+        rule=rule,
+        start=start,
+        period_end=period_end,
+        unadjusted=unadjusted,
+        due=due,
+        roll_reason=roll_reason,
+        paused_days=paused_days,
         pauses=tuple(p for p in merged if _paused_days_in((p,), start, unadjusted)),
-        unconfirmed=unconfirmed, calendar=cal,
+        unconfirmed=unconfirmed,
+        calendar=cal,
     )
     return Deadline(
-        rule=rule, start=start, due_on=due, period_end_on=period_end, unadjusted_on=unadjusted,
-        rolled_from=rolled_from, roll_reason_zh=roll_reason, paused_days=paused_days, pauses=merged,
-        unconfirmed_years=unconfirmed, basis_zh=basis,
+        rule=rule,
+        start=start,
+        due_on=due,
+        period_end_on=period_end,
+        unadjusted_on=unadjusted,
+        rolled_from=rolled_from,
+        roll_reason_zh=roll_reason,
+        paused_days=paused_days,
+        pauses=merged,
+        unconfirmed_years=unconfirmed,
+        basis_zh=basis,
     )
 
 
@@ -360,8 +436,17 @@ def _add_working_days(probe: _Probe, start: date, n: int, pauses: tuple[Pause, .
 
 
 def _basis_zh(
-    *, rule: ClockRule, start: date, period_end: date, unadjusted: date, due: date, roll_reason: str | None,
-    paused_days: int, pauses: tuple[Pause, ...], unconfirmed: tuple[int, ...], calendar: HolidayCalendar,
+    *,
+    rule: ClockRule,
+    start: date,
+    period_end: date,
+    unadjusted: date,
+    due: date,
+    roll_reason: str | None,
+    paused_days: int,
+    pauses: tuple[Pause, ...],
+    unconfirmed: tuple[int, ...],
+    calendar: HolidayCalendar,
 ) -> str:
     how = {
         ClockUnit.CALENDAR_DAYS: "首日不计",
@@ -447,7 +532,8 @@ def limitation_check(
     notes: list[str] = []
     if still_employed:
         ended_text = (
-            "劳动关系尚未终止" if employment_ended_on is None
+            "劳动关系尚未终止"
+            if employment_ended_on is None
             else f"申请时劳动关系尚未终止（终止日{employment_ended_on.isoformat()}）"
         )
         explanation = (
@@ -455,11 +541,23 @@ def limitation_check(
             "申请仲裁不受一年仲裁时效期间的限制（劳动争议调解仲裁法 第27条第4款）；劳动关系终止后，应自终止之日起一年内提出。"
         )
         return LimitationResult(
-            claim_category=category, knew_on=knew_on, applied_on=applied_on,
-            employment_ended_on=employment_ended_on, no_limit_while_employed=True, period_start_on=None,
-            expires_on=None, exceeded=False, interruptions_applied=(), interruptions_ignored=tuple(events),
-            application_interrupts=False, restarts_on=None, new_expires_on=None, deadline=None,
-            unconfirmed_years=(), explanation_zh=explanation, warning_zh=None,
+            claim_category=category,
+            knew_on=knew_on,
+            applied_on=applied_on,
+            employment_ended_on=employment_ended_on,
+            no_limit_while_employed=True,
+            period_start_on=None,
+            expires_on=None,
+            exceeded=False,
+            interruptions_applied=(),
+            interruptions_ignored=tuple(events),
+            application_interrupts=False,
+            restarts_on=None,
+            new_expires_on=None,
+            deadline=None,
+            unconfirmed_years=(),
+            explanation_zh=explanation,
+            warning_zh=None,
         )
 
     if wage_case:
@@ -471,7 +569,9 @@ def limitation_check(
         )
     else:
         start = knew_on
-        notes.append(f"时效自知道或应当知道权利被侵害之日{knew_on.isoformat()}起算一年（劳动争议调解仲裁法 第27条第1款）")
+        notes.append(
+            f"时效自知道或应当知道权利被侵害之日{knew_on.isoformat()}起算一年（劳动争议调解仲裁法 第27条第1款）"
+        )
 
     deadline = compute_due(rule, start, calendar=cal)
     applied: list[Interruption] = []
@@ -516,9 +616,21 @@ def limitation_check(
             f"节假日数据尚未收录{'、'.join(f'{y}年' for y in unconfirmed)}的放假安排，届满日仅按普通周末顺延，须复核"
         )
     return LimitationResult(
-        claim_category=category, knew_on=knew_on, applied_on=applied_on, employment_ended_on=employment_ended_on,
-        no_limit_while_employed=False, period_start_on=deadline.start, expires_on=deadline.due_on, exceeded=exceeded,
-        interruptions_applied=tuple(applied), interruptions_ignored=tuple(ignored),
-        application_interrupts=not exceeded, restarts_on=restarts_on, new_expires_on=new_expires, deadline=deadline,
-        unconfirmed_years=unconfirmed, explanation_zh="；".join(notes) + "。", warning_zh=warning,
+        claim_category=category,
+        knew_on=knew_on,
+        applied_on=applied_on,
+        employment_ended_on=employment_ended_on,
+        no_limit_while_employed=False,
+        period_start_on=deadline.start,
+        expires_on=deadline.due_on,
+        exceeded=exceeded,
+        interruptions_applied=tuple(applied),
+        interruptions_ignored=tuple(ignored),
+        application_interrupts=not exceeded,
+        restarts_on=restarts_on,
+        new_expires_on=new_expires,
+        deadline=deadline,
+        unconfirmed_years=unconfirmed,
+        explanation_zh="；".join(notes) + "。",
+        warning_zh=warning,
     )

@@ -112,7 +112,7 @@ def validate_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         raise InvalidIdentifier("id_number.digits", "公民身份号码前17位应全部为数字")
     if not (check.isascii() and (check.isdigit() or check == "X")):
         raise InvalidIdentifier("id_number.check_char", "公民身份号码最后一位应为数字或X")
-    birth = _birth_date(body[6:14], today=today or date.today())
+    birth = _birth_date(body[6:14], today=today or date.today())  # noqa: DTZ011 — issue #16: Beijing date
     expected = id_check_char(body)
     if check != expected:
         raise InvalidIdentifier("id_number.check_char", "公民身份号码校验码不正确，请核对号码是否录入有误")
@@ -124,9 +124,7 @@ def _birth_date(yyyymmdd: str, *, today: date) -> date:
     try:
         birth = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
-        raise InvalidIdentifier(
-            "id_number.birth_date", f"公民身份号码中的出生日期{yyyymmdd}不是有效日期"
-        ) from None
+        raise InvalidIdentifier("id_number.birth_date", f"公民身份号码中的出生日期{yyyymmdd}不是有效日期") from None
     if birth < _EARLIEST_BIRTH:
         raise InvalidIdentifier("id_number.birth_date", f"公民身份号码中的出生日期{birth.isoformat()}早于1900年")
     if birth > today:
@@ -199,9 +197,7 @@ def _check_alphabet(code: str) -> None:
         )
     other = sorted({ch for ch in code if ch not in _CREDIT_VALUES})
     if other:
-        raise InvalidIdentifier(
-            "credit_code.invalid_char", f"统一社会信用代码含有无效字符：{'、'.join(other)}"
-        )
+        raise InvalidIdentifier("credit_code.invalid_char", f"统一社会信用代码含有无效字符：{'、'.join(other)}")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, FastAPI
 
 from onewindow_kit.auth import JwksClient, KeySource, StaticKeySource, TokenVerifier
@@ -64,10 +63,18 @@ def create_service_app(
             http=http,
         )
         relay = Relay(
-            db=db, service=settings.service_name, routes=routes, peers=settings.peers, http=http,
-            token=tokens.token, invalidate_token=tokens.invalidate, poll_seconds=settings.relay_poll_seconds,
-            batch_size=settings.relay_batch_size, backoff_base=settings.relay_backoff_base_seconds,
-            backoff_max=settings.relay_backoff_max_seconds, timeout=settings.relay_timeout_seconds,
+            db=db,
+            service=settings.service_name,
+            routes=routes,
+            peers=settings.peers,
+            http=http,
+            token=tokens.token,
+            invalidate_token=tokens.invalidate,
+            poll_seconds=settings.relay_poll_seconds,
+            batch_size=settings.relay_batch_size,
+            backoff_base=settings.relay_backoff_base_seconds,
+            backoff_max=settings.relay_backoff_max_seconds,
+            timeout=settings.relay_timeout_seconds,
         )
 
         def wake_relay(session: Any) -> None:

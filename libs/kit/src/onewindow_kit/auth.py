@@ -51,7 +51,7 @@ class Principal:
         return not self.roles.isdisjoint(roles)
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
+    def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
         roles = claims.get("roles") or []
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("token has malformed roles")
@@ -74,6 +74,7 @@ class Principal:
 # ---------------------------------------------------------------------------------------------
 # Keys
 # ---------------------------------------------------------------------------------------------
+
 
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
@@ -114,6 +115,7 @@ class Signer:
 # ---------------------------------------------------------------------------------------------
 # Verification
 # ---------------------------------------------------------------------------------------------
+
 
 class KeySource:
     """Where public keys come from."""
@@ -274,6 +276,7 @@ def bearer_token(authorization: str | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # FastAPI dependencies
 # ---------------------------------------------------------------------------------------------
+
 
 async def get_principal(request: Request) -> Principal:
     """The verified caller. 401 with ``WWW-Authenticate`` when the token is missing or bad."""

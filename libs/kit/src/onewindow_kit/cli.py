@@ -40,8 +40,16 @@ def main(
         upgrade(migrations_dir, settings.database_url)
     elif args.command == "serve":
         uvicorn.run(
-            app_factory, factory=True, host=args.host, port=args.port, loop="uvloop", http="httptools",
-            access_log=False, log_config=None, proxy_headers=False, timeout_graceful_shutdown=5,
+            app_factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_config=None,
+            proxy_headers=False,
+            timeout_graceful_shutdown=5,
         )
     else:
         (extra_commands or {})[args.command](settings, args)

@@ -79,7 +79,7 @@ class ValidationFailed(AppError):
     status, title, slug = 422, "Validation failed", "validation"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationFailed":
+    def field(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
@@ -191,7 +191,7 @@ _ZH = {
     "less_than_equal": "不能大于{le}",
     "less_than": "必须小于{lt}",
     "decimal_parsing": "应为数字",
-    "decimal_type": "应为数字（金额请用字符串，如\"12000.00\"）",
+    "decimal_type": '应为数字（金额请用字符串，如"12000.00"）',
     "decimal_max_places": "最多{decimal_places}位小数",
     "decimal_max_digits": "最多{max_digits}位数字",
     "decimal_whole_digits": "整数部分位数过多",
@@ -233,8 +233,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors,
-            headers=exc.headers, extra=exc.extra,
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -253,12 +258,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 403: "Forbidden"}
         return problem_response(
-            exc.status_code, titles.get(exc.status_code, "HTTP error"),
-            str(exc.detail) if exc.detail else None, headers=getattr(exc, "headers", None),
+            exc.status_code,
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail) if exc.detail else None,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Not a catch-all that hides bugs: the traceback is logged and the status stays 500.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal error", "An unexpected error occurred.", slug="internal")

@@ -50,7 +50,9 @@ class Replay:
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """What makes two requests "the same": method, path and the JSON body (key order ignored)."""
     try:
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        canonical = json.dumps(
+            json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
     except ValueError:
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
@@ -59,8 +61,10 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 def check_key(key: str | None, *, required: bool) -> str | None:
     if key is None or key == "":
         if required:
-            raise BadRequest("the Idempotency-Key header is required on this POST",
-                             errors=[{"field": "Idempotency-Key", "message": "缺少幂等键"}])
+            raise BadRequest(
+                "the Idempotency-Key header is required on this POST",
+                errors=[{"field": "Idempotency-Key", "message": "缺少幂等键"}],
+            )
         return None
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed.field("Idempotency-Key", f"幂等键须为不超过{MAX_KEY_LENGTH}个可打印字符")
@@ -68,8 +72,13 @@ def check_key(key: str | None, *, required: bool) -> str | None:
 
 
 async def claim(
-    db: Database, *, scope: str, key: str, fingerprint: str,
-    retention: timedelta = DEFAULT_RETENTION, stale_after: timedelta = timedelta(seconds=60),
+    db: Database,
+    *,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    retention: timedelta = DEFAULT_RETENTION,
+    stale_after: timedelta = timedelta(seconds=60),
 ) -> Replay | None:
     """Claim ``key`` for this request, or return the stored result of the request that had it."""
     now = utcnow()
@@ -91,19 +100,27 @@ async def claim(
         if record.state == "done":
             return Replay(status_code=record.status_code or 200, body=record.body)
         if now - record.created_at < stale_after:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry later",
-                           headers={"Retry-After": "1"})
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry later",
+                headers={"Retry-After": "1"},
+            )
         # The first request's process died mid-flight: take the claim over.
         taken = await session.execute(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
-                   IdempotencyRecord.state == "in_flight", IdempotencyRecord.created_at == record.created_at)
+            .where(
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.state == "in_flight",
+                IdempotencyRecord.created_at == record.created_at,
+            )
             .values(created_at=now, expires_at=now + retention)
         )
         await session.commit()
         if taken.rowcount != 1:
-            raise Conflict("a request with this Idempotency-Key is still being processed; retry later",
-                           headers={"Retry-After": "1"})
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry later",
+                headers={"Retry-After": "1"},
+            )
         return None
 
 
@@ -164,4 +181,14 @@ async def purge_expired(db: Database) -> int:
         return result.rowcount or 0
 
 
-__all__ = ["IdempotencyRecord", "Replay", "check_key", "claim", "complete", "fingerprint", "purge_expired", "release", "run_idempotent"]
+__all__ = [
+    "IdempotencyRecord",
+    "Replay",
+    "check_key",
+    "claim",
+    "complete",
+    "fingerprint",
+    "purge_expired",
+    "release",
+    "run_idempotent",
+]

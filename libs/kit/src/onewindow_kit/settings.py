@@ -66,7 +66,7 @@ class ServiceSettings(BaseServiceSettings):
         return self.jwks_url or f"{self.gateway_url.rstrip('/')}/.well-known/jwks.json"
 
     @model_validator(mode="after")
-    def _refuse_placeholders(self) -> "ServiceSettings":
+    def _refuse_placeholders(self) -> ServiceSettings:
         if self.environment == "production":
             if self.service_client_secret.strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("service_client_secret must be set to a real secret in production")

@@ -108,6 +108,7 @@ def unique_db_name(prefix: str) -> str:
 # Keys and tokens
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class TestKeys:
     signer: Signer
@@ -137,8 +138,14 @@ class TestKeys:
         if kind is None:
             kind = "service" if "service" in roles else "partner" if partner_id else "staff"
         body: dict[str, Any] = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now, "exp": now + expires_in,
-            "jti": uuid.uuid4().hex, "roles": roles, "kind": kind,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": sub,
+            "iat": now,
+            "exp": now + expires_in,
+            "jti": uuid.uuid4().hex,
+            "roles": roles,
+            "kind": kind,
         }
         if kind == "staff":
             body["center_id"] = center_id
@@ -165,6 +172,7 @@ def test_keys() -> TestKeys:
 # ---------------------------------------------------------------------------------------------
 # Databases
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def anyio_backend() -> str:
@@ -244,6 +252,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 # ---------------------------------------------------------------------------------------------
 # CI: PostgreSQL must not skip
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:

@@ -1,10 +1,9 @@
 """arbitration-bridge settings (env prefix ``ARBITRATION_``)."""
 
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
-
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.webhooks.settings import WebhookSettings
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
 
 
 class ArbitrationBridgeSettings(ServiceSettings):
@@ -46,7 +45,9 @@ class ArbitrationBridgeSettings(ServiceSettings):
     @model_validator(mode="after")
     def _keys_present(self) -> "ArbitrationBridgeSettings":
         if not self.data_keys or not self.lookup_key:
-            raise ValueError("ARBITRATION_DATA_KEYS and ARBITRATION_LOOKUP_KEY must be set: referrals and transfers "
-                             "carry parties' identities and webhook secrets, stored encrypted (make run generates "
-                             "the keys into var/)")
+            raise ValueError(
+                "ARBITRATION_DATA_KEYS and ARBITRATION_LOOKUP_KEY must be set: referrals and transfers "
+                "carry parties' identities and webhook secrets, stored encrypted (make run generates "
+                "the keys into var/)"
+            )
         return self

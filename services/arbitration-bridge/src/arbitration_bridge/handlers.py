@@ -9,10 +9,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.events.router import EventHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
 from arbitration_bridge.context import ArbitrationContext
@@ -20,8 +19,17 @@ from arbitration_bridge.referrals.service import apply_case_registered, apply_pr
 from arbitration_bridge.reviews.service import open_if_requested
 from arbitration_bridge.worker import WAKE_FLAG
 
-PROCEEDING_VERBS = ("opened", "assigned", "accepted", "declined", "session_scheduled", "agreed", "terminated",
-                    "withdrawn", "expired")
+PROCEEDING_VERBS = (
+    "opened",
+    "assigned",
+    "accepted",
+    "declined",
+    "session_scheduled",
+    "agreed",
+    "terminated",
+    "withdrawn",
+    "expired",
+)
 
 
 def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
@@ -32,8 +40,15 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
             session.info[WAKE_FLAG] = True  # the worker reads the service addresses and sends the result
         if record is not None and event.type == "mediation.proceeding.agreed":
             center_id = record.center_id or (referral.center_id if referral is not None else None)
-            if await open_if_requested(session=session, record=record, center_id=center_id,
-                                       default_partner_id=ctx.settings.default_partner_id) is not None:
+            if (
+                await open_if_requested(
+                    session=session,
+                    record=record,
+                    center_id=center_id,
+                    default_partner_id=ctx.settings.default_partner_id,
+                )
+                is not None
+            ):
                 session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
 
     async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:

@@ -10,7 +10,6 @@ the commission to review agreements (仲裁审查确认) and records the decisio
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
@@ -41,19 +40,33 @@ EVENT_ROUTES: dict[str, list[str]] = {
 }
 
 
-def create_app(settings: ArbitrationBridgeSettings | None = None, *, key_source: KeySource | None = None,
-               webhook_guard: AddressGuard | None = None) -> FastAPI:
+def create_app(
+    settings: ArbitrationBridgeSettings | None = None,
+    *,
+    key_source: KeySource | None = None,
+    webhook_guard: AddressGuard | None = None,
+) -> FastAPI:
     """``webhook_guard`` overrides the outbound guard built from settings (tests resolve fake hosts)."""
     settings = settings or ArbitrationBridgeSettings()
-    ctx = ArbitrationContext(settings=settings,
-                             cipher=FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key))
+    ctx = ArbitrationContext(
+        settings=settings, cipher=FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
+    )
 
     async def startup(app: FastAPI) -> None:
         ctx.db = app.state.db
-        ctx.intake = IntakeClient(http=app.state.http, base_url=settings.peers.get("intake"),
-                                  tokens=app.state.service_tokens, timeout=settings.intake_timeout_seconds)
-        dispatcher = WebhookDispatcher(db=app.state.db, service=settings.service_name, settings=settings.webhooks,
-                                       cipher=ctx.cipher, guard=webhook_guard)
+        ctx.intake = IntakeClient(
+            http=app.state.http,
+            base_url=settings.peers.get("intake"),
+            tokens=app.state.service_tokens,
+            timeout=settings.intake_timeout_seconds,
+        )
+        dispatcher = WebhookDispatcher(
+            db=app.state.db,
+            service=settings.service_name,
+            settings=settings.webhooks,
+            cipher=ctx.cipher,
+            guard=webhook_guard,
+        )
         ctx.worker = BridgeWorker(ctx)
         app.state.webhooks = dispatcher
         app.state.db.on_after_commit(dispatcher.after_commit)
@@ -72,11 +85,19 @@ def create_app(settings: ArbitrationBridgeSettings | None = None, *, key_source:
         settings,
         title="OneWindow arbitration-bridge (仲裁衔接 (裁调对接))",
         description="Referrals from arbitration commissions (arbitration partner API v1: 暂缓立案、先行调解), "
-                    "transfers to arbitration when window mediation fails (调解不成转仲裁) with the 5-day "
-                    "acceptance clock, review of agreements (仲裁审查确认), signed webhooks, the commission registry.",
-        routers=[referral_partner_router, transfer_partner_router, review_partner_router, referral_staff_router,
-                 transfer_staff_router, review_staff_router, referral_admin_router,
-                 partner_admin_router(kind="arbitration"), webhook_admin_router()],
+        "transfers to arbitration when window mediation fails (调解不成转仲裁) with the 5-day "
+        "acceptance clock, review of agreements (仲裁审查确认), signed webhooks, the commission registry.",
+        routers=[
+            referral_partner_router,
+            transfer_partner_router,
+            review_partner_router,
+            referral_staff_router,
+            transfer_staff_router,
+            review_staff_router,
+            referral_admin_router,
+            partner_admin_router(kind="arbitration"),
+            webhook_admin_router(),
+        ],
         event_handlers=event_handlers(ctx),
         event_routes=EVENT_ROUTES,
         key_source=key_source,

@@ -8,20 +8,34 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.events import publish
 from onewindow_kit.logs import redact
 from onewindow_kit.webhooks.outbox import enqueue
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def notify(session: AsyncSession, *, partner_id: str, stream_key: str, event_type: str, data: Mapping[str, Any],
-                 cipher: FieldCipher, occurred_at: datetime | None = None) -> None:
+async def notify(
+    session: AsyncSession,
+    *,
+    partner_id: str,
+    stream_key: str,
+    event_type: str,
+    data: Mapping[str, Any],
+    cipher: FieldCipher,
+    occurred_at: datetime | None = None,
+) -> None:
     """Queue a contract webhook for a commission, in order behind the earlier ones of ``stream_key``
     (a referral, or a case for transfers and reviews of window cases)."""
-    await enqueue(session, partner_id=partner_id, stream_key=stream_key, event_type=event_type, data=data,
-                  cipher=cipher, occurred_at=occurred_at)
+    await enqueue(
+        session,
+        partner_id=partner_id,
+        stream_key=stream_key,
+        event_type=event_type,
+        data=data,
+        cipher=cipher,
+        occurred_at=occurred_at,
+    )
 
 
 def scrub(value: Any) -> Any:
@@ -35,6 +49,8 @@ def scrub(value: Any) -> Any:
     return value
 
 
-async def announce(session: AsyncSession, *, case_id: str | None, event_type: str, summary_zh: str, **data: Any) -> None:
+async def announce(
+    session: AsyncSession, *, case_id: str | None, event_type: str, summary_zh: str, **data: Any
+) -> None:
     """Publish an ``arbitration.*`` event about a case (``summary_zh`` is the timeline's line)."""
     await publish(session, type=event_type, case_id=case_id, data=scrub({"summary_zh": summary_zh, **data}))

@@ -16,8 +16,13 @@ from arbitration_bridge.config import ArbitrationBridgeSettings
 
 async def seed_commissions(settings: ArbitrationBridgeSettings, entries: list[SeedPartner]) -> list[dict[str, Any]]:
     cipher = FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
-    return await seed_partners(database_url=settings.database_url, kind="arbitration", webhooks=settings.webhooks,
-                               cipher=cipher, entries=entries)
+    return await seed_partners(
+        database_url=settings.database_url,
+        kind="arbitration",
+        webhooks=settings.webhooks,
+        cipher=cipher,
+        entries=entries,
+    )
 
 
 def seed_command(settings: ArbitrationBridgeSettings, args: Any) -> None:
@@ -26,5 +31,4 @@ def seed_command(settings: ArbitrationBridgeSettings, args: Any) -> None:
 
 
 def seed_arguments(parser: Any) -> None:
-    parser.add_argument("--partners", required=True,
-                        help="JSON file: a list of commissions (or {\"partners\": [...]})")
+    parser.add_argument("--partners", required=True, help='JSON file: a list of commissions (or {"partners": [...]})')

@@ -21,12 +21,12 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.idempotency import purge_expired
+from onewindow_kit.waiting import wait_event
+from sqlalchemy import select
 
 from arbitration_bridge.casefile.client import IntakeError
 from arbitration_bridge.casefile.service import gather
@@ -43,7 +43,6 @@ from arbitration_bridge.reviews import service as reviews
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.transfers import service as transfers
 from arbitration_bridge.transfers.models import Transfer
-from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("arbitration_bridge.worker")
 
@@ -69,8 +68,9 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
         center_id = referral.center_id
     assert ctx.intake is not None
     try:
-        case = await ctx.intake.register_case(center_id=center_id, body=body,
-                                              idempotency_key=f"arbitration-referral:{referral_id}")
+        case = await ctx.intake.register_case(
+            center_id=center_id, body=body, idempotency_key=f"arbitration-referral:{referral_id}"
+        )
     except IntakeError as exc:
         async for session in db.session():
             referral = await session.get(Referral, referral_id)
@@ -82,8 +82,10 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
                 referral.case_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.case_attempts))
             else:
                 referral.case_state = "rejected"
-                log.error("intake refused to register a referred case; an administrator must look",
-                          extra={"status": exc.status})
+                log.error(
+                    "intake refused to register a referred case; an administrator must look",
+                    extra={"status": exc.status},
+                )
         return "retry" if exc.retry else "rejected"
     async for session in db.session():
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
@@ -118,20 +120,33 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
                 referral.result_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.result_attempts))
             return "retry"
     async for session in db.session():
-        await send_result(session=session, referral_id=referral_id, applicants=applicants, respondents=respondents,
-                          cipher=ctx.cipher)
+        await send_result(
+            session=session, referral_id=referral_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
+        )
     return "sent"
 
 
-async def referral_parties(ctx: ArbitrationContext, referral_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def referral_parties(
+    ctx: ArbitrationContext, referral_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The parties as the commission sent them (the fallback when intake cannot answer for the case)."""
     async with ctx.db.sessionmaker() as session:
         referral = await session.get(Referral, referral_id)
         assert referral is not None
         data = open_payload(referral, ctx.cipher)
-    applicants = [{"name": a.name, "id_number": a.id_number, "phone": a.phone, "address": a.address} for a in data.applicants]
-    respondents = [{"name": r.name, "credit_code": r.credit_code, "address": r.address,
-                    "legal_representative": r.legal_representative, "phone": r.phone} for r in data.respondents]
+    applicants = [
+        {"name": a.name, "id_number": a.id_number, "phone": a.phone, "address": a.address} for a in data.applicants
+    ]
+    respondents = [
+        {
+            "name": r.name,
+            "credit_code": r.credit_code,
+            "address": r.address,
+            "legal_representative": r.legal_representative,
+            "phone": r.phone,
+        }
+        for r in data.respondents
+    ]
     return applicants, respondents
 
 
@@ -156,8 +171,14 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             transfer.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, transfer.attempts))
         return "retry"
     async for session in db.session():
-        await transfers.mark_requested(session=session, transfer_id=transfer_id, case=case, applicants=applicants,
-                                       respondents=respondents, cipher=ctx.cipher)
+        await transfers.mark_requested(
+            session=session,
+            transfer_id=transfer_id,
+            case=case,
+            applicants=applicants,
+            respondents=respondents,
+            cipher=ctx.cipher,
+        )
     return "requested"
 
 
@@ -182,8 +203,9 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
             review.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, review.attempts))
         return "retry"
     async for session in db.session():
-        await reviews.mark_requested(session=session, review_id=review_id, applicants=applicants,
-                                     respondents=respondents, cipher=ctx.cipher)
+        await reviews.mark_requested(
+            session=session, review_id=review_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
+        )
     return "requested"
 
 
@@ -201,12 +223,18 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
             return 0
     accepted = 0
     async for session in ctx.db.session():
-        rows = await session.execute(select(Referral).where(*ready).order_by(Referral.created_at).limit(100)
-                                     .with_for_update(skip_locked=True))  # a clerk or an event may hold one now
+        rows = await session.execute(
+            select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
+        )  # a clerk or an event may hold one now
         for referral in rows.scalars().all():
             try:
-                await accept_referral(session=session, referral=referral, principal=None, cipher=ctx.cipher,
-                                      actor="auto" if settings.auto_accept else "auto: due day")
+                await accept_referral(
+                    session=session,
+                    referral=referral,
+                    principal=None,
+                    cipher=ctx.cipher,
+                    actor="auto" if settings.auto_accept else "auto: due day",
+                )
                 accepted += 1
             except Conflict:
                 continue
@@ -217,10 +245,13 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
     async with ctx.db.sessionmaker() as session:
-        due = (await session.execute(
-            select(Transfer.id).where(Transfer.state == "requested", Transfer.due_on < today,
-                                      Transfer.overdue_flagged_at.is_(None)).limit(1)
-        )).first()
+        due = (
+            await session.execute(
+                select(Transfer.id)
+                .where(Transfer.state == "requested", Transfer.due_on < today, Transfer.overdue_flagged_at.is_(None))
+                .limit(1)
+            )
+        ).first()
     if due is None:
         return 0
     flagged = 0
@@ -267,23 +298,54 @@ class BridgeWorker:
         """One pass over everything that is due."""
         now = utcnow()
         async with self.ctx.db.sessionmaker() as session:
-            referral_ids = (await session.execute(
-                select(Referral.id).where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
-                .order_by(Referral.case_next_attempt_at).limit(50)
-            )).scalars().all()
-            result_ids = (await session.execute(
-                select(Referral.id).where(Referral.result_parties_state == "preparing",
-                                          Referral.result_next_attempt_at <= now)
-                .order_by(Referral.result_next_attempt_at).limit(50)
-            )).scalars().all()
-            transfer_ids = (await session.execute(
-                select(Transfer.id).where(Transfer.state == "preparing", Transfer.next_attempt_at <= now)
-                .order_by(Transfer.next_attempt_at).limit(50)
-            )).scalars().all()
-            review_ids = (await session.execute(
-                select(Review.id).where(Review.state == "preparing", Review.next_attempt_at <= now)
-                .order_by(Review.next_attempt_at).limit(50)
-            )).scalars().all()
+            referral_ids = (
+                (
+                    await session.execute(
+                        select(Referral.id)
+                        .where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
+                        .order_by(Referral.case_next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            result_ids = (
+                (
+                    await session.execute(
+                        select(Referral.id)
+                        .where(Referral.result_parties_state == "preparing", Referral.result_next_attempt_at <= now)
+                        .order_by(Referral.result_next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            transfer_ids = (
+                (
+                    await session.execute(
+                        select(Transfer.id)
+                        .where(Transfer.state == "preparing", Transfer.next_attempt_at <= now)
+                        .order_by(Transfer.next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            review_ids = (
+                (
+                    await session.execute(
+                        select(Review.id)
+                        .where(Review.state == "preparing", Review.next_attempt_at <= now)
+                        .order_by(Review.next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for referral_id in referral_ids:
             await register_referral(self.ctx, referral_id)
         for referral_id in result_ids:

@@ -1,10 +1,9 @@
 """court-bridge settings (env prefix ``COURT_``)."""
 
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
-
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.webhooks.settings import WebhookSettings
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
 
 
 class CourtBridgeSettings(ServiceSettings):
@@ -38,6 +37,8 @@ class CourtBridgeSettings(ServiceSettings):
     @model_validator(mode="after")
     def _keys_present(self) -> "CourtBridgeSettings":
         if not self.data_keys or not self.lookup_key:
-            raise ValueError("COURT_DATA_KEYS and COURT_LOOKUP_KEY must be set: referrals carry parties' "
-                             "identities and webhook secrets, stored encrypted (make run generates the keys into var/)")
+            raise ValueError(
+                "COURT_DATA_KEYS and COURT_LOOKUP_KEY must be set: referrals carry parties' "
+                "identities and webhook secrets, stored encrypted (make run generates the keys into var/)"
+            )
         return self

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-
 from onewindow_kit.crypto import FieldCipher
 
 from court_bridge.casefile.client import IntakeClient
@@ -21,7 +20,7 @@ class CourtContext:
     settings: CourtBridgeSettings
     cipher: FieldCipher
     intake: IntakeClient | None = None  # built in the lifespan (it needs the process's HTTP client)
-    worker: "BridgeWorker | None" = None
+    worker: BridgeWorker | None = None
     db: Any = None
 
 

@@ -4,18 +4,26 @@ referral whose registration answer was lost."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.events.router import EventHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import open_if_requested
 from court_bridge.context import CourtContext
 from court_bridge.referrals.service import apply_case_registered, apply_proceeding_event
 from court_bridge.worker import WAKE_FLAG
 
-PROCEEDING_VERBS = ("opened", "assigned", "accepted", "declined", "session_scheduled", "agreed", "terminated",
-                    "withdrawn", "expired")
+PROCEEDING_VERBS = (
+    "opened",
+    "assigned",
+    "accepted",
+    "declined",
+    "session_scheduled",
+    "agreed",
+    "terminated",
+    "withdrawn",
+    "expired",
+)
 
 
 def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:

@@ -8,7 +8,6 @@ case at intake, follows mediation's events, and tells the court with signed webh
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
@@ -36,18 +35,33 @@ EVENT_ROUTES: dict[str, list[str]] = {
 }
 
 
-def create_app(settings: CourtBridgeSettings | None = None, *, key_source: KeySource | None = None,
-               webhook_guard: AddressGuard | None = None) -> FastAPI:
+def create_app(
+    settings: CourtBridgeSettings | None = None,
+    *,
+    key_source: KeySource | None = None,
+    webhook_guard: AddressGuard | None = None,
+) -> FastAPI:
     """``webhook_guard`` overrides the outbound guard built from settings (tests resolve fake hosts)."""
     settings = settings or CourtBridgeSettings()
-    ctx = CourtContext(settings=settings, cipher=FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key))
+    ctx = CourtContext(
+        settings=settings, cipher=FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
+    )
 
     async def startup(app: FastAPI) -> None:
         ctx.db = app.state.db
-        ctx.intake = IntakeClient(http=app.state.http, base_url=settings.peers.get("intake"),
-                                  tokens=app.state.service_tokens, timeout=settings.intake_timeout_seconds)
-        dispatcher = WebhookDispatcher(db=app.state.db, service=settings.service_name, settings=settings.webhooks,
-                                       cipher=ctx.cipher, guard=webhook_guard)
+        ctx.intake = IntakeClient(
+            http=app.state.http,
+            base_url=settings.peers.get("intake"),
+            tokens=app.state.service_tokens,
+            timeout=settings.intake_timeout_seconds,
+        )
+        dispatcher = WebhookDispatcher(
+            db=app.state.db,
+            service=settings.service_name,
+            settings=settings.webhooks,
+            cipher=ctx.cipher,
+            guard=webhook_guard,
+        )
         ctx.worker = BridgeWorker(ctx)
         app.state.webhooks = dispatcher
         app.state.db.on_after_commit(dispatcher.after_commit)
@@ -66,9 +80,16 @@ def create_app(settings: CourtBridgeSettings | None = None, *, key_source: KeySo
         settings,
         title="OneWindow court-bridge (法院衔接 (诉调对接))",
         description="Referrals from people's courts (court partner API v1), results by signed webhooks, "
-                    "judicial confirmation (司法确认), the court partner registry.",
-        routers=[referral_partner_router, confirmation_partner_router, referral_staff_router, confirmation_staff_router,
-                 referral_admin_router, partner_admin_router(kind="court"), webhook_admin_router()],
+        "judicial confirmation (司法确认), the court partner registry.",
+        routers=[
+            referral_partner_router,
+            confirmation_partner_router,
+            referral_staff_router,
+            confirmation_staff_router,
+            referral_admin_router,
+            partner_admin_router(kind="court"),
+            webhook_admin_router(),
+        ],
         event_handlers=event_handlers(ctx),
         event_routes=EVENT_ROUTES,
         key_source=key_source,

@@ -14,13 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database
 from onewindow_kit.partners import service
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.webhooks.guard import AddressGuard
+from pydantic import BaseModel, ConfigDict, Field
 
 from court_bridge.config import CourtBridgeSettings
 
@@ -37,8 +36,9 @@ class SeedPartner(BaseModel):
 
 async def seed_partners(settings: CourtBridgeSettings, entries: list[SeedPartner]) -> list[dict[str, Any]]:
     hooks = settings.webhooks
-    guard = AddressGuard(require_https=hooks.require_https, allowed_hosts=hooks.allowed_hosts,
-                         allowed_networks=hooks.allowed_networks)
+    guard = AddressGuard(
+        require_https=hooks.require_https, allowed_hosts=hooks.allowed_hosts, allowed_networks=hooks.allowed_networks
+    )
     cipher = FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
     db = Database(settings.database_url)
     out = []
@@ -51,18 +51,38 @@ async def seed_partners(settings: CourtBridgeSettings, entries: list[SeedPartner
                 shown = None
                 if partner is None:
                     partner, secret = await service.create_partner(
-                        session=session, partner_id=entry.partner_id, kind="court", name=entry.name,
-                        center_id=entry.center_id, webhook_url=entry.webhook_url, client_id=None, cipher=cipher,
-                        secret=entry.webhook_secret)
+                        session=session,
+                        partner_id=entry.partner_id,
+                        kind="court",
+                        name=entry.name,
+                        center_id=entry.center_id,
+                        webhook_url=entry.webhook_url,
+                        client_id=None,
+                        cipher=cipher,
+                        secret=entry.webhook_secret,
+                    )
                     shown = None if entry.webhook_secret else secret
                     action = "created"
                 else:
-                    await service.update_partner(session=session, partner=partner, changes={
-                        "name": entry.name, "center_id": entry.center_id, "webhook_url": entry.webhook_url, "active": True})
+                    await service.update_partner(
+                        session=session,
+                        partner=partner,
+                        changes={
+                            "name": entry.name,
+                            "center_id": entry.center_id,
+                            "webhook_url": entry.webhook_url,
+                            "active": True,
+                        },
+                    )
                     valid = await service.valid_secrets(session=session, partner_id=partner.id, cipher=cipher)
                     if entry.webhook_secret and entry.webhook_secret not in valid:
-                        await service.rotate_secret(session=session, partner=partner, cipher=cipher,
-                                                    overlap=timedelta(0), secret=entry.webhook_secret)
+                        await service.rotate_secret(
+                            session=session,
+                            partner=partner,
+                            cipher=cipher,
+                            overlap=timedelta(0),
+                            secret=entry.webhook_secret,
+                        )
                     action = "updated"
             out.append({"partner_id": entry.partner_id, "action": action, "webhook_secret": shown})
     finally:
@@ -78,4 +98,4 @@ def seed_command(settings: CourtBridgeSettings, args: Any) -> None:
 
 
 def seed_arguments(parser: Any) -> None:
-    parser.add_argument("--partners", required=True, help="JSON file: a list of courts (or {\"partners\": [...]})")
+    parser.add_argument("--partners", required=True, help='JSON file: a list of courts (or {"partners": [...]})')

@@ -18,12 +18,12 @@ import logging
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.idempotency import purge_expired
+from onewindow_kit.waiting import wait_event
+from sqlalchemy import select
 
 from court_bridge.casefile.client import IntakeError
 from court_bridge.confirmations.models import ConfirmationApplication
@@ -31,7 +31,6 @@ from court_bridge.confirmations.service import confirmation_parties, mark_reques
 from court_bridge.context import CourtContext
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.service import accept_referral, complete_registration, intake_case_body, open_payload
-from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("court_bridge.worker")
 
@@ -55,7 +54,9 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
         center_id = referral.center_id
     assert ctx.intake is not None
     try:
-        case = await ctx.intake.register_case(center_id=center_id, body=body, idempotency_key=f"court-referral:{referral_id}")
+        case = await ctx.intake.register_case(
+            center_id=center_id, body=body, idempotency_key=f"court-referral:{referral_id}"
+        )
     except IntakeError as exc:
         async for session in db.session():
             referral = await session.get(Referral, referral_id)
@@ -67,8 +68,10 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
                 referral.case_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.case_attempts))
             else:
                 referral.case_state = "rejected"
-                log.error("intake refused to register a referred case; an administrator must look",
-                          extra={"status": exc.status})
+                log.error(
+                    "intake refused to register a referred case; an administrator must look",
+                    extra={"status": exc.status},
+                )
         return "retry" if exc.retry else "rejected"
     async for session in db.session():
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
@@ -99,8 +102,13 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
         return "retry"
     applicants, respondents = confirmation_parties(parties, identities)
     async for session in db.session():
-        await mark_requested(session=session, application_id=application_id, applicants=applicants,
-                             respondents=respondents, cipher=ctx.cipher)
+        await mark_requested(
+            session=session,
+            application_id=application_id,
+            applicants=applicants,
+            respondents=respondents,
+            cipher=ctx.cipher,
+        )
     return "requested"
 
 
@@ -118,12 +126,18 @@ async def accept_ready(ctx: CourtContext) -> int:
             return 0
     accepted = 0
     async for session in ctx.db.session():
-        rows = await session.execute(select(Referral).where(*ready).order_by(Referral.created_at).limit(100)
-                                     .with_for_update(skip_locked=True))  # a clerk or an event may hold one now
+        rows = await session.execute(
+            select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
+        )  # a clerk or an event may hold one now
         for referral in rows.scalars().all():
             try:
-                await accept_referral(session=session, referral=referral, principal=None, cipher=ctx.cipher,
-                                      actor="auto" if settings.auto_accept else "auto: 3 working days")
+                await accept_referral(
+                    session=session,
+                    referral=referral,
+                    principal=None,
+                    cipher=ctx.cipher,
+                    actor="auto" if settings.auto_accept else "auto: 3 working days",
+                )
                 accepted += 1
             except Conflict:
                 continue
@@ -168,15 +182,32 @@ class BridgeWorker:
         """One pass over everything that is due."""
         now = utcnow()
         async with self.ctx.db.sessionmaker() as session:
-            referral_ids = (await session.execute(
-                select(Referral.id).where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
-                .order_by(Referral.case_next_attempt_at).limit(50)
-            )).scalars().all()
-            application_ids = (await session.execute(
-                select(ConfirmationApplication.id)
-                .where(ConfirmationApplication.state == "preparing", ConfirmationApplication.next_attempt_at <= now)
-                .order_by(ConfirmationApplication.next_attempt_at).limit(50)
-            )).scalars().all()
+            referral_ids = (
+                (
+                    await session.execute(
+                        select(Referral.id)
+                        .where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
+                        .order_by(Referral.case_next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            application_ids = (
+                (
+                    await session.execute(
+                        select(ConfirmationApplication.id)
+                        .where(
+                            ConfirmationApplication.state == "preparing", ConfirmationApplication.next_attempt_at <= now
+                        )
+                        .order_by(ConfirmationApplication.next_attempt_at)
+                        .limit(50)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for referral_id in referral_ids:
             await register_referral(self.ctx, referral_id)
         for application_id in application_ids:
@@ -186,4 +217,3 @@ class BridgeWorker:
         if loop_time - self._last_purge > 3600:
             self._last_purge = loop_time
             await purge_expired(self.ctx.db)
-

@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -17,7 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("case_file", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("registered_by_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("registered_by_name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
+        )
 
 
 def downgrade() -> None:

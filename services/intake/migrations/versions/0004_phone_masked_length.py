@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 from collections.abc import Sequence
 
 import sqlmodel
@@ -16,11 +17,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("case_party", schema=None) as batch_op:
-        batch_op.alter_column("phone_masked", type_=sqlmodel.sql.sqltypes.AutoString(length=30),
-                              existing_type=sqlmodel.sql.sqltypes.AutoString(length=11), existing_nullable=True)
+        batch_op.alter_column(
+            "phone_masked",
+            type_=sqlmodel.sql.sqltypes.AutoString(length=30),
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=11),
+            existing_nullable=True,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("case_party", schema=None) as batch_op:
-        batch_op.alter_column("phone_masked", type_=sqlmodel.sql.sqltypes.AutoString(length=11),
-                              existing_type=sqlmodel.sql.sqltypes.AutoString(length=30), existing_nullable=True)
+        batch_op.alter_column(
+            "phone_masked",
+            type_=sqlmodel.sql.sqltypes.AutoString(length=11),
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=30),
+            existing_nullable=True,
+        )

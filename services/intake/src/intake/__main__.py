@@ -20,11 +20,17 @@ def seed(settings: IntakeSettings, _args: object) -> None:
     from intake.centers.service import create_center
 
     async def run() -> None:
-        db = Database(settings.database_url, info={"event_routes": EventRoutes(EVENT_ROUTES), "service": settings.service_name})
+        db = Database(
+            settings.database_url, info={"event_routes": EventRoutes(EVENT_ROUTES), "service": settings.service_name}
+        )
         async for session in db.session():
             if await session.get(Center, "futian") is None:
-                await create_center(session=session, data=CenterCreate(
-                    id="futian", name="福田区劳动纠纷一站式治理中心", short_name="福田", district="深圳市福田区"))
+                await create_center(
+                    session=session,
+                    data=CenterCreate(
+                        id="futian", name="福田区劳动纠纷一站式治理中心", short_name="福田", district="深圳市福田区"
+                    ),
+                )
         await db.dispose()
 
     asyncio.run(run())
@@ -32,5 +38,10 @@ def seed(settings: IntakeSettings, _args: object) -> None:
 
 
 if __name__ == "__main__":
-    main(name="intake", settings_factory=IntakeSettings, app_factory="intake.main:create_app",
-         migrations_dir=MIGRATIONS, extra_commands={"seed": seed})
+    main(
+        name="intake",
+        settings_factory=IntakeSettings,
+        app_factory="intake.main:create_app",
+        migrations_dir=MIGRATIONS,
+        extra_commands={"seed": seed},
+    )

@@ -1,9 +1,8 @@
 """Intake settings (env prefix ``INTAKE_``)."""
 
+from onewindow_kit.settings import ServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
-
-from onewindow_kit.settings import ServiceSettings
 
 from intake.triage.schemas import TriageConfig
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
@@ -21,7 +20,7 @@ EVENT_ROUTES = {
     "arbitration-bridge": ["intake.case.*"],
 }
 # Everything the other services say about a case lands on its timeline.
-EVENT_HANDLERS = {event_type: apply_partner_event for event_type in EVENT_SUMMARY}
+EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event)
 
 
 async def _startup(app: FastAPI) -> None:

@@ -7,10 +7,9 @@ the statutory clock per source, and the scheduler's rhythm.
 
 from decimal import Decimal
 
+from onewindow_kit.settings import ServiceSettings
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
-
-from onewindow_kit.settings import ServiceSettings
 
 OUTCOMES = ("agreed", "terminated", "withdrawn", "expired", "declined")
 COMPLEXITIES = ("simple", "standard", "complex")
@@ -71,12 +70,14 @@ class MediationSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/db/mediation.sqlite3"
 
     # The statutory clock of each source (codes of onewindow_domain.clocks); a partner's deadline wins.
-    source_rules: dict[str, str] = Field(default_factory=lambda: {
-        "window": "mediation_15d",
-        "court_pre_filing": "court_referral_30d",
-        "court_in_litigation": "in_litigation_referral_15d",
-        "arbitration_pre_filing": "mediation_15d",
-    })
+    source_rules: dict[str, str] = Field(
+        default_factory=lambda: {
+            "window": "mediation_15d",
+            "court_pre_filing": "court_referral_30d",
+            "court_in_litigation": "in_litigation_referral_15d",
+            "arbitration_pre_filing": "mediation_15d",
+        }
+    )
     assignment_weights: AssignmentWeights = Field(default_factory=AssignmentWeights)
     fairness_window_days: int = 30
     deadline_risk_days: int = 3  # a reassigned proceeding with this many days left or fewer is flagged

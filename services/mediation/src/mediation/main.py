@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 
@@ -28,7 +27,10 @@ EVENT_ROUTES: dict[str, list[str]] = {
 }
 
 OPENAPI_TAGS = [
-    {"name": "registry", "description": "调解组织与调解员名册：等级、专长、语言、街道、容量、休假、利益冲突申报；变更留痕"},
+    {
+        "name": "registry",
+        "description": "调解组织与调解员名册：等级、专长、语言、街道、容量、休假、利益冲突申报；变更留痕",
+    },
     {"name": "proceedings", "description": "调解程序：法定期限、状态、延期（须双方同意）、终结、撤回"},
     {"name": "assignment", "description": "自动分派及其理由、中心负责人指定（须填写理由）、挂起重试"},
     {"name": "sessions", "description": "调解会：现场或在线，调解员不得重复预约"},
@@ -57,9 +59,17 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
         settings,
         title="OneWindow mediation (联合调解)",
         description="Mediation organisations and mediators, explainable assignment, proceedings with statutory "
-                    "clocks, sessions, agreements and their performance, the subsidy ledger, calculators.",
-        routers=[centers_router, registry_router, proceedings_router, assignment_router, sessions_router,
-                 agreements_router, subsidies_router, calculators_router],
+        "clocks, sessions, agreements and their performance, the subsidy ledger, calculators.",
+        routers=[
+            centers_router,
+            registry_router,
+            proceedings_router,
+            assignment_router,
+            sessions_router,
+            agreements_router,
+            subsidies_router,
+            calculators_router,
+        ],
         event_handlers={**CENTER_EVENTS, **case_event_handlers(settings)},
         event_routes=EVENT_ROUTES,
         key_source=key_source,

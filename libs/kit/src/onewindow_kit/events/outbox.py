@@ -33,7 +33,8 @@ class EventRoutes:
         hit = self._memo.get(event_type)
         if hit is None:
             hit = tuple(
-                name for name, patterns in self.routes.items()
+                name
+                for name, patterns in self.routes.items()
                 if any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
             )
             self._memo[event_type] = hit

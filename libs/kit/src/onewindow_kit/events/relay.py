@@ -209,12 +209,17 @@ class Relay:
             values |= {"status": "delivered", "delivered_at": now, "attempts": delivery.attempts + 1}
         elif status == "dead":
             values |= {"status": "dead", "attempts": delivery.attempts + 1}
-            log.error("subscriber rejected event; marked dead", extra={"event_id": str(delivery.event_seq), "subscriber": delivery.subscriber, "status": code})
+            log.error(
+                "subscriber rejected event; marked dead",
+                extra={"event_id": str(delivery.event_seq), "subscriber": delivery.subscriber, "status": code},
+            )
         else:
             attempts = delivery.attempts + 1
             delay = backoff_seconds(attempts, base=self.backoff_base, cap=self.backoff_max)
             values |= {"attempts": attempts, "next_attempt_at": now + timedelta(seconds=delay)}
-            log.warning("delivery failed; retrying in %.1fs", delay, extra={"subscriber": delivery.subscriber, "status": code})
+            log.warning(
+                "delivery failed; retrying in %.1fs", delay, extra={"subscriber": delivery.subscriber, "status": code}
+            )
         async with self.db.sessionmaker() as session:
             await session.execute(update(OutboxDelivery).where(OutboxDelivery.id == delivery.id).values(**values))
             await session.commit()

@@ -44,7 +44,9 @@ async def receive_event(
     handler = handlers.get(envelope.type)
     if await session.get(InboxEvent, envelope.id) is not None:
         return EventAck(event_id=str(envelope.id), status="duplicate")
-    session.add(InboxEvent(event_id=envelope.id, type=envelope.type, source=envelope.source, handled=handler is not None))
+    session.add(
+        InboxEvent(event_id=envelope.id, type=envelope.type, source=envelope.source, handled=handler is not None)
+    )
     try:
         await session.flush()
     except IntegrityError:
@@ -87,9 +89,18 @@ class DeliveryPublic(BaseModel):
 
 def _delivery_public(d: OutboxDelivery, e: OutboxEvent) -> DeliveryPublic:
     return DeliveryPublic(
-        id=d.id or 0, subscriber=d.subscriber, status=d.status, attempts=d.attempts, event_id=str(e.id),
-        event_type=e.type, case_id=e.case_id, occurred_at=e.occurred_at, next_attempt_at=d.next_attempt_at,
-        last_attempt_at=d.last_attempt_at, last_status_code=d.last_status_code, last_error=d.last_error,
+        id=d.id or 0,
+        subscriber=d.subscriber,
+        status=d.status,
+        attempts=d.attempts,
+        event_id=str(e.id),
+        event_type=e.type,
+        case_id=e.case_id,
+        occurred_at=e.occurred_at,
+        next_attempt_at=d.next_attempt_at,
+        last_attempt_at=d.last_attempt_at,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
         delivered_at=d.delivered_at,
     )
 
@@ -108,8 +119,9 @@ async def list_event_subscribers(request: Request, session: SessionDep, _admin: 
     stuck_after: int = request.app.state.settings.relay_stuck_after_attempts
     counts = (
         await session.execute(
-            select(OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at))
-            .group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
+            select(
+                OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at)
+            ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
         )
     ).all()
     names = set(request.app.state.event_routes.subscribers) | {row[0] for row in counts}
@@ -166,8 +178,12 @@ async def list_event_deliveries(
     return DeliveryPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 
-@admin_router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryPublic, operation_id="retry_event_delivery")
-async def retry_event_delivery(delivery_id: int, request: Request, session: SessionDep, _admin: AdminOnly) -> DeliveryPublic:
+@admin_router.post(
+    "/deliveries/{delivery_id}/retry", response_model=DeliveryPublic, operation_id="retry_event_delivery"
+)
+async def retry_event_delivery(
+    delivery_id: int, request: Request, session: SessionDep, _admin: AdminOnly
+) -> DeliveryPublic:
     """Put a dead (or waiting) delivery back in line to be tried now."""
     delivery = await session.get(OutboxDelivery, delivery_id)
     if delivery is None:
@@ -175,7 +191,9 @@ async def retry_event_delivery(delivery_id: int, request: Request, session: Sess
     if delivery.status == "delivered":
         raise NotFound(f"delivery {delivery_id} was already delivered")
     await session.execute(
-        update(OutboxDelivery).where(OutboxDelivery.id == delivery_id).values(status="pending", next_attempt_at=utcnow())
+        update(OutboxDelivery)
+        .where(OutboxDelivery.id == delivery_id)
+        .values(status="pending", next_attempt_at=utcnow())
     )
     session.info["events_published"] = True  # wake the relay after commit
     await session.refresh(delivery)
@@ -190,8 +208,9 @@ async def get_metrics(request: Request, session: SessionDep) -> Response:
     Under ``/internal/`` so the gateway never exposes it; scraped inside the network."""
     rows = (
         await session.execute(
-            select(OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at))
-            .group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
+            select(
+                OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at)
+            ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
         )
     ).all()
     service = request.app.state.settings.service_name
@@ -200,13 +219,16 @@ async def get_metrics(request: Request, session: SessionDep) -> Response:
         "# HELP onewindow_outbox_deliveries Outbox deliveries by subscriber and status.",
         "# TYPE onewindow_outbox_deliveries gauge",
     ]
-    lines += [f'onewindow_outbox_deliveries{{service="{service}",subscriber="{s}",status="{st}"}} {n}' for s, st, n, _ in rows]
+    lines += [
+        f'onewindow_outbox_deliveries{{service="{service}",subscriber="{s}",status="{st}"}} {n}' for s, st, n, _ in rows
+    ]
     lines += [
         "# HELP onewindow_outbox_oldest_pending_seconds Age of the oldest pending delivery.",
         "# TYPE onewindow_outbox_oldest_pending_seconds gauge",
     ]
     lines += [
         f'onewindow_outbox_oldest_pending_seconds{{service="{service}",subscriber="{s}"}} {(now - oldest).total_seconds():.1f}'
-        for s, st, _n, oldest in rows if st == "pending" and oldest is not None
+        for s, st, _n, oldest in rows
+        if st == "pending" and oldest is not None
     ]
     return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -47,16 +47,24 @@ async def check_webhook_url(request: Request, url: str | None) -> None:
     try:
         await _runtime(request).guard.check_url(url)
     except UrlRefused as exc:
-        raise ValidationFailed(f"webhook_url: {exc.message}", errors=[{"field": "webhook_url", "message": exc.message_zh}]) from exc
+        raise ValidationFailed(
+            f"webhook_url: {exc.message}", errors=[{"field": "webhook_url", "message": exc.message_zh}]
+        ) from exc
 
 
 async def to_public(session: AsyncSession, partner: Partner) -> PartnerPublic:
     rows = await service.secret_rows(session=session, partner_id=partner.id)
     return PartnerPublic(
-        partner_id=partner.id, kind=partner.kind, name=partner.name, center_id=partner.center_id,
-        webhook_url=partner.webhook_url, client_id=partner.client_id, active=partner.active,
+        partner_id=partner.id,
+        kind=partner.kind,
+        name=partner.name,
+        center_id=partner.center_id,
+        webhook_url=partner.webhook_url,
+        client_id=partner.client_id,
+        active=partner.active,
         secrets=[SecretPublic(id=r.id or 0, created_at=r.created_at, expires_at=r.expires_at) for r in rows],
-        created_at=partner.created_at, updated_at=partner.updated_at,
+        created_at=partner.created_at,
+        updated_at=partner.updated_at,
     )
 
 
@@ -66,16 +74,23 @@ async def _issue_gateway_client(request: Request, data: PartnerCreate, kind: str
     try:
         response = await http.post(
             f"{settings.gateway_url.rstrip('/')}/admin/clients",
-            json={"client_id": data.partner_id, "name": data.name, "kind": "partner",
-                  "roles": [f"{kind}_partner"], "partner_id": data.partner_id},
+            json={
+                "client_id": data.partner_id,
+                "name": data.name,
+                "kind": "partner",
+                "roles": [f"{kind}_partner"],
+                "partner_id": data.partner_id,
+            },
             headers={"authorization": request.headers.get("authorization", "")},
             timeout=10.0,
         )
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable("the gateway did not answer; the partner was not created") from exc
     if response.status_code == 409:
-        raise Conflict(f"the gateway already has a client {data.partner_id}; register the partner without "
-                       "issue_client_credentials, or rotate that client's secret at the gateway")
+        raise Conflict(
+            f"the gateway already has a client {data.partner_id}; register the partner without "
+            "issue_client_credentials, or rotate that client's secret at the gateway"
+        )
     if response.status_code in (401, 403):
         raise Forbidden("the gateway refused to create the client with your token")
     if response.status_code != 201:
@@ -89,7 +104,9 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
     router = APIRouter(prefix=prefix, tags=["admin: partners"])
 
     @router.post("", response_model=PartnerCreated, status_code=status.HTTP_201_CREATED, operation_id="create_partner")
-    async def create_partner(data: PartnerCreate, request: Request, response: Response, _admin: AdminOnly) -> PartnerCreated:
+    async def create_partner(
+        data: PartnerCreate, request: Request, response: Response, _admin: AdminOnly
+    ) -> PartnerCreated:
         """Register a partner: its webhook URL (checked by the outbound guard), the centre its
         referrals go to, and a first ``whsec_`` secret — shown in this answer only. With
         ``issue_client_credentials`` the gateway client is created too (its secret shown once)."""
@@ -102,9 +119,15 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         credentials = await _issue_gateway_client(request, data, kind) if data.issue_client_credentials else None
         async for session in db.session():
             partner, secret = await service.create_partner(
-                session=session, partner_id=data.partner_id, kind=kind, name=data.name, center_id=data.center_id,
-                webhook_url=data.webhook_url, client_id=credentials.client_id if credentials else None,
-                cipher=runtime.cipher)
+                session=session,
+                partner_id=data.partner_id,
+                kind=kind,
+                name=data.name,
+                center_id=data.center_id,
+                webhook_url=data.webhook_url,
+                client_id=credentials.client_id if credentials else None,
+                cipher=runtime.cipher,
+            )
             public = await to_public(session, partner)
         response.headers["Cache-Control"] = "no-store"
         return PartnerCreated(**public.model_dump(), webhook_secret=secret, client_credentials=credentials)
@@ -120,7 +143,9 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         return await to_public(session, await service.get_partner(session=session, partner_id=partner_id, kind=kind))
 
     @router.patch("/{partner_id}", response_model=PartnerPublic, operation_id="update_partner")
-    async def update_partner(partner_id: str, data: PartnerUpdate, request: Request, _admin: AdminOnly) -> PartnerPublic:
+    async def update_partner(
+        partner_id: str, data: PartnerUpdate, request: Request, _admin: AdminOnly
+    ) -> PartnerPublic:
         """Change the name, the centre or the webhook URL (checked by the outbound guard)."""
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes and changes["name"] is None:
@@ -134,15 +159,22 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         return public
 
     @router.post("/{partner_id}/rotate-secret", response_model=SecretRotated, operation_id="rotate_partner_secret")
-    async def rotate_partner_secret(partner_id: str, request: Request, response: Response, session: SessionDep,
-                                    _admin: AdminOnly, data: SecretRotation | None = None) -> SecretRotated:
+    async def rotate_partner_secret(
+        partner_id: str,
+        request: Request,
+        response: Response,
+        session: SessionDep,
+        _admin: AdminOnly,
+        data: SecretRotation | None = None,
+    ) -> SecretRotated:
         """A new ``whsec_`` secret (shown once). Deliveries are signed with both the new and the
         previous secret for ``overlap_hours`` (default from settings), then with the new one only."""
         runtime = _runtime(request)
         partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
         hours = data.overlap_hours if data and data.overlap_hours is not None else runtime.settings.secret_overlap_hours
-        secret, _row = await service.rotate_secret(session=session, partner=partner, cipher=runtime.cipher,
-                                                   overlap=timedelta(hours=hours))
+        secret, _row = await service.rotate_secret(
+            session=session, partner=partner, cipher=runtime.cipher, overlap=timedelta(hours=hours)
+        )
         public = await to_public(session, partner)
         response.headers["Cache-Control"] = "no-store"
         return SecretRotated(partner_id=partner.id, webhook_secret=secret, secrets=public.secrets)
@@ -155,7 +187,9 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         return await to_public(session, await service.set_active(session=session, partner=partner, active=False))
 
     @router.post("/{partner_id}/enable", response_model=PartnerPublic, operation_id="enable_partner")
-    async def enable_partner(partner_id: str, request: Request, session: SessionDep, _admin: AdminOnly) -> PartnerPublic:
+    async def enable_partner(
+        partner_id: str, request: Request, session: SessionDep, _admin: AdminOnly
+    ) -> PartnerPublic:
         """Re-enable a partner; held webhooks go out again."""
         partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
         public = await to_public(session, await service.set_active(session=session, partner=partner, active=True))

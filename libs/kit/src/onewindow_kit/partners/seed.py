@@ -39,12 +39,22 @@ def load_seed_file(path: str | Path) -> list[SeedPartner]:
     return [SeedPartner.model_validate(item) for item in (data["partners"] if isinstance(data, dict) else data)]
 
 
-async def seed_partners(*, database_url: str, kind: str, webhooks: WebhookSettings, cipher: FieldCipher | None,
-                        entries: list[SeedPartner], guard: AddressGuard | None = None) -> list[dict[str, Any]]:
+async def seed_partners(
+    *,
+    database_url: str,
+    kind: str,
+    webhooks: WebhookSettings,
+    cipher: FieldCipher | None,
+    entries: list[SeedPartner],
+    guard: AddressGuard | None = None,
+) -> list[dict[str, Any]]:
     """Create or update each partner of ``kind``: ``[{"partner_id", "action", "webhook_secret"}]``
     (the secret only when one was generated)."""
-    guard = guard or AddressGuard(require_https=webhooks.require_https, allowed_hosts=webhooks.allowed_hosts,
-                                  allowed_networks=webhooks.allowed_networks)
+    guard = guard or AddressGuard(
+        require_https=webhooks.require_https,
+        allowed_hosts=webhooks.allowed_hosts,
+        allowed_networks=webhooks.allowed_networks,
+    )
     db = Database(database_url)
     out = []
     try:
@@ -56,20 +66,40 @@ async def seed_partners(*, database_url: str, kind: str, webhooks: WebhookSettin
                 shown = None
                 if partner is None:
                     partner, secret = await service.create_partner(
-                        session=session, partner_id=entry.partner_id, kind=kind, name=entry.name,
-                        center_id=entry.center_id, webhook_url=entry.webhook_url, client_id=None, cipher=cipher,
-                        secret=entry.webhook_secret)
+                        session=session,
+                        partner_id=entry.partner_id,
+                        kind=kind,
+                        name=entry.name,
+                        center_id=entry.center_id,
+                        webhook_url=entry.webhook_url,
+                        client_id=None,
+                        cipher=cipher,
+                        secret=entry.webhook_secret,
+                    )
                     shown = None if entry.webhook_secret else secret
                     action = "created"
                 else:
                     if partner.kind != kind:
                         raise ValueError(f"partner {entry.partner_id} exists and is a {partner.kind}, not a {kind}")
-                    await service.update_partner(session=session, partner=partner, changes={
-                        "name": entry.name, "center_id": entry.center_id, "webhook_url": entry.webhook_url, "active": True})
+                    await service.update_partner(
+                        session=session,
+                        partner=partner,
+                        changes={
+                            "name": entry.name,
+                            "center_id": entry.center_id,
+                            "webhook_url": entry.webhook_url,
+                            "active": True,
+                        },
+                    )
                     valid = await service.valid_secrets(session=session, partner_id=partner.id, cipher=cipher)
                     if entry.webhook_secret and entry.webhook_secret not in valid:
-                        await service.rotate_secret(session=session, partner=partner, cipher=cipher,
-                                                    overlap=timedelta(0), secret=entry.webhook_secret)
+                        await service.rotate_secret(
+                            session=session,
+                            partner=partner,
+                            cipher=cipher,
+                            overlap=timedelta(0),
+                            secret=entry.webhook_secret,
+                        )
                     action = "updated"
             out.append({"partner_id": entry.partner_id, "action": action, "webhook_secret": shown})
     finally:

@@ -24,7 +24,7 @@ def seal(secret: str, cipher: FieldCipher | None) -> str:
 
 def unseal(stored: str, cipher: FieldCipher | None) -> str:
     if stored.startswith(PLAIN):
-        return stored[len(PLAIN):]
+        return stored[len(PLAIN) :]
     if cipher is None:
         raise RuntimeError("this secret is encrypted and no data key is configured")
     return cipher.decrypt(stored, context=SECRET_CONTEXT)
@@ -43,14 +43,24 @@ async def list_partners(*, session: AsyncSession, kind: str) -> Sequence[Partner
     return (await session.execute(select(Partner).where(Partner.kind == kind).order_by(Partner.id))).scalars().all()
 
 
-async def create_partner(*, session: AsyncSession, partner_id: str, kind: str, name: str, center_id: str | None,
-                         webhook_url: str | None, client_id: str | None, cipher: FieldCipher | None,
-                         secret: str | None = None) -> tuple[Partner, str]:
+async def create_partner(
+    *,
+    session: AsyncSession,
+    partner_id: str,
+    kind: str,
+    name: str,
+    center_id: str | None,
+    webhook_url: str | None,
+    client_id: str | None,
+    cipher: FieldCipher | None,
+    secret: str | None = None,
+) -> tuple[Partner, str]:
     """Register a partner with a first ``whsec_`` secret: ``(partner, secret)`` (the secret is shown once)."""
     if await session.get(Partner, partner_id) is not None:
         raise Conflict(f"partner {partner_id} already exists", extra={"partner_id": partner_id})
-    partner = Partner(id=partner_id, kind=kind, name=name, center_id=center_id, webhook_url=webhook_url,
-                      client_id=client_id)
+    partner = Partner(
+        id=partner_id, kind=kind, name=name, center_id=center_id, webhook_url=webhook_url, client_id=client_id
+    )
     session.add(partner)
     await session.flush()
     if secret is None:
@@ -83,23 +93,36 @@ async def secret_rows(*, session: AsyncSession, partner_id: str, at: datetime | 
     """The secrets valid at ``at`` (now), newest first."""
     at = at or utcnow()
     return (
-        await session.execute(
-            select(PartnerSecret)
-            .where(PartnerSecret.partner_id == partner_id,
-                   or_(PartnerSecret.expires_at.is_(None), PartnerSecret.expires_at > at))
-            .order_by(PartnerSecret.id.desc())
+        (
+            await session.execute(
+                select(PartnerSecret)
+                .where(
+                    PartnerSecret.partner_id == partner_id,
+                    or_(PartnerSecret.expires_at.is_(None), PartnerSecret.expires_at > at),
+                )
+                .order_by(PartnerSecret.id.desc())
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
 
 
-async def valid_secrets(*, session: AsyncSession, partner_id: str, cipher: FieldCipher | None,
-                        at: datetime | None = None) -> list[str]:
+async def valid_secrets(
+    *, session: AsyncSession, partner_id: str, cipher: FieldCipher | None, at: datetime | None = None
+) -> list[str]:
     """The plaintext secrets to sign with now: the newest, and the previous one during a rotation."""
     return [unseal(row.secret_enc, cipher) for row in await secret_rows(session=session, partner_id=partner_id, at=at)]
 
 
-async def rotate_secret(*, session: AsyncSession, partner: Partner, cipher: FieldCipher | None,
-                        overlap: timedelta, secret: str | None = None) -> tuple[str, PartnerSecret]:
+async def rotate_secret(
+    *,
+    session: AsyncSession,
+    partner: Partner,
+    cipher: FieldCipher | None,
+    overlap: timedelta,
+    secret: str | None = None,
+) -> tuple[str, PartnerSecret]:
     """A new secret (``secret``, or a fresh one) signs from now on; the previous one keeps signing
     alongside it for ``overlap`` (so the partner can switch without losing a message); any older
     one stops at once."""

@@ -31,12 +31,12 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.service import valid_secrets
+from onewindow_kit.waiting import wait_event
 from onewindow_kit.webhooks.guard import AddressGuard, UrlRefused, guarded_client
 from onewindow_kit.webhooks.models import WebhookAttempt, WebhookMessage
 from onewindow_kit.webhooks.outbox import WAKE_FLAG, message_body
 from onewindow_kit.webhooks.settings import WebhookSettings
 from onewindow_kit.webhooks.signing import signed_headers
-from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("onewindow.webhooks")
 
@@ -104,7 +104,8 @@ class WebhookDispatcher:
         self.settings = settings
         self.cipher = cipher
         self.guard = guard or AddressGuard(
-            require_https=settings.require_https, allowed_hosts=settings.allowed_hosts,
+            require_https=settings.require_https,
+            allowed_hosts=settings.allowed_hosts,
             allowed_networks=settings.allowed_networks,
         )
         self._owns_client = client is None
@@ -151,7 +152,9 @@ class WebhookDispatcher:
                     task = self._tasks.get(partner_id)
                     if task is None or task.done():
                         self._wake.setdefault(partner_id, asyncio.Event())
-                        self._tasks[partner_id] = asyncio.create_task(self._run(partner_id), name=f"webhooks:{partner_id}")
+                        self._tasks[partner_id] = asyncio.create_task(
+                            self._run(partner_id), name=f"webhooks:{partner_id}"
+                        )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -215,22 +218,28 @@ class WebhookDispatcher:
         poll = self.settings.poll_seconds
         async with self.db.sessionmaker() as session:
             messages = (
-                await session.execute(
-                    select(WebhookMessage)
-                    .where(WebhookMessage.partner_id == partner_id, WebhookMessage.status == "pending")
-                    .order_by(WebhookMessage.id)
-                    .limit(self.settings.batch_size)
+                (
+                    await session.execute(
+                        select(WebhookMessage)
+                        .where(WebhookMessage.partner_id == partner_id, WebhookMessage.status == "pending")
+                        .order_by(WebhookMessage.id)
+                        .limit(self.settings.batch_size)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not messages:
                 return poll
-            blocked = set((
-                await session.execute(
-                    select(WebhookMessage.stream_key)
-                    .where(WebhookMessage.partner_id == partner_id, WebhookMessage.status == "failed")
-                    .distinct()
-                )
-            ).scalars())
+            blocked = set(
+                (
+                    await session.execute(
+                        select(WebhookMessage.stream_key)
+                        .where(WebhookMessage.partner_id == partner_id, WebhookMessage.status == "failed")
+                        .distinct()
+                    )
+                ).scalars()
+            )
             partner = await session.get(Partner, partner_id)
             secrets = await valid_secrets(session=session, partner_id=partner_id, cipher=self.cipher) if partner else []
         # The session is closed: no transaction is open while we talk HTTP.
@@ -317,16 +326,30 @@ class WebhookDispatcher:
                 if delay is None:
                     outcome = "failed"
                     current.status, current.failed_at = "failed", now
-                    log.error("webhook failed after the last retry; kept for replay",
-                              extra={"event_type": current.event_type, "status": result.status_code})
+                    log.error(
+                        "webhook failed after the last retry; kept for replay",
+                        extra={"event_type": current.event_type, "status": result.status_code},
+                    )
                 else:
                     outcome = "retry"
                     current.next_attempt_at = now + timedelta(seconds=delay)
-                    log.warning("webhook attempt failed; retrying in %.1fs: %s", delay, result.error,
-                                extra={"event_type": current.event_type, "status": result.status_code})
-            session.add(WebhookAttempt(
-                message_id=current.id or 0, attempt_no=current.attempts, started_at=result.started_at, url=url,
-                status_code=result.status_code, latency_ms=result.latency_ms, error=result.error, outcome=outcome,
-            ))
+                    log.warning(
+                        "webhook attempt failed; retrying in %.1fs: %s",
+                        delay,
+                        result.error,
+                        extra={"event_type": current.event_type, "status": result.status_code},
+                    )
+            session.add(
+                WebhookAttempt(
+                    message_id=current.id or 0,
+                    attempt_no=current.attempts,
+                    started_at=result.started_at,
+                    url=url,
+                    status_code=result.status_code,
+                    latency_ms=result.latency_ms,
+                    error=result.error,
+                    outcome=outcome,
+                )
+            )
             await session.commit()
         return outcome

@@ -62,8 +62,12 @@ def address_problem(ip: IpAddress) -> str | None:
         problem = address_problem(inner)
         return f"{problem} (inside {ip})" if problem else None
     for label, flag in (
-        ("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast), ("private", ip.is_private), ("reserved", ip.is_reserved),
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("private", ip.is_private),
+        ("reserved", ip.is_reserved),
     ):
         if flag:
             return label
@@ -102,8 +106,10 @@ class AddressGuard:
         scheme = parts.scheme.lower()
         allowed_schemes = ("https",) if self.require_https else ("https", "http")
         if scheme not in allowed_schemes:
-            raise UrlRefused(f"scheme {scheme or '(none)'} is not allowed; use {' or '.join(allowed_schemes)}",
-                             "回调地址须使用HTTPS" if self.require_https else "回调地址须为HTTP或HTTPS")
+            raise UrlRefused(
+                f"scheme {scheme or '(none)'} is not allowed; use {' or '.join(allowed_schemes)}",
+                "回调地址须使用HTTPS" if self.require_https else "回调地址须为HTTP或HTTPS",
+            )
         if parts.username or parts.password:
             raise UrlRefused("credentials in the URL are not allowed", "回调地址中不能包含用户名或密码")
         host = (parts.hostname or "").lower().rstrip(".")
@@ -124,8 +130,10 @@ class AddressGuard:
         problem = address_problem(ip)
         if problem:
             where = f"{host} resolves to " if host and host != address else ""
-            raise UrlRefused(f"{where}{ip}, a {problem} address; internal addresses are not webhook targets",
-                             "回调地址不能指向内网、回环、链路本地、组播或未指定地址")
+            raise UrlRefused(
+                f"{where}{ip}, a {problem} address; internal addresses are not webhook targets",
+                "回调地址不能指向内网、回环、链路本地、组播或未指定地址",
+            )
         return ip
 
     async def resolve(self, host: str, port: int) -> list[str]:
@@ -176,15 +184,17 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not webhook targets")
 
     async def sleep(self, seconds: float) -> None:
@@ -208,9 +218,17 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
 def guarded_client(guard: AddressGuard, *, timeout: float) -> httpx.AsyncClient:
     """The client webhooks go out with: guarded connections, no redirects, no environment proxies."""
-    return httpx.AsyncClient(transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False,
-                             trust_env=False)
+    return httpx.AsyncClient(
+        transport=GuardedTransport(guard), timeout=timeout, follow_redirects=False, trust_env=False
+    )
 
 
-__all__ = ["AddressGuard", "GuardedNetworkBackend", "GuardedTransport", "UrlRefused", "address_problem",
-           "guarded_client", "system_resolver"]
+__all__ = [
+    "AddressGuard",
+    "GuardedNetworkBackend",
+    "GuardedTransport",
+    "UrlRefused",
+    "address_problem",
+    "guarded_client",
+    "system_resolver",
+]

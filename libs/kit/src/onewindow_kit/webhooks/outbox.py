@@ -29,7 +29,8 @@ def render_body(*, event_type: str, data: Mapping[str, Any], occurred_at: dateti
     """``{"type", "timestamp", "data"}`` as compact UTF-8 JSON; decimals stay strings."""
     return json.dumps(
         {"type": event_type, "timestamp": occurred_at.isoformat(), "data": to_jsonable_python(dict(data))},
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 
@@ -55,8 +56,12 @@ async def enqueue(
     """Queue ``event_type`` for ``partner_id``; messages of one ``stream_key`` are delivered in order."""
     body = render_body(event_type=event_type, data=data, occurred_at=occurred_at or utcnow())
     message = WebhookMessage(
-        msg_id=new_msg_id(), partner_id=partner_id, stream_key=stream_key, event_type=event_type,
-        body=cipher.encrypt(body, context=BODY_CONTEXT) if cipher else body, encrypted=cipher is not None,
+        msg_id=new_msg_id(),
+        partner_id=partner_id,
+        stream_key=stream_key,
+        event_type=event_type,
+        body=cipher.encrypt(body, context=BODY_CONTEXT) if cipher else body,
+        encrypted=cipher is not None,
     )
     session.add(message)
     session.info[WAKE_FLAG] = True  # the deliverer is woken after the commit

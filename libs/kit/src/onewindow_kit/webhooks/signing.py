@@ -28,7 +28,7 @@ def secret_key(secret: str) -> bytes:
     """The HMAC key of a ``whsec_`` secret; ValueError when it is not one."""
     if not secret.startswith(SECRET_PREFIX):
         raise ValueError("a webhook secret starts with whsec_")
-    body = secret[len(SECRET_PREFIX):]
+    body = secret[len(SECRET_PREFIX) :]
     try:
         key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 class CaseRecord(SQLModel, table=True):

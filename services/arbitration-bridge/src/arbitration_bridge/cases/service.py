@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_date
 from onewindow_kit.db import utcnow
 from onewindow_kit.events import EventEnvelope
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.models import CaseRecord
 
@@ -18,8 +17,16 @@ ENDED = ("agreed", "terminated", "expired", "declined", "withdrawn")
 STATUS_VERBS = ("opened", "assigned", "accepted", *ENDED)
 # A worker whose mediation failed may choose arbitration (劳动争议调解仲裁法 第14条).
 TRANSFERABLE = ("terminated", "expired")
-MEDIATION_ZH = {"opened": "已立案", "assigned": "已分派调解员", "accepted": "调解中", "agreed": "已达成协议",
-                "terminated": "调解终结", "expired": "期限届满", "declined": "当事人拒绝调解", "withdrawn": "已撤回"}
+MEDIATION_ZH = {
+    "opened": "已立案",
+    "assigned": "已分派调解员",
+    "accepted": "调解中",
+    "agreed": "已达成协议",
+    "terminated": "调解终结",
+    "expired": "期限届满",
+    "declined": "当事人拒绝调解",
+    "withdrawn": "已撤回",
+}
 
 
 async def record_for_update(session: AsyncSession, case_id: str, *, create: bool) -> CaseRecord | None:

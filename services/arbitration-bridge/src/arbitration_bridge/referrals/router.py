@@ -12,13 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals import service
@@ -51,16 +50,23 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 # The commission's API
 # ---------------------------------------------------------------------------------------------
 
+
 @partner_router.post(
-    "/referrals", response_model=ReferralCreated, status_code=201, operation_id="create_referral",
+    "/referrals",
+    response_model=ReferralCreated,
+    status_code=201,
+    operation_id="create_referral",
     dependencies=[BoundedBody],
-    responses={200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
-               400: {"description": "No Idempotency-Key"},
-               409: {"description": "pre_filing_no already referred (``referral_id`` names it), or the same key in flight"},
-               422: {"description": "An invalid field, or the same key with a different body"}},
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
+        400: {"description": "No Idempotency-Key"},
+        409: {"description": "pre_filing_no already referred (``referral_id`` names it), or the same key in flight"},
+        422: {"description": "An invalid field, or the same key with a different body"},
+    },
 )
-async def create_referral(commission: CurrentCommission, key: RequiredKey, data: ReferralCreate,
-                          request: Request) -> JSONResponse:
+async def create_referral(
+    commission: CurrentCommission, key: RequiredKey, data: ReferralCreate, request: Request
+) -> JSONResponse:
     """Refer a dispute to the centre for mediation before filing (暂缓立案、先行调解), with the
     commission's 调解建议书 if any. The case is registered at the centre at once, or as soon as its
     case system answers; ``case_no`` is null until then."""
@@ -68,16 +74,28 @@ async def create_referral(commission: CurrentCommission, key: RequiredKey, data:
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
         referral = await service.create_referral(
-            session=session, partner=commission, data=data, cipher=ctx.cipher,
+            session=session,
+            partner=commission,
+            data=data,
+            cipher=ctx.cipher,
             default_center_id=ctx.settings.default_center_id,
             acceptance_working_days=ctx.settings.acceptance_working_days,
-            inline_seconds=ctx.settings.intake_timeout_seconds + 2)
+            inline_seconds=ctx.settings.intake_timeout_seconds + 2,
+        )
         # The creation's result: a replay answers it again (with the case number once known).
-        return 201, {"referral_id": referral.id, "status": referral.status, "deadline": referral.deadline_on.isoformat()}
+        return 201, {
+            "referral_id": referral.id,
+            "status": referral.status,
+            "deadline": referral.deadline_on.isoformat(),
+        }
 
     status_code, stored, replayed = await run_idempotent(
-        request.app.state.db, scope=f"arbitration:{commission.id}:referrals", key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()), work=work)
+        request.app.state.db,
+        scope=f"arbitration:{commission.id}:referrals",
+        key=key,
+        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()),
+        work=work,
+    )
     referral_id = stored["referral_id"]
     if not replayed and ctx.intake is not None:
         try:
@@ -94,8 +112,9 @@ async def create_referral(commission: CurrentCommission, key: RequiredKey, data:
 
 
 @partner_router.get("/referrals/{referral_id}", response_model=ReferralPublic, operation_id="get_referral")
-async def get_referral(referral_id: str, commission: CurrentCommission, session: SessionDep,
-                       request: Request) -> ReferralPublic:
+async def get_referral(
+    referral_id: str, commission: CurrentCommission, session: SessionDep, request: Request
+) -> ReferralPublic:
     """One of the commission's referrals: status, case number, mediator, result."""
     referral = await service.get_partner_referral(session=session, partner_id=commission.id, referral_id=referral_id)
     return service.to_public(referral, get_context(request).cipher)
@@ -115,29 +134,45 @@ async def list_referrals(
     back as ``cursor``, and ``updated_since`` (RFC 3339 with offset) to fetch only what changed."""
     if updated_since is not None and updated_since.tzinfo is None:
         raise ValidationFailed.field("updated_since", "时间须带时区，如2026-11-20T08:00:00+08:00")
-    rows, next_cursor = await service.list_partner_referrals(session=session, partner_id=commission.id, status=status,
-                                                             updated_since=updated_since, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_partner_referrals(
+        session=session,
+        partner_id=commission.id,
+        status=status,
+        updated_since=updated_since,
+        cursor=cursor,
+        limit=limit,
+    )
     cipher = get_context(request).cipher
     return ReferralPage(items=[service.to_public(r, cipher) for r in rows], next_cursor=next_cursor)
 
 
-@partner_router.post("/referrals/{referral_id}/withdraw", response_model=ReferralPublic, operation_id="withdraw_referral",
-                     dependencies=[BoundedBody], responses={409: {"description": "The referral already has a result"}})
-async def withdraw_referral(referral_id: str, commission: CurrentCommission, key: RequiredKey, data: WithdrawRequest,
-                            request: Request) -> JSONResponse:
+@partner_router.post(
+    "/referrals/{referral_id}/withdraw",
+    response_model=ReferralPublic,
+    operation_id="withdraw_referral",
+    dependencies=[BoundedBody],
+    responses={409: {"description": "The referral already has a result"}},
+)
+async def withdraw_referral(
+    referral_id: str, commission: CurrentCommission, key: RequiredKey, data: WithdrawRequest, request: Request
+) -> JSONResponse:
     """Withdraw a referral before it has a result; the centre stops the mediation."""
     cipher = get_context(request).cipher
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.get_partner_referral(session=session, partner_id=commission.id,
-                                                      referral_id=referral_id, for_update=True)
+        referral = await service.get_partner_referral(
+            session=session, partner_id=commission.id, referral_id=referral_id, for_update=True
+        )
         referral = await service.withdraw_referral(session=session, referral=referral, reason=data.reason)
         return 200, service.to_public(referral, cipher).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"arbitration:{commission.id}:withdrawals", key=key,
+        request.app.state.db,
+        scope=f"arbitration:{commission.id}:withdrawals",
+        key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals/{referral_id}/withdraw", await request.body()),
-        work=work)
+        work=work,
+    )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
@@ -145,19 +180,35 @@ async def withdraw_referral(referral_id: str, commission: CurrentCommission, key
 # The clerks' desk
 # ---------------------------------------------------------------------------------------------
 
+
 def staff_view(referral: Referral, request: Request) -> ReferralStaffView:
     # Staff see the result without the parties' identities (intake shows those, logged, to who may see them).
     public = service.to_public(referral, get_context(request).cipher, with_parties=False)
     awaiting = referral.status == "received"
     return ReferralStaffView(
-        referral_id=referral.id, partner_id=referral.partner_id, commission_name=referral.commission_name,
-        pre_filing_no=referral.pre_filing_no, status=referral.status, referred_on=referral.referred_on,
-        received_on=referral.received_on, deadline=referral.deadline_on, accept_due_on=referral.accept_due_on,
-        awaiting_decision=awaiting, accept_overdue=awaiting and china_today() > referral.accept_due_on,
-        has_suggestion=referral.has_suggestion, center_id=referral.center_id, case_state=referral.case_state,
-        case_id=referral.case_id, case_no=referral.case_no, case_last_error=referral.case_last_error,
-        mediator=public.mediator, result=public.result, result_parties_state=referral.result_parties_state,
-        decided_by=referral.decided_by, accepted_at=referral.accepted_at, created_at=referral.created_at,
+        referral_id=referral.id,
+        partner_id=referral.partner_id,
+        commission_name=referral.commission_name,
+        pre_filing_no=referral.pre_filing_no,
+        status=referral.status,
+        referred_on=referral.referred_on,
+        received_on=referral.received_on,
+        deadline=referral.deadline_on,
+        accept_due_on=referral.accept_due_on,
+        awaiting_decision=awaiting,
+        accept_overdue=awaiting and china_today() > referral.accept_due_on,
+        has_suggestion=referral.has_suggestion,
+        center_id=referral.center_id,
+        case_state=referral.case_state,
+        case_id=referral.case_id,
+        case_no=referral.case_no,
+        case_last_error=referral.case_last_error,
+        mediator=public.mediator,
+        result=public.result,
+        result_parties_state=referral.result_parties_state,
+        decided_by=referral.decided_by,
+        accepted_at=referral.accepted_at,
+        created_at=referral.created_at,
         updated_at=referral.updated_at,
     )
 
@@ -175,49 +226,70 @@ async def list_arbitration_referrals(
 ) -> ReferralStaffPage:
     """Referrals sent to the caller's centre, newest first; ``awaiting_decision=true`` lists those to
     accept or decline (``accept_due_on``, ``accept_overdue``)."""
-    rows, next_cursor = await service.list_staff_referrals(session=session, principal=principal, status=status,
-                                                           awaiting_decision=awaiting_decision, case_state=case_state,
-                                                           cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_staff_referrals(
+        session=session,
+        principal=principal,
+        status=status,
+        awaiting_decision=awaiting_decision,
+        case_state=case_state,
+        cursor=cursor,
+        limit=limit,
+    )
     return ReferralStaffPage(items=[staff_view(r, request) for r in rows], next_cursor=next_cursor)
 
 
 @staff_router.get("/{referral_id}", response_model=ReferralStaffView, operation_id="get_arbitration_referral")
-async def get_arbitration_referral(referral_id: str, session: SessionDep, principal: StaffRead,
-                                   request: Request) -> ReferralStaffView:
+async def get_arbitration_referral(
+    referral_id: str, session: SessionDep, principal: StaffRead, request: Request
+) -> ReferralStaffView:
     """One referral of the caller's centre."""
-    return staff_view(await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id),
-                      request)
+    return staff_view(
+        await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id), request
+    )
 
 
-@staff_router.post("/{referral_id}/accept", response_model=ReferralStaffView, operation_id="accept_arbitration_referral")
-async def accept_arbitration_referral(referral_id: str, request: Request, session: SessionDep,
-                                      principal: StaffDecide) -> ReferralStaffView:
+@staff_router.post(
+    "/{referral_id}/accept", response_model=ReferralStaffView, operation_id="accept_arbitration_referral"
+)
+async def accept_arbitration_referral(
+    referral_id: str, request: Request, session: SessionDep, principal: StaffDecide
+) -> ReferralStaffView:
     """Accept the referral: the commission receives ``referral.accepted`` with the case number."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
-    referral = await service.accept_referral(session=session, referral=referral, principal=principal,
-                                             cipher=get_context(request).cipher)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
+    referral = await service.accept_referral(
+        session=session, referral=referral, principal=principal, cipher=get_context(request).cipher
+    )
     return staff_view(referral, request)
 
 
-@staff_router.post("/{referral_id}/decline", response_model=ReferralStaffView, operation_id="decline_arbitration_referral")
-async def decline_arbitration_referral(referral_id: str, data: DeclineRequest, request: Request, session: SessionDep,
-                                       principal: StaffDecide) -> ReferralStaffView:
+@staff_router.post(
+    "/{referral_id}/decline", response_model=ReferralStaffView, operation_id="decline_arbitration_referral"
+)
+async def decline_arbitration_referral(
+    referral_id: str, data: DeclineRequest, request: Request, session: SessionDep, principal: StaffDecide
+) -> ReferralStaffView:
     """Decline the referral with a reason: the commission receives ``referral.declined``."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
-    referral = await service.decline_referral(session=session, referral=referral, principal=principal,
-                                              reason=data.reason, cipher=get_context(request).cipher)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
+    referral = await service.decline_referral(
+        session=session, referral=referral, principal=principal, reason=data.reason, cipher=get_context(request).cipher
+    )
     return staff_view(referral, request)
 
 
-@admin_router.post("/{referral_id}/register", response_model=ReferralStaffView,
-                   operation_id="retry_arbitration_referral_registration")
-async def retry_arbitration_referral_registration(referral_id: str, request: Request, session: SessionDep,
-                                                  principal: AdminOnly) -> ReferralStaffView:
+@admin_router.post(
+    "/{referral_id}/register", response_model=ReferralStaffView, operation_id="retry_arbitration_referral_registration"
+)
+async def retry_arbitration_referral_registration(
+    referral_id: str, request: Request, session: SessionDep, principal: AdminOnly
+) -> ReferralStaffView:
     """Try the registration at intake again now (after intake refused it and the cause was fixed)."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
     referral = await service.retry_registration(session=session, referral=referral)
     session.info[WAKE_FLAG] = True
     return staff_view(referral, request)

@@ -8,17 +8,25 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # DOMAIN.md §2: the categories used at intake. Interest disputes (利益争议) are not arbitrable
 # (劳动法 第84条): a commission never refers one.
 ArbitrationClaimCategory = Literal[
-    "wage_arrears", "overtime", "severance", "unlawful_termination", "no_contract_double_wage", "notice_pay",
-    "annual_leave", "social_insurance", "work_injury", "confirm_relationship", "other",
+    "wage_arrears",
+    "overtime",
+    "severance",
+    "unlawful_termination",
+    "no_contract_double_wage",
+    "notice_pay",
+    "annual_leave",
+    "social_insurance",
+    "work_injury",
+    "confirm_relationship",
+    "other",
 ]
 assert {ClaimCategory(c) for c in get_args(ArbitrationClaimCategory)} == {c for c in ClaimCategory if not c.is_interest}
 
@@ -97,20 +105,30 @@ class ClaimIn(_In):
 class ReferralCreate(_In):
     """A referral from a commission (POST /partner/arbitration/v1/referrals)."""
 
-    pre_filing_no: str = Field(min_length=1, max_length=100, description="e.g. 深劳人仲预〔2026〕88号; unique per commission")
-    kind: Literal["pre_filing"] = Field(default="pre_filing", description="pre_filing (暂缓立案、先行调解), the only kind")
+    pre_filing_no: str = Field(
+        min_length=1, max_length=100, description="e.g. 深劳人仲预〔2026〕88号; unique per commission"
+    )
+    kind: Literal["pre_filing"] = Field(
+        default="pre_filing", description="pre_filing (暂缓立案、先行调解), the only kind"
+    )
     commission_name: str = Field(min_length=1, max_length=200)
     referred_on: date
-    deadline: date | None = Field(default=None, description="default: 15 days after referred_on (劳动争议调解仲裁法 第14条)")
+    deadline: date | None = Field(
+        default=None, description="default: 15 days after referred_on (劳动争议调解仲裁法 第14条)"
+    )
     applicants: list[ApplicantIn] = Field(min_length=1, max_length=500)
     respondents: list[RespondentIn] = Field(min_length=1, max_length=10)
     claims: list[ClaimIn] = Field(min_length=1, max_length=50)
     facts: str = Field(min_length=1, max_length=20000)
-    mediation_suggestion: str | None = Field(default=None, min_length=1, max_length=SUGGESTION_MAX,
-                                             description="调解建议书: the commission's suggestion to the mediator")
+    mediation_suggestion: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=SUGGESTION_MAX,
+        description="调解建议书: the commission's suggestion to the mediator",
+    )
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ReferralCreate":
+    def _consistent(self) -> ReferralCreate:
         if self.deadline is not None and self.deadline < self.referred_on:
             raise ValueError("deadline: 调解期限不能早于委托调解日期")
         seen: set[str] = set()

@@ -6,10 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 def new_review_id() -> str:

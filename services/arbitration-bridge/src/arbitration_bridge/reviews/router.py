@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.casefile.dependencies import center_of
 from arbitration_bridge.cases.models import CaseRecord
@@ -21,36 +20,68 @@ from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDe
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
 from arbitration_bridge.referrals.service import can_see, referral_of_case
 from arbitration_bridge.reviews import service
-from arbitration_bridge.reviews.schemas import ReviewCreate, ReviewDecided, ReviewDecision, ReviewPage, ReviewState, ReviewView
+from arbitration_bridge.reviews.schemas import (
+    ReviewCreate,
+    ReviewDecided,
+    ReviewDecision,
+    ReviewPage,
+    ReviewState,
+    ReviewView,
+)
 from arbitration_bridge.worker import WAKE_FLAG
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API v1"])
 staff_router = APIRouter(prefix="/reviews", tags=["reviews (staff)"])
 
 
-@partner_router.post("/reviews/{review_id}/decision", response_model=ReviewDecided, operation_id="record_review_decision",
-                     dependencies=[BoundedBody], responses={409: {"description": "Already decided, or the same key in flight"}})
-async def record_review_decision(review_id: str, commission: CurrentCommission, key: RequiredKey, data: ReviewDecision,
-                                 request: Request) -> JSONResponse:
+@partner_router.post(
+    "/reviews/{review_id}/decision",
+    response_model=ReviewDecided,
+    operation_id="record_review_decision",
+    dependencies=[BoundedBody],
+    responses={409: {"description": "Already decided, or the same key in flight"}},
+)
+async def record_review_decision(
+    review_id: str, commission: CurrentCommission, key: RequiredKey, data: ReviewDecision, request: Request
+) -> JSONResponse:
     """The commission's decision on an agreement it was asked to review (``review.requested``):
     ``confirmed`` with the 仲裁调解书 number, or ``refused`` with the reason."""
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        review = await service.record_decision(session=session, partner_id=commission.id, review_id=review_id, data=data)
-        return 200, ReviewDecided(review_id=review.id, status="decided", decision=data.decision,
-                                  document_no=review.document_no, decided_on=data.decided_on,
-                                  reason=data.reason).model_dump(mode="json")
+        review = await service.record_decision(
+            session=session, partner_id=commission.id, review_id=review_id, data=data
+        )
+        return 200, ReviewDecided(
+            review_id=review.id,
+            status="decided",
+            decision=data.decision,
+            document_no=review.document_no,
+            decided_on=data.decided_on,
+            reason=data.reason,
+        ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"arbitration:{commission.id}:review-decisions", key=key,
+        request.app.state.db,
+        scope=f"arbitration:{commission.id}:review-decisions",
+        key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/reviews/{review_id}/decision", await request.body()),
-        work=work)
+        work=work,
+    )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
-@staff_router.post("", response_model=ReviewView, status_code=201, operation_id="request_arbitration_review",
-                   responses={409: {"description": "No agreement, already requested, past the 15 days (the reason "
-                                                   "with ``effective_on`` and ``apply_by``), or no commission fits"}})
+@staff_router.post(
+    "",
+    response_model=ReviewView,
+    status_code=201,
+    operation_id="request_arbitration_review",
+    responses={
+        409: {
+            "description": "No agreement, already requested, past the 15 days (the reason "
+            "with ``effective_on`` and ``apply_by``), or no commission fits"
+        }
+    },
+)
 async def request_arbitration_review(data: ReviewCreate, request: Request, principal: StaffDecide) -> ReviewView:
     """Ask the commission to review the case's agreement (仲裁审查确认) when both parties apply after
     signing; refused with the reason once 15 days have passed since it took effect
@@ -70,9 +101,15 @@ async def request_arbitration_review(data: ReviewCreate, request: Request, princ
     async for session in db.session():
         record = await session.get(CaseRecord, data.case_id, with_for_update=True, populate_existing=True)
         assert record is not None
-        review = await service.open_review(session=session, record=record, center_id=center_id,
-                                           requested_by=principal.name or principal.subject, partner_id=data.partner_id,
-                                           default_partner_id=ctx.settings.default_partner_id, note=data.note)
+        review = await service.open_review(
+            session=session,
+            record=record,
+            center_id=center_id,
+            requested_by=principal.name or principal.subject,
+            partner_id=data.partner_id,
+            default_partner_id=ctx.settings.default_partner_id,
+            note=data.note,
+        )
         session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
         view = service.to_view(review)
     return view
@@ -88,8 +125,9 @@ async def list_arbitration_reviews(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ReviewPage:
     """Review requests of the caller's centre, newest first."""
-    rows, next_cursor = await service.list_staff_reviews(session=session, principal=principal, state=state,
-                                                         case_id=case_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_staff_reviews(
+        session=session, principal=principal, state=state, case_id=case_id, cursor=cursor, limit=limit
+    )
     return ReviewPage(items=[service.to_view(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -18,8 +18,9 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     case_id: str = Field(min_length=1, max_length=64)
-    partner_id: str | None = Field(default=None, max_length=64,
-                                   description="the commission; default: the referring one, else the centre's")
+    partner_id: str | None = Field(
+        default=None, max_length=64, description="the commission; default: the referring one, else the centre's"
+    )
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -29,12 +30,14 @@ class ReviewDecision(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     decision: Literal["confirmed", "refused"]
-    document_no: str | None = Field(default=None, min_length=1, max_length=100, description="仲裁调解书 number (if confirmed)")
+    document_no: str | None = Field(
+        default=None, min_length=1, max_length=100, description="仲裁调解书 number (if confirmed)"
+    )
     decided_on: date
     reason: str | None = Field(default=None, min_length=1, max_length=2000, description="不予确认的理由 (if refused)")
 
     @model_validator(mode="after")
-    def _complete(self) -> "ReviewDecision":
+    def _complete(self) -> ReviewDecision:
         if self.decision == "confirmed" and not self.document_no:
             raise ValueError("document_no: 确认的，须填写仲裁调解书编号")
         if self.decision == "refused" and not self.reason:

@@ -6,9 +6,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
@@ -16,6 +13,8 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
 from onewindow_kit.partners.models import Partner
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.commissions import choose_commission
@@ -41,19 +40,33 @@ class ReviewTooLate(Conflict):
     slug = "review-too-late"
 
 
-async def open_review(*, session: AsyncSession, record: CaseRecord, center_id: str, requested_by: str,
-                      partner_id: str | None, default_partner_id: str | None, note: str | None = None,
-                      today: date | None = None) -> Review:
+async def open_review(
+    *,
+    session: AsyncSession,
+    record: CaseRecord,
+    center_id: str,
+    requested_by: str,
+    partner_id: str | None,
+    default_partner_id: str | None,
+    note: str | None = None,
+    today: date | None = None,
+) -> Review:
     """Ask the commission to review the case's agreement; refused with the reason past the 15 days."""
     agreement = record.agreement
     if record.mediation_status != "agreed" or not agreement or record.agreement_effective_on is None:
-        raise Conflict("only an agreement can be reviewed: this case's mediation has none",
-                       extra={"mediation_status": record.mediation_status,
-                              "detail_zh": "本案调解未达成协议，无可申请仲裁审查确认的调解协议"})
+        raise Conflict(
+            "only an agreement can be reviewed: this case's mediation has none",
+            extra={
+                "mediation_status": record.mediation_status,
+                "detail_zh": "本案调解未达成协议，无可申请仲裁审查确认的调解协议",
+            },
+        )
     body = Agreement.model_validate(agreement).model_dump(mode="json")
-    existing = (await session.execute(
-        select(Review).where(Review.case_id == record.case_id, Review.agreement_no == body["agreement_no"])
-    )).scalar_one_or_none()
+    existing = (
+        await session.execute(
+            select(Review).where(Review.case_id == record.case_id, Review.agreement_no == body["agreement_no"])
+        )
+    ).scalar_one_or_none()
     if existing is not None:
         raise Conflict(f"仲裁审查确认 was already requested: {existing.id}", extra={"review_id": existing.id})
     today = today or china_today()
@@ -68,63 +81,105 @@ async def open_review(*, session: AsyncSession, record: CaseRecord, center_id: s
     referral = await referral_of_case(session=session, case_id=record.case_id)
     if partner_id is None and referral is not None:
         partner_id = referral.partner_id  # the commission that referred the case reviews its agreement
-    partner = await choose_commission(session=session, center_id=center_id, partner_id=partner_id,
-                                      default_partner_id=default_partner_id)
+    partner = await choose_commission(
+        session=session, center_id=center_id, partner_id=partner_id, default_partner_id=default_partner_id
+    )
     own_referral = referral is not None and referral.partner_id == partner.id
     review = Review(
-        case_id=record.case_id, case_no=record.case_no, center_id=center_id, partner_id=partner.id,
+        case_id=record.case_id,
+        case_no=record.case_no,
+        center_id=center_id,
+        partner_id=partner.id,
         referral_id=referral.id if own_referral else None,
         stream_key=referral.id if own_referral and referral else stream_of(record.case_id),
-        agreement_no=body["agreement_no"], agreement=body, effective_on=effective, apply_by=last_day,
-        requested_by=requested_by[:120], note=note,
+        agreement_no=body["agreement_no"],
+        agreement=body,
+        effective_on=effective,
+        apply_by=last_day,
+        requested_by=requested_by[:120],
+        note=note,
     )
     session.add(review)
     await session.flush()
     return review
 
 
-async def open_if_requested(*, session: AsyncSession, record: CaseRecord, center_id: str | None,
-                            default_partner_id: str | None) -> Review | None:
+async def open_if_requested(
+    *, session: AsyncSession, record: CaseRecord, center_id: str | None, default_partner_id: str | None
+) -> Review | None:
     """After ``mediation.proceeding.agreed``: ask for review when the parties asked for it in the agreement."""
     if record.mediation_status != "agreed" or not (record.agreement or {}).get("parties_request_arbitration_review"):
         return None
     if center_id is None:
-        log.warning("仲裁审查确认 not requested: the case's centre is not known yet; staff can request it",
-                    extra={"event_type": "mediation.proceeding.agreed"})
+        log.warning(
+            "仲裁审查确认 not requested: the case's centre is not known yet; staff can request it",
+            extra={"event_type": "mediation.proceeding.agreed"},
+        )
         return None
     try:
-        return await open_review(session=session, record=record, center_id=center_id, requested_by="mediation",
-                                 partner_id=None, default_partner_id=default_partner_id)
+        return await open_review(
+            session=session,
+            record=record,
+            center_id=center_id,
+            requested_by="mediation",
+            partner_id=None,
+            default_partner_id=default_partner_id,
+        )
     except Conflict as exc:
         log.warning("仲裁审查确认 not requested: %s", exc.detail, extra={"event_type": "mediation.proceeding.agreed"})
         return None
 
 
-async def mark_requested(*, session: AsyncSession, review_id: str, applicants: list[dict[str, Any]],
-                         respondents: list[dict[str, Any]], cipher: FieldCipher) -> bool:
+async def mark_requested(
+    *,
+    session: AsyncSession,
+    review_id: str,
+    applicants: list[dict[str, Any]],
+    respondents: list[dict[str, Any]],
+    cipher: FieldCipher,
+) -> bool:
     """The identities are in hand: send ``review.requested`` (once, whichever worker gets here first)."""
     now = utcnow()
     taken = await session.execute(
-        update(Review).where(Review.id == review_id, Review.state == "preparing")
+        update(Review)
+        .where(Review.id == review_id, Review.state == "preparing")
         .values(state="requested", requested_at=now, updated_at=now, last_error=None)
     )
     if taken.rowcount != 1:
         return False
     review = await session.get(Review, review_id, populate_existing=True)
     assert review is not None
-    data: dict[str, Any] = {"review_id": review.id, "case_no": review.case_no, "agreement": review.agreement,
-                            "effective_on": review.effective_on.isoformat(), "apply_by": review.apply_by.isoformat(),
-                            "applicants": applicants, "respondents": respondents}
+    data: dict[str, Any] = {
+        "review_id": review.id,
+        "case_no": review.case_no,
+        "agreement": review.agreement,
+        "effective_on": review.effective_on.isoformat(),
+        "apply_by": review.apply_by.isoformat(),
+        "applicants": applicants,
+        "respondents": respondents,
+    }
     if review.referral_id:
         referral = await session.get(Referral, review.referral_id)
         if referral is not None:
             data |= {"referral_id": referral.id, "pre_filing_no": referral.pre_filing_no}
-    await notify(session, partner_id=review.partner_id, stream_key=review.stream_key, event_type="review.requested",
-                 data=data, cipher=cipher)
+    await notify(
+        session,
+        partner_id=review.partner_id,
+        stream_key=review.stream_key,
+        event_type="review.requested",
+        data=data,
+        cipher=cipher,
+    )
     partner = await session.get(Partner, review.partner_id)
-    await announce(session, case_id=review.case_id, event_type="arbitration.review.requested",
-                   summary_zh=f"已向{partner.name if partner else review.partner_id}申请仲裁审查确认（调解协议{review.agreement_no}）",
-                   review_id=review.id, partner_id=review.partner_id, agreement_no=review.agreement_no)
+    await announce(
+        session,
+        case_id=review.case_id,
+        event_type="arbitration.review.requested",
+        summary_zh=f"已向{partner.name if partner else review.partner_id}申请仲裁审查确认（调解协议{review.agreement_no}）",
+        review_id=review.id,
+        partner_id=review.partner_id,
+        agreement_no=review.agreement_no,
+    )
     await session.flush()
     return True
 
@@ -135,34 +190,67 @@ async def record_decision(*, session: AsyncSession, partner_id: str, review_id: 
     if review is None or review.partner_id != partner_id or review.state == "preparing":
         raise NotFound(f"review {review_id} does not exist")
     if review.state == "decided":
-        raise Conflict(f"review {review_id} was already decided ({review.decision}, {review.document_no})",
-                       extra={"decision": review.decision, "document_no": review.document_no})
+        raise Conflict(
+            f"review {review_id} was already decided ({review.decision}, {review.document_no})",
+            extra={"decision": review.decision, "document_no": review.document_no},
+        )
     if data.decided_on > china_today():
         raise ValidationFailed.field("decided_on", "决定日期不能晚于今天")
     now = utcnow()
     review.state = "decided"
     review.decision = data.decision
     review.document_no = data.document_no if data.decision == "confirmed" else None
-    review.decided_on, review.decision_reason, review.decided_at, review.updated_at = data.decided_on, data.reason, now, now
+    review.decided_on, review.decision_reason, review.decided_at, review.updated_at = (
+        data.decided_on,
+        data.reason,
+        now,
+        now,
+    )
     partner = await session.get(Partner, partner_id)
     name = partner.name if partner else partner_id
-    text = (f"{name}审查确认调解协议，出具仲裁调解书（{data.document_no}）" if data.decision == "confirmed"
-            else f"{name}对调解协议不予确认" + (f"：{data.reason}" if data.reason else ""))
-    await announce(session, case_id=review.case_id, event_type="arbitration.review.decided", summary_zh=text,
-                   review_id=review.id, partner_id=partner_id, decision=data.decision, document_no=review.document_no,
-                   decided_on=data.decided_on.isoformat(), reason=data.reason, agreement_no=review.agreement_no)
+    text = (
+        f"{name}审查确认调解协议，出具仲裁调解书（{data.document_no}）"
+        if data.decision == "confirmed"
+        else f"{name}对调解协议不予确认" + (f"：{data.reason}" if data.reason else "")
+    )
+    await announce(
+        session,
+        case_id=review.case_id,
+        event_type="arbitration.review.decided",
+        summary_zh=text,
+        review_id=review.id,
+        partner_id=partner_id,
+        decision=data.decision,
+        document_no=review.document_no,
+        decided_on=data.decided_on.isoformat(),
+        reason=data.reason,
+        agreement_no=review.agreement_no,
+    )
     await session.flush()
     return review
 
 
 def to_view(review: Review) -> ReviewView:
     return ReviewView(
-        review_id=review.id, case_id=review.case_id, case_no=review.case_no, center_id=review.center_id,
-        partner_id=review.partner_id, referral_id=review.referral_id, state=review.state,
-        agreement=Agreement.model_validate(review.agreement), effective_on=review.effective_on, apply_by=review.apply_by,
-        requested_by=review.requested_by, note=review.note, last_error=review.last_error,
-        requested_at=review.requested_at, decision=review.decision, document_no=review.document_no,
-        decided_on=review.decided_on, decision_reason=review.decision_reason, decided_at=review.decided_at,
+        review_id=review.id,
+        case_id=review.case_id,
+        case_no=review.case_no,
+        center_id=review.center_id,
+        partner_id=review.partner_id,
+        referral_id=review.referral_id,
+        state=review.state,
+        agreement=Agreement.model_validate(review.agreement),
+        effective_on=review.effective_on,
+        apply_by=review.apply_by,
+        requested_by=review.requested_by,
+        note=review.note,
+        last_error=review.last_error,
+        requested_at=review.requested_at,
+        decision=review.decision,
+        document_no=review.document_no,
+        decided_on=review.decided_on,
+        decision_reason=review.decision_reason,
+        decided_at=review.decided_at,
         created_at=review.created_at,
     )
 
@@ -175,8 +263,15 @@ async def get_staff_review(*, session: AsyncSession, principal: Principal, revie
     return review
 
 
-async def list_staff_reviews(*, session: AsyncSession, principal: Principal, state: str | None, case_id: str | None,
-                             cursor: str | None, limit: int) -> tuple[list[Review], str | None]:
+async def list_staff_reviews(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    state: str | None,
+    case_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Review], str | None]:
     """Reviews of the caller's centre (all for admins), newest first."""
     query = select(Review).order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1)
     if not principal.has_any_role("admin"):

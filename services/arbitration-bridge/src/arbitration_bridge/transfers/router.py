@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.casefile.dependencies import center_of
 from arbitration_bridge.context import get_context
@@ -33,33 +32,55 @@ partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API
 staff_router = APIRouter(prefix="/transfers", tags=["transfers (staff)"])
 
 
-@partner_router.post("/transfers/{transfer_id}/decision", response_model=TransferDecided,
-                     operation_id="record_transfer_decision", dependencies=[BoundedBody],
-                     responses={409: {"description": "Already decided, or the same key in flight"}})
-async def record_transfer_decision(transfer_id: str, commission: CurrentCommission, key: RequiredKey,
-                                   data: TransferDecision, request: Request) -> JSONResponse:
+@partner_router.post(
+    "/transfers/{transfer_id}/decision",
+    response_model=TransferDecided,
+    operation_id="record_transfer_decision",
+    dependencies=[BoundedBody],
+    responses={409: {"description": "Already decided, or the same key in flight"}},
+)
+async def record_transfer_decision(
+    transfer_id: str, commission: CurrentCommission, key: RequiredKey, data: TransferDecision, request: Request
+) -> JSONResponse:
     """The commission's decision on a case transferred to it (``transfer.requested``): ``accepted``
     with its case number, or ``rejected`` with the reason (劳动争议调解仲裁法 第29条: within 5 days)."""
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        transfer = await service.record_decision(session=session, partner_id=commission.id, transfer_id=transfer_id,
-                                                 data=data)
+        transfer = await service.record_decision(
+            session=session, partner_id=commission.id, transfer_id=transfer_id, data=data
+        )
         return 200, TransferDecided(
-            transfer_id=transfer.id, status=data.decision, case_no=transfer.case_no,
-            arbitration_case_no=transfer.arbitration_case_no, decided_on=data.decided_on, reason=data.reason,
+            transfer_id=transfer.id,
+            status=data.decision,
+            case_no=transfer.case_no,
+            arbitration_case_no=transfer.arbitration_case_no,
+            decided_on=data.decided_on,
+            reason=data.reason,
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"arbitration:{commission.id}:transfer-decisions", key=key,
+        request.app.state.db,
+        scope=f"arbitration:{commission.id}:transfer-decisions",
+        key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/transfers/{transfer_id}/decision", await request.body()),
-        work=work)
+        work=work,
+    )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
-@staff_router.post("", response_model=TransferView, status_code=201, operation_id="create_arbitration_transfer",
-                   responses={409: {"description": "The mediation has not terminated or expired, the case was "
-                                                   "referred, it is already transferred, or no commission fits"},
-                              503: {"description": "Intake did not answer (the case's centre was needed)"}})
+@staff_router.post(
+    "",
+    response_model=TransferView,
+    status_code=201,
+    operation_id="create_arbitration_transfer",
+    responses={
+        409: {
+            "description": "The mediation has not terminated or expired, the case was "
+            "referred, it is already transferred, or no commission fits"
+        },
+        503: {"description": "Intake did not answer (the case's centre was needed)"},
+    },
+)
 async def create_arbitration_transfer(data: TransferCreate, request: Request, principal: StaffDecide) -> TransferView:
     """The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):
     the case file goes to the commission (``transfer.requested``); its 5-day clock starts then."""
@@ -73,8 +94,13 @@ async def create_arbitration_transfer(data: TransferCreate, request: Request, pr
     if center_id is None:
         center_id = await center_of(ctx, data.case_id)  # no transaction is open while intake is asked
     async for session in db.session():
-        transfer = await service.open_transfer(session=session, principal=principal, data=data, center_id=center_id,
-                                               default_partner_id=ctx.settings.default_partner_id)
+        transfer = await service.open_transfer(
+            session=session,
+            principal=principal,
+            data=data,
+            center_id=center_id,
+            default_partner_id=ctx.settings.default_partner_id,
+        )
         session.info[WAKE_FLAG] = True  # the worker gathers the file and sends it
         view = service.to_view(transfer)
     return view
@@ -91,8 +117,9 @@ async def list_arbitration_transfers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TransferPage:
     """Transfers of the caller's centre, newest first, with their 5-day clocks."""
-    rows, next_cursor = await service.list_staff_transfers(session=session, principal=principal, state=state,
-                                                           case_id=case_id, overdue=overdue, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_staff_transfers(
+        session=session, principal=principal, state=state, case_id=case_id, overdue=overdue, cursor=cursor, limit=limit
+    )
     return TransferPage(items=[service.to_view(t) for t in rows], next_cursor=next_cursor)
 
 
@@ -104,12 +131,15 @@ async def list_overdue_arbitration_transfers(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> TransferPage:
     """Transfers the commission has not decided within its 5 days (for supervisors to follow up)."""
-    rows, next_cursor = await service.list_staff_transfers(session=session, principal=principal, state=None,
-                                                           case_id=None, overdue=True, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_staff_transfers(
+        session=session, principal=principal, state=None, case_id=None, overdue=True, cursor=cursor, limit=limit
+    )
     return TransferPage(items=[service.to_view(t) for t in rows], next_cursor=next_cursor)
 
 
 @staff_router.get("/{transfer_id}", response_model=TransferView, operation_id="get_arbitration_transfer")
 async def get_arbitration_transfer(transfer_id: str, session: SessionDep, principal: StaffRead) -> TransferView:
     """One transfer: its state, the due date and days left on the commission's 5-day clock, the decision."""
-    return service.to_view(await service.get_staff_transfer(session=session, principal=principal, transfer_id=transfer_id))
+    return service.to_view(
+        await service.get_staff_transfer(session=session, principal=principal, transfer_id=transfer_id)
+    )

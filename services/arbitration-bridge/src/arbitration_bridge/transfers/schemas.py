@@ -17,8 +17,9 @@ class TransferCreate(BaseModel):
 
     case_id: str = Field(min_length=1, max_length=64)
     reason: str | None = Field(default=None, max_length=2000, description="e.g. 申请人选择申请仲裁")
-    partner_id: str | None = Field(default=None, max_length=64,
-                                   description="the commission; default: the one registered for the case's centre")
+    partner_id: str | None = Field(
+        default=None, max_length=64, description="the commission; default: the one registered for the case's centre"
+    )
 
 
 class TransferDecision(BaseModel):
@@ -27,13 +28,14 @@ class TransferDecision(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     decision: Literal["accepted", "rejected"]
-    arbitration_case_no: str | None = Field(default=None, min_length=1, max_length=100,
-                                            description="e.g. 深劳人仲案〔2026〕123号 (if accepted)")
+    arbitration_case_no: str | None = Field(
+        default=None, min_length=1, max_length=100, description="e.g. 深劳人仲案〔2026〕123号 (if accepted)"
+    )
     decided_on: date
     reason: str | None = Field(default=None, min_length=1, max_length=2000, description="不予受理的理由 (if rejected)")
 
     @model_validator(mode="after")
-    def _complete(self) -> "TransferDecision":
+    def _complete(self) -> TransferDecision:
         if self.decision == "accepted" and not self.arbitration_case_no:
             raise ValueError("arbitration_case_no: 受理的，须填写仲裁案号")
         if self.decision == "rejected" and not self.reason:

@@ -7,9 +7,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
@@ -17,6 +14,8 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
 from onewindow_kit.partners.models import Partner
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.casefile.schemas import CaseFile
 from arbitration_bridge.cases.models import CaseRecord
@@ -58,8 +57,9 @@ async def known_center(*, session: AsyncSession, case_id: str) -> CaseRecord | N
     return await session.get(CaseRecord, case_id)
 
 
-async def open_transfer(*, session: AsyncSession, principal: Principal, data: TransferCreate, center_id: str,
-                        default_partner_id: str | None) -> Transfer:
+async def open_transfer(
+    *, session: AsyncSession, principal: Principal, data: TransferCreate, center_id: str, default_partner_id: str | None
+) -> Transfer:
     """Record the worker's choice of arbitration after a failed window mediation (409 with the reason otherwise)."""
     record = await session.get(CaseRecord, data.case_id, with_for_update=True, populate_existing=True)
     if record is None or not can_see(principal, center_id):
@@ -67,73 +67,131 @@ async def open_transfer(*, session: AsyncSession, principal: Principal, data: Tr
     if record.center_id is None:
         record.center_id = center_id
     if record.source and record.source != "window":
-        raise Conflict(f"this case was referred ({record.source}); the result goes back to the referrer, not by transfer",
-                       extra={"source": record.source,
-                              "detail_zh": f"本案系{SOURCE_ZH.get(record.source, '外部委派')}调解，调解结果将反馈委派方，不适用移送仲裁"})
+        raise Conflict(
+            f"this case was referred ({record.source}); the result goes back to the referrer, not by transfer",
+            extra={
+                "source": record.source,
+                "detail_zh": f"本案系{SOURCE_ZH.get(record.source, '外部委派')}调解，调解结果将反馈委派方，不适用移送仲裁",
+            },
+        )
     if record.mediation_status not in TRANSFERABLE:
         status = record.mediation_status or "unknown"
-        raise Conflict("a case is transferred once its mediation terminated or expired without agreement",
-                       extra={"mediation_status": status,
-                              "detail_zh": f"调解程序当前为“{MEDIATION_ZH.get(status, status)}”，调解终结或期限届满后方可移送仲裁"})
-    active = (await session.execute(
-        select(Transfer).where(Transfer.case_id == record.case_id, Transfer.state.in_(ACTIVE))
-    )).scalars().first()
+        raise Conflict(
+            "a case is transferred once its mediation terminated or expired without agreement",
+            extra={
+                "mediation_status": status,
+                "detail_zh": f"调解程序当前为“{MEDIATION_ZH.get(status, status)}”，调解终结或期限届满后方可移送仲裁",
+            },
+        )
+    active = (
+        (await session.execute(select(Transfer).where(Transfer.case_id == record.case_id, Transfer.state.in_(ACTIVE))))
+        .scalars()
+        .first()
+    )
     if active is not None:
-        raise Conflict(f"the case was already transferred: {active.id} ({active.state})",
-                       extra={"transfer_id": active.id, "state": active.state})
-    partner = await choose_commission(session=session, center_id=center_id, partner_id=data.partner_id,
-                                      default_partner_id=default_partner_id)
+        raise Conflict(
+            f"the case was already transferred: {active.id} ({active.state})",
+            extra={"transfer_id": active.id, "state": active.state},
+        )
+    partner = await choose_commission(
+        session=session, center_id=center_id, partner_id=data.partner_id, default_partner_id=default_partner_id
+    )
     transfer = Transfer(
-        case_id=record.case_id, case_no=record.case_no, center_id=center_id, partner_id=partner.id,
-        stream_key=stream_of(record.case_id), reason=data.reason, requested_by=(principal.name or principal.subject)[:120],
-        mediation=mediation_summary(record), undisputed_facts=record.undisputed_facts, documents=documents_of(record),
+        case_id=record.case_id,
+        case_no=record.case_no,
+        center_id=center_id,
+        partner_id=partner.id,
+        stream_key=stream_of(record.case_id),
+        reason=data.reason,
+        requested_by=(principal.name or principal.subject)[:120],
+        mediation=mediation_summary(record),
+        undisputed_facts=record.undisputed_facts,
+        documents=documents_of(record),
     )
     session.add(transfer)
     await session.flush()
     return transfer
 
 
-async def mark_requested(*, session: AsyncSession, transfer_id: str, case: CaseFile, applicants: list[dict[str, Any]],
-                         respondents: list[dict[str, Any]], cipher: FieldCipher, today: date | None = None) -> bool:
+async def mark_requested(
+    *,
+    session: AsyncSession,
+    transfer_id: str,
+    case: CaseFile,
+    applicants: list[dict[str, Any]],
+    respondents: list[dict[str, Any]],
+    cipher: FieldCipher,
+    today: date | None = None,
+) -> bool:
     """The file is in hand: send ``transfer.requested`` and start the 5-day clock (once)."""
     today = today or china_today()
     due = acceptance_due(requested_on=today)
     now = utcnow()
     taken = await session.execute(
-        update(Transfer).where(Transfer.id == transfer_id, Transfer.state == "preparing")
-        .values(state="requested", requested_at=now, requested_on=today, due_on=due, updated_at=now, last_error=None,
-                case_no=case.case_no)
+        update(Transfer)
+        .where(Transfer.id == transfer_id, Transfer.state == "preparing")
+        .values(
+            state="requested",
+            requested_at=now,
+            requested_on=today,
+            due_on=due,
+            updated_at=now,
+            last_error=None,
+            case_no=case.case_no,
+        )
     )
     if taken.rowcount != 1:
         return False
     transfer = await session.get(Transfer, transfer_id, populate_existing=True)
     assert transfer is not None
     partner = await session.get(Partner, transfer.partner_id)
-    await notify(session, partner_id=transfer.partner_id, stream_key=transfer.stream_key, event_type="transfer.requested",
-                 cipher=cipher, data={
-                     "transfer_id": transfer.id, "case_no": case.case_no, "reason": transfer.reason,
-                     "applicants": applicants, "respondents": respondents,
-                     "claims": [c.model_dump(mode="json", exclude_none=True) for c in case.claims],
-                     "facts": case.facts, "undisputed_facts": transfer.undisputed_facts,
-                     "mediation": transfer.mediation, "documents": transfer.documents,
-                     "requested_on": today.isoformat(), "accept_due_on": due.isoformat(),
-                 })
+    await notify(
+        session,
+        partner_id=transfer.partner_id,
+        stream_key=transfer.stream_key,
+        event_type="transfer.requested",
+        cipher=cipher,
+        data={
+            "transfer_id": transfer.id,
+            "case_no": case.case_no,
+            "reason": transfer.reason,
+            "applicants": applicants,
+            "respondents": respondents,
+            "claims": [c.model_dump(mode="json", exclude_none=True) for c in case.claims],
+            "facts": case.facts,
+            "undisputed_facts": transfer.undisputed_facts,
+            "mediation": transfer.mediation,
+            "documents": transfer.documents,
+            "requested_on": today.isoformat(),
+            "accept_due_on": due.isoformat(),
+        },
+    )
     name = partner.name if partner else transfer.partner_id
-    await announce(session, case_id=transfer.case_id, event_type="arbitration.transfer.requested",
-                   summary_zh=f"调解不成，申请人选择仲裁，已向{name}移送案件材料；仲裁院应于{due.isoformat()}前决定是否受理",
-                   transfer_id=transfer.id, partner_id=transfer.partner_id, due_on=due.isoformat())
+    await announce(
+        session,
+        case_id=transfer.case_id,
+        event_type="arbitration.transfer.requested",
+        summary_zh=f"调解不成，申请人选择仲裁，已向{name}移送案件材料；仲裁院应于{due.isoformat()}前决定是否受理",
+        transfer_id=transfer.id,
+        partner_id=transfer.partner_id,
+        due_on=due.isoformat(),
+    )
     await session.flush()
     return True
 
 
-async def record_decision(*, session: AsyncSession, partner_id: str, transfer_id: str, data: TransferDecision) -> Transfer:
+async def record_decision(
+    *, session: AsyncSession, partner_id: str, transfer_id: str, data: TransferDecision
+) -> Transfer:
     """The commission's decision on a transfer it was sent (404 for another's), once."""
     transfer = await session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
     if transfer is None or transfer.partner_id != partner_id or transfer.state == "preparing":
         raise NotFound(f"transfer {transfer_id} does not exist")
     if transfer.state != "requested":
-        raise Conflict(f"transfer {transfer_id} was already decided ({transfer.state})",
-                       extra={"state": transfer.state, "arbitration_case_no": transfer.arbitration_case_no})
+        raise Conflict(
+            f"transfer {transfer_id} was already decided ({transfer.state})",
+            extra={"state": transfer.state, "arbitration_case_no": transfer.arbitration_case_no},
+        )
     if data.decided_on > china_today():
         raise ValidationFailed.field("decided_on", "决定日期不能晚于今天")
     if transfer.requested_on and data.decided_on < transfer.requested_on:
@@ -146,14 +204,27 @@ async def record_decision(*, session: AsyncSession, partner_id: str, transfer_id
     partner = await session.get(Partner, partner_id)
     name = partner.name if partner else partner_id
     if data.decision == "accepted":
-        await announce(session, case_id=transfer.case_id, event_type="arbitration.transfer.accepted",
-                       summary_zh=f"{name}已受理，仲裁案号{data.arbitration_case_no}", transfer_id=transfer.id,
-                       partner_id=partner_id, arbitration_case_no=data.arbitration_case_no,
-                       decided_on=data.decided_on.isoformat())
+        await announce(
+            session,
+            case_id=transfer.case_id,
+            event_type="arbitration.transfer.accepted",
+            summary_zh=f"{name}已受理，仲裁案号{data.arbitration_case_no}",
+            transfer_id=transfer.id,
+            partner_id=partner_id,
+            arbitration_case_no=data.arbitration_case_no,
+            decided_on=data.decided_on.isoformat(),
+        )
     else:
-        await announce(session, case_id=transfer.case_id, event_type="arbitration.transfer.rejected",
-                       summary_zh=f"{name}不予受理：{data.reason}", transfer_id=transfer.id, partner_id=partner_id,
-                       reason=data.reason, decided_on=data.decided_on.isoformat())
+        await announce(
+            session,
+            case_id=transfer.case_id,
+            event_type="arbitration.transfer.rejected",
+            summary_zh=f"{name}不予受理：{data.reason}",
+            transfer_id=transfer.id,
+            partner_id=partner_id,
+            reason=data.reason,
+            decided_on=data.decided_on.isoformat(),
+        )
     await session.flush()
     return transfer
 
@@ -161,16 +232,24 @@ async def record_decision(*, session: AsyncSession, partner_id: str, transfer_id
 async def flag_overdue(*, session: AsyncSession, today: date | None = None) -> int:
     """Flag, once each, transfers the commission has not decided by their due day (supervisors follow up)."""
     today = today or china_today()
-    rows = (await session.execute(
-        select(Transfer).where(Transfer.state == "requested", Transfer.due_on < today,
-                               Transfer.overdue_flagged_at.is_(None)).order_by(Transfer.due_on).limit(100)
-    )).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Transfer)
+                .where(Transfer.state == "requested", Transfer.due_on < today, Transfer.overdue_flagged_at.is_(None))
+                .order_by(Transfer.due_on)
+                .limit(100)
+            )
+        )
+        .scalars()
+        .all()
+    )
     flagged = 0
     for transfer in rows:
         now = utcnow()
         taken = await session.execute(
-            update(Transfer).where(Transfer.id == transfer.id, Transfer.state == "requested",
-                                   Transfer.overdue_flagged_at.is_(None))
+            update(Transfer)
+            .where(Transfer.id == transfer.id, Transfer.state == "requested", Transfer.overdue_flagged_at.is_(None))
             .values(overdue_flagged_at=now, updated_at=now)
         )
         if taken.rowcount != 1:
@@ -178,9 +257,16 @@ async def flag_overdue(*, session: AsyncSession, today: date | None = None) -> i
         partner = await session.get(Partner, transfer.partner_id)
         name = partner.name if partner else transfer.partner_id
         due = transfer.due_on.isoformat() if transfer.due_on else ""
-        await announce(session, case_id=transfer.case_id, event_type="arbitration.transfer.overdue",
-                       summary_zh=f"{name}逾期未答复是否受理（应于{due}前决定，劳动争议调解仲裁法第二十九条），请中心负责人跟进",
-                       transfer_id=transfer.id, partner_id=transfer.partner_id, center_id=transfer.center_id, due_on=due)
+        await announce(
+            session,
+            case_id=transfer.case_id,
+            event_type="arbitration.transfer.overdue",
+            summary_zh=f"{name}逾期未答复是否受理（应于{due}前决定，劳动争议调解仲裁法第二十九条），请中心负责人跟进",
+            transfer_id=transfer.id,
+            partner_id=transfer.partner_id,
+            center_id=transfer.center_id,
+            due_on=due,
+        )
         flagged += 1
     await session.flush()
     return flagged
@@ -191,14 +277,30 @@ def to_view(transfer: Transfer, *, today: date | None = None) -> TransferView:
     waiting = transfer.state == "requested" and transfer.due_on is not None
     days_left = (transfer.due_on - today).days if waiting and transfer.due_on else None
     return TransferView(
-        transfer_id=transfer.id, case_id=transfer.case_id, case_no=transfer.case_no, center_id=transfer.center_id,
-        partner_id=transfer.partner_id, state=transfer.state, reason=transfer.reason, requested_by=transfer.requested_by,
-        mediation=transfer.mediation, undisputed_facts=transfer.undisputed_facts, documents=transfer.documents,
-        last_error=transfer.last_error, requested_at=transfer.requested_at, requested_on=transfer.requested_on,
-        due_on=transfer.due_on, days_left=days_left, overdue=days_left is not None and days_left < 0,
-        overdue_flagged_at=transfer.overdue_flagged_at, arbitration_case_no=transfer.arbitration_case_no,
-        decided_on=transfer.decided_on, decision_reason=transfer.decision_reason, decided_at=transfer.decided_at,
-        created_at=transfer.created_at, updated_at=transfer.updated_at,
+        transfer_id=transfer.id,
+        case_id=transfer.case_id,
+        case_no=transfer.case_no,
+        center_id=transfer.center_id,
+        partner_id=transfer.partner_id,
+        state=transfer.state,
+        reason=transfer.reason,
+        requested_by=transfer.requested_by,
+        mediation=transfer.mediation,
+        undisputed_facts=transfer.undisputed_facts,
+        documents=transfer.documents,
+        last_error=transfer.last_error,
+        requested_at=transfer.requested_at,
+        requested_on=transfer.requested_on,
+        due_on=transfer.due_on,
+        days_left=days_left,
+        overdue=days_left is not None and days_left < 0,
+        overdue_flagged_at=transfer.overdue_flagged_at,
+        arbitration_case_no=transfer.arbitration_case_no,
+        decided_on=transfer.decided_on,
+        decision_reason=transfer.decision_reason,
+        decided_at=transfer.decided_at,
+        created_at=transfer.created_at,
+        updated_at=transfer.updated_at,
     )
 
 
@@ -210,8 +312,16 @@ async def get_staff_transfer(*, session: AsyncSession, principal: Principal, tra
     return transfer
 
 
-async def list_staff_transfers(*, session: AsyncSession, principal: Principal, state: str | None, case_id: str | None,
-                               overdue: bool | None, cursor: str | None, limit: int) -> tuple[list[Transfer], str | None]:
+async def list_staff_transfers(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    state: str | None,
+    case_id: str | None,
+    overdue: bool | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Transfer], str | None]:
     """Transfers of the caller's centre (all for admins), newest first; ``overdue``: past the 5 days, undecided."""
     query = select(Transfer).order_by(Transfer.created_at.desc(), Transfer.id.desc()).limit(limit + 1)
     if not principal.has_any_role("admin"):

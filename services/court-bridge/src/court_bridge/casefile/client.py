@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.http import ServiceTokenProvider
 
@@ -28,8 +27,9 @@ class IntakeError(Exception):
 
 
 class IntakeClient:
-    def __init__(self, *, http: httpx.AsyncClient, base_url: str | None, tokens: ServiceTokenProvider,
-                 timeout: float = 5.0) -> None:
+    def __init__(
+        self, *, http: httpx.AsyncClient, base_url: str | None, tokens: ServiceTokenProvider, timeout: float = 5.0
+    ) -> None:
         self.http = http
         self.base_url = (base_url or "").rstrip("/")
         self.tokens = tokens
@@ -44,21 +44,27 @@ class IntakeClient:
             raise IntakeError(f"no service token: {exc.detail}", retry=True) from exc
         headers = {"authorization": f"Bearer {token}", **kw.pop("headers", {})}
         try:
-            response = await self.http.request(method, self.base_url + path, headers=headers, timeout=self.timeout, **kw)
+            response = await self.http.request(
+                method, self.base_url + path, headers=headers, timeout=self.timeout, **kw
+            )
         except httpx.HTTPError as exc:
             raise IntakeError(f"intake did not answer: {type(exc).__name__}: {exc}", retry=True) from exc
         if response.status_code == 401:
             self.tokens.invalidate()
         if response.status_code >= 400:
             retry = response.status_code >= 500 or response.status_code in RETRYABLE
-            raise IntakeError(f"intake answered {response.status_code}: {response.text[:300]}", retry=retry,
-                              status=response.status_code)
+            raise IntakeError(
+                f"intake answered {response.status_code}: {response.text[:300]}",
+                retry=retry,
+                status=response.status_code,
+            )
         return response.json()
 
     async def register_case(self, *, center_id: str, body: dict[str, Any], idempotency_key: str) -> RegisteredCase:
         """``POST /cases?center_id=…`` once per key (a retry returns the case registered first)."""
-        data = await self._call("POST", "/cases", params={"center_id": center_id}, json=body,
-                                headers={"Idempotency-Key": idempotency_key})
+        data = await self._call(
+            "POST", "/cases", params={"center_id": center_id}, json=body, headers={"Idempotency-Key": idempotency_key}
+        )
         return RegisteredCase.model_validate(data)
 
     async def case_parties(self, *, case_id: str) -> list[CaseParty]:

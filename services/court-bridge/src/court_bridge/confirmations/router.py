@@ -6,11 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations import service
 from court_bridge.confirmations.models import ConfirmationApplication
@@ -24,55 +23,88 @@ partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["court partner API v1"])
 staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
 
 
-@partner_router.post("/confirmations/{application_id}/ruling", response_model=RulingRecorded,
-                     operation_id="record_confirmation_ruling", dependencies=[BoundedBody],
-                     responses={409: {"description": "Already ruled on, or the same key in flight"}})
-async def record_confirmation_ruling(application_id: str, court: CurrentCourt, key: RequiredKey, data: RulingIn,
-                                     request: Request) -> JSONResponse:
+@partner_router.post(
+    "/confirmations/{application_id}/ruling",
+    response_model=RulingRecorded,
+    operation_id="record_confirmation_ruling",
+    dependencies=[BoundedBody],
+    responses={409: {"description": "Already ruled on, or the same key in flight"}},
+)
+async def record_confirmation_ruling(
+    application_id: str, court: CurrentCourt, key: RequiredKey, data: RulingIn, request: Request
+) -> JSONResponse:
     """The court's ruling on a 司法确认 application it received (``confirmation.requested``):
     ``valid`` (调解协议有效) or ``dismissed`` (驳回申请), with the ruling number."""
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        application, referral = await service.record_ruling(session=session, partner_id=court.id,
-                                                            application_id=application_id, data=data)
+        application, referral = await service.record_ruling(
+            session=session, partner_id=court.id, application_id=application_id, data=data
+        )
         return 200, RulingRecorded(
-            application_id=application.id, referral_id=referral.id, court_case_no=referral.court_case_no,
-            status="ruled", ruling=data.ruling, ruling_no=data.ruling_no, ruled_on=data.ruled_on, reason=data.reason,
+            application_id=application.id,
+            referral_id=referral.id,
+            court_case_no=referral.court_case_no,
+            status="ruled",
+            ruling=data.ruling,
+            ruling_no=data.ruling_no,
+            ruled_on=data.ruled_on,
+            reason=data.reason,
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"court:{court.id}:rulings", key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/confirmations/{application_id}/ruling", await request.body()),
-        work=work)
+        request.app.state.db,
+        scope=f"court:{court.id}:rulings",
+        key=key,
+        fingerprint=fingerprint(
+            "POST", f"{PARTNER_PREFIX}/confirmations/{application_id}/ruling", await request.body()
+        ),
+        work=work,
+    )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
 def to_public(application: ConfirmationApplication) -> ApplicationPublic:
     return ApplicationPublic(
-        application_id=application.id, referral_id=application.referral_id, state=application.state,
-        agreement=Agreement.model_validate(application.agreement), effective_on=application.effective_on,
-        apply_by=application.apply_by, requested_by=application.requested_by, requested_at=application.requested_at,
-        last_error=application.last_error, ruling=application.ruling, ruling_no=application.ruling_no,
-        ruled_on=application.ruled_on, ruling_reason=application.ruling_reason, created_at=application.created_at,
+        application_id=application.id,
+        referral_id=application.referral_id,
+        state=application.state,
+        agreement=Agreement.model_validate(application.agreement),
+        effective_on=application.effective_on,
+        apply_by=application.apply_by,
+        requested_by=application.requested_by,
+        requested_at=application.requested_at,
+        last_error=application.last_error,
+        ruling=application.ruling,
+        ruling_no=application.ruling_no,
+        ruled_on=application.ruled_on,
+        ruling_reason=application.ruling_reason,
+        created_at=application.created_at,
     )
 
 
-@staff_router.post("/{referral_id}/confirmation", response_model=ApplicationPublic, status_code=201,
-                   operation_id="request_judicial_confirmation",
-                   responses={409: {"description": "No agreement, already applied, or past the 30 days (the reason says which)"}})
-async def request_judicial_confirmation(referral_id: str, session: SessionDep, principal: StaffDecide,
-                                        data: ConfirmationRequest | None = None) -> ApplicationPublic:
+@staff_router.post(
+    "/{referral_id}/confirmation",
+    response_model=ApplicationPublic,
+    status_code=201,
+    operation_id="request_judicial_confirmation",
+    responses={409: {"description": "No agreement, already applied, or past the 30 days (the reason says which)"}},
+)
+async def request_judicial_confirmation(
+    referral_id: str, session: SessionDep, principal: StaffDecide, data: ConfirmationRequest | None = None
+) -> ApplicationPublic:
     """Apply for 司法确认 of the referral's agreement when the parties ask after signing; refused
     with the reason once 30 days have passed since the agreement took effect (民事诉讼法 第205条)."""
     referral = await get_staff_referral(session=session, principal=principal, referral_id=referral_id, for_update=True)
-    application = await service.open_application(session=session, referral=referral,
-                                                 requested_by=principal.name or principal.subject)
+    application = await service.open_application(
+        session=session, referral=referral, requested_by=principal.name or principal.subject
+    )
     session.info["court_work"] = True  # the worker reads the identities and sends the request
     return to_public(application)
 
 
-@staff_router.get("/{referral_id}/confirmation", response_model=ApplicationPublic,
-                  operation_id="get_judicial_confirmation")
+@staff_router.get(
+    "/{referral_id}/confirmation", response_model=ApplicationPublic, operation_id="get_judicial_confirmation"
+)
 async def get_judicial_confirmation(referral_id: str, session: SessionDep, principal: StaffRead) -> ApplicationPublic:
     """The 司法确认 application of a referral and the court's ruling."""
     referral = await get_staff_referral(session=session, principal=principal, referral_id=referral_id)

@@ -6,14 +6,13 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import RulingIn
@@ -35,17 +34,20 @@ class ConfirmationTooLate(Conflict):
 
 
 async def application_of(*, session: AsyncSession, referral_id: str) -> ConfirmationApplication | None:
-    return (await session.execute(
-        select(ConfirmationApplication).where(ConfirmationApplication.referral_id == referral_id)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(select(ConfirmationApplication).where(ConfirmationApplication.referral_id == referral_id))
+    ).scalar_one_or_none()
 
 
-async def open_application(*, session: AsyncSession, referral: Referral, requested_by: str,
-                           today: date | None = None) -> ConfirmationApplication:
+async def open_application(
+    *, session: AsyncSession, referral: Referral, requested_by: str, today: date | None = None
+) -> ConfirmationApplication:
     """Apply for 司法确认 of the referral's agreement; refused with the reason past the 30 days."""
     agreement = (referral.result or {}).get("agreement")
     if referral.status != "agreed" or not agreement or referral.agreement_effective_on is None:
-        raise Conflict("only an agreement can be confirmed: this referral has none", extra={"current_status": referral.status})
+        raise Conflict(
+            "only an agreement can be confirmed: this referral has none", extra={"current_status": referral.status}
+        )
     if not referral.case_id:
         raise Conflict("the case is not registered at intake")
     existing = await application_of(session=session, referral_id=referral.id)
@@ -60,8 +62,13 @@ async def open_application(*, session: AsyncSession, referral: Referral, request
             extra={"effective_on": referral.agreement_effective_on.isoformat(), "apply_by": last_day.isoformat()},
         )
     application = ConfirmationApplication(
-        referral_id=referral.id, partner_id=referral.partner_id, case_id=referral.case_id, agreement=agreement,
-        effective_on=referral.agreement_effective_on, apply_by=last_day, requested_by=requested_by[:120],
+        referral_id=referral.id,
+        partner_id=referral.partner_id,
+        case_id=referral.case_id,
+        agreement=agreement,
+        effective_on=referral.agreement_effective_on,
+        apply_by=last_day,
+        requested_by=requested_by[:120],
     )
     session.add(application)
     await session.flush()
@@ -76,12 +83,20 @@ async def open_if_requested(*, session: AsyncSession, referral: Referral) -> Con
     try:
         return await open_application(session=session, referral=referral, requested_by="mediation")
     except Conflict as exc:
-        log.warning("judicial confirmation not applied for: %s", exc.detail, extra={"event_type": "mediation.proceeding.agreed"})
+        log.warning(
+            "judicial confirmation not applied for: %s", exc.detail, extra={"event_type": "mediation.proceeding.agreed"}
+        )
         return None
 
 
-async def mark_requested(*, session: AsyncSession, application_id: str, applicants: list[dict[str, Any]],
-                         respondents: list[dict[str, Any]], cipher: FieldCipher) -> bool:
+async def mark_requested(
+    *,
+    session: AsyncSession,
+    application_id: str,
+    applicants: list[dict[str, Any]],
+    respondents: list[dict[str, Any]],
+    cipher: FieldCipher,
+) -> bool:
     """The identities are in hand: send ``confirmation.requested`` (once, whichever worker gets here first)."""
     now = utcnow()
     taken = await session.execute(
@@ -95,26 +110,44 @@ async def mark_requested(*, session: AsyncSession, application_id: str, applican
     assert application is not None
     referral = await session.get(Referral, application.referral_id)
     assert referral is not None
-    await notify_court(session, referral, "confirmation.requested", {
-        "application_id": application.id, "agreement": application.agreement,
-        "applicants": applicants, "respondents": respondents,
-    }, cipher=cipher)
-    await announce(session, referral, "court.confirmation.requested",
-                   f"已向{referral.court_name}申请司法确认（调解协议{application.agreement.get('agreement_no', '')}）",
-                   application_id=application.id, agreement_no=application.agreement.get("agreement_no"))
+    await notify_court(
+        session,
+        referral,
+        "confirmation.requested",
+        {
+            "application_id": application.id,
+            "agreement": application.agreement,
+            "applicants": applicants,
+            "respondents": respondents,
+        },
+        cipher=cipher,
+    )
+    await announce(
+        session,
+        referral,
+        "court.confirmation.requested",
+        f"已向{referral.court_name}申请司法确认（调解协议{application.agreement.get('agreement_no', '')}）",
+        application_id=application.id,
+        agreement_no=application.agreement.get("agreement_no"),
+    )
     await session.flush()
     return True
 
 
-async def record_ruling(*, session: AsyncSession, partner_id: str, application_id: str,
-                        data: RulingIn) -> tuple[ConfirmationApplication, Referral]:
+async def record_ruling(
+    *, session: AsyncSession, partner_id: str, application_id: str, data: RulingIn
+) -> tuple[ConfirmationApplication, Referral]:
     """The court's ruling on an application it was sent (404 for another court's), once."""
-    application = await session.get(ConfirmationApplication, application_id, with_for_update=True, populate_existing=True)
+    application = await session.get(
+        ConfirmationApplication, application_id, with_for_update=True, populate_existing=True
+    )
     if application is None or application.partner_id != partner_id or application.state == "preparing":
         raise NotFound(f"confirmation application {application_id} does not exist")
     if application.state == "ruled":
-        raise Conflict(f"application {application_id} was already ruled on ({application.ruling}, {application.ruling_no})",
-                       extra={"ruling": application.ruling, "ruling_no": application.ruling_no})
+        raise Conflict(
+            f"application {application_id} was already ruled on ({application.ruling}, {application.ruling_no})",
+            extra={"ruling": application.ruling, "ruling_no": application.ruling_no},
+        )
     if data.ruled_on > china_today():
         raise ValidationFailed.field("ruled_on", "裁定日期不能晚于今天")
     now = utcnow()
@@ -123,15 +156,30 @@ async def record_ruling(*, session: AsyncSession, partner_id: str, application_i
     application.ruling_reason, application.ruled_at, application.updated_at = data.reason, now, now
     referral = await session.get(Referral, application.referral_id)
     assert referral is not None
-    text = (f"{referral.court_name}裁定调解协议有效（{data.ruling_no}）" if data.ruling == "valid"
-            else f"{referral.court_name}裁定驳回司法确认申请（{data.ruling_no}）" + (f"：{data.reason}" if data.reason else ""))
-    await announce(session, referral, "court.confirmation.ruled", text, application_id=application.id,
-                   ruling=data.ruling, ruling_no=data.ruling_no, ruled_on=data.ruled_on.isoformat(), reason=data.reason)
+    text = (
+        f"{referral.court_name}裁定调解协议有效（{data.ruling_no}）"
+        if data.ruling == "valid"
+        else f"{referral.court_name}裁定驳回司法确认申请（{data.ruling_no}）"
+        + (f"：{data.reason}" if data.reason else "")
+    )
+    await announce(
+        session,
+        referral,
+        "court.confirmation.ruled",
+        text,
+        application_id=application.id,
+        ruling=data.ruling,
+        ruling_no=data.ruling_no,
+        ruled_on=data.ruled_on.isoformat(),
+        reason=data.reason,
+    )
     await session.flush()
     return application, referral
 
 
-def confirmation_parties(parties: list[Any], identities: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def confirmation_parties(
+    parties: list[Any], identities: list[Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Applicants and respondents in the referral's shape, from intake's case and its identities."""
     ids = {(p.role, p.position): p for p in identities}
     applicants, respondents = [], []
@@ -139,9 +187,22 @@ def confirmation_parties(parties: list[Any], identities: list[Any]) -> tuple[lis
         ident = ids.get((party.role, party.position))
         phone = ident.phone if ident else None
         if party.role == "applicant":
-            applicants.append({"name": party.name, "id_number": ident.id_number if ident else None, "phone": phone,
-                               "address": party.address})
+            applicants.append(
+                {
+                    "name": party.name,
+                    "id_number": ident.id_number if ident else None,
+                    "phone": phone,
+                    "address": party.address,
+                }
+            )
         elif party.role == "respondent":
-            respondents.append({"name": party.name, "credit_code": party.credit_code, "address": party.address,
-                                "legal_representative": party.legal_representative, "phone": phone})
+            respondents.append(
+                {
+                    "name": party.name,
+                    "credit_code": party.credit_code,
+                    "address": party.address,
+                    "legal_representative": party.legal_representative,
+                    "phone": phone,
+                }
+            )
     return applicants, respondents

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.errors import Forbidden, PayloadTooLarge
 from onewindow_kit.idempotency import check_key

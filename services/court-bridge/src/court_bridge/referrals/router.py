@@ -11,12 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import application_of
 from court_bridge.context import get_context
@@ -61,29 +60,50 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 # The court's API
 # ---------------------------------------------------------------------------------------------
 
+
 @partner_router.post(
-    "/referrals", response_model=ReferralCreated, status_code=201, operation_id="create_referral",
+    "/referrals",
+    response_model=ReferralCreated,
+    status_code=201,
+    operation_id="create_referral",
     dependencies=[BoundedBody],
-    responses={200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
-               400: {"description": "No Idempotency-Key"},
-               409: {"description": "court_case_no already referred (``referral_id`` names it), or the same key in flight"},
-               422: {"description": "An invalid field, or the same key with a different body"}},
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
+        400: {"description": "No Idempotency-Key"},
+        409: {"description": "court_case_no already referred (``referral_id`` names it), or the same key in flight"},
+        422: {"description": "An invalid field, or the same key with a different body"},
+    },
 )
-async def create_referral(court: CurrentCourt, key: RequiredKey, data: ReferralCreate, request: Request) -> JSONResponse:
+async def create_referral(
+    court: CurrentCourt, key: RequiredKey, data: ReferralCreate, request: Request
+) -> JSONResponse:
     """Refer a dispute to the centre (委派 before filing, 委托 after). The case is registered at the
     centre at once, or as soon as its case system answers; ``case_no`` is null until then."""
     ctx = get_context(request)
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.create_referral(session=session, partner=court, data=data, cipher=ctx.cipher,
-                                                 default_center_id=ctx.settings.default_center_id,
-                                                 inline_seconds=ctx.settings.intake_timeout_seconds + 2)
+        referral = await service.create_referral(
+            session=session,
+            partner=court,
+            data=data,
+            cipher=ctx.cipher,
+            default_center_id=ctx.settings.default_center_id,
+            inline_seconds=ctx.settings.intake_timeout_seconds + 2,
+        )
         # The creation's result: a replay answers it again (with the case number once known).
-        return 201, {"referral_id": referral.id, "status": referral.status, "deadline": referral.deadline_on.isoformat()}
+        return 201, {
+            "referral_id": referral.id,
+            "status": referral.status,
+            "deadline": referral.deadline_on.isoformat(),
+        }
 
     status_code, stored, replayed = await run_idempotent(
-        request.app.state.db, scope=f"court:{court.id}:referrals", key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()), work=work)
+        request.app.state.db,
+        scope=f"court:{court.id}:referrals",
+        key=key,
+        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()),
+        work=work,
+    )
     referral_id = stored["referral_id"]
     if not replayed and ctx.intake is not None:
         try:
@@ -102,7 +122,9 @@ async def create_referral(court: CurrentCourt, key: RequiredKey, data: ReferralC
 @partner_router.get("/referrals/{referral_id}", response_model=ReferralPublic, operation_id="get_referral")
 async def get_referral(referral_id: str, court: CurrentCourt, session: SessionDep) -> ReferralPublic:
     """One of the court's referrals: status, case number, mediator, result."""
-    return service.to_public(await service.get_partner_referral(session=session, partner_id=court.id, referral_id=referral_id))
+    return service.to_public(
+        await service.get_partner_referral(session=session, partner_id=court.id, referral_id=referral_id)
+    )
 
 
 @partner_router.get("/referrals", response_model=ReferralPage, operation_id="list_referrals")
@@ -118,27 +140,38 @@ async def list_referrals(
     as ``cursor``, and ``updated_since`` (RFC 3339 with offset) to fetch only what changed."""
     if updated_since is not None and updated_since.tzinfo is None:
         raise ValidationFailed.field("updated_since", "时间须带时区，如2026-11-20T08:00:00+08:00")
-    rows, next_cursor = await service.list_partner_referrals(session=session, partner_id=court.id, status=status,
-                                                             updated_since=updated_since, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_partner_referrals(
+        session=session, partner_id=court.id, status=status, updated_since=updated_since, cursor=cursor, limit=limit
+    )
     return ReferralPage(items=[service.to_public(r) for r in rows], next_cursor=next_cursor)
 
 
-@partner_router.post("/referrals/{referral_id}/withdraw", response_model=ReferralPublic, operation_id="withdraw_referral",
-                     dependencies=[BoundedBody], responses={409: {"description": "The referral already has a result"}})
-async def withdraw_referral(referral_id: str, court: CurrentCourt, key: OptionalKey, data: WithdrawRequest,
-                            request: Request) -> JSONResponse:
+@partner_router.post(
+    "/referrals/{referral_id}/withdraw",
+    response_model=ReferralPublic,
+    operation_id="withdraw_referral",
+    dependencies=[BoundedBody],
+    responses={409: {"description": "The referral already has a result"}},
+)
+async def withdraw_referral(
+    referral_id: str, court: CurrentCourt, key: OptionalKey, data: WithdrawRequest, request: Request
+) -> JSONResponse:
     """Withdraw a referral before it has a result; the centre stops the mediation."""
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.get_partner_referral(session=session, partner_id=court.id, referral_id=referral_id,
-                                                      for_update=True)
+        referral = await service.get_partner_referral(
+            session=session, partner_id=court.id, referral_id=referral_id, for_update=True
+        )
         referral = await service.withdraw_referral(session=session, referral=referral, reason=data.reason)
         return 200, service.to_public(referral).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"court:{court.id}:withdrawals", key=key,
+        request.app.state.db,
+        scope=f"court:{court.id}:withdrawals",
+        key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals/{referral_id}/withdraw", await request.body()),
-        work=work)
+        work=work,
+    )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
@@ -146,24 +179,43 @@ async def withdraw_referral(referral_id: str, court: CurrentCourt, key: Optional
 # The clerks' desk
 # ---------------------------------------------------------------------------------------------
 
+
 async def staff_view(session: AsyncSession, referral: Referral) -> ReferralStaffView:
     application = await application_of(session=session, referral_id=referral.id)
     awaiting = referral.status == "received"
     return ReferralStaffView(
-        referral_id=referral.id, partner_id=referral.partner_id, court_name=referral.court_name,
-        court_case_no=referral.court_case_no, kind=referral.kind, status=referral.status,
-        referred_on=referral.referred_on, received_on=referral.received_on, deadline=referral.deadline_on,
-        accept_due_on=referral.accept_due_on, awaiting_decision=awaiting,
-        accept_overdue=awaiting and china_today() > referral.accept_due_on, center_id=referral.center_id,
-        case_state=referral.case_state, case_id=referral.case_id, case_no=referral.case_no,
+        referral_id=referral.id,
+        partner_id=referral.partner_id,
+        court_name=referral.court_name,
+        court_case_no=referral.court_case_no,
+        kind=referral.kind,
+        status=referral.status,
+        referred_on=referral.referred_on,
+        received_on=referral.received_on,
+        deadline=referral.deadline_on,
+        accept_due_on=referral.accept_due_on,
+        awaiting_decision=awaiting,
+        accept_overdue=awaiting and china_today() > referral.accept_due_on,
+        center_id=referral.center_id,
+        case_state=referral.case_state,
+        case_id=referral.case_id,
+        case_no=referral.case_no,
         case_last_error=referral.case_last_error,
         mediator=Mediator.model_validate(referral.mediator) if referral.mediator else None,
         result=Result.model_validate(referral.result) if referral.result else None,
-        decided_by=referral.decided_by, accepted_at=referral.accepted_at,
-        confirmation=ConfirmationSummary(application_id=application.id, state=application.state,
-                                         apply_by=application.apply_by, ruling=application.ruling,
-                                         ruling_no=application.ruling_no) if application else None,
-        created_at=referral.created_at, updated_at=referral.updated_at,
+        decided_by=referral.decided_by,
+        accepted_at=referral.accepted_at,
+        confirmation=ConfirmationSummary(
+            application_id=application.id,
+            state=application.state,
+            apply_by=application.apply_by,
+            ruling=application.ruling,
+            ruling_no=application.ruling_no,
+        )
+        if application
+        else None,
+        created_at=referral.created_at,
+        updated_at=referral.updated_at,
     )
 
 
@@ -179,47 +231,64 @@ async def list_court_referrals(
 ) -> ReferralStaffPage:
     """Referrals sent to the caller's centre, newest first; ``awaiting_decision=true`` lists those to
     accept or decline (within 3 working days: ``accept_due_on``, ``accept_overdue``)."""
-    rows, next_cursor = await service.list_staff_referrals(session=session, principal=principal, status=status,
-                                                           awaiting_decision=awaiting_decision, case_state=case_state,
-                                                           cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_staff_referrals(
+        session=session,
+        principal=principal,
+        status=status,
+        awaiting_decision=awaiting_decision,
+        case_state=case_state,
+        cursor=cursor,
+        limit=limit,
+    )
     return ReferralStaffPage(items=[await staff_view(session, r) for r in rows], next_cursor=next_cursor)
 
 
 @staff_router.get("/{referral_id}", response_model=ReferralStaffView, operation_id="get_court_referral")
 async def get_court_referral(referral_id: str, session: SessionDep, principal: StaffRead) -> ReferralStaffView:
     """One referral of the caller's centre."""
-    return await staff_view(session, await service.get_staff_referral(session=session, principal=principal,
-                                                                       referral_id=referral_id))
+    return await staff_view(
+        session, await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id)
+    )
 
 
 @staff_router.post("/{referral_id}/accept", response_model=ReferralStaffView, operation_id="accept_court_referral")
-async def accept_court_referral(referral_id: str, request: Request, session: SessionDep,
-                                principal: StaffDecide) -> ReferralStaffView:
+async def accept_court_referral(
+    referral_id: str, request: Request, session: SessionDep, principal: StaffDecide
+) -> ReferralStaffView:
     """Accept the referral: the court receives ``referral.accepted`` with the case number."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
-    referral = await service.accept_referral(session=session, referral=referral, principal=principal,
-                                             cipher=get_context(request).cipher)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
+    referral = await service.accept_referral(
+        session=session, referral=referral, principal=principal, cipher=get_context(request).cipher
+    )
     return await staff_view(session, referral)
 
 
 @staff_router.post("/{referral_id}/decline", response_model=ReferralStaffView, operation_id="decline_court_referral")
-async def decline_court_referral(referral_id: str, data: DeclineRequest, request: Request, session: SessionDep,
-                                 principal: StaffDecide) -> ReferralStaffView:
+async def decline_court_referral(
+    referral_id: str, data: DeclineRequest, request: Request, session: SessionDep, principal: StaffDecide
+) -> ReferralStaffView:
     """Decline the referral with a reason: the court receives ``referral.declined``."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
-    referral = await service.decline_referral(session=session, referral=referral, principal=principal,
-                                              reason=data.reason, cipher=get_context(request).cipher)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
+    referral = await service.decline_referral(
+        session=session, referral=referral, principal=principal, reason=data.reason, cipher=get_context(request).cipher
+    )
     return await staff_view(session, referral)
 
 
-@admin_router.post("/{referral_id}/register", response_model=ReferralStaffView, operation_id="retry_referral_registration")
-async def retry_referral_registration(referral_id: str, request: Request, session: SessionDep,
-                                      principal: AdminOnly) -> ReferralStaffView:
+@admin_router.post(
+    "/{referral_id}/register", response_model=ReferralStaffView, operation_id="retry_referral_registration"
+)
+async def retry_referral_registration(
+    referral_id: str, request: Request, session: SessionDep, principal: AdminOnly
+) -> ReferralStaffView:
     """Try the registration at intake again now (after intake refused it and the cause was fixed)."""
-    referral = await service.get_staff_referral(session=session, principal=principal, referral_id=referral_id,
-                                                for_update=True)
+    referral = await service.get_staff_referral(
+        session=session, principal=principal, referral_id=referral_id, for_update=True
+    )
     referral = await service.retry_registration(session=session, referral=referral)
     session.info["court_work"] = True
     return await staff_view(session, referral)

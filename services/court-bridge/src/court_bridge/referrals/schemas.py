@@ -7,17 +7,25 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # DOMAIN.md §2: the categories used at intake. (The domain library also knows the interest-dispute
 # categories, which never come from a court: 利益争议 are not justiciable.)
 CourtClaimCategory = Literal[
-    "wage_arrears", "overtime", "severance", "unlawful_termination", "no_contract_double_wage", "notice_pay",
-    "annual_leave", "social_insurance", "work_injury", "confirm_relationship", "other",
+    "wage_arrears",
+    "overtime",
+    "severance",
+    "unlawful_termination",
+    "no_contract_double_wage",
+    "notice_pay",
+    "annual_leave",
+    "social_insurance",
+    "work_injury",
+    "confirm_relationship",
+    "other",
 ]
 assert {ClaimCategory(c) for c in get_args(CourtClaimCategory)} == {c for c in ClaimCategory if not c.is_interest}
 
@@ -100,19 +108,23 @@ class ClaimIn(_In):
 class ReferralCreate(_In):
     """A referral from a court (POST /partner/court/v1/referrals)."""
 
-    court_case_no: str = Field(min_length=1, max_length=100, description="e.g. （2026）粤0304民诉前调1234号; unique per court")
+    court_case_no: str = Field(
+        min_length=1, max_length=100, description="e.g. （2026）粤0304民诉前调1234号; unique per court"
+    )
     kind: ReferralKind = Field(description="pre_filing (委派, before filing) or in_litigation (委托, after filing)")
     court_name: str = Field(min_length=1, max_length=200)
     judge: Judge | None = None
     referred_on: date
-    deadline: date | None = Field(default=None, description="default: 30 days (pre_filing) or 15 days (in_litigation) after referred_on")
+    deadline: date | None = Field(
+        default=None, description="default: 30 days (pre_filing) or 15 days (in_litigation) after referred_on"
+    )
     applicants: list[ApplicantIn] = Field(min_length=1, max_length=500)
     respondents: list[RespondentIn] = Field(min_length=1, max_length=10)
     claims: list[ClaimIn] = Field(min_length=1, max_length=50)
     facts: str = Field(min_length=1, max_length=20000)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ReferralCreate":
+    def _consistent(self) -> ReferralCreate:
         if self.deadline is not None and self.deadline < self.referred_on:
             raise ValueError("deadline: 调解期限不能早于委派日期")
         seen: set[str] = set()

@@ -4,28 +4,25 @@ every change the other services must hear about publishes its event in the same 
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import Conflict, NotFound
 from onewindow_kit.events import EventEnvelope, publish
 from onewindow_kit.logs import redact
+from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.webhooks.outbox import enqueue
-from onewindow_kit.pagination import decode_cursor, encode_cursor  # noqa: F401  (re-exported)
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.schemas import (
@@ -63,6 +60,7 @@ def acceptance_due(*, received_on: date) -> date:
 # Creating and reading (the court's side)
 # ---------------------------------------------------------------------------------------------
 
+
 def seal_payload(data: ReferralCreate, cipher: FieldCipher) -> str:
     return cipher.encrypt(data.model_dump_json(), context=PAYLOAD_CONTEXT)
 
@@ -72,12 +70,21 @@ def open_payload(referral: Referral, cipher: FieldCipher) -> ReferralCreate:
 
 
 def duplicate(existing_id: str, court_case_no: str) -> Conflict:
-    return Conflict(f"a referral with court_case_no {court_case_no} already exists: {existing_id}",
-                    extra={"referral_id": existing_id})
+    return Conflict(
+        f"a referral with court_case_no {court_case_no} already exists: {existing_id}",
+        extra={"referral_id": existing_id},
+    )
 
 
-async def create_referral(*, session: AsyncSession, partner: Partner, data: ReferralCreate, cipher: FieldCipher,
-                          default_center_id: str, inline_seconds: float = 0.0) -> Referral:
+async def create_referral(
+    *,
+    session: AsyncSession,
+    partner: Partner,
+    data: ReferralCreate,
+    cipher: FieldCipher,
+    default_center_id: str,
+    inline_seconds: float = 0.0,
+) -> Referral:
     """Store a court's referral (its parties encrypted); 409 with the existing id for a known court_case_no."""
     existing = await _by_case_no(session, partner.id, data.court_case_no)
     if existing is not None:
@@ -85,9 +92,15 @@ async def create_referral(*, session: AsyncSession, partner: Partner, data: Refe
     today = china_today()
     deadline = data.deadline or default_deadline(kind=data.kind, referred_on=data.referred_on)
     referral = Referral(
-        partner_id=partner.id, court_case_no=data.court_case_no, kind=data.kind, court_name=data.court_name,
-        referred_on=data.referred_on, deadline_on=deadline, received_on=today,
-        accept_due_on=acceptance_due(received_on=today), center_id=partner.center_id or default_center_id,
+        partner_id=partner.id,
+        court_case_no=data.court_case_no,
+        kind=data.kind,
+        court_name=data.court_name,
+        referred_on=data.referred_on,
+        deadline_on=deadline,
+        received_on=today,
+        accept_due_on=acceptance_due(received_on=today),
+        center_id=partner.center_id or default_center_id,
         payload_enc=seal_payload(data, cipher),
         # The request registers it at intake itself; the worker steps in only if that did not finish.
         case_next_attempt_at=utcnow() + timedelta(seconds=inline_seconds),
@@ -104,9 +117,11 @@ async def create_referral(*, session: AsyncSession, partner: Partner, data: Refe
 
 
 async def _by_case_no(session: AsyncSession, partner_id: str, court_case_no: str) -> str | None:
-    return (await session.execute(
-        select(Referral.id).where(Referral.partner_id == partner_id, Referral.court_case_no == court_case_no)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Referral.id).where(Referral.partner_id == partner_id, Referral.court_case_no == court_case_no)
+        )
+    ).scalar_one_or_none()
 
 
 async def lock_referral(session: AsyncSession, referral_id: str) -> Referral | None:
@@ -115,8 +130,9 @@ async def lock_referral(session: AsyncSession, referral_id: str) -> Referral | N
     return await session.get(Referral, referral_id, with_for_update=True, populate_existing=True)
 
 
-async def get_partner_referral(*, session: AsyncSession, partner_id: str, referral_id: str,
-                               for_update: bool = False) -> Referral:
+async def get_partner_referral(
+    *, session: AsyncSession, partner_id: str, referral_id: str, for_update: bool = False
+) -> Referral:
     """The referral if this court sent it (404 otherwise: another court's referral does not exist for you)."""
     referral = await (lock_referral(session, referral_id) if for_update else session.get(Referral, referral_id))
     if referral is None or referral.partner_id != partner_id:
@@ -126,24 +142,33 @@ async def get_partner_referral(*, session: AsyncSession, partner_id: str, referr
 
 def to_public(referral: Referral) -> ReferralPublic:
     return ReferralPublic(
-        referral_id=referral.id, court_case_no=referral.court_case_no, status=referral.status,
-        case_no=referral.case_no, deadline=referral.deadline_on,
+        referral_id=referral.id,
+        court_case_no=referral.court_case_no,
+        status=referral.status,
+        case_no=referral.case_no,
+        deadline=referral.deadline_on,
         mediator=Mediator.model_validate(referral.mediator) if referral.mediator else None,
         result=Result.model_validate(referral.result) if referral.result else None,
         updated_at=referral.updated_at,
     )
 
 
-
-
-
-
-async def list_partner_referrals(*, session: AsyncSession, partner_id: str, status: str | None,
-                                 updated_since: datetime | None, cursor: str | None,
-                                 limit: int) -> tuple[list[Referral], str | None]:
+async def list_partner_referrals(
+    *,
+    session: AsyncSession,
+    partner_id: str,
+    status: str | None,
+    updated_since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Referral], str | None]:
     """A court's referrals by last change, oldest first (a court syncs with ``updated_since``)."""
-    query = (select(Referral).where(Referral.partner_id == partner_id)
-             .order_by(Referral.updated_at, Referral.id).limit(limit + 1))
+    query = (
+        select(Referral)
+        .where(Referral.partner_id == partner_id)
+        .order_by(Referral.updated_at, Referral.id)
+        .limit(limit + 1)
+    )
     if status:
         query = query.where(Referral.status == status)
     if updated_since is not None:
@@ -161,12 +186,26 @@ async def list_partner_referrals(*, session: AsyncSession, partner_id: str, stat
 # Notifying the court (webhooks) and the other services (events)
 # ---------------------------------------------------------------------------------------------
 
-async def notify_court(session: AsyncSession, referral: Referral, event_type: str, data: Mapping[str, Any], *,
-                       cipher: FieldCipher, occurred_at: datetime | None = None) -> None:
+
+async def notify_court(
+    session: AsyncSession,
+    referral: Referral,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    cipher: FieldCipher,
+    occurred_at: datetime | None = None,
+) -> None:
     """Queue a contract webhook for the referral's court, in order behind its earlier ones."""
-    await enqueue(session, partner_id=referral.partner_id, stream_key=referral.id, event_type=event_type,
-                  data={"referral_id": referral.id, "court_case_no": referral.court_case_no, **data},
-                  cipher=cipher, occurred_at=occurred_at)
+    await enqueue(
+        session,
+        partner_id=referral.partner_id,
+        stream_key=referral.id,
+        event_type=event_type,
+        data={"referral_id": referral.id, "court_case_no": referral.court_case_no, **data},
+        cipher=cipher,
+        occurred_at=occurred_at,
+    )
 
 
 def _scrub(value: Any) -> Any:
@@ -182,10 +221,21 @@ def _scrub(value: Any) -> Any:
 
 async def announce(session: AsyncSession, referral: Referral, event_type: str, summary_zh: str, **data: Any) -> None:
     """Publish a ``court.*`` event about the referral's case (intake's timeline, mediation)."""
-    await publish(session, type=event_type, case_id=referral.case_id, data=_scrub({
-        "referral_id": referral.id, "court_case_no": referral.court_case_no, "kind": referral.kind,
-        "partner_id": referral.partner_id, "summary_zh": summary_zh, **data,
-    }))
+    await publish(
+        session,
+        type=event_type,
+        case_id=referral.case_id,
+        data=_scrub(
+            {
+                "referral_id": referral.id,
+                "court_case_no": referral.court_case_no,
+                "kind": referral.kind,
+                "partner_id": referral.partner_id,
+                "summary_zh": summary_zh,
+                **data,
+            }
+        ),
+    )
 
 
 def _touch(referral: Referral) -> None:
@@ -200,6 +250,7 @@ def _actor(principal: Principal | None, fallback: str) -> str:
 # Registration at intake (the worker calls intake; this records the answer)
 # ---------------------------------------------------------------------------------------------
 
+
 def intake_case_body(referral: Referral, data: ReferralCreate) -> dict[str, Any]:
     """The registration form intake receives for a referral (decision 0006)."""
     return {
@@ -208,10 +259,18 @@ def intake_case_body(referral: Referral, data: ReferralCreate) -> dict[str, Any]
         "respondents": [r.model_dump(exclude_none=True) for r in data.respondents],
         "claims": [c.model_dump(mode="json", exclude_none=True) for c in data.claims],
         "facts": data.facts,
-        "route": {"route": "mediation", "reason": f"{data.court_name}{KIND_ZH[referral.kind]}（{referral.court_case_no}）"[:500]},
+        "route": {
+            "route": "mediation",
+            "reason": f"{data.court_name}{KIND_ZH[referral.kind]}（{referral.court_case_no}）"[:500],
+        },
         "deadline_on": referral.deadline_on.isoformat(),
-        "external_ref": {"partner": "court", "partner_id": referral.partner_id, "referral_id": referral.id,
-                         "partner_case_no": referral.court_case_no, "kind": referral.kind},
+        "external_ref": {
+            "partner": "court",
+            "partner_id": referral.partner_id,
+            "referral_id": referral.id,
+            "partner_case_no": referral.court_case_no,
+            "kind": referral.kind,
+        },
     }
 
 
@@ -227,16 +286,31 @@ async def complete_registration(*, session: AsyncSession, referral_id: str, case
         return False
     referral = await lock_referral(session, referral_id)
     assert referral is not None
-    await announce(session, referral, "court.referral.received",
-                   f"{referral.court_name}{KIND_ZH[referral.kind]}，法院案号{referral.court_case_no}，调解期限至{referral.deadline_on.isoformat()}",
-                   deadline_on=referral.deadline_on.isoformat(), referred_on=referral.referred_on.isoformat())
+    await announce(
+        session,
+        referral,
+        "court.referral.received",
+        f"{referral.court_name}{KIND_ZH[referral.kind]}，法院案号{referral.court_case_no}，调解期限至{referral.deadline_on.isoformat()}",
+        deadline_on=referral.deadline_on.isoformat(),
+        referred_on=referral.referred_on.isoformat(),
+    )
     if referral.status == "withdrawn":
         # Withdrawn while intake was registering it: the case exists now, so stop its mediation.
-        await announce(session, referral, "court.referral.withdrawn", "法院撤回委派调解",
-                       reason=(referral.result or {}).get("reason"))
+        await announce(
+            session,
+            referral,
+            "court.referral.withdrawn",
+            "法院撤回委派调解",
+            reason=(referral.result or {}).get("reason"),
+        )
     elif referral.status == "declined":
-        await announce(session, referral, "court.referral.declined", "中心不予接受法院委派",
-                       reason=(referral.result or {}).get("reason"))
+        await announce(
+            session,
+            referral,
+            "court.referral.declined",
+            "中心不予接受法院委派",
+            reason=(referral.result or {}).get("reason"),
+        )
     await session.flush()
     return True
 
@@ -245,30 +319,51 @@ async def complete_registration(*, session: AsyncSession, referral_id: str, case
 # Decisions: the centre accepts or declines, the court withdraws
 # ---------------------------------------------------------------------------------------------
 
-async def accept_referral(*, session: AsyncSession, referral: Referral, principal: Principal | None,
-                          cipher: FieldCipher, actor: str | None = None) -> Referral:
+
+async def accept_referral(
+    *,
+    session: AsyncSession,
+    referral: Referral,
+    principal: Principal | None,
+    cipher: FieldCipher,
+    actor: str | None = None,
+) -> Referral:
     """Accept the referral: the court hears ``referral.accepted`` with the case number and deadline."""
     if referral.status != "received":
-        raise Conflict(f"a referral that is {referral.status} cannot be accepted", extra={"current_status": referral.status})
+        raise Conflict(
+            f"a referral that is {referral.status} cannot be accepted", extra={"current_status": referral.status}
+        )
     if referral.case_no is None:
-        raise Conflict("the case is still being registered at intake; accept it once it has a case number",
-                       extra={"case_state": referral.case_state})
+        raise Conflict(
+            "the case is still being registered at intake; accept it once it has a case number",
+            extra={"case_state": referral.case_state},
+        )
     referral.status = "accepted"
     referral.accepted_at = utcnow()
     referral.decided_by = actor or _actor(principal, "auto")
     _touch(referral)
-    await notify_court(session, referral, "referral.accepted",
-                       {"case_no": referral.case_no, "deadline": referral.deadline_on}, cipher=cipher)
-    await announce(session, referral, "court.referral.accepted", f"中心已接受{KIND_ZH[referral.kind]}（{referral.court_case_no}）")
+    await notify_court(
+        session,
+        referral,
+        "referral.accepted",
+        {"case_no": referral.case_no, "deadline": referral.deadline_on},
+        cipher=cipher,
+    )
+    await announce(
+        session, referral, "court.referral.accepted", f"中心已接受{KIND_ZH[referral.kind]}（{referral.court_case_no}）"
+    )
     await session.flush()
     return referral
 
 
-async def decline_referral(*, session: AsyncSession, referral: Referral, principal: Principal, reason: str,
-                           cipher: FieldCipher) -> Referral:
+async def decline_referral(
+    *, session: AsyncSession, referral: Referral, principal: Principal, reason: str, cipher: FieldCipher
+) -> Referral:
     """Decline the referral with a reason: ``referral.declined`` to the court, mediation stops."""
     if referral.status != "received":
-        raise Conflict(f"a referral that is {referral.status} cannot be declined", extra={"current_status": referral.status})
+        raise Conflict(
+            f"a referral that is {referral.status} cannot be declined", extra={"current_status": referral.status}
+        )
     now = utcnow()
     referral.status = "declined"
     referral.decided_by = _actor(principal, "staff")
@@ -286,8 +381,10 @@ async def decline_referral(*, session: AsyncSession, referral: Referral, princip
 async def withdraw_referral(*, session: AsyncSession, referral: Referral, reason: str) -> Referral:
     """The court withdraws its referral (409 once there is a result); mediation is told to stop."""
     if referral.status in FINAL_STATUSES:
-        raise Conflict(f"the referral already has a result ({referral.status}) and can no longer be withdrawn",
-                       extra={"current_status": referral.status})
+        raise Conflict(
+            f"the referral already has a result ({referral.status}) and can no longer be withdrawn",
+            extra={"current_status": referral.status},
+        )
     now = utcnow()
     referral.status = "withdrawn"
     referral.result = _result("withdrawn", reason=reason, decided_at=now)
@@ -300,18 +397,36 @@ async def withdraw_referral(*, session: AsyncSession, referral: Referral, reason
     return referral
 
 
-def _result(outcome: str, *, decided_at: datetime, agreement: dict[str, Any] | None = None, reason: str | None = None,
-            undisputed_facts: str | None = None, dispute_focus: str | None = None) -> dict[str, Any]:
-    return Result(outcome=outcome, agreement=agreement, reason=reason, undisputed_facts=undisputed_facts,
-                  dispute_focus=dispute_focus, decided_at=decided_at).model_dump(mode="json")
+def _result(
+    outcome: str,
+    *,
+    decided_at: datetime,
+    agreement: dict[str, Any] | None = None,
+    reason: str | None = None,
+    undisputed_facts: str | None = None,
+    dispute_focus: str | None = None,
+) -> dict[str, Any]:
+    return Result(
+        outcome=outcome,
+        agreement=agreement,
+        reason=reason,
+        undisputed_facts=undisputed_facts,
+        dispute_focus=dispute_focus,
+        decided_at=decided_at,
+    ).model_dump(mode="json")
 
 
 # ---------------------------------------------------------------------------------------------
 # Mediation's events become the referral's status and the court's webhooks
 # ---------------------------------------------------------------------------------------------
 
-RESULT_EVENTS = {"agreed": "agreed", "terminated": "failed", "declined": "failed", "withdrawn": "failed",
-                 "expired": "expired"}
+RESULT_EVENTS = {
+    "agreed": "agreed",
+    "terminated": "failed",
+    "declined": "failed",
+    "withdrawn": "failed",
+    "expired": "expired",
+}
 
 
 async def referral_for_event(session: AsyncSession, event: EventEnvelope) -> Referral | None:
@@ -331,11 +446,14 @@ async def apply_case_registered(*, session: AsyncSession, event: EventEnvelope) 
     referral = await referral_for_event(session, event)
     if referral is None or referral.case_id is not None or not event.case_id:
         return False
-    return await complete_registration(session=session, referral_id=referral.id, case_id=event.case_id,
-                                       case_no=str(event.data.get("case_no") or ""))
+    return await complete_registration(
+        session=session, referral_id=referral.id, case_id=event.case_id, case_no=str(event.data.get("case_no") or "")
+    )
 
 
-async def apply_proceeding_event(*, session: AsyncSession, event: EventEnvelope, cipher: FieldCipher) -> Referral | None:
+async def apply_proceeding_event(
+    *, session: AsyncSession, event: EventEnvelope, cipher: FieldCipher
+) -> Referral | None:
     """``mediation.proceeding.*`` of a referred case → status, mediator, result and webhooks, in order."""
     referral = await referral_for_event(session, event)
     if referral is None:
@@ -346,8 +464,9 @@ async def apply_proceeding_event(*, session: AsyncSession, event: EventEnvelope,
     data = event.data
     if referral.case_id is None and event.case_id:
         # Mediation knows the case before we heard intake's answer: take it from the event.
-        await complete_registration(session=session, referral_id=referral.id, case_id=event.case_id,
-                                    case_no=str(data.get("case_no") or ""))
+        await complete_registration(
+            session=session, referral_id=referral.id, case_id=event.case_id, case_no=str(data.get("case_no") or "")
+        )
     if data.get("proceeding_id"):
         referral.proceeding_id = str(data["proceeding_id"])
     if verb != "assigned" and verb not in RESULT_EVENTS:
@@ -363,8 +482,14 @@ async def apply_proceeding_event(*, session: AsyncSession, event: EventEnvelope,
         referral.mediator = public.model_dump()
         referral.status = "in_mediation"
         _touch(referral)
-        await notify_court(session, referral, "referral.mediator_assigned", {"mediator": public.model_dump()},
-                           cipher=cipher, occurred_at=occurred_at)
+        await notify_court(
+            session,
+            referral,
+            "referral.mediator_assigned",
+            {"mediator": public.model_dump()},
+            cipher=cipher,
+            occurred_at=occurred_at,
+        )
         await session.flush()
         return referral
     outcome = RESULT_EVENTS[verb]
@@ -375,20 +500,42 @@ async def apply_proceeding_event(*, session: AsyncSession, event: EventEnvelope,
         effective = (data.get("agreement") or {}).get("effective_on") or agreement["signed_on"]
         referral.agreement_effective_on = date.fromisoformat(str(effective))
         _touch(referral)
-        await notify_court(session, referral, "referral.agreed", {"agreement": agreement}, cipher=cipher,
-                           occurred_at=occurred_at)
+        await notify_court(
+            session, referral, "referral.agreed", {"agreement": agreement}, cipher=cipher, occurred_at=occurred_at
+        )
     elif outcome == "failed":
-        reason = data.get("reason") or {"declined": "当事人不同意调解", "withdrawn": "申请人撤回调解申请"}.get(verb, "调解不成")
-        referral.result = _result("failed", reason=reason, undisputed_facts=data.get("undisputed_facts"),
-                                  dispute_focus=data.get("dispute_focus"), decided_at=occurred_at)
+        reason = data.get("reason") or {"declined": "当事人不同意调解", "withdrawn": "申请人撤回调解申请"}.get(
+            verb, "调解不成"
+        )
+        referral.result = _result(
+            "failed",
+            reason=reason,
+            undisputed_facts=data.get("undisputed_facts"),
+            dispute_focus=data.get("dispute_focus"),
+            decided_at=occurred_at,
+        )
         referral.status = "failed"
         _touch(referral)
-        await notify_court(session, referral, "referral.failed",
-                           {"reason": reason, "undisputed_facts": data.get("undisputed_facts"),
-                            "dispute_focus": data.get("dispute_focus")}, cipher=cipher, occurred_at=occurred_at)
+        await notify_court(
+            session,
+            referral,
+            "referral.failed",
+            {
+                "reason": reason,
+                "undisputed_facts": data.get("undisputed_facts"),
+                "dispute_focus": data.get("dispute_focus"),
+            },
+            cipher=cipher,
+            occurred_at=occurred_at,
+        )
     else:
-        referral.result = _result("expired", reason=data.get("reason"), undisputed_facts=data.get("undisputed_facts"),
-                                  dispute_focus=data.get("dispute_focus"), decided_at=occurred_at)
+        referral.result = _result(
+            "expired",
+            reason=data.get("reason"),
+            undisputed_facts=data.get("undisputed_facts"),
+            dispute_focus=data.get("dispute_focus"),
+            decided_at=occurred_at,
+        )
         referral.status = "expired"
         _touch(referral)
         await notify_court(session, referral, "referral.expired", {}, cipher=cipher, occurred_at=occurred_at)
@@ -400,12 +547,14 @@ async def apply_proceeding_event(*, session: AsyncSession, event: EventEnvelope,
 # The clerks' desk
 # ---------------------------------------------------------------------------------------------
 
+
 def can_see(principal: Principal, referral: Referral) -> bool:
     return principal.has_any_role("admin") or principal.center_id == referral.center_id
 
 
-async def get_staff_referral(*, session: AsyncSession, principal: Principal, referral_id: str,
-                             for_update: bool = False) -> Referral:
+async def get_staff_referral(
+    *, session: AsyncSession, principal: Principal, referral_id: str, for_update: bool = False
+) -> Referral:
     """The referral if it was sent to the caller's centre (404 otherwise)."""
     referral = await (lock_referral(session, referral_id) if for_update else session.get(Referral, referral_id))
     if referral is None or not can_see(principal, referral):
@@ -413,9 +562,16 @@ async def get_staff_referral(*, session: AsyncSession, principal: Principal, ref
     return referral
 
 
-async def list_staff_referrals(*, session: AsyncSession, principal: Principal, status: str | None,
-                               awaiting_decision: bool | None, case_state: str | None, cursor: str | None,
-                               limit: int) -> tuple[list[Referral], str | None]:
+async def list_staff_referrals(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    status: str | None,
+    awaiting_decision: bool | None,
+    case_state: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Referral], str | None]:
     """Referrals of the caller's centre (all centres for admins), newest first."""
     query = select(Referral).order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit + 1)
     if not principal.has_any_role("admin"):
@@ -423,7 +579,11 @@ async def list_staff_referrals(*, session: AsyncSession, principal: Principal, s
     if status:
         query = query.where(Referral.status == status)
     if awaiting_decision is not None:
-        query = query.where(Referral.status == "received") if awaiting_decision else query.where(Referral.status != "received")
+        query = (
+            query.where(Referral.status == "received")
+            if awaiting_decision
+            else query.where(Referral.status != "received")
+        )
     if case_state:
         query = query.where(Referral.case_state == case_state)
     if cursor:

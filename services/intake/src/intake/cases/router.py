@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_kit.auth import Principal, require_roles
@@ -16,6 +14,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import Forbidden, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
 from intake.cases.models import CaseFile
@@ -63,20 +62,57 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
     today = china_today()
     days_left = (case.deadline_on - today).days if case.deadline_on else None
     return CasePublic(
-        **{k: getattr(case, k) for k in (
-            "id", "case_no", "center_id", "channel", "status", "version", "risk_grade", "collective", "worker_count",
-            "group_id", "dispute_type", "suggested_route", "route", "route_override_reason", "facts",
-            "employment_start_on", "employment_end_on", "knew_on", "total_claimed", "recovered", "deadline_on",
-            "external_ref", "registered_by", "registered_by_name", "registered_at", "updated_at", "closed_at", "close_reason")},
+        **{
+            k: getattr(case, k)
+            for k in (
+                "id",
+                "case_no",
+                "center_id",
+                "channel",
+                "status",
+                "version",
+                "risk_grade",
+                "collective",
+                "worker_count",
+                "group_id",
+                "dispute_type",
+                "suggested_route",
+                "route",
+                "route_override_reason",
+                "facts",
+                "employment_start_on",
+                "employment_end_on",
+                "knew_on",
+                "total_claimed",
+                "recovered",
+                "deadline_on",
+                "external_ref",
+                "registered_by",
+                "registered_by_name",
+                "registered_at",
+                "updated_at",
+                "closed_at",
+                "close_reason",
+            )
+        },
         status_label=service.STATUS_ZH[case.status],
         allowed_transitions=list(service.TRANSITIONS[case.status]),
         triage=TriageResult.model_validate(case.triage),
         applicants=[PartyPublic.model_validate(p) for p in parties if p.role == "applicant"],
         respondents=[PartyPublic.model_validate(p) for p in parties if p.role == "respondent"],
         agents=[PartyPublic.model_validate(p) for p in parties if p.role == "agent"],
-        claims=[ClaimPublic(category=c.category, category_label=ClaimCategory(c.category).label_zh, amount=c.amount,
-                            period_start_on=c.period_start_on, period_end_on=c.period_end_on,
-                            description=c.description, final_award=c.final_award) for c in claims],
+        claims=[
+            ClaimPublic(
+                category=c.category,
+                category_label=ClaimCategory(c.category).label_zh,
+                amount=c.amount,
+                period_start_on=c.period_start_on,
+                period_end_on=c.period_end_on,
+                description=c.description,
+                final_award=c.final_award,
+            )
+            for c in claims
+        ],
         days_left=days_left,
         overdue=bool(days_left is not None and days_left < 0 and case.status in service.OPEN_STATUSES),
     )
@@ -87,17 +123,24 @@ def _etag(case_version: int) -> dict[str, str]:
 
 
 @router.post("/triage", response_model=TriageResult, operation_id="preview_triage")
-async def preview_triage(data: CaseCreate, request: Request, session: SessionDep, principal: CaseWrite,
-                         center_id: str | None = None) -> TriageResult:
+async def preview_triage(
+    data: CaseCreate, request: Request, session: SessionDep, principal: CaseWrite, center_id: str | None = None
+) -> TriageResult:
     """Preview triage for the registration form (grade with reasons, collective, limitation,
     final-award flags, suggested route); nothing is saved."""
     center = _center_for(principal, center_id)
-    return await service.preview_triage(session=session, center_id=center, data=data,
-                                        config=request.app.state.settings.triage)
+    return await service.preview_triage(
+        session=session, center_id=center, data=data, config=request.app.state.settings.triage
+    )
 
 
-@router.post("", response_model=CasePublic, status_code=status.HTTP_201_CREATED, operation_id="register_case",
-             responses={200: {"description": "A retried request with the same Idempotency-Key: the first result"}})
+@router.post(
+    "",
+    response_model=CasePublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="register_case",
+    responses={200: {"description": "A retried request with the same Idempotency-Key: the first result"}},
+)
 async def register_case(
     data: CaseCreate,
     request: Request,
@@ -112,13 +155,23 @@ async def register_case(
     settings = request.app.state.settings
 
     async def work(session: AsyncSession) -> tuple[int, dict]:
-        case = await service.register_case(session=session, principal=principal, center_id=center, data=data,
-                                           config=settings.triage, cipher=_cipher(request))
+        case = await service.register_case(
+            session=session,
+            principal=principal,
+            center_id=center,
+            data=data,
+            config=settings.triage,
+            cipher=_cipher(request),
+        )
         return 201, (await to_public(session, case)).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db, scope=f"{principal.subject}:cases", key=key,
-        fingerprint=fingerprint("POST", f"/cases?center_id={center}", await request.body()), work=work)
+        request.app.state.db,
+        scope=f"{principal.subject}:cases",
+        key=key,
+        fingerprint=fingerprint("POST", f"/cases?center_id={center}", await request.body()),
+        work=work,
+    )
     headers = _etag(body["version"]) | {"Location": f"/cases/{body['id']}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -147,37 +200,77 @@ async def list_cases(
 ) -> CasePage:
     """Search the case desk, newest first (keyset pagination, ≤ 100 a page). To find a worker by ID
     number, POST it to ``/cases/search`` instead: ID numbers never go in URLs."""
-    return await _search(request, session, principal, service.CaseQuery(
-        case_no=case_no, applicant_name=applicant_name, employer=employer, credit_code=credit_code, status=status,
-        risk_grade=risk_grade, channel=channel, registered_from=registered_from, registered_to=registered_to,
-        overdue=overdue, open_only=open_only, center_id=center_id), cursor, limit)
+    return await _search(
+        request,
+        session,
+        principal,
+        service.CaseQuery(
+            case_no=case_no,
+            applicant_name=applicant_name,
+            employer=employer,
+            credit_code=credit_code,
+            status=status,
+            risk_grade=risk_grade,
+            channel=channel,
+            registered_from=registered_from,
+            registered_to=registered_to,
+            overdue=overdue,
+            open_only=open_only,
+            center_id=center_id,
+        ),
+        cursor,
+        limit,
+    )
 
 
 @router.post("/search", response_model=CasePage, operation_id="search_cases_by_id_number")
-async def search_cases_by_id_number(body: IdNumberSearch, request: Request, session: SessionDep,
-                                    principal: CaseRead) -> CasePage:
+async def search_cases_by_id_number(
+    body: IdNumberSearch, request: Request, session: SessionDep, principal: CaseRead
+) -> CasePage:
     """Cases of a worker by 公民身份号码 (exact, through a keyed hash; never a plaintext scan)."""
-    return await _search(request, session, principal, service.CaseQuery(id_number=body.id_number), body.cursor, body.limit)
+    return await _search(
+        request, session, principal, service.CaseQuery(id_number=body.id_number), body.cursor, body.limit
+    )
 
 
-async def _search(request: Request, session: AsyncSession, principal: Principal, query: service.CaseQuery,
-                  cursor: str | None, limit: int) -> CasePage:
+async def _search(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    query: service.CaseQuery,
+    cursor: str | None,
+    limit: int,
+) -> CasePage:
     if principal.has_any_role("service") and not principal.has_any_role("admin"):
         raise Forbidden("services read single cases, not the case desk")
-    cases, next_cursor = await service.search_cases(session=session, principal=principal, query=query,
-                                                    cipher=_cipher(request), cursor=cursor, limit=limit)
+    cases, next_cursor = await service.search_cases(
+        session=session, principal=principal, query=query, cipher=_cipher(request), cursor=cursor, limit=limit
+    )
     applicants = await service.applicants_of(session=session, case_ids=[c.id for c in cases])
     today = china_today()
-    return CasePage(items=[
-        CaseSummary(
-            id=c.id, case_no=c.case_no, status=c.status, status_label=service.STATUS_ZH[c.status], risk_grade=c.risk_grade,
-            collective=c.collective, worker_count=c.worker_count, channel=c.channel,
-            applicants=[p.name for p in applicants.get(c.id, [])][:5],
-            applicant_id_numbers=[p.id_number_masked or "" for p in applicants.get(c.id, [])][:5],
-            employer_names=c.employer_names, total_claimed=c.total_claimed, deadline_on=c.deadline_on,
-            overdue=bool(c.deadline_on and c.deadline_on < today and c.status in service.OPEN_STATUSES),
-            registered_at=c.registered_at,
-        ) for c in cases], next_cursor=next_cursor)
+    return CasePage(
+        items=[
+            CaseSummary(
+                id=c.id,
+                case_no=c.case_no,
+                status=c.status,
+                status_label=service.STATUS_ZH[c.status],
+                risk_grade=c.risk_grade,
+                collective=c.collective,
+                worker_count=c.worker_count,
+                channel=c.channel,
+                applicants=[p.name for p in applicants.get(c.id, [])][:5],
+                applicant_id_numbers=[p.id_number_masked or "" for p in applicants.get(c.id, [])][:5],
+                employer_names=c.employer_names,
+                total_claimed=c.total_claimed,
+                deadline_on=c.deadline_on,
+                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in service.OPEN_STATUSES),
+                registered_at=c.registered_at,
+            )
+            for c in cases
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/{case_id}", response_model=CasePublic, operation_id="get_case")
@@ -189,13 +282,20 @@ async def get_case(case_id: str, response: Response, session: SessionDep, princi
 
 
 @router.get("/{case_id}/pii", response_model=list[PartyPii], operation_id="get_case_personal_data")
-async def get_case_personal_data(case_id: str, request: Request, session: SessionDep, principal: CaseRead,
-                                 purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份") -> list[PartyPii]:
+async def get_case_personal_data(
+    case_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: CaseRead,
+    purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
+) -> list[PartyPii]:
     """Full ID and phone numbers of the parties, for roles that need them; every read is logged."""
     if principal.roles.isdisjoint(request.app.state.settings.pii_roles):
         raise Forbidden("your role does not see full personal data")
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
-    rows = await service.reveal_pii(session=session, principal=principal, case=case, cipher=_cipher(request), purpose=purpose)
+    rows = await service.reveal_pii(
+        session=session, principal=principal, case=case, cipher=_cipher(request), purpose=purpose
+    )
     return [PartyPii(**row) for row in rows]
 
 
@@ -207,31 +307,56 @@ async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseRe
 
 
 @router.post("/{case_id}/route", response_model=CasePublic, operation_id="route_case")
-async def route_case(case_id: str, body: RouteRequest, response: Response, session: SessionDep, principal: CaseWrite,
-                     if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> CasePublic:
+async def route_case(
+    case_id: str,
+    body: RouteRequest,
+    response: Response,
+    session: SessionDep,
+    principal: CaseWrite,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> CasePublic:
     """Confirm the suggested route, or override it with a reason. Needs ``If-Match``."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     service.check_version(case, if_match)
-    case = await service.route_case(session=session, principal=principal, case=case, route=body.route, reason=body.reason)
+    case = await service.route_case(
+        session=session, principal=principal, case=case, route=body.route, reason=body.reason
+    )
     response.headers.update(_etag(case.version))
     return await to_public(session, case)
 
 
 @router.post("/{case_id}/transitions", response_model=CasePublic, operation_id="transition_case")
-async def transition_case(case_id: str, body: TransitionRequest, response: Response, session: SessionDep,
-                          principal: CaseWrite, if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> CasePublic:
+async def transition_case(
+    case_id: str,
+    body: TransitionRequest,
+    response: Response,
+    session: SessionDep,
+    principal: CaseWrite,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> CasePublic:
     """Move the case to another state (409 lists the allowed ones). Needs ``If-Match``."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     service.check_version(case, if_match)
-    case = await service.transition_case(session=session, principal=principal, case=case, status=body.status,
-                                         reason=body.reason, close_reason=body.close_reason)
+    case = await service.transition_case(
+        session=session,
+        principal=principal,
+        case=case,
+        status=body.status,
+        reason=body.reason,
+        close_reason=body.close_reason,
+    )
     response.headers.update(_etag(case.version))
     return await to_public(session, case)
 
 
 @stats_router.get("/stats", response_model=Stats, operation_id="get_stats")
-async def get_stats(session: SessionDep, principal: StatsRead, since: date | None = None, until: date | None = None,
-                    center_id: str | None = None) -> Stats:
+async def get_stats(
+    session: SessionDep,
+    principal: StatsRead,
+    since: date | None = None,
+    until: date | None = None,
+    center_id: str | None = None,
+) -> Stats:
     """What a centre reports for a period (default: the last 30 days): cases by channel, route,
     status and grade; collective cases; amounts claimed and recovered; success rate; days to close."""
     until = until or china_today()

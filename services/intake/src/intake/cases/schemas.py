@@ -8,11 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Channel(StrEnum):
@@ -23,8 +22,6 @@ class Channel(StrEnum):
     arbitration_referral = "arbitration_referral"  # 仲裁院先行调解
     inspection_transfer = "inspection_transfer"  # 劳动监察移送
     petition_transfer = "petition_transfer"  # 信访转办
-
-
 
 
 class Route(StrEnum):
@@ -123,7 +120,9 @@ class AgentIn(BaseModel):
     kind: str = Field(pattern="^(lawyer|representative|relative|union|other)$")
     id_number: str | None = None
     phone: str | None = None
-    represents: list[int] = Field(default_factory=list, description="Indexes of the applicants represented; empty = all")
+    represents: list[int] = Field(
+        default_factory=list, description="Indexes of the applicants represented; empty = all"
+    )
     has_power_of_attorney: bool = Field(default=False, description="委托书 received (LDMAL 24)")
 
     @field_validator("id_number")
@@ -149,7 +148,7 @@ class ClaimIn(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
-    def _period(self) -> "ClaimIn":
+    def _period(self) -> ClaimIn:
         if self.period_start_on and self.period_end_on and self.period_end_on < self.period_start_on:
             raise ValueError("period_end_on: 结束日期不能早于开始日期")
         return self
@@ -190,13 +189,15 @@ class CaseCreate(BaseModel):
     signals: RiskSignals = Field(default_factory=RiskSignals)
     route: RouteChoice | None = Field(default=None, description="Confirm or override the suggested route now")
     deadline_on: date | None = Field(default=None, description="A partner's deadline (referrals)")
-    external_ref: dict[str, Any] | None = Field(default=None, description="Partner reference (court/arbitration numbers)")
+    external_ref: dict[str, Any] | None = Field(
+        default=None, description="Partner reference (court/arbitration numbers)"
+    )
 
     @model_validator(mode="after")
-    def _dates(self) -> "CaseCreate":
+    def _dates(self) -> CaseCreate:
         if self.employment_start_on and self.employment_end_on and self.employment_end_on < self.employment_start_on:
             raise ValueError("employment_end_on: 离职日期不能早于入职日期")
-        today = date.today()
+        today = date.today()  # noqa: DTZ011 — issue #16: Beijing date
         for name in ("employment_start_on", "knew_on"):
             value = getattr(self, name)
             if value and value > today:

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
-
 from onewindow_kit.db import UtcDateTime, utcnow
+from sqlmodel import Field, SQLModel
 
 
 class Center(SQLModel, table=True):

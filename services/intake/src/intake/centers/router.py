@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 

@@ -2,20 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound
 from onewindow_kit.events import publish
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.centers.models import Center
 from intake.centers.schemas import CenterCreate, CenterUpdate
 
 
 def _event_data(center: Center) -> dict[str, object]:
-    return {"center_id": center.id, "name": center.name, "short_name": center.short_name,
-            "district": center.district, "active": center.active}
+    return {
+        "center_id": center.id,
+        "name": center.name,
+        "short_name": center.short_name,
+        "district": center.district,
+        "active": center.active,
+    }
 
 
 async def get_center(*, session: AsyncSession, center_id: str) -> Center:

@@ -4,7 +4,7 @@ employer (given as ``EmployerHistory``), the configuration and today's date. No 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from onewindow_domain.calculators import final_award_check
@@ -120,8 +120,10 @@ def _collective(*, form: Form, history: EmployerHistory, config: TriageConfig) -
     if in_case:
         text = f"申请人{form.worker_count}人，达到集体争议标准（≥{config.collective_threshold}人且有共同请求）。"
     elif by_link:
-        text = (f"{config.link_window_days}日内针对同一用人单位（统一社会信用代码相同）另有{len(history.linked)}件投诉、"
-                f"{linked_workers}名劳动者，合计{form.worker_count + linked_workers}人，建议并案按集体争议处理。")
+        text = (
+            f"{config.link_window_days}日内针对同一用人单位（统一社会信用代码相同）另有{len(history.linked)}件投诉、"
+            f"{linked_workers}名劳动者，合计{form.worker_count + linked_workers}人，建议并案按集体争议处理。"
+        )
     elif history.linked:
         text = f"{config.link_window_days}日内针对同一用人单位另有{len(history.linked)}件投诉，已关联，暂未达到集体争议人数。"
     else:
@@ -139,7 +141,9 @@ def _collective(*, form: Form, history: EmployerHistory, config: TriageConfig) -
     )
 
 
-def _grade(*, form: Form, history: EmployerHistory, config: TriageConfig, collective: CollectiveResult) -> tuple[str, list[Reason]]:
+def _grade(
+    *, form: Form, history: EmployerHistory, config: TriageConfig, collective: CollectiveResult
+) -> tuple[str, list[Reason]]:
     red, yellow = _Acc(), _Acc()
     total = sum((c.amount for c in form.claims), Decimal("0"))
     workers = form.worker_count + collective.linked_worker_count
@@ -190,18 +194,40 @@ def _limitation(*, form: Form, today: date) -> list[LimitationWarning]:
         if claim.category.is_interest:
             continue
         try:
-            result = limitation_check(knew_on=form.knew_on, applied_on=today,
-                                      employment_ended_on=form.employment_end_on, claim_category=claim.category)
+            result = limitation_check(
+                knew_on=form.knew_on,
+                applied_on=today,
+                employment_ended_on=form.employment_end_on,
+                claim_category=claim.category,
+            )
         except DomainError as exc:
-            out.append(LimitationWarning(claim_index=index, category=claim.category.value, exceeded=False, expires_on=None,
-                                         knew_on=form.knew_on, applied_on=today, employment_ended_on=form.employment_end_on,
-                                         explanation=exc.message_zh, warning=exc.message_zh))
+            out.append(
+                LimitationWarning(
+                    claim_index=index,
+                    category=claim.category.value,
+                    exceeded=False,
+                    expires_on=None,
+                    knew_on=form.knew_on,
+                    applied_on=today,
+                    employment_ended_on=form.employment_end_on,
+                    explanation=exc.message_zh,
+                    warning=exc.message_zh,
+                )
+            )
             continue
-        out.append(LimitationWarning(
-            claim_index=index, category=claim.category.value, exceeded=result.exceeded, expires_on=result.expires_on,
-            knew_on=form.knew_on, applied_on=today, employment_ended_on=form.employment_end_on,
-            explanation=result.explanation_zh, warning=result.warning_zh,
-        ))
+        out.append(
+            LimitationWarning(
+                claim_index=index,
+                category=claim.category.value,
+                exceeded=result.exceeded,
+                expires_on=result.expires_on,
+                knew_on=form.knew_on,
+                applied_on=today,
+                employment_ended_on=form.employment_end_on,
+                explanation=result.explanation_zh,
+                warning=result.warning_zh,
+            )
+        )
     return out
 
 
@@ -211,8 +237,16 @@ def _final_award(*, form: Form, config: TriageConfig, today: date) -> list[Final
         if not claim.category.is_monetary or claim.amount <= 0:
             continue
         check = final_award_check(amount=claim.amount, city=config.city, on=today)
-        out.append(FinalAwardFlag(claim_index=index, category=claim.category.value, amount=claim.amount,
-                                  threshold=check.threshold, is_final=check.is_final, basis=check.basis_zh))
+        out.append(
+            FinalAwardFlag(
+                claim_index=index,
+                category=claim.category.value,
+                amount=claim.amount,
+                threshold=check.threshold,
+                is_final=check.is_final,
+                basis=check.basis_zh,
+            )
+        )
     return out
 
 
@@ -222,20 +256,35 @@ def _route(*, form: Form, dispute_type: str, collective: CollectiveResult) -> Ro
     if form.migrant_or_platform_workers:
         also.append("legal_aid")
     if dispute_type == "interest":
-        reasons.append(Reason(code="interest_dispute", text="利益争议（如增加工资、签订集体合同）不属于仲裁受理范围，宜协商或三方协调（劳动法第84条）"))
+        reasons.append(
+            Reason(
+                code="interest_dispute",
+                text="利益争议（如增加工资、签订集体合同）不属于仲裁受理范围，宜协商或三方协调（劳动法第84条）",
+            )
+        )
         route = "negotiation"
     elif form.channel in ("court_referral", "arbitration_referral"):
         reasons.append(Reason(code="partner_referral", text="法院或仲裁院委派的先行调解案件，进入联合调解"))
         route = "mediation"
     elif form.employer_absconded and all(c.category is ClaimCategory.WAGE_ARREARS for c in form.claims):
-        reasons.append(Reason(code="absconded_wage_arrears", text="欠薪逃匿、事实清楚的拖欠工资，宜由劳动保障监察依法处理（可启动欠薪垫付）"))
+        reasons.append(
+            Reason(
+                code="absconded_wage_arrears",
+                text="欠薪逃匿、事实清楚的拖欠工资，宜由劳动保障监察依法处理（可启动欠薪垫付）",
+            )
+        )
         route = "inspection"
         also.append("mediation")
     else:
         reasons.append(Reason(code="default_mediation", text="权利争议先行调解：调解自愿、免费，不成可申请仲裁"))
         route = "mediation"
     if collective.is_collective and route == "mediation":
-        reasons.append(Reason(code="collective_panel", text="集体争议：优先处理，由资深调解员或三方联合调解组负责，并推选3–5名代表人"))
+        reasons.append(
+            Reason(
+                code="collective_panel", text="集体争议：优先处理，由资深调解员或三方联合调解组负责，并推选3–5名代表人"
+            )
+        )
     to = ROUTE_TO["mediation_collective"] if collective.is_collective and route == "mediation" else ROUTE_TO[route]
-    return RouteSuggestion(route=route, route_label=ROUTE_LABELS[route], to=to, reasons=reasons,
-                           also=sorted(set(also) - {route}))
+    return RouteSuggestion(
+        route=route, route_label=ROUTE_LABELS[route], to=to, reasons=reasons, also=sorted(set(also) - {route})
+    )

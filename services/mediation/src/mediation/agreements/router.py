@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 
@@ -19,25 +18,50 @@ router = APIRouter(prefix="/proceedings", tags=["agreements"])
 def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
     today = china_today()
     return AgreementPublic(
-        **{k: getattr(a, k) for k in (
-            "id", "proceeding_id", "agreement_no", "scope", "signed_on", "effective_on", "facts", "terms", "total_amount",
-            "parties_request_judicial_confirmation", "parties_request_arbitration_review",
-            "judicial_confirmation_apply_by", "arbitration_review_apply_by", "signatures", "fulfilled_at", "created_at")},
+        **{
+            k: getattr(a, k)
+            for k in (
+                "id",
+                "proceeding_id",
+                "agreement_no",
+                "scope",
+                "signed_on",
+                "effective_on",
+                "facts",
+                "terms",
+                "total_amount",
+                "parties_request_judicial_confirmation",
+                "parties_request_arbitration_review",
+                "judicial_confirmation_apply_by",
+                "arbitration_review_apply_by",
+                "signatures",
+                "fulfilled_at",
+                "created_at",
+            )
+        },
         paid_amount=service.paid_amount(instalments),
-        instalments=[InstalmentPublic.model_validate(i).model_copy(update={"overdue": i.paid_on is None and i.due_on < today})
-                     for i in instalments],
+        instalments=[
+            InstalmentPublic.model_validate(i).model_copy(update={"overdue": i.paid_on is None and i.due_on < today})
+            for i in instalments
+        ],
     )
 
 
-@router.post("/{proceeding_id}/agreement", response_model=AgreementPublic, status_code=status.HTTP_201_CREATED,
-             operation_id="record_agreement")
-async def record_agreement(proceeding_id: str, body: AgreementCreate, request: Request, session: SessionDep,
-                           principal: ProceedingAct) -> AgreementPublic:
+@router.post(
+    "/{proceeding_id}/agreement",
+    response_model=AgreementPublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="record_agreement",
+)
+async def record_agreement(
+    proceeding_id: str, body: AgreementCreate, request: Request, session: SessionDep, principal: ProceedingAct
+) -> AgreementPublic:
     """The parties reached an agreement (full or partial): terms, total, payment schedule, whether
     they want 司法确认 or 仲裁审查确认, and the signatures. Ends the proceeding as AGREED."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.record_agreement(session=session, proceeding=p, actor=Actor.of(principal), data=body,
-                                   settings=request.app.state.settings)
+    await service.record_agreement(
+        session=session, proceeding=p, actor=Actor.of(principal), data=body, settings=request.app.state.settings
+    )
     return _public(*await service.get_agreement(session=session, proceeding=p))
 
 
@@ -48,12 +72,22 @@ async def get_agreement(proceeding_id: str, session: SessionDep, principal: Proc
     return _public(*await service.get_agreement(session=session, proceeding=p))
 
 
-@router.post("/{proceeding_id}/agreement/instalments/{position}/paid", response_model=AgreementPublic,
-             operation_id="mark_instalment_paid")
-async def mark_instalment_paid(proceeding_id: str, position: int, body: PaidRequest, session: SessionDep,
-                               principal: ProceedingAct) -> AgreementPublic:
+@router.post(
+    "/{proceeding_id}/agreement/instalments/{position}/paid",
+    response_model=AgreementPublic,
+    operation_id="mark_instalment_paid",
+)
+async def mark_instalment_paid(
+    proceeding_id: str, position: int, body: PaidRequest, session: SessionDep, principal: ProceedingAct
+) -> AgreementPublic:
     """Record an instalment as paid; the last one marks the agreement fulfilled."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    agreement, instalments = await service.mark_paid(session=session, proceeding=p, actor=Actor.of(principal),
-                                                     position=position, paid_on=body.paid_on, today=china_today())
+    agreement, instalments = await service.mark_paid(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        position=position,
+        paid_on=body.paid_on,
+        today=china_today(),
+    )
     return _public(agreement, instalments)

@@ -49,7 +49,9 @@ class AgreementCreate(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    agreement_no: str | None = Field(default=None, min_length=2, max_length=80, description="default: numbered by the centre")
+    agreement_no: str | None = Field(
+        default=None, min_length=2, max_length=80, description="default: numbered by the centre"
+    )
     scope: Scope = Scope.full
     signed_on: date
     effective_on: date
@@ -62,7 +64,7 @@ class AgreementCreate(BaseModel):
     signatures: list[Signature] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "AgreementCreate":
+    def _consistent(self) -> AgreementCreate:
         if self.effective_on < self.signed_on:
             raise ValueError("effective_on: 生效日期不能早于签订日期")
         paid = sum((p.amount for p in self.payments), Decimal("0"))
@@ -75,7 +77,12 @@ class AgreementCreate(BaseModel):
                 raise ValueError(f"payments[{i}].due_on: 支付日期不能早于协议签订日期")
         missing = {s.value for s in Signatory} - {s.party.value for s in self.signatures}
         if missing:
-            names = {"worker": "劳动者", "employer": "用人单位", "mediator": "调解员", "organisation_seal": "调解组织盖章"}
+            names = {
+                "worker": "劳动者",
+                "employer": "用人单位",
+                "mediator": "调解员",
+                "organisation_seal": "调解组织盖章",
+            }
             raise ValueError("signatures: 调解协议须经" + "、".join(names[m] for m in sorted(missing)) + "方可生效")
         if self.parties_request_judicial_confirmation and self.parties_request_arbitration_review:
             raise ValueError("parties_request_arbitration_review: 司法确认与仲裁审查确认只能选择其一")

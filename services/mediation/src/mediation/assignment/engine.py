@@ -27,10 +27,20 @@ GRADE_RANK = {"junior": 0, "intermediate": 1, "senior": 2, "chief": 3}
 GRADE_ZH = {"junior": "初级", "intermediate": "中级", "senior": "高级", "chief": "首席"}
 COMPLEXITY_ZH = {"simple": "简易", "standard": "一般", "complex": "复杂"}
 REGISTRATION_ZH = {"registered": "已备案", "pending": "备案中", "suspended": "暂停", "revoked": "已撤销"}
-RELATION_ZH = {"worked_for": "曾任职于", "represented": "曾代理", "other": "与其存在利害关系：",
-               "agent_worker": "曾在案件中担任劳动者一方代理人，对方为", "agent_employer": "曾在案件中担任用人单位一方代理人："}
-COMPONENTS_ZH = {"speciality_category": "专长（请求事项）", "speciality_industry": "专长（行业）", "language": "语言/方言",
-                 "load": "在办负荷", "fairness": "近期分案均衡"}
+RELATION_ZH = {
+    "worked_for": "曾任职于",
+    "represented": "曾代理",
+    "other": "与其存在利害关系：",
+    "agent_worker": "曾在案件中担任劳动者一方代理人，对方为",
+    "agent_employer": "曾在案件中担任用人单位一方代理人：",
+}
+COMPONENTS_ZH = {
+    "speciality_category": "专长（请求事项）",
+    "speciality_industry": "专长（行业）",
+    "language": "语言/方言",
+    "load": "在办负荷",
+    "fairness": "近期分案均衡",
+}
 SOURCE_NEEDS_ROSTER = {"court_pre_filing", "court_in_litigation"}
 # Exclusions a supervisor's override may set aside (with a written reason); the others never.
 WAIVABLE = frozenset({"capacity", "street", "court_roster"})
@@ -111,7 +121,7 @@ class Weights:
         return {k: getattr(self, k) for k in COMPONENTS_ZH}
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "Weights":
+    def from_mapping(cls, data: Mapping[str, Any]) -> Weights:
         return cls(version=str(data["version"]), **{k: float(data[k]) for k in COMPONENTS_ZH})
 
 
@@ -139,8 +149,12 @@ class Evaluation:
 
     def as_dict(self, weights: Weights) -> dict[str, Any]:
         return {
-            "mediator_id": self.mediator_id, "name": self.name, "organisation": self.organisation,
-            "eligible": self.eligible, "rank": self.rank, "score": self.score,
+            "mediator_id": self.mediator_id,
+            "name": self.name,
+            "organisation": self.organisation,
+            "eligible": self.eligible,
+            "rank": self.rank,
+            "score": self.score,
             "components": dict(self.components),
             "weighted": {k: round(v * getattr(weights, k), 4) for k, v in self.components.items()},
             "exclusions": [{"code": e.code, "reason_zh": e.reason_zh} for e in self.exclusions],
@@ -172,9 +186,16 @@ class Decision:
             "weights_version": self.weights.version,
             "weights": self.weights.as_dict(),
             "decided_on": c.today.isoformat(),
-            "case": {"street": c.street, "collective": c.collective, "complexity": c.complexity, "source": c.source,
-                     "categories": list(c.categories), "industries": list(c.industries),
-                     "languages": list(c.languages), "deadline_on": c.deadline_on.isoformat()},
+            "case": {
+                "street": c.street,
+                "collective": c.collective,
+                "complexity": c.complexity,
+                "source": c.source,
+                "categories": list(c.categories),
+                "industries": list(c.industries),
+                "languages": list(c.languages),
+                "deadline_on": c.deadline_on.isoformat(),
+            },
             "chosen_mediator_id": self.chosen_id,
             "summary_zh": self.summary_zh,
             "eligible_count": sum(1 for e in self.evaluations if e.eligible),
@@ -186,6 +207,7 @@ class Decision:
 # ---------------------------------------------------------------------------------------------
 # Hard filters
 # ---------------------------------------------------------------------------------------------
+
 
 def serves_street(m: MediatorFacts, street: str | None) -> bool:
     """Street scope: the mediator's own streets, else the organisation's; a district-level
@@ -213,8 +235,13 @@ def exclusions(case: CaseFacts, m: MediatorFacts) -> list[Exclusion]:
         out.append(Exclusion("unregistered", f"未完成备案（备案状态：{label}）"))
     for leave in m.leaves:
         if leave.start_on <= case.deadline_on and leave.end_on >= case.today:
-            out.append(Exclusion("on_leave", f"休假{leave.start_on.isoformat()}至{leave.end_on.isoformat()}，"
-                                             f"与调解期限（至{case.deadline_on.isoformat()}）重叠"))
+            out.append(
+                Exclusion(
+                    "on_leave",
+                    f"休假{leave.start_on.isoformat()}至{leave.end_on.isoformat()}，"
+                    f"与调解期限（至{case.deadline_on.isoformat()}）重叠",
+                )
+            )
             break
     if not serves_street(m, case.street):
         out.append(Exclusion("street", f"不负责{case.street}的案件"))
@@ -224,11 +251,14 @@ def exclusions(case: CaseFacts, m: MediatorFacts) -> list[Exclusion]:
         if not m.collective_qualified:
             out.append(Exclusion("collective", "未取得集体争议调解资格"))
         if GRADE_RANK.get(m.grade, 0) < GRADE_RANK["senior"]:
-            out.append(Exclusion("collective_grade",
-                                 f"集体争议须由高级及以上调解员主持（现为{GRADE_ZH.get(m.grade, m.grade)}）"))
+            out.append(
+                Exclusion(
+                    "collective_grade", f"集体争议须由高级及以上调解员主持（现为{GRADE_ZH.get(m.grade, m.grade)}）"
+                )
+            )
     if case.source in SOURCE_NEEDS_ROSTER and not m.court_roster:
         out.append(Exclusion("court_roster", "法院委派/委托调解须由特邀调解组织承办，所属组织非特邀调解组织"))
-    codes = {code: name for code, name in case.employers}
+    codes = dict(case.employers)
     for conflict in m.conflicts:
         if conflict.credit_code in codes:
             employer = codes[conflict.credit_code] or conflict.employer_name
@@ -242,6 +272,7 @@ def exclusions(case: CaseFacts, m: MediatorFacts) -> list[Exclusion]:
 # Score
 # ---------------------------------------------------------------------------------------------
 
+
 def components(case: CaseFacts, m: MediatorFacts, *, min_total: int, min_same: int) -> dict[str, float]:
     """Each component in [0, 1]; the weights make them a score."""
     cats = set(case.categories)
@@ -251,8 +282,13 @@ def components(case: CaseFacts, m: MediatorFacts, *, min_total: int, min_same: i
     language = len(langs & m.languages) / len(langs) if langs else 0.0
     load = max(0.0, 1.0 - m.open_count / m.capacity) if m.capacity > 0 else 0.0
     fairness = 0.5 / (1 + m.recent_total - min_total) + 0.5 / (1 + m.recent_same_complexity - min_same)
-    return {"speciality_category": round(speciality, 4), "speciality_industry": industry,
-            "language": round(language, 4), "load": round(load, 4), "fairness": round(fairness, 4)}
+    return {
+        "speciality_category": round(speciality, 4),
+        "speciality_industry": industry,
+        "language": round(language, 4),
+        "load": round(load, 4),
+        "fairness": round(fairness, 4),
+    }
 
 
 def _score(comp: Mapping[str, float], w: Weights) -> float:
@@ -266,6 +302,7 @@ def _tie_key(m: MediatorFacts, score: float) -> tuple[float, float, int, str]:
 # ---------------------------------------------------------------------------------------------
 # The decision
 # ---------------------------------------------------------------------------------------------
+
 
 def decide(
     case: CaseFacts,
@@ -302,22 +339,48 @@ def decide(
     results: list[Evaluation] = []
     best = scored[0] if scored else None
     for rank, (m, comp, score, waived) in enumerate(scored, start=1):
-        results.append(Evaluation(
-            mediator_id=m.id, name=m.name, organisation=m.organisation_name, exclusions=(), waived=tuple(waived),
-            components=comp, score=score, rank=rank, why_zh=_why(rank, m, score, comp, best, weights),
-        ))
+        results.append(
+            Evaluation(
+                mediator_id=m.id,
+                name=m.name,
+                organisation=m.organisation_name,
+                exclusions=(),
+                waived=tuple(waived),
+                components=comp,
+                score=score,
+                rank=rank,
+                why_zh=_why(rank, m, score, comp, best, weights),
+            )
+        )
     for m, ex, waived in sorted((x for x in evaluated if x[1]), key=lambda x: (x[0].name, x[0].id)):
-        results.append(Evaluation(
-            mediator_id=m.id, name=m.name, organisation=m.organisation_name, exclusions=tuple(ex), waived=tuple(waived),
-            why_zh="不符合条件：" + "；".join(e.reason_zh for e in ex),
-        ))
+        results.append(
+            Evaluation(
+                mediator_id=m.id,
+                name=m.name,
+                organisation=m.organisation_name,
+                exclusions=tuple(ex),
+                waived=tuple(waived),
+                why_zh="不符合条件：" + "；".join(e.reason_zh for e in ex),
+            )
+        )
     chosen = results[0] if results and results[0].eligible else None
-    return Decision(chosen=chosen, evaluations=tuple(results), weights=weights, case=case,
-                    summary_zh=_summary(chosen, results, case))
+    return Decision(
+        chosen=chosen,
+        evaluations=tuple(results),
+        weights=weights,
+        case=case,
+        summary_zh=_summary(chosen, results, case),
+    )
 
 
-def _why(rank: int, m: MediatorFacts, score: float, comp: Mapping[str, float],
-         best: tuple[MediatorFacts, Mapping[str, float], float, Any] | None, w: Weights) -> str:
+def _why(
+    rank: int,
+    m: MediatorFacts,
+    score: float,
+    comp: Mapping[str, float],
+    best: tuple[MediatorFacts, Mapping[str, float], float, Any] | None,
+    w: Weights,
+) -> str:
     strengths = [COMPONENTS_ZH[k] for k, v in comp.items() if v * getattr(w, k) > 0 and v >= 0.5]
     plus = f"（优势：{'、'.join(strengths)}）" if strengths else ""
     assert best is not None
@@ -339,10 +402,20 @@ def _summary(chosen: Evaluation | None, results: list[Evaluation], case: CaseFac
     for e in excluded:
         for x in e.exclusions:
             counts[x.code] = counts.get(x.code, 0) + 1
-    labels = {"inactive": "已停用", "organisation_inactive": "组织停用", "unregistered": "未备案", "on_leave": "休假",
-              "street": "不负责该街道", "capacity": "已满额", "collective": "无集体争议资格",
-              "collective_grade": "等级不足", "court_roster": "非特邀调解组织", "conflict": "利益冲突",
-              "skipped": "本次不再分派", "other_center": "非本中心"}
+    labels = {
+        "inactive": "已停用",
+        "organisation_inactive": "组织停用",
+        "unregistered": "未备案",
+        "on_leave": "休假",
+        "street": "不负责该街道",
+        "capacity": "已满额",
+        "collective": "无集体争议资格",
+        "collective_grade": "等级不足",
+        "court_roster": "非特邀调解组织",
+        "conflict": "利益冲突",
+        "skipped": "本次不再分派",
+        "other_center": "非本中心",
+    }
     why_not = "，".join(f"{labels.get(k, k)}{n}人" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     if chosen is None:
         if not results:

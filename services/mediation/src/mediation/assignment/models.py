@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 class AssignmentRecord(SQLModel, table=True):

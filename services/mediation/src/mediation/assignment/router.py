@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-
 from onewindow_kit.db import SessionDep
 
 from mediation.assignment import service
@@ -18,33 +17,49 @@ router = APIRouter(prefix="/proceedings", tags=["assignment"])
 async def _public(session, p: Proceeding, *, with_history: bool = True) -> AssignmentPublic:
     rows = await service.records(session=session, proceeding=p)
     items = [AssignmentRecordPublic.model_validate(r) for r in rows]
-    return AssignmentPublic(proceeding_id=p.id, mediator_id=p.mediator_id, parked_reason=p.parked_reason,
-                            current=items[0] if items else None, history=items if with_history else [])
+    return AssignmentPublic(
+        proceeding_id=p.id,
+        mediator_id=p.mediator_id,
+        parked_reason=p.parked_reason,
+        current=items[0] if items else None,
+        history=items if with_history else [],
+    )
 
 
 @router.get("/{proceeding_id}/assignment", response_model=AssignmentPublic, operation_id="get_proceeding_assignment")
-async def get_proceeding_assignment(proceeding_id: str, session: SessionDep, principal: ProceedingRead) -> AssignmentPublic:
+async def get_proceeding_assignment(
+    proceeding_id: str, session: SessionDep, principal: ProceedingRead
+) -> AssignmentPublic:
     """Why this mediator, and why not the others: the latest decision and every earlier one."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
     return await _public(session, p)
 
 
 @router.post("/{proceeding_id}/assignment", response_model=AssignmentPublic, operation_id="override_assignment")
-async def override_assignment(proceeding_id: str, body: OverrideRequest, request: Request, session: SessionDep,
-                              principal: ProceedingSupervise) -> AssignmentPublic:
+async def override_assignment(
+    proceeding_id: str, body: OverrideRequest, request: Request, session: SessionDep, principal: ProceedingSupervise
+) -> AssignmentPublic:
     """Name the mediator yourself, with a written reason (422 without one; 409 when the mediator
     may not take the case, e.g. a conflict of interest or leave)."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.override(session=session, proceeding=p, mediator_id=body.mediator_id, reason=body.reason,
-                           actor=Actor.of(principal), settings=request.app.state.settings)
+    await service.override(
+        session=session,
+        proceeding=p,
+        mediator_id=body.mediator_id,
+        reason=body.reason,
+        actor=Actor.of(principal),
+        settings=request.app.state.settings,
+    )
     return await _public(session, p)
 
 
 @router.post("/{proceeding_id}/assignment/retry", response_model=AssignmentPublic, operation_id="retry_assignment")
-async def retry_assignment(proceeding_id: str, request: Request, session: SessionDep,
-                           principal: ProceedingSupervise) -> AssignmentPublic:
+async def retry_assignment(
+    proceeding_id: str, request: Request, session: SessionDep, principal: ProceedingSupervise
+) -> AssignmentPublic:
     """Run the automatic assignment again for a parked proceeding."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.retry_parked(session=session, proceeding=p, actor=Actor.of(principal),
-                               settings=request.app.state.settings)
+    await service.retry_parked(
+        session=session, proceeding=p, actor=Actor.of(principal), settings=request.app.state.settings
+    )
     return await _public(session, p)

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, ValidationFailed
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.assignment.engine import (
     WAIVABLE,
@@ -47,6 +46,7 @@ log = logging.getLogger("mediation.assignment")
 # The snapshot
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Entry:
     base: dict[str, Any]
@@ -69,11 +69,18 @@ class Pool:
     def facts_for(self, case: CaseFacts) -> list[MediatorFacts]:
         out = []
         for mid, e in self.entries.items():
-            out.append(MediatorFacts(
-                id=mid, **e.base, capacity=e.capacity, open_count=e.open_count, leaves=tuple(e.leaves),
-                conflicts=tuple(e.conflicts), recent_total=sum(e.recent.values()),
-                recent_same_complexity=e.recent.get(case.complexity, 0),
-            ))
+            out.append(
+                MediatorFacts(
+                    id=mid,
+                    **e.base,
+                    capacity=e.capacity,
+                    open_count=e.open_count,
+                    leaves=tuple(e.leaves),
+                    conflicts=tuple(e.conflicts),
+                    recent_total=sum(e.recent.values()),
+                    recent_same_complexity=e.recent.get(case.complexity, 0),
+                )
+            )
         return out
 
     def took(self, mediator_id: str, complexity: str) -> None:
@@ -106,38 +113,93 @@ _REGISTRY_CACHE: dict[tuple[str, str], tuple[dict[str, tuple[Any, ...]], dict[st
 _REGISTRY_CACHE_SIZE = 256
 
 
-async def _registry_rows(session: AsyncSession, center_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]]]:
+async def _registry_rows(
+    session: AsyncSession, center_id: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]]]:
     """``({mediator id: static facts}, {mediator id: (open_count, capacity)})`` of the centre."""
-    stamps = (await session.execute(
-        select(Mediator.id, Mediator.version, Mediator.updated_at, Mediator.open_count, Mediator.capacity,
-               Organisation.id, Organisation.version, Organisation.updated_at)
-        .join(Organisation, Organisation.id == Mediator.organisation_id)
-        .where(Organisation.center_id == center_id)
-    )).all()
+    stamps = (
+        await session.execute(
+            select(
+                Mediator.id,
+                Mediator.version,
+                Mediator.updated_at,
+                Mediator.open_count,
+                Mediator.capacity,
+                Organisation.id,
+                Organisation.version,
+                Organisation.updated_at,
+            )
+            .join(Organisation, Organisation.id == Mediator.organisation_id)
+            .where(Organisation.center_id == center_id)
+        )
+    ).all()
     stamp = {r[0]: (r[1], r[2], r[5], r[6], r[7]) for r in stamps}
     loads = {r[0]: (r[3], r[4]) for r in stamps}
     key = (str(session.bind.url) if session.bind is not None else "", center_id)
     cached = _REGISTRY_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1], loads
-    rows = (await session.execute(
-        select(Mediator.id, Mediator.name, Mediator.active, Mediator.registration_status, Mediator.grade,
-               Mediator.specialities, Mediator.industries, Mediator.collective_qualified, Mediator.languages,
-               Mediator.streets, Organisation.id, Organisation.name, Organisation.center_id, Organisation.level,
-               Organisation.streets, Organisation.active, Organisation.court_roster)
-        .join(Organisation, Organisation.id == Mediator.organisation_id)
-        .where(Organisation.center_id == center_id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(
+                Mediator.id,
+                Mediator.name,
+                Mediator.active,
+                Mediator.registration_status,
+                Mediator.grade,
+                Mediator.specialities,
+                Mediator.industries,
+                Mediator.collective_qualified,
+                Mediator.languages,
+                Mediator.streets,
+                Organisation.id,
+                Organisation.name,
+                Organisation.center_id,
+                Organisation.level,
+                Organisation.streets,
+                Organisation.active,
+                Organisation.court_roster,
+            )
+            .join(Organisation, Organisation.id == Mediator.organisation_id)
+            .where(Organisation.center_id == center_id)
+        )
+    ).all()
     static: dict[str, dict[str, Any]] = {}
-    for (mid, name, active, registration, grade, specialities, industries, collective, languages, streets,
-         org_id, org_name, org_center, level, org_streets, org_active, roster) in rows:
+    for (
+        mid,
+        name,
+        active,
+        registration,
+        grade,
+        specialities,
+        industries,
+        collective,
+        languages,
+        streets,
+        org_id,
+        org_name,
+        org_center,
+        level,
+        org_streets,
+        org_active,
+        roster,
+    ) in rows:
         static[mid] = {
-            "name": name, "organisation_id": org_id, "organisation_name": org_name, "organisation_center_id": org_center,
-            "organisation_level": level, "organisation_streets": tuple(org_streets or ()),
-            "organisation_active": org_active, "court_roster": roster, "active": active,
-            "registration_status": registration, "grade": grade,
-            "specialities": frozenset(specialities or ()), "industries": frozenset(industries or ()),
-            "collective_qualified": collective, "languages": frozenset(languages or ()),
+            "name": name,
+            "organisation_id": org_id,
+            "organisation_name": org_name,
+            "organisation_center_id": org_center,
+            "organisation_level": level,
+            "organisation_streets": tuple(org_streets or ()),
+            "organisation_active": org_active,
+            "court_roster": roster,
+            "active": active,
+            "registration_status": registration,
+            "grade": grade,
+            "specialities": frozenset(specialities or ()),
+            "industries": frozenset(industries or ()),
+            "collective_qualified": collective,
+            "languages": frozenset(languages or ()),
             "streets": tuple(streets or ()),
         }
     if len(_REGISTRY_CACHE) >= _REGISTRY_CACHE_SIZE:
@@ -147,47 +209,72 @@ async def _registry_rows(session: AsyncSession, center_id: str) -> tuple[dict[st
     return static, loads
 
 
-async def load_pool(*, session: AsyncSession, center_id: str, today: date, window_days: int,
-                    credit_codes: Iterable[str]) -> Pool:
+async def load_pool(
+    *, session: AsyncSession, center_id: str, today: date, window_days: int, credit_codes: Iterable[str]
+) -> Pool:
     """Every mediator of the centre's organisations, with leave, conflicts for ``credit_codes``,
     current load and their assignments in the fairness window."""
     codes = sorted(set(credit_codes))
     static, loads = await _registry_rows(session, center_id)
     entries: dict[str, _Entry] = {
         mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1])
-        for mid, facts in static.items() if mid in loads
+        for mid, facts in static.items()
+        if mid in loads
     }
-    in_centre = select(Mediator.id).join(Organisation, Organisation.id == Mediator.organisation_id).where(
-        Organisation.center_id == center_id)
-    for mid, start_on, end_on in (await session.execute(
-        select(MediatorLeave.mediator_id, MediatorLeave.start_on, MediatorLeave.end_on)
-        .where(MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today)
-    )).all():
+    in_centre = (
+        select(Mediator.id)
+        .join(Organisation, Organisation.id == Mediator.organisation_id)
+        .where(Organisation.center_id == center_id)
+    )
+    for mid, start_on, end_on in (
+        await session.execute(
+            select(MediatorLeave.mediator_id, MediatorLeave.start_on, MediatorLeave.end_on).where(
+                MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today
+            )
+        )
+    ).all():
         entries[mid].leaves.append(LeaveFacts(start_on, end_on))
     if codes:
-        for mid, code, employer, relation in (await session.execute(
-            select(MediatorConflict.mediator_id, MediatorConflict.credit_code, MediatorConflict.employer_name,
-                   MediatorConflict.relation)
-            .where(MediatorConflict.credit_code.in_(codes), MediatorConflict.mediator_id.in_(in_centre))
-        )).all():
+        for mid, code, employer, relation in (
+            await session.execute(
+                select(
+                    MediatorConflict.mediator_id,
+                    MediatorConflict.credit_code,
+                    MediatorConflict.employer_name,
+                    MediatorConflict.relation,
+                ).where(MediatorConflict.credit_code.in_(codes), MediatorConflict.mediator_id.in_(in_centre))
+            )
+        ).all():
             entries[mid].conflicts.append(ConflictFacts(code, employer, relation))
-        agent_rows = (await session.execute(
-            select(ProceedingAgent.mediator_id, ProceedingAgent.side, ProceedingRespondent.credit_code,
-                   ProceedingRespondent.name, Proceeding.case_no)
-            .join(ProceedingRespondent, ProceedingRespondent.proceeding_id == ProceedingAgent.proceeding_id)
-            .join(Proceeding, Proceeding.id == ProceedingAgent.proceeding_id)
-            .where(ProceedingRespondent.credit_code.in_(codes))
-        )).all()
+        agent_rows = (
+            await session.execute(
+                select(
+                    ProceedingAgent.mediator_id,
+                    ProceedingAgent.side,
+                    ProceedingRespondent.credit_code,
+                    ProceedingRespondent.name,
+                    Proceeding.case_no,
+                )
+                .join(ProceedingRespondent, ProceedingRespondent.proceeding_id == ProceedingAgent.proceeding_id)
+                .join(Proceeding, Proceeding.id == ProceedingAgent.proceeding_id)
+                .where(ProceedingRespondent.credit_code.in_(codes))
+            )
+        ).all()
         for mid, side, code, name, case_no in agent_rows:
             if mid in entries:
                 entries[mid].conflicts.append(ConflictFacts(code, name, f"agent_{side}", case_no))
     since = datetime.combine(today - timedelta(days=window_days), datetime.min.time(), CHINA_TZ)
-    for mid, complexity, count in (await session.execute(
-        select(AssignmentRecord.mediator_id, AssignmentRecord.complexity, func.count())
-        .where(AssignmentRecord.center_id == center_id, AssignmentRecord.decided_at >= since,
-               AssignmentRecord.mediator_id.is_not(None))
-        .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity)
-    )).all():
+    for mid, complexity, count in (
+        await session.execute(
+            select(AssignmentRecord.mediator_id, AssignmentRecord.complexity, func.count())
+            .where(
+                AssignmentRecord.center_id == center_id,
+                AssignmentRecord.decided_at >= since,
+                AssignmentRecord.mediator_id.is_not(None),
+            )
+            .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity)
+        )
+    ).all():
         if mid in entries:
             entries[mid].recent[complexity] = count
     return Pool(center_id=center_id, today=today, entries=entries)
@@ -196,12 +283,21 @@ async def load_pool(*, session: AsyncSession, center_id: str, today: date, windo
 def case_facts(p: Proceeding, today: date) -> CaseFacts:
     """The case as the engine sees it."""
     return CaseFacts(
-        proceeding_id=p.id, case_no=p.case_no, center_id=p.center_id, street=p.street, source=p.source,
-        collective=p.collective, complexity=p.complexity,
+        proceeding_id=p.id,
+        case_no=p.case_no,
+        center_id=p.center_id,
+        street=p.street,
+        source=p.source,
+        collective=p.collective,
+        complexity=p.complexity,
         categories=tuple(sorted({str(c.get("category")) for c in p.claims if c.get("category")})),
         industries=tuple(sorted({str(r.get("industry")) for r in p.respondents if r.get("industry")})),
-        employers=tuple((str(r["credit_code"]), str(r.get("name") or "")) for r in p.respondents if r.get("credit_code")),
-        languages=tuple(p.languages or ()), today=today, deadline_on=p.deadline_on,
+        employers=tuple(
+            (str(r["credit_code"]), str(r.get("name") or "")) for r in p.respondents if r.get("credit_code")
+        ),
+        languages=tuple(p.languages or ()),
+        today=today,
+        deadline_on=p.deadline_on,
     )
 
 
@@ -217,6 +313,7 @@ def _codes(p: Proceeding) -> list[str]:
 # Deciding and recording
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     record: AssignmentRecord
@@ -224,14 +321,28 @@ class Outcome:
     mediator_id: str | None
 
 
-async def assign(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
-                 kind: str = "auto", skip: Iterable[str] = (), pool: Pool | None = None, today: date | None = None,
-                 record_failure: bool = True) -> Outcome:
+async def assign(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    settings: MediationSettings,
+    kind: str = "auto",
+    skip: Iterable[str] = (),
+    pool: Pool | None = None,
+    today: date | None = None,
+    record_failure: bool = True,
+) -> Outcome:
     """Choose and claim a mediator for ``proceeding`` (opened or parked), or park it."""
     today = today or china_today()
     if pool is None:
-        pool = await load_pool(session=session, center_id=proceeding.center_id, today=today,
-                               window_days=settings.fairness_window_days, credit_codes=_codes(proceeding))
+        pool = await load_pool(
+            session=session,
+            center_id=proceeding.center_id,
+            today=today,
+            window_days=settings.fairness_window_days,
+            credit_codes=_codes(proceeding),
+        )
     case = case_facts(proceeding, today)
     weights = weights_of(settings)
     skipped = frozenset(skip)
@@ -244,21 +355,41 @@ async def assign(*, session: AsyncSession, proceeding: Proceeding, actor: Actor,
         pool.mark_full(decision.chosen.mediator_id)  # another opening took the last place meanwhile
     chosen = decision.chosen_id
     if chosen is None:
-        record = await park(session=session, proceeding=proceeding, actor=actor, decision=decision,
-                            reason=decision.summary_zh, record=record_failure)
+        record = await park(
+            session=session,
+            proceeding=proceeding,
+            actor=actor,
+            decision=decision,
+            reason=decision.summary_zh,
+            record=record_failure,
+        )
         return Outcome(record=record, decision=decision, mediator_id=None)
     pool.took(chosen, proceeding.complexity)
     previous = proceeding.mediator_id
     record = AssignmentRecord(
-        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind=kind, mediator_id=chosen,
-        previous_mediator_id=previous, complexity=proceeding.complexity, weights_version=weights.version,
-        explanation=decision.explanation(), decided_by=actor.subject, decided_by_name=actor.name,
+        proceeding_id=proceeding.id,
+        center_id=proceeding.center_id,
+        kind=kind,
+        mediator_id=chosen,
+        previous_mediator_id=previous,
+        complexity=proceeding.complexity,
+        weights_version=weights.version,
+        explanation=decision.explanation(),
+        decided_by=actor.subject,
+        decided_by_name=actor.name,
     )
     session.add(record)
     assert decision.chosen is not None
-    await _install(session=session, proceeding=proceeding, mediator_id=chosen, previous=previous, actor=actor,
-                   kind=kind, brief=_brief(decision.chosen.mediator_id, decision.chosen.name, decision.chosen.organisation),
-                   previous_brief=pool.brief(previous))
+    await _install(
+        session=session,
+        proceeding=proceeding,
+        mediator_id=chosen,
+        previous=previous,
+        actor=actor,
+        kind=kind,
+        brief=_brief(decision.chosen.mediator_id, decision.chosen.name, decision.chosen.organisation),
+        previous_brief=pool.brief(previous),
+    )
     return Outcome(record=record, decision=decision, mediator_id=chosen)
 
 
@@ -266,30 +397,52 @@ def _brief(mediator_id: str, name: str, organisation: str) -> dict[str, Any]:
     return {"id": mediator_id, "name": name, "organisation": organisation}
 
 
-async def _install(*, session: AsyncSession, proceeding: Proceeding, mediator_id: str, previous: str | None,
-                   actor: Actor, kind: str, brief: dict[str, Any], previous_brief: dict[str, Any] | None,
-                   reason: str | None = None) -> None:
+async def _install(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    mediator_id: str,
+    previous: str | None,
+    actor: Actor,
+    kind: str,
+    brief: dict[str, Any],
+    previous_brief: dict[str, Any] | None,
+    reason: str | None = None,
+) -> None:
     """Put the mediator on the proceeding (capacity already claimed) and announce it."""
     proceeding.mediator_id = mediator_id
     proceeding.assigned_at = utcnow()
     proceeding.parked_reason = None
     proceeding.parked_at = None
-    detail: dict[str, Any] = {"mediator_id": mediator_id, "previous_mediator_id": previous, "kind": kind, "reason": reason}
+    detail: dict[str, Any] = {
+        "mediator_id": mediator_id,
+        "previous_mediator_id": previous,
+        "kind": kind,
+        "reason": reason,
+    }
     if previous is not None and proceeding.status == "in_session":
         # The previous mediator's future sittings are theirs, not the new mediator's: cancel them so
         # the new mediator books their own (and double booking stays checkable).
         cancelled = await session.execute(
-            update(MediationSession).where(MediationSession.proceeding_id == proceeding.id,
-                                           MediationSession.status == "scheduled", MediationSession.starts_at > utcnow())
-            .values(status="cancelled", updated_at=utcnow()).execution_options(synchronize_session=False))
+            update(MediationSession)
+            .where(
+                MediationSession.proceeding_id == proceeding.id,
+                MediationSession.status == "scheduled",
+                MediationSession.starts_at > utcnow(),
+            )
+            .values(status="cancelled", updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         if cancelled.rowcount:
             detail["sessions_cancelled"] = cancelled.rowcount
     if proceeding.status == "opened":
-        await proceedings.move(session=session, proceeding=proceeding, to="assigned", actor=actor,
-                               action="assigned", detail=detail)
+        await proceedings.move(
+            session=session, proceeding=proceeding, to="assigned", actor=actor, action="assigned", detail=detail
+        )
     else:
-        proceedings.record_change(session, proceeding, actor, action="reassigned" if previous else "assigned",
-                                  detail=detail)
+        proceedings.record_change(
+            session, proceeding, actor, action="reassigned" if previous else "assigned", detail=detail
+        )
         proceedings.bump(proceeding)
     mediator = brief
     verb = {"auto": "自动分派", "override": "中心负责人指定", "reassign": "重新分派"}.get(kind, "分派")
@@ -297,26 +450,45 @@ async def _install(*, session: AsyncSession, proceeding: Proceeding, mediator_id
     if reason:
         text += f"，理由：{reason}"
     await proceedings.publish_proceeding_event(
-        session, proceeding, "assigned", text[:300], mediator=mediator, assignment_kind=kind,
+        session,
+        proceeding,
+        "assigned",
+        text[:300],
+        mediator=mediator,
+        assignment_kind=kind,
         reassigned=previous is not None,
-        previous_mediator=previous_brief if previous_brief or previous is None
+        previous_mediator=previous_brief
+        if previous_brief or previous is None
         else await proceedings.mediator_brief(session, previous),
     )
     await session.flush()
 
 
-async def park(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, decision: Decision | None,
-               reason: str, record: bool = True) -> AssignmentRecord:
+async def park(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    decision: Decision | None,
+    reason: str,
+    record: bool = True,
+) -> AssignmentRecord:
     """No mediator could take the case: keep it open with its reason; the first time, alert supervisors."""
     first = proceeding.parked_at is None
     proceeding.parked_reason = reason[:500]
     proceeding.parked_at = proceeding.parked_at or utcnow()
     rec = AssignmentRecord(
-        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind="parked", mediator_id=None,
-        previous_mediator_id=proceeding.mediator_id, complexity=proceeding.complexity,
-        weights_version=decision.weights.version if decision else "-", reason=reason[:1000],
+        proceeding_id=proceeding.id,
+        center_id=proceeding.center_id,
+        kind="parked",
+        mediator_id=None,
+        previous_mediator_id=proceeding.mediator_id,
+        complexity=proceeding.complexity,
+        weights_version=decision.weights.version if decision else "-",
+        reason=reason[:1000],
         explanation=decision.explanation() if decision else {"summary_zh": reason, "candidates": []},
-        decided_by=actor.subject, decided_by_name=actor.name,
+        decided_by=actor.subject,
+        decided_by_name=actor.name,
     )
     if record or first:
         session.add(rec)
@@ -324,45 +496,88 @@ async def park(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, d
         proceedings.bump(proceeding)
     if first:
         reasons = sorted({x["code"] for c in rec.explanation.get("candidates", []) for x in c.get("exclusions", [])})
-        await proceedings.publish_alert(session, proceeding, "assignment_parked", reasons or ["no_candidate"],
-                                        f"案件{proceeding.case_no}暂无可分派的调解员，已挂起待中心负责人处理：{reason}"[:300])
+        await proceedings.publish_alert(
+            session,
+            proceeding,
+            "assignment_parked",
+            reasons or ["no_candidate"],
+            f"案件{proceeding.case_no}暂无可分派的调解员，已挂起待中心负责人处理：{reason}"[:300],
+        )
     await session.flush()
     return rec
 
 
-async def assign_safely(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
-                        kind: str = "auto", skip: Iterable[str] = (), pool: Pool | None = None,
-                        today: date | None = None, record_failure: bool = True) -> Outcome | None:
+async def assign_safely(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    settings: MediationSettings,
+    kind: str = "auto",
+    skip: Iterable[str] = (),
+    pool: Pool | None = None,
+    today: date | None = None,
+    record_failure: bool = True,
+) -> Outcome | None:
     """``assign`` inside a savepoint: an unexpected failure parks this case instead of failing the
     batch or the event delivery it is part of (one failing case never blocks the others)."""
     try:
         async with session.begin_nested():
-            return await assign(session=session, proceeding=proceeding, actor=actor, settings=settings, kind=kind,
-                                skip=skip, pool=pool, today=today, record_failure=record_failure)
+            return await assign(
+                session=session,
+                proceeding=proceeding,
+                actor=actor,
+                settings=settings,
+                kind=kind,
+                skip=skip,
+                pool=pool,
+                today=today,
+                record_failure=record_failure,
+            )
     except Exception as exc:  # parked with its reason, and logged with the traceback
         log.exception("assignment failed; proceeding parked", extra={"proceeding_id": proceeding.id})
         await session.refresh(proceeding)
-        await park(session=session, proceeding=proceeding, actor=actor, decision=None,
-                   reason=f"分派时发生系统错误（{type(exc).__name__}），请中心负责人手动指定调解员")
+        await park(
+            session=session,
+            proceeding=proceeding,
+            actor=actor,
+            decision=None,
+            reason=f"分派时发生系统错误（{type(exc).__name__}），请中心负责人手动指定调解员",
+        )
         return None
 
 
-async def override(*, session: AsyncSession, proceeding: Proceeding, mediator_id: str, reason: str | None,
-                   actor: Actor, settings: MediationSettings, today: date | None = None) -> AssignmentRecord:
+async def override(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    mediator_id: str,
+    reason: str | None,
+    actor: Actor,
+    settings: MediationSettings,
+    today: date | None = None,
+) -> AssignmentRecord:
     """A supervisor names the mediator, with a written reason. Capacity, street and 特邀 status may
     be set aside (recorded as waived); conflicts, leave, registration and collective rules may not."""
     if not reason or len(reason.strip()) < 2:
         raise ValidationFailed.field("reason", "指定或改派调解员须填写理由")
     if proceeding.status not in OPEN_STATES:
-        raise Conflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": [],
-                                                         "detail_zh": "程序已结束，不能改派"})
+        raise Conflict(
+            "the proceeding has ended",
+            extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能改派"},
+        )
     if proceeding.mediator_id == mediator_id:
         raise Conflict("the proceeding is already with this mediator", extra={"detail_zh": "该调解员已在承办本案"})
     if await session.get(Mediator, mediator_id) is None:
         raise ValidationFailed.field("mediator_id", "调解员不存在")
     today = today or china_today()
-    pool = await load_pool(session=session, center_id=proceeding.center_id, today=today,
-                           window_days=settings.fairness_window_days, credit_codes=_codes(proceeding))
+    pool = await load_pool(
+        session=session,
+        center_id=proceeding.center_id,
+        today=today,
+        window_days=settings.fairness_window_days,
+        credit_codes=_codes(proceeding),
+    )
     case = case_facts(proceeding, today)
     weights = weights_of(settings)
     decision = decide(case, pool.facts_for(case), weights, waive=WAIVABLE)
@@ -372,34 +587,57 @@ async def override(*, session: AsyncSession, proceeding: Proceeding, mediator_id
     if not target.eligible:
         raise Conflict(
             "this mediator may not take the case: " + "; ".join(e.code for e in target.exclusions),
-            extra={"reasons": [{"code": e.code, "reason_zh": e.reason_zh} for e in target.exclusions],
-                   "detail_zh": "不能指定该调解员：" + "；".join(e.reason_zh for e in target.exclusions)},
+            extra={
+                "reasons": [{"code": e.code, "reason_zh": e.reason_zh} for e in target.exclusions],
+                "detail_zh": "不能指定该调解员：" + "；".join(e.reason_zh for e in target.exclusions),
+            },
         )
     previous = proceeding.mediator_id
     if previous and proceeding.status in LOADED_STATES:
         await proceedings.release_capacity(session=session, mediator_id=previous)
     await proceedings.take_capacity(session=session, mediator_id=mediator_id, force=True)
     explanation = decision.explanation()
-    explanation["override"] = {"mediator_id": mediator_id, "reason": reason,
-                               "automatic_choice": decision.chosen_id,
-                               "waived": [{"code": w.code, "reason_zh": w.reason_zh} for w in target.waived]}
-    explanation["summary_zh"] = (f"中心负责人指定{target.name}（{target.organisation}），理由：{reason}"
-                                 + (f"；已豁免：{'；'.join(w.reason_zh for w in target.waived)}" if target.waived else ""))
+    explanation["override"] = {
+        "mediator_id": mediator_id,
+        "reason": reason,
+        "automatic_choice": decision.chosen_id,
+        "waived": [{"code": w.code, "reason_zh": w.reason_zh} for w in target.waived],
+    }
+    explanation["summary_zh"] = f"中心负责人指定{target.name}（{target.organisation}），理由：{reason}" + (
+        f"；已豁免：{'；'.join(w.reason_zh for w in target.waived)}" if target.waived else ""
+    )
     record = AssignmentRecord(
-        proceeding_id=proceeding.id, center_id=proceeding.center_id, kind="override", mediator_id=mediator_id,
-        previous_mediator_id=previous, complexity=proceeding.complexity, weights_version=weights.version,
-        reason=reason, explanation=explanation, decided_by=actor.subject, decided_by_name=actor.name,
+        proceeding_id=proceeding.id,
+        center_id=proceeding.center_id,
+        kind="override",
+        mediator_id=mediator_id,
+        previous_mediator_id=previous,
+        complexity=proceeding.complexity,
+        weights_version=weights.version,
+        reason=reason,
+        explanation=explanation,
+        decided_by=actor.subject,
+        decided_by_name=actor.name,
     )
     session.add(record)
-    await _install(session=session, proceeding=proceeding, mediator_id=mediator_id, previous=previous, actor=actor,
-                   kind="override", brief=_brief(target.mediator_id, target.name, target.organisation),
-                   previous_brief=pool.brief(previous), reason=reason)
+    await _install(
+        session=session,
+        proceeding=proceeding,
+        mediator_id=mediator_id,
+        previous=previous,
+        actor=actor,
+        kind="override",
+        brief=_brief(target.mediator_id, target.name, target.organisation),
+        previous_brief=pool.brief(previous),
+        reason=reason,
+    )
     return record
 
 
 # ---------------------------------------------------------------------------------------------
 # Reassignment when a mediator becomes unavailable
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ReassignReport:
@@ -409,17 +647,31 @@ class ReassignReport:
     at_risk: list[str] = field(default_factory=list)
 
 
-async def reassign_from(*, session: AsyncSession, mediator_id: str, actor: Actor, settings: MediationSettings,
-                        leave: tuple[date, date] | None = None, credit_code: str | None = None,
-                        today: date | None = None) -> ReassignReport:
+async def reassign_from(
+    *,
+    session: AsyncSession,
+    mediator_id: str,
+    actor: Actor,
+    settings: MediationSettings,
+    leave: tuple[date, date] | None = None,
+    credit_code: str | None = None,
+    today: date | None = None,
+) -> ReassignReport:
     """Move the open proceedings of a mediator who was deactivated, de-registered, went on leave
     (only those whose clock overlaps the leave) or declared a conflict (only that employer's)."""
     today = today or china_today()
     report = ReassignReport(mediator_id=mediator_id)
-    rows = (await session.execute(
-        select(Proceeding).where(Proceeding.mediator_id == mediator_id, Proceeding.status.in_(LOADED_STATES))
-        .order_by(Proceeding.deadline_on, Proceeding.id)
-    )).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(Proceeding)
+                .where(Proceeding.mediator_id == mediator_id, Proceeding.status.in_(LOADED_STATES))
+                .order_by(Proceeding.deadline_on, Proceeding.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     targets = []
     for p in rows:
         if leave is not None and not (leave[0] <= p.deadline_on and leave[1] >= today):
@@ -431,46 +683,82 @@ async def reassign_from(*, session: AsyncSession, mediator_id: str, actor: Actor
     for p in targets:
         if p.center_id not in pools:
             codes = {c for t in targets if t.center_id == p.center_id for c in _codes(t)}
-            pools[p.center_id] = await load_pool(session=session, center_id=p.center_id, today=today,
-                                                 window_days=settings.fairness_window_days, credit_codes=codes)
+            pools[p.center_id] = await load_pool(
+                session=session,
+                center_id=p.center_id,
+                today=today,
+                window_days=settings.fairness_window_days,
+                credit_codes=codes,
+            )
         pool = pools[p.center_id]
         await proceedings.release_capacity(session=session, mediator_id=mediator_id)
         pool.released(mediator_id)
-        outcome = await assign_safely(session=session, proceeding=p, actor=actor, settings=settings, kind="reassign",
-                                      skip={mediator_id}, pool=pool, today=today)
+        outcome = await assign_safely(
+            session=session,
+            proceeding=p,
+            actor=actor,
+            settings=settings,
+            kind="reassign",
+            skip={mediator_id},
+            pool=pool,
+            today=today,
+        )
         if outcome is None or outcome.mediator_id is None:
             if p.mediator_id == mediator_id:
                 p.mediator_id = None  # the unavailable mediator no longer holds it; capacity was released
             report.parked.append({"proceeding_id": p.id, "case_no": p.case_no, "reason": p.parked_reason})
         else:
             brief = await proceedings.mediator_brief(session, outcome.mediator_id)
-            report.reassigned.append({"proceeding_id": p.id, "case_no": p.case_no, "mediator": brief,
-                                      "deadline_on": p.deadline_on})
+            report.reassigned.append(
+                {"proceeding_id": p.id, "case_no": p.case_no, "mediator": brief, "deadline_on": p.deadline_on}
+            )
         if proceedings.at_risk(p, today=today, risk_days=settings.deadline_risk_days):
             p.deadline_at_risk = True
             report.at_risk.append(p.id)
             left = (p.deadline_on - today).days
             await proceedings.publish_alert(
-                session, p, "deadline_at_risk", ["reassigned_near_deadline"],
+                session,
+                p,
+                "deadline_at_risk",
+                ["reassigned_near_deadline"],
                 f"案件{p.case_no}更换调解员时距调解期限仅剩{max(left, 0)}日（{p.deadline_on.isoformat()}），可能逾期",
             )
     await session.flush()
     return report
 
 
-async def retry_parked(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
-                       record_failure: bool = True) -> Outcome | None:
+async def retry_parked(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    settings: MediationSettings,
+    record_failure: bool = True,
+) -> Outcome | None:
     """Try the automatic assignment again for a parked proceeding."""
     if proceeding.status not in OPEN_STATES or proceeding.mediator_id is not None:
-        raise Conflict("the proceeding is not waiting for a mediator",
-                       extra={"current_status": proceeding.status, "detail_zh": "该程序不在待分派状态"})
-    return await assign_safely(session=session, proceeding=proceeding, actor=actor, settings=settings,
-                               kind="auto", record_failure=record_failure)
+        raise Conflict(
+            "the proceeding is not waiting for a mediator",
+            extra={"current_status": proceeding.status, "detail_zh": "该程序不在待分派状态"},
+        )
+    return await assign_safely(
+        session=session,
+        proceeding=proceeding,
+        actor=actor,
+        settings=settings,
+        kind="auto",
+        record_failure=record_failure,
+    )
 
 
 async def records(*, session: AsyncSession, proceeding: Proceeding) -> list[AssignmentRecord]:
     """Every decision about the proceeding, newest first."""
-    return list((await session.execute(
-        select(AssignmentRecord).where(AssignmentRecord.proceeding_id == proceeding.id)
-        .order_by(AssignmentRecord.id.desc())
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(AssignmentRecord)
+                .where(AssignmentRecord.proceeding_id == proceeding.id)
+                .order_by(AssignmentRecord.id.desc())
+            )
+        ).scalars()
+    )

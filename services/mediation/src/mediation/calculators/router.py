@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-
 from onewindow_kit.auth import Principal, require_roles
 
 from mediation.calculators import service
@@ -35,7 +34,9 @@ async def calculate_severance(body: SeveranceInput, request: Request, _user: Cal
 
 
 @router.post("/unlawful-termination", response_model=CalculationPublic, operation_id="calculate_unlawful_termination")
-async def calculate_unlawful_termination(body: SeveranceInput, request: Request, _user: CalculatorUser) -> CalculationPublic:
+async def calculate_unlawful_termination(
+    body: SeveranceInput, request: Request, _user: CalculatorUser
+) -> CalculationPublic:
     """赔偿金 2N for unlawful termination (instead of N, never on top of it)."""
     return _run(request, "unlawful_termination", body)
 

@@ -25,7 +25,7 @@ class SeveranceInput(_In):
     city: str | None = Field(default=None, max_length=30, description="default: the service's configured city")
 
     @model_validator(mode="after")
-    def _order(self) -> "SeveranceInput":
+    def _order(self) -> SeveranceInput:
         if self.end < self.start:
             raise ValueError("end: 解除（终止）日期不能早于入职日期")
         return self
@@ -40,7 +40,7 @@ class DoubleWageInput(_In):
     end: date = Field(description="计算截止日（离职日或今日）")
 
     @model_validator(mode="after")
-    def _order(self) -> "DoubleWageInput":
+    def _order(self) -> DoubleWageInput:
         if self.end < self.employment_start:
             raise ValueError("end: 计算截止日期不能早于用工之日")
         return self

@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
-
 from onewindow_domain.calculators import (
     final_award_check,
     no_contract_double_wage,
@@ -18,11 +15,16 @@ from onewindow_domain.calculators import (
 )
 from onewindow_domain.errors import DomainError
 from onewindow_kit.errors import ValidationFailed
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 LABELS = {
-    "severance": "经济补偿（N）", "unlawful_termination": "违法解除或终止赔偿金（2N）",
-    "no_contract_double_wage": "未签书面劳动合同二倍工资差额", "overtime": "加班费",
-    "annual_leave": "未休年休假工资", "final_award": "终局裁决范围判断",
+    "severance": "经济补偿（N）",
+    "unlawful_termination": "违法解除或终止赔偿金（2N）",
+    "no_contract_double_wage": "未签书面劳动合同二倍工资差额",
+    "overtime": "加班费",
+    "annual_leave": "未休年休假工资",
+    "final_award": "终局裁决范围判断",
 }
 # Which input a domain error is about, by the error code's prefix.
 _FIELD_OF = {"dates": "end", "amount": "monthly_wage", "wage": "city"}
@@ -62,7 +64,12 @@ def calculate(*, kind: str, data: BaseModel, default_city: str) -> dict[str, Any
     if kind == "unlawful_termination":
         warnings = list(result.severance.warnings_zh)
     return {
-        "kind": kind, "label_zh": LABELS[kind], "inputs": to_jsonable_python({**inputs, **({"city": args["city"]} if "city" in args else {})}),
-        "amount": getattr(result, "amount", None), "basis_zh": result.basis_zh, "legal_basis": result.legal_basis,
-        "warnings_zh": warnings, "details": _details(result),
+        "kind": kind,
+        "label_zh": LABELS[kind],
+        "inputs": to_jsonable_python({**inputs, **({"city": args["city"]} if "city" in args else {})}),
+        "amount": getattr(result, "amount", None),
+        "basis_zh": result.basis_zh,
+        "legal_basis": result.legal_basis,
+        "warnings_zh": warnings,
+        "details": _details(result),
     }

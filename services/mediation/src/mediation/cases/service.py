@@ -17,12 +17,11 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.logs import redact
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.assignment import service as assignment
 from mediation.config import MediationSettings
@@ -33,8 +32,12 @@ from mediation.proceedings.service import OPEN_STATES, SYSTEM, Actor, CaseRouted
 log = logging.getLogger("mediation.cases")
 
 CLOSE_REASON_ZH = {
-    "withdrawn": "申请人撤回申请", "agreement_fulfilled": "协议已履行完毕", "not_accepted": "不予受理",
-    "transferred": "案件已移交其他机构处理", "duplicate": "重复登记", "other": "窗口结案",
+    "withdrawn": "申请人撤回申请",
+    "agreement_fulfilled": "协议已履行完毕",
+    "not_accepted": "不予受理",
+    "transferred": "案件已移交其他机构处理",
+    "duplicate": "重复登记",
+    "other": "窗口结案",
 }
 
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -48,15 +51,34 @@ def case_routed(event: EventEnvelope) -> CaseRouted:
     """What a proceeding keeps from ``intake.case.routed``."""
     d = event.data
     return CaseRouted(
-        case_id=str(d.get("case_id") or event.case_id), case_no=str(d.get("case_no") or ""),
-        center_id=str(d["center_id"]), street=d.get("street") or None, external_ref=d.get("external_ref") or None,
-        collective=bool(d.get("collective")), worker_count=int(d.get("worker_count") or 1),
-        risk_grade=str(d.get("risk_grade") or "green"), dispute_type=str(d.get("dispute_type") or "rights"),
-        deadline_on=_date(d.get("deadline_on")), received_on=proceedings.received_on_of(d, event.occurred_at),
-        claims=[{"category": c.get("category"), "amount": str(c.get("amount") or "0"),
-                 "final_award": bool(c.get("final_award"))} for c in d.get("claims") or []],
-        respondents=[{"name": r.get("name"), "credit_code": r.get("credit_code"), "role": r.get("role"),
-                      "industry": r.get("industry")} for r in d.get("respondents") or []],
+        case_id=str(d.get("case_id") or event.case_id),
+        case_no=str(d.get("case_no") or ""),
+        center_id=str(d["center_id"]),
+        street=d.get("street") or None,
+        external_ref=d.get("external_ref") or None,
+        collective=bool(d.get("collective")),
+        worker_count=int(d.get("worker_count") or 1),
+        risk_grade=str(d.get("risk_grade") or "green"),
+        dispute_type=str(d.get("dispute_type") or "rights"),
+        deadline_on=_date(d.get("deadline_on")),
+        received_on=proceedings.received_on_of(d, event.occurred_at),
+        claims=[
+            {
+                "category": c.get("category"),
+                "amount": str(c.get("amount") or "0"),
+                "final_award": bool(c.get("final_award")),
+            }
+            for c in d.get("claims") or []
+        ],
+        respondents=[
+            {
+                "name": r.get("name"),
+                "credit_code": r.get("credit_code"),
+                "role": r.get("role"),
+                "industry": r.get("industry"),
+            }
+            for r in d.get("respondents") or []
+        ],
         languages=[str(x) for x in d.get("languages") or []],
     )
 
@@ -70,15 +92,19 @@ async def open_from_routed(session: AsyncSession, event: EventEnvelope, *, setti
     except (KeyError, ValueError, TypeError) as exc:
         # A malformed event is refused with 422: the publisher's relay marks it dead — visible and
         # replayable by an admin — and goes on with the next case instead of retrying it forever.
-        raise ValidationFailed(f"{event.type} {event.id} cannot open a proceeding: {type(exc).__name__}: {exc}"[:500],
-                               errors=[{"field": "data", "message": "事件内容不完整或含有不应传递的个人信息，无法立案"}]) from exc
+        raise ValidationFailed(
+            f"{event.type} {event.id} cannot open a proceeding: {type(exc).__name__}: {exc}"[:500],
+            errors=[{"field": "data", "message": "事件内容不完整或含有不应传递的个人信息，无法立案"}],
+        ) from exc
     if proceeding is None:
         log.info("case already has an open proceeding", extra={"case_id": event.case_id})
         return
     await assignment.assign_safely(session=session, proceeding=proceeding, actor=SYSTEM, settings=settings)
 
 
-async def _open_proceedings_of(session: AsyncSession, *, case_id: str | None, referral_id: str | None) -> list[Proceeding]:
+async def _open_proceedings_of(
+    session: AsyncSession, *, case_id: str | None, referral_id: str | None
+) -> list[Proceeding]:
     stmt = select(Proceeding).where(Proceeding.status.in_(OPEN_STATES))
     if case_id:
         stmt = stmt.where(Proceeding.case_id == case_id)
@@ -93,23 +119,35 @@ async def withdraw_on_case_closed(session: AsyncSession, event: EventEnvelope, *
     """The window closed the case: its open proceeding ends as withdrawn."""
     reason_code = str(event.data.get("close_reason") or "other")
     for p in await _open_proceedings_of(session, case_id=event.case_id or event.data.get("case_id"), referral_id=None):
-        await proceedings.withdraw(session=session, proceeding=p, actor=Actor("intake", "一窗受理"),
-                                   reason=f"窗口结案：{CLOSE_REASON_ZH.get(reason_code, reason_code)}",
-                                   settings=settings, reason_code=f"case_closed_{reason_code}")
+        await proceedings.withdraw(
+            session=session,
+            proceeding=p,
+            actor=Actor("intake", "一窗受理"),
+            reason=f"窗口结案：{CLOSE_REASON_ZH.get(reason_code, reason_code)}",
+            settings=settings,
+            reason_code=f"case_closed_{reason_code}",
+        )
 
 
-async def withdraw_on_referral_withdrawn(session: AsyncSession, event: EventEnvelope, *,
-                                         settings: MediationSettings) -> None:
+async def withdraw_on_referral_withdrawn(
+    session: AsyncSession, event: EventEnvelope, *, settings: MediationSettings
+) -> None:
     """The court or the arbitration commission withdrew its referral."""
     who = "法院" if event.type.startswith("court.") else "仲裁院"
     # The partner's free text goes into our events: mask anything shaped like an ID or phone number.
     reason = redact(str(event.data.get("reason") or event.data.get("summary_zh") or "委派方撤回"))
-    found = await _open_proceedings_of(session, case_id=event.case_id or event.data.get("case_id"),
-                                       referral_id=event.data.get("referral_id"))
+    found = await _open_proceedings_of(
+        session, case_id=event.case_id or event.data.get("case_id"), referral_id=event.data.get("referral_id")
+    )
     for p in found:
-        await proceedings.withdraw(session=session, proceeding=p, actor=Actor(event.source, who),
-                                   reason=f"{who}撤回委派：{reason}"[:1000], settings=settings,
-                                   reason_code="referral_withdrawn")
+        await proceedings.withdraw(
+            session=session,
+            proceeding=p,
+            actor=Actor(event.source, who),
+            reason=f"{who}撤回委派：{reason}"[:1000],
+            settings=settings,
+            reason_code="referral_withdrawn",
+        )
 
 
 def event_handlers(settings: MediationSettings) -> dict[str, Handler]:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.db import utcnow
 from onewindow_kit.events import EventEnvelope
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.centers.models import Center
 
@@ -21,7 +20,9 @@ async def apply_center_event(session: AsyncSession, event: EventEnvelope) -> Non
     data = event.data
     center = await session.get(Center, data["center_id"])
     if center is None:
-        center = Center(id=data["center_id"], name=data["name"], short_name=data["short_name"], district=data["district"])
+        center = Center(
+            id=data["center_id"], name=data["name"], short_name=data["short_name"], district=data["district"]
+        )
         session.add(center)
     else:
         center.name, center.short_name, center.district = data["name"], data["short_name"], data["district"]

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.errors import NotFound
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.proceedings.models import Proceeding
 from mediation.registry.service import mediator_for_principal
@@ -40,8 +39,9 @@ async def may_see(session: AsyncSession, principal: Principal, p: Proceeding, *,
     return principal.has_any_role("clerk") and principal.center_id == p.center_id
 
 
-async def visible_proceeding(*, session: AsyncSession, principal: Principal, proceeding_id: str,
-                             act: bool = False) -> Proceeding:
+async def visible_proceeding(
+    *, session: AsyncSession, principal: Principal, proceeding_id: str, act: bool = False
+) -> Proceeding:
     """The proceeding if ``principal`` may see it (``act``: and change it); 404 otherwise."""
     p = await session.get(Proceeding, proceeding_id)
     if p is None or not await may_see(session, principal, p, act=act):

@@ -7,10 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Index, Numeric
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 MONEY = Numeric(14, 2)
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.pagination import decode_cursor, encode_cursor
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.proceedings import service
 from mediation.proceedings.dependencies import (
@@ -50,21 +45,61 @@ router = APIRouter(prefix="/proceedings", tags=["proceedings"])
 async def _briefs(session: AsyncSession, ids: set[str]) -> dict[str, MediatorBrief]:
     if not ids:
         return {}
-    rows = (await session.execute(
-        select(Mediator.id, Mediator.name, Organisation.name).join(Organisation, Organisation.id == Mediator.organisation_id)
-        .where(Mediator.id.in_(ids)))).all()
+    rows = (
+        await session.execute(
+            select(Mediator.id, Mediator.name, Organisation.name)
+            .join(Organisation, Organisation.id == Mediator.organisation_id)
+            .where(Mediator.id.in_(ids))
+        )
+    ).all()
     return {r[0]: MediatorBrief(id=r[0], name=r[1], organisation=r[2]) for r in rows}
 
 
 def _public(p: Proceeding, briefs: dict[str, MediatorBrief]) -> ProceedingPublic:
     return ProceedingPublic(
-        **{k: getattr(p, k) for k in (
-            "id", "case_id", "case_no", "center_id", "street", "source", "external_ref", "collective", "worker_count",
-            "risk_grade", "dispute_type", "complexity", "claims", "respondents", "languages", "total_claimed",
-            "received_on", "clock_rule", "deadline_on", "deadline_basis_zh", "partner_deadline", "unconfirmed_years",
-            "accept_by", "extended_days", "status", "assigned_at", "parked_reason", "parked_at", "deadline_at_risk",
-            "panel", "close_reason_code", "close_reason", "undisputed_facts", "dispute_focus", "closed_at", "version",
-            "opened_at", "updated_at")},
+        **{
+            k: getattr(p, k)
+            for k in (
+                "id",
+                "case_id",
+                "case_no",
+                "center_id",
+                "street",
+                "source",
+                "external_ref",
+                "collective",
+                "worker_count",
+                "risk_grade",
+                "dispute_type",
+                "complexity",
+                "claims",
+                "respondents",
+                "languages",
+                "total_claimed",
+                "received_on",
+                "clock_rule",
+                "deadline_on",
+                "deadline_basis_zh",
+                "partner_deadline",
+                "unconfirmed_years",
+                "accept_by",
+                "extended_days",
+                "status",
+                "assigned_at",
+                "parked_reason",
+                "parked_at",
+                "deadline_at_risk",
+                "panel",
+                "close_reason_code",
+                "close_reason",
+                "undisputed_facts",
+                "dispute_focus",
+                "closed_at",
+                "version",
+                "opened_at",
+                "updated_at",
+            )
+        },
         source_label=service.SOURCE_ZH.get(p.source, p.source),
         claim_labels=service.claim_labels(p),
         days_left=service.days_left(p),
@@ -76,10 +111,6 @@ def _public(p: Proceeding, briefs: dict[str, MediatorBrief]) -> ProceedingPublic
 
 async def to_public(session: AsyncSession, p: Proceeding) -> ProceedingPublic:
     return _public(p, await _briefs(session, {p.mediator_id} if p.mediator_id else set()))
-
-
-
-
 
 
 @router.get("", response_model=ProceedingPage, operation_id="list_proceedings")
@@ -122,12 +153,17 @@ async def list_proceedings(
     if cursor:
         at, pid = decode_cursor(cursor)
         stmt = stmt.where(or_(Proceeding.opened_at < at, and_(Proceeding.opened_at == at, Proceeding.id < pid)))
-    rows = list((await session.execute(stmt.order_by(Proceeding.opened_at.desc(), Proceeding.id.desc())
-                                       .limit(limit + 1))).scalars())
+    rows = list(
+        (
+            await session.execute(stmt.order_by(Proceeding.opened_at.desc(), Proceeding.id.desc()).limit(limit + 1))
+        ).scalars()
+    )
     page = rows[:limit]
     briefs = await _briefs(session, {p.mediator_id for p in page if p.mediator_id})
-    return ProceedingPage(items=[_public(p, briefs) for p in page],
-                          next_cursor=encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None)
+    return ProceedingPage(
+        items=[_public(p, briefs) for p in page],
+        next_cursor=encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None,
+    )
 
 
 @router.get("/{proceeding_id}", response_model=ProceedingPublic, operation_id="get_proceeding")
@@ -138,15 +174,18 @@ async def get_proceeding(proceeding_id: str, session: SessionDep, principal: Pro
 
 
 @router.get("/{proceeding_id}/history", response_model=list[ChangePublic], operation_id="get_proceeding_history")
-async def get_proceeding_history(proceeding_id: str, session: SessionDep, principal: ProceedingRead) -> list[ChangePublic]:
+async def get_proceeding_history(
+    proceeding_id: str, session: SessionDep, principal: ProceedingRead
+) -> list[ChangePublic]:
     """Every change with its actor and time, oldest first."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
     return [ChangePublic.model_validate(c) for c in await service.history(session=session, proceeding=p)]
 
 
 @router.post("/{proceeding_id}/accept", response_model=ProceedingPublic, operation_id="accept_proceeding")
-async def accept_proceeding(proceeding_id: str, body: AcceptRequest, session: SessionDep,
-                            principal: ProceedingAct) -> ProceedingPublic:
+async def accept_proceeding(
+    proceeding_id: str, body: AcceptRequest, session: SessionDep, principal: ProceedingAct
+) -> ProceedingPublic:
     """Record that both parties agreed to mediate."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
     await service.accept(session=session, proceeding=p, actor=Actor.of(principal), note=body.note)
@@ -154,62 +193,108 @@ async def accept_proceeding(proceeding_id: str, body: AcceptRequest, session: Se
 
 
 @router.post("/{proceeding_id}/decline", response_model=ProceedingPublic, operation_id="decline_proceeding")
-async def decline_proceeding(proceeding_id: str, body: DeclineRequest, request: Request, session: SessionDep,
-                             principal: ProceedingAct) -> ProceedingPublic:
+async def decline_proceeding(
+    proceeding_id: str, body: DeclineRequest, request: Request, session: SessionDep, principal: ProceedingAct
+) -> ProceedingPublic:
     """A party refused mediation: the proceeding ends and the case returns to the window."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.decline(session=session, proceeding=p, actor=Actor.of(principal), party=body.party.value,
-                          reason=body.reason, settings=request.app.state.settings)
+    await service.decline(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        party=body.party.value,
+        reason=body.reason,
+        settings=request.app.state.settings,
+    )
     return await to_public(session, p)
 
 
 @router.post("/{proceeding_id}/withdraw", response_model=ProceedingPublic, operation_id="withdraw_proceeding")
-async def withdraw_proceeding(proceeding_id: str, body: WithdrawRequest, request: Request, session: SessionDep,
-                              principal: ProceedingAct) -> ProceedingPublic:
+async def withdraw_proceeding(
+    proceeding_id: str, body: WithdrawRequest, request: Request, session: SessionDep, principal: ProceedingAct
+) -> ProceedingPublic:
     """The applicant withdrew the application."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.withdraw(session=session, proceeding=p, actor=Actor.of(principal), reason=body.reason,
-                           settings=request.app.state.settings)
+    await service.withdraw(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        reason=body.reason,
+        settings=request.app.state.settings,
+    )
     return await to_public(session, p)
 
 
 @router.post("/{proceeding_id}/terminate", response_model=ProceedingPublic, operation_id="terminate_proceeding")
-async def terminate_proceeding(proceeding_id: str, body: TerminateRequest, request: Request, session: SessionDep,
-                               principal: ProceedingAct) -> ProceedingPublic:
+async def terminate_proceeding(
+    proceeding_id: str, body: TerminateRequest, request: Request, session: SessionDep, principal: ProceedingAct
+) -> ProceedingPublic:
     """End without agreement, recording the reason, the undisputed facts and the dispute focus."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.terminate(session=session, proceeding=p, actor=Actor.of(principal), settings=request.app.state.settings,
-                            reason_code=body.reason_code.value, reason=body.reason,
-                            undisputed_facts=body.undisputed_facts, dispute_focus=body.dispute_focus)
+    await service.terminate(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        settings=request.app.state.settings,
+        reason_code=body.reason_code.value,
+        reason=body.reason,
+        undisputed_facts=body.undisputed_facts,
+        dispute_focus=body.dispute_focus,
+    )
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/extensions", response_model=ExtensionPublic, status_code=status.HTTP_201_CREATED,
-             operation_id="extend_proceeding")
-async def extend_proceeding(proceeding_id: str, body: ExtensionRequest, session: SessionDep,
-                            principal: ProceedingAct) -> ExtensionPublic:
+@router.post(
+    "/{proceeding_id}/extensions",
+    response_model=ExtensionPublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="extend_proceeding",
+)
+async def extend_proceeding(
+    proceeding_id: str, body: ExtensionRequest, session: SessionDep, principal: ProceedingAct
+) -> ExtensionPublic:
     """Extend the clock with both parties' recorded consent."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    ext = await service.extend(session=session, proceeding=p, actor=Actor.of(principal), days=body.days,
-                               reason=body.reason, consents=body.consents.model_dump(mode="json"), today=china_today())
+    ext = await service.extend(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        days=body.days,
+        reason=body.reason,
+        consents=body.consents.model_dump(mode="json"),
+        today=china_today(),
+    )
     return ExtensionPublic.model_validate(ext)
 
 
-@router.get("/{proceeding_id}/extensions", response_model=list[ExtensionPublic], operation_id="list_proceeding_extensions")
-async def list_proceeding_extensions(proceeding_id: str, session: SessionDep, principal: ProceedingRead) -> list[ExtensionPublic]:
+@router.get(
+    "/{proceeding_id}/extensions", response_model=list[ExtensionPublic], operation_id="list_proceeding_extensions"
+)
+async def list_proceeding_extensions(
+    proceeding_id: str, session: SessionDep, principal: ProceedingRead
+) -> list[ExtensionPublic]:
     """Extensions granted, with the consents recorded."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
-    rows = (await session.execute(select(Extension).where(Extension.proceeding_id == p.id).order_by(Extension.id))).scalars()
+    rows = (
+        await session.execute(select(Extension).where(Extension.proceeding_id == p.id).order_by(Extension.id))
+    ).scalars()
     return [ExtensionPublic.model_validate(e) for e in rows]
 
 
-@router.post("/{proceeding_id}/notes", response_model=NotePublic, status_code=status.HTTP_201_CREATED,
-             operation_id="add_proceeding_note")
-async def add_proceeding_note(proceeding_id: str, body: NoteCreate, session: SessionDep, principal: ProceedingAct) -> NotePublic:
+@router.post(
+    "/{proceeding_id}/notes",
+    response_model=NotePublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="add_proceeding_note",
+)
+async def add_proceeding_note(
+    proceeding_id: str, body: NoteCreate, session: SessionDep, principal: ProceedingAct
+) -> NotePublic:
     """A working note (confidential; never in events)."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    return NotePublic.model_validate(await service.add_note(session=session, proceeding=p, actor=Actor.of(principal),
-                                                            text=body.text))
+    return NotePublic.model_validate(
+        await service.add_note(session=session, proceeding=p, actor=Actor.of(principal), text=body.text)
+    )
 
 
 @router.get("/{proceeding_id}/notes", response_model=list[NotePublic], operation_id="list_proceeding_notes")
@@ -220,21 +305,28 @@ async def list_proceeding_notes(proceeding_id: str, session: SessionDep, princip
 
 
 @router.put("/{proceeding_id}/panel", response_model=ProceedingPublic, operation_id="set_proceeding_panel")
-async def set_proceeding_panel(proceeding_id: str, body: PanelRequest, session: SessionDep,
-                               principal: ProceedingSupervise) -> ProceedingPublic:
+async def set_proceeding_panel(
+    proceeding_id: str, body: PanelRequest, session: SessionDep, principal: ProceedingSupervise
+) -> ProceedingPublic:
     """Form a tripartite panel (人社 + 工会 + 企业代表) for a collective dispute."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.set_panel(session=session, proceeding=p, actor=Actor.of(principal),
-                            members=[m.model_dump(mode="json") for m in body.members])
+    await service.set_panel(
+        session=session,
+        proceeding=p,
+        actor=Actor.of(principal),
+        members=[m.model_dump(mode="json") for m in body.members],
+    )
     return await to_public(session, p)
 
 
 @router.post("/{proceeding_id}/agents", status_code=status.HTTP_201_CREATED, operation_id="record_mediator_as_agent")
-async def record_mediator_as_agent(proceeding_id: str, body: AgentRequest, session: SessionDep,
-                                   principal: ProceedingSupervise) -> dict[str, str]:
+async def record_mediator_as_agent(
+    proceeding_id: str, body: AgentRequest, session: SessionDep, principal: ProceedingSupervise
+) -> dict[str, str]:
     """Record that a registered mediator acted as a party's agent in this case: they will never be
     assigned a later case against the same employer."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    agent = await service.record_agent(session=session, proceeding=p, actor=Actor.of(principal),
-                                       mediator_id=body.mediator_id, side=body.side)
+    agent = await service.record_agent(
+        session=session, proceeding=p, actor=Actor.of(principal), mediator_id=body.mediator_id, side=body.side
+    )
     return {"proceeding_id": p.id, "mediator_id": agent.mediator_id, "side": agent.side}

@@ -7,9 +7,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
 from onewindow_kit.logs import redact
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def _no_personal_data(text: str) -> str:
@@ -154,7 +153,7 @@ class TerminateRequest(BaseModel):
     arbitration_notice_given: bool = Field(description="the parties were told they may apply for arbitration")
 
     @model_validator(mode="after")
-    def _duties(self) -> "TerminateRequest":
+    def _duties(self) -> TerminateRequest:
         if not self.undisputed_facts_signed:
             raise ValueError("undisputed_facts_signed: 无争议事实须经双方当事人签字确认")
         if not self.arbitration_notice_given:
@@ -187,7 +186,7 @@ class ExtensionRequest(BaseModel):
     consents: Consents
 
     @model_validator(mode="after")
-    def _both(self) -> "ExtensionRequest":
+    def _both(self) -> ExtensionRequest:
         if self.consents.worker is None:
             raise ValueError("consents.worker: 延长调解期限须经劳动者一方同意")
         if self.consents.employer is None:
@@ -233,7 +232,7 @@ class PanelMember(BaseModel):
     mediator_id: str | None = Field(default=None, max_length=40)
 
     @model_validator(mode="after")
-    def _who(self) -> "PanelMember":
+    def _who(self) -> PanelMember:
         if not self.name and not self.mediator_id:
             raise ValueError("name: 请填写成员姓名或选择调解员")
         return self
@@ -247,7 +246,7 @@ class PanelRequest(BaseModel):
     members: list[PanelMember] = Field(min_length=3, max_length=7)
 
     @model_validator(mode="after")
-    def _tripartite(self) -> "PanelRequest":
+    def _tripartite(self) -> PanelRequest:
         missing = {s.value for s in PanelSide} - {m.side.value for m in self.members}
         if missing:
             names = {"hrss": "人社部门", "union": "工会", "enterprise": "企业代表组织"}

@@ -17,10 +17,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-
 from onewindow_domain.calendar import HolidayCalendar, china_date, china_today, default_calendar
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due, get_rule
@@ -28,6 +24,9 @@ from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, ValidationFailed
 from onewindow_kit.events import publish
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mediation.config import ComplexityRules, MediationSettings
 from mediation.proceedings.models import (
@@ -57,17 +56,29 @@ OPEN_STATES = ("opened", "assigned", "accepted", "in_session")
 LOADED_STATES = ("assigned", "accepted", "in_session")
 TERMINAL_STATES = ("agreed", "terminated", "withdrawn", "expired", "declined")
 STATUS_ZH = {
-    "opened": "已立案待分派", "assigned": "已分派", "accepted": "双方同意调解", "in_session": "调解中",
-    "agreed": "调解成功", "terminated": "调解终结", "withdrawn": "已撤回", "expired": "期限届满", "declined": "当事人拒绝调解",
+    "opened": "已立案待分派",
+    "assigned": "已分派",
+    "accepted": "双方同意调解",
+    "in_session": "调解中",
+    "agreed": "调解成功",
+    "terminated": "调解终结",
+    "withdrawn": "已撤回",
+    "expired": "期限届满",
+    "declined": "当事人拒绝调解",
 }
 SOURCE_ZH = {
-    "window": "窗口受理", "court_pre_filing": "法院诉前委派调解", "court_in_litigation": "法院诉中委托调解",
+    "window": "窗口受理",
+    "court_pre_filing": "法院诉前委派调解",
+    "court_in_litigation": "法院诉中委托调解",
     "arbitration_pre_filing": "仲裁院暂缓立案先行调解",
 }
 PARTY_ZH = {"worker": "劳动者一方", "employer": "用人单位一方", "both": "双方当事人"}
 TERMINATION_ZH = {
-    "party_refused": "一方当事人拒绝继续调解", "no_agreement": "经调解未能达成协议", "false_information": "当事人提供虚假情况",
-    "delay": "当事人无正当理由拖延", "other": "其他原因",
+    "party_refused": "一方当事人拒绝继续调解",
+    "no_agreement": "经调解未能达成协议",
+    "false_information": "当事人提供虚假情况",
+    "delay": "当事人无正当理由拖延",
+    "other": "其他原因",
 }
 
 
@@ -79,7 +90,7 @@ class Actor:
     name: str | None
 
     @classmethod
-    def of(cls, principal: Principal) -> "Actor":
+    def of(cls, principal: Principal) -> Actor:
         return cls(subject=principal.subject, name=principal.name)
 
 
@@ -95,6 +106,7 @@ def lenient_calendar() -> HolidayCalendar:
 # Opening
 # ---------------------------------------------------------------------------------------------
 
+
 def source_of(external_ref: Mapping[str, Any] | None) -> str:
     """window | court_pre_filing | court_in_litigation | arbitration_pre_filing, from the case's partner reference."""
     if not external_ref:
@@ -107,8 +119,9 @@ def source_of(external_ref: Mapping[str, Any] | None) -> str:
     return "window"
 
 
-def complexity_of(*, collective: bool, worker_count: int, risk_grade: str, total: Decimal, claim_count: int,
-                  rules: ComplexityRules) -> str:
+def complexity_of(
+    *, collective: bool, worker_count: int, risk_grade: str, total: Decimal, claim_count: int, rules: ComplexityRules
+) -> str:
     """simple | standard | complex (fairness and the subsidy depend on it)."""
     if collective or worker_count >= rules.complex_workers or risk_grade == "red" or total >= rules.complex_amount:
         return "complex"
@@ -127,8 +140,14 @@ class Clock:
     accept_by: date | None
 
 
-def compute_clock(*, source: str, received_on: date, partner_deadline_on: date | None, partner_name: str | None,
-                  source_rules: Mapping[str, str]) -> Clock:
+def compute_clock(
+    *,
+    source: str,
+    received_on: date,
+    partner_deadline_on: date | None,
+    partner_name: str | None,
+    source_rules: Mapping[str, str],
+) -> Clock:
     """The statutory due date of the source's rule from the day of receipt; a partner's deadline wins."""
     calendar = lenient_calendar()
     rule = get_rule(source_rules.get(source, "mediation_15d"))
@@ -138,8 +157,10 @@ def compute_clock(*, source: str, received_on: date, partner_deadline_on: date |
         accept_by = compute_due("court_referral_acceptance_3wd", received_on, calendar=calendar).due_on
     if partner_deadline_on is not None:
         who = partner_name or ("法院" if source.startswith("court") else "仲裁院")
-        basis = (f"{who}指定的调解期限至{partner_deadline_on.isoformat()}，以委派方期限为准"
-                 f"（法定期限：{statutory.basis_zh}）")
+        basis = (
+            f"{who}指定的调解期限至{partner_deadline_on.isoformat()}，以委派方期限为准"
+            f"（法定期限：{statutory.basis_zh}）"
+        )
         return Clock(rule.code, partner_deadline_on, basis[:1000], statutory.unconfirmed_years, True, accept_by)
     return Clock(rule.code, statutory.due_on, statutory.basis_zh[:1000], statutory.unconfirmed_years, False, accept_by)
 
@@ -166,38 +187,80 @@ class CaseRouted:
 
 async def open_proceeding(*, session: AsyncSession, case: CaseRouted, settings: MediationSettings) -> Proceeding | None:
     """Open a proceeding for a case routed to mediation (None when one is already open for it)."""
-    existing = (await session.execute(
-        select(Proceeding.id).where(Proceeding.case_id == case.case_id, Proceeding.status.in_(OPEN_STATES)).limit(1)
-    )).scalar_one_or_none()
+    existing = (
+        await session.execute(
+            select(Proceeding.id).where(Proceeding.case_id == case.case_id, Proceeding.status.in_(OPEN_STATES)).limit(1)
+        )
+    ).scalar_one_or_none()
     if existing is not None:
         return None
     source = source_of(case.external_ref)
     ref = case.external_ref or {}
-    clock = compute_clock(source=source, received_on=case.received_on, partner_deadline_on=case.deadline_on,
-                          partner_name=ref.get("partner_name"), source_rules=settings.source_rules)
+    clock = compute_clock(
+        source=source,
+        received_on=case.received_on,
+        partner_deadline_on=case.deadline_on,
+        partner_name=ref.get("partner_name"),
+        source_rules=settings.source_rules,
+    )
     total = sum((Decimal(str(c.get("amount") or 0)) for c in case.claims), Decimal("0"))
     proceeding = Proceeding(
-        case_id=case.case_id, case_no=case.case_no, center_id=case.center_id, street=case.street, source=source,
-        external_ref=case.external_ref, referral_id=str(ref["referral_id"]) if ref.get("referral_id") else None,
-        collective=case.collective, worker_count=case.worker_count, risk_grade=case.risk_grade,
+        case_id=case.case_id,
+        case_no=case.case_no,
+        center_id=case.center_id,
+        street=case.street,
+        source=source,
+        external_ref=case.external_ref,
+        referral_id=str(ref["referral_id"]) if ref.get("referral_id") else None,
+        collective=case.collective,
+        worker_count=case.worker_count,
+        risk_grade=case.risk_grade,
         dispute_type=case.dispute_type,
-        complexity=complexity_of(collective=case.collective, worker_count=case.worker_count, risk_grade=case.risk_grade,
-                                 total=total, claim_count=len(case.claims), rules=settings.complexity),
-        claims=case.claims, respondents=case.respondents, languages=case.languages, total_claimed=total,
-        received_on=case.received_on, clock_rule=clock.rule, deadline_on=clock.deadline_on,
-        partner_deadline=clock.partner_deadline, deadline_basis_zh=clock.basis_zh,
-        unconfirmed_years=list(clock.unconfirmed_years), accept_by=clock.accept_by,
+        complexity=complexity_of(
+            collective=case.collective,
+            worker_count=case.worker_count,
+            risk_grade=case.risk_grade,
+            total=total,
+            claim_count=len(case.claims),
+            rules=settings.complexity,
+        ),
+        claims=case.claims,
+        respondents=case.respondents,
+        languages=case.languages,
+        total_claimed=total,
+        received_on=case.received_on,
+        clock_rule=clock.rule,
+        deadline_on=clock.deadline_on,
+        partner_deadline=clock.partner_deadline,
+        deadline_basis_zh=clock.basis_zh,
+        unconfirmed_years=list(clock.unconfirmed_years),
+        accept_by=clock.accept_by,
     )
     session.add(proceeding)
     await session.flush()
     session.add_all(
-        ProceedingRespondent(proceeding_id=proceeding.id, credit_code=r["credit_code"], name=r.get("name") or "",
-                             industry=r.get("industry"))
-        for r in case.respondents if r.get("credit_code")
+        ProceedingRespondent(
+            proceeding_id=proceeding.id,
+            credit_code=r["credit_code"],
+            name=r.get("name") or "",
+            industry=r.get("industry"),
+        )
+        for r in case.respondents
+        if r.get("credit_code")
     )
-    record_change(session, proceeding, SYSTEM, action="opened", to_status="opened",
-                  detail={"source": source, "deadline_on": clock.deadline_on.isoformat(), "clock_rule": clock.rule,
-                          "unconfirmed_years": list(clock.unconfirmed_years)})
+    record_change(
+        session,
+        proceeding,
+        SYSTEM,
+        action="opened",
+        to_status="opened",
+        detail={
+            "source": source,
+            "deadline_on": clock.deadline_on.isoformat(),
+            "clock_rule": clock.rule,
+            "unconfirmed_years": list(clock.unconfirmed_years),
+        },
+    )
     summary = f"{SOURCE_ZH[source]}，调解期限至{clock.deadline_on.isoformat()}"
     if clock.unconfirmed_years:
         summary += f"（{'、'.join(str(y) for y in clock.unconfirmed_years)}年节假日安排未公布，期限待复核）"
@@ -209,46 +272,84 @@ async def open_proceeding(*, session: AsyncSession, case: CaseRouted, settings: 
 # Events
 # ---------------------------------------------------------------------------------------------
 
+
 async def mediator_brief(session: AsyncSession, mediator_id: str | None) -> dict[str, Any] | None:
     """``{id, name, organisation}`` of a mediator, as events and partners show it."""
     if mediator_id is None:
         return None
-    row = (await session.execute(
-        select(Mediator.id, Mediator.name, Organisation.name)
-        .join(Organisation, Organisation.id == Mediator.organisation_id).where(Mediator.id == mediator_id)
-    )).one_or_none()
+    row = (
+        await session.execute(
+            select(Mediator.id, Mediator.name, Organisation.name)
+            .join(Organisation, Organisation.id == Mediator.organisation_id)
+            .where(Mediator.id == mediator_id)
+        )
+    ).one_or_none()
     return {"id": row[0], "name": row[1], "organisation": row[2]} if row else None
 
 
 def base_event_data(p: Proceeding, summary_zh: str) -> dict[str, Any]:
     """The fields every ``mediation.proceeding.*`` event carries (docs/decisions/0006)."""
     return {
-        "case_id": p.case_id, "proceeding_id": p.id, "case_no": p.case_no, "source": p.source,
-        "external_ref": p.external_ref, "deadline_on": p.deadline_on, "summary_zh": summary_zh,
+        "case_id": p.case_id,
+        "proceeding_id": p.id,
+        "case_no": p.case_no,
+        "source": p.source,
+        "external_ref": p.external_ref,
+        "deadline_on": p.deadline_on,
+        "summary_zh": summary_zh,
     }
 
 
-async def publish_proceeding_event(session: AsyncSession, p: Proceeding, verb: str, summary_zh: str, /,
-                                   **extra: Any) -> None:
+async def publish_proceeding_event(
+    session: AsyncSession, p: Proceeding, verb: str, summary_zh: str, /, **extra: Any
+) -> None:
     """``mediation.proceeding.<verb>`` in the current transaction."""
-    await publish(session, type=f"mediation.proceeding.{verb}", case_id=p.case_id,
-                  data={**base_event_data(p, summary_zh), **extra})
+    await publish(
+        session,
+        type=f"mediation.proceeding.{verb}",
+        case_id=p.case_id,
+        data={**base_event_data(p, summary_zh), **extra},
+    )
 
 
-async def publish_alert(session: AsyncSession, p: Proceeding, alert: str, reasons: Sequence[str], summary_zh: str) -> None:
+async def publish_alert(
+    session: AsyncSession, p: Proceeding, alert: str, reasons: Sequence[str], summary_zh: str
+) -> None:
     """``mediation.alert.raised``: supervisors' dashboards (a parked case, a deadline at risk)."""
-    await publish(session, type="mediation.alert.raised", case_id=p.case_id, data={
-        **base_event_data(p, summary_zh), "center_id": p.center_id, "alert": alert, "reasons": list(reasons)})
+    await publish(
+        session,
+        type="mediation.alert.raised",
+        case_id=p.case_id,
+        data={**base_event_data(p, summary_zh), "center_id": p.center_id, "alert": alert, "reasons": list(reasons)},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Changes
 # ---------------------------------------------------------------------------------------------
 
-def record_change(session: AsyncSession, p: Proceeding, actor: Actor, *, action: str, from_status: str | None = None,
-                  to_status: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    session.add(ProceedingChange(proceeding_id=p.id, actor_subject=actor.subject, actor_name=actor.name, action=action,
-                                 from_status=from_status, to_status=to_status, detail=detail or {}))
+
+def record_change(
+    session: AsyncSession,
+    p: Proceeding,
+    actor: Actor,
+    *,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        ProceedingChange(
+            proceeding_id=p.id,
+            actor_subject=actor.subject,
+            actor_name=actor.name,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail or {},
+        )
+    )
 
 
 def bump(p: Proceeding) -> None:
@@ -261,20 +362,32 @@ def check_transition(p: Proceeding, to: str) -> None:
     if to not in allowed:
         raise Conflict(
             f"a proceeding that is {p.status} cannot become {to}; allowed: {', '.join(allowed) or 'none'}",
-            extra={"current_status": p.status, "allowed": list(allowed),
-                   "detail_zh": f"当前状态“{STATUS_ZH[p.status]}”不能变更为“{STATUS_ZH.get(to, to)}”"},
+            extra={
+                "current_status": p.status,
+                "allowed": list(allowed),
+                "detail_zh": f"当前状态“{STATUS_ZH[p.status]}”不能变更为“{STATUS_ZH.get(to, to)}”",
+            },
         )
 
 
-async def move(*, session: AsyncSession, proceeding: Proceeding, to: str, actor: Actor, action: str | None = None,
-               detail: dict[str, Any] | None = None, guard: Sequence[Any] = ()) -> None:
+async def move(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    to: str,
+    actor: Actor,
+    action: str | None = None,
+    detail: dict[str, Any] | None = None,
+    guard: Sequence[Any] = (),
+) -> None:
     """Change the status, conditionally on the status read (409 if someone else moved it first);
     ``guard``: further conditions the row must still meet (the expiry checks the deadline again)."""
     check_transition(proceeding, to)
     now = utcnow()
     frm = proceeding.status
     result = await session.execute(
-        update(Proceeding).where(Proceeding.id == proceeding.id, Proceeding.status == frm, *guard)
+        update(Proceeding)
+        .where(Proceeding.id == proceeding.id, Proceeding.status == frm, *guard)
         .values(status=to, version=Proceeding.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -294,23 +407,45 @@ async def take_capacity(*, session: AsyncSession, mediator_id: str, force: bool 
     stmt = update(Mediator).where(Mediator.id == mediator_id)
     if not force:
         stmt = stmt.where(Mediator.open_count < Mediator.capacity, Mediator.active.is_(True))
-    result = await session.execute(stmt.values(open_count=Mediator.open_count + 1)
-                                   .execution_options(synchronize_session=False))
+    result = await session.execute(
+        stmt.values(open_count=Mediator.open_count + 1).execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
 async def release_capacity(*, session: AsyncSession, mediator_id: str) -> None:
-    await session.execute(update(Mediator).where(Mediator.id == mediator_id, Mediator.open_count > 0)
-                          .values(open_count=Mediator.open_count - 1).execution_options(synchronize_session=False))
+    await session.execute(
+        update(Mediator)
+        .where(Mediator.id == mediator_id, Mediator.open_count > 0)
+        .values(open_count=Mediator.open_count - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
-async def close(*, session: AsyncSession, proceeding: Proceeding, to: str, actor: Actor, settings: MediationSettings,
-                reason: str | None, reason_code: str | None = None, undisputed_facts: str | None = None,
-                dispute_focus: str | None = None, extra_event: dict[str, Any] | None = None,
-                summary_zh: str | None = None, guard: Sequence[Any] = ()) -> None:
+async def close(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    to: str,
+    actor: Actor,
+    settings: MediationSettings,
+    reason: str | None,
+    reason_code: str | None = None,
+    undisputed_facts: str | None = None,
+    dispute_focus: str | None = None,
+    extra_event: dict[str, Any] | None = None,
+    summary_zh: str | None = None,
+    guard: Sequence[Any] = (),
+) -> None:
     """End the proceeding with an outcome: status, outcome fields, subsidy entry, event."""
-    await move(session=session, proceeding=proceeding, to=to, actor=actor,
-               detail={"reason_code": reason_code, "reason": reason}, guard=guard)
+    await move(
+        session=session,
+        proceeding=proceeding,
+        to=to,
+        actor=actor,
+        detail={"reason_code": reason_code, "reason": reason},
+        guard=guard,
+    )
     proceeding.close_reason = reason
     proceeding.close_reason_code = reason_code
     proceeding.undisputed_facts = undisputed_facts
@@ -331,76 +466,165 @@ async def close(*, session: AsyncSession, proceeding: Proceeding, to: str, actor
 # What mediators and supervisors do
 # ---------------------------------------------------------------------------------------------
 
+
 async def accept(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, note: str | None) -> Proceeding:
     """Both parties agreed to mediate (mediation is voluntary: 人民调解法 17)."""
     await move(session=session, proceeding=proceeding, to="accepted", actor=actor, detail={"note": note})
     mediator = await mediator_brief(session, proceeding.mediator_id)
-    await publish_proceeding_event(session, proceeding, "accepted",
-                                   "双方当事人同意调解" + (f"，承办调解员{mediator['name']}" if mediator else ""),
-                                   mediator=mediator)
+    await publish_proceeding_event(
+        session,
+        proceeding,
+        "accepted",
+        "双方当事人同意调解" + (f"，承办调解员{mediator['name']}" if mediator else ""),
+        mediator=mediator,
+    )
     await session.flush()
     return proceeding
 
 
-async def decline(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, party: str, reason: str,
-                  settings: MediationSettings) -> Proceeding:
+async def decline(
+    *, session: AsyncSession, proceeding: Proceeding, actor: Actor, party: str, reason: str, settings: MediationSettings
+) -> Proceeding:
     """A party refused mediation: the proceeding ends (the case goes back to the window)."""
     text = f"{PARTY_ZH[party]}拒绝调解：{reason}"
-    await close(session=session, proceeding=proceeding, to="declined", actor=actor, settings=settings,
-                reason=text, reason_code=f"refused_by_{party}", summary_zh=text)
+    await close(
+        session=session,
+        proceeding=proceeding,
+        to="declined",
+        actor=actor,
+        settings=settings,
+        reason=text,
+        reason_code=f"refused_by_{party}",
+        summary_zh=text,
+    )
     return proceeding
 
 
-async def withdraw(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, reason: str,
-                   settings: MediationSettings, reason_code: str = "applicant_withdrew") -> Proceeding:
+async def withdraw(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    reason: str,
+    settings: MediationSettings,
+    reason_code: str = "applicant_withdrew",
+) -> Proceeding:
     """The application was withdrawn (by the applicant, or the referring partner)."""
-    await close(session=session, proceeding=proceeding, to="withdrawn", actor=actor, settings=settings,
-                reason=reason, reason_code=reason_code, summary_zh=f"调解申请撤回：{reason}")
+    await close(
+        session=session,
+        proceeding=proceeding,
+        to="withdrawn",
+        actor=actor,
+        settings=settings,
+        reason=reason,
+        reason_code=reason_code,
+        summary_zh=f"调解申请撤回：{reason}",
+    )
     return proceeding
 
 
-async def terminate(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, settings: MediationSettings,
-                    reason_code: str, reason: str, undisputed_facts: str, dispute_focus: str) -> Proceeding:
+async def terminate(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    settings: MediationSettings,
+    reason_code: str,
+    reason: str,
+    undisputed_facts: str,
+    dispute_focus: str,
+) -> Proceeding:
     """Mediation ended without agreement: reason, 无争议事实 and 争议焦点 carry into arbitration or court."""
     text = f"{TERMINATION_ZH.get(reason_code, '调解终结')}：{reason}"
-    await close(session=session, proceeding=proceeding, to="terminated", actor=actor, settings=settings,
-                reason=text, reason_code=reason_code, undisputed_facts=undisputed_facts, dispute_focus=dispute_focus,
-                summary_zh=f"调解终结（{TERMINATION_ZH.get(reason_code, '其他原因')}），已告知当事人可依法申请仲裁")
+    await close(
+        session=session,
+        proceeding=proceeding,
+        to="terminated",
+        actor=actor,
+        settings=settings,
+        reason=text,
+        reason_code=reason_code,
+        undisputed_facts=undisputed_facts,
+        dispute_focus=dispute_focus,
+        summary_zh=f"调解终结（{TERMINATION_ZH.get(reason_code, '其他原因')}），已告知当事人可依法申请仲裁",
+    )
     return proceeding
 
 
 async def expire(*, session: AsyncSession, proceeding: Proceeding, settings: MediationSettings, today: date) -> None:
     """The clock ran out without agreement or extension (the scheduler calls this)."""
     reason = f"调解期限已于{proceeding.deadline_on.isoformat()}届满，未达成调解协议，双方未同意延长"
-    await close(session=session, proceeding=proceeding, to="expired", actor=SYSTEM, settings=settings,
-                reason=reason, reason_code="deadline_passed", undisputed_facts=proceeding.undisputed_facts,
-                dispute_focus=proceeding.dispute_focus, guard=[Proceeding.deadline_on < today],
-                summary_zh=f"调解期限（{proceeding.deadline_on.isoformat()}）届满未达成协议，当事人可依法申请仲裁")
+    await close(
+        session=session,
+        proceeding=proceeding,
+        to="expired",
+        actor=SYSTEM,
+        settings=settings,
+        reason=reason,
+        reason_code="deadline_passed",
+        undisputed_facts=proceeding.undisputed_facts,
+        dispute_focus=proceeding.dispute_focus,
+        guard=[Proceeding.deadline_on < today],
+        summary_zh=f"调解期限（{proceeding.deadline_on.isoformat()}）届满未达成协议，当事人可依法申请仲裁",
+    )
 
 
-async def extend(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, days: int, reason: str,
-                 consents: dict[str, Any], today: date) -> Extension:
+async def extend(
+    *,
+    session: AsyncSession,
+    proceeding: Proceeding,
+    actor: Actor,
+    days: int,
+    reason: str,
+    consents: dict[str, Any],
+    today: date,
+) -> Extension:
     """Extend the clock with both parties' recorded consent (LDMAL 14; 特邀 27)."""
     if proceeding.status not in OPEN_STATES:
-        raise Conflict("only an open proceeding can be extended",
-                       extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能延长"})
+        raise Conflict(
+            "only an open proceeding can be extended",
+            extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能延长"},
+        )
     if today > proceeding.deadline_on:
-        raise Conflict(f"the deadline {proceeding.deadline_on} has passed; it can no longer be extended",
-                       extra={"detail_zh": f"调解期限已于{proceeding.deadline_on.isoformat()}届满，不能再延长"})
+        raise Conflict(
+            f"the deadline {proceeding.deadline_on} has passed; it can no longer be extended",
+            extra={"detail_zh": f"调解期限已于{proceeding.deadline_on.isoformat()}届满，不能再延长"},
+        )
     for party in ("worker", "employer"):
         consent = consents.get(party)
         if not consent:
             raise ValidationFailed.field(f"consents.{party}", "延长调解期限须经双方当事人同意，请记录该方的同意")
-    rule = ClockRule(code="mediation_extension", amount=days, unit=ClockUnit.CALENDAR_DAYS,
-                     legal_source="劳动争议调解仲裁法 第14条", description_zh="经双方当事人同意延长调解期限",
-                     note_zh="")
+    rule = ClockRule(
+        code="mediation_extension",
+        amount=days,
+        unit=ClockUnit.CALENDAR_DAYS,
+        legal_source="劳动争议调解仲裁法 第14条",
+        description_zh="经双方当事人同意延长调解期限",
+        note_zh="",
+    )
     due = compute_due(rule, proceeding.deadline_on, calendar=lenient_calendar())
-    ext = Extension(proceeding_id=proceeding.id, days=days, previous_deadline_on=proceeding.deadline_on,
-                    new_deadline_on=due.due_on, reason=reason, consents=consents, recorded_by=actor.subject)
+    ext = Extension(
+        proceeding_id=proceeding.id,
+        days=days,
+        previous_deadline_on=proceeding.deadline_on,
+        new_deadline_on=due.due_on,
+        reason=reason,
+        consents=consents,
+        recorded_by=actor.subject,
+    )
     session.add(ext)
-    record_change(session, proceeding, actor, action="extended",
-                  detail={"days": days, "from": proceeding.deadline_on.isoformat(), "to": due.due_on.isoformat(),
-                          "reason": reason})
+    record_change(
+        session,
+        proceeding,
+        actor,
+        action="extended",
+        detail={
+            "days": days,
+            "from": proceeding.deadline_on.isoformat(),
+            "to": due.due_on.isoformat(),
+            "reason": reason,
+        },
+    )
     proceeding.deadline_on = due.due_on
     proceeding.extended_days += days
     proceeding.deadline_basis_zh = (f"经双方当事人同意延长{days}日：{due.basis_zh}")[:1000]
@@ -421,18 +645,35 @@ async def add_note(*, session: AsyncSession, proceeding: Proceeding, actor: Acto
 
 
 async def list_notes(*, session: AsyncSession, proceeding: Proceeding) -> Sequence[ProceedingNote]:
-    return (await session.execute(select(ProceedingNote).where(ProceedingNote.proceeding_id == proceeding.id)
-                                  .order_by(ProceedingNote.id))).scalars().all()
+    return (
+        (
+            await session.execute(
+                select(ProceedingNote).where(ProceedingNote.proceeding_id == proceeding.id).order_by(ProceedingNote.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def history(*, session: AsyncSession, proceeding: Proceeding) -> Sequence[ProceedingChange]:
     """Every change of the proceeding, oldest first."""
-    return (await session.execute(select(ProceedingChange).where(ProceedingChange.proceeding_id == proceeding.id)
-                                  .order_by(ProceedingChange.id))).scalars().all()
+    return (
+        (
+            await session.execute(
+                select(ProceedingChange)
+                .where(ProceedingChange.proceeding_id == proceeding.id)
+                .order_by(ProceedingChange.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
-async def set_panel(*, session: AsyncSession, proceeding: Proceeding, actor: Actor,
-                    members: list[dict[str, Any]]) -> Proceeding:
+async def set_panel(
+    *, session: AsyncSession, proceeding: Proceeding, actor: Actor, members: list[dict[str, Any]]
+) -> Proceeding:
     """A tripartite panel (人社 + 工会 + 企业代表) for a collective dispute."""
     if not proceeding.collective:
         raise Conflict("a panel is for collective disputes", extra={"detail_zh": "仅集体争议可组成三方调解小组"})
@@ -451,14 +692,17 @@ async def set_panel(*, session: AsyncSession, proceeding: Proceeding, actor: Act
     return proceeding
 
 
-async def record_agent(*, session: AsyncSession, proceeding: Proceeding, actor: Actor, mediator_id: str,
-                       side: str) -> ProceedingAgent:
+async def record_agent(
+    *, session: AsyncSession, proceeding: Proceeding, actor: Actor, mediator_id: str, side: str
+) -> ProceedingAgent:
     """A registered mediator acted as a party's agent here: later cases against the same employer conflict."""
     if await session.get(Mediator, mediator_id) is None:
         raise ValidationFailed.field("mediator_id", "调解员不存在")
     agent = ProceedingAgent(proceeding_id=proceeding.id, mediator_id=mediator_id, side=side, recorded_by=actor.subject)
     session.add(agent)
-    record_change(session, proceeding, actor, action="agent_recorded", detail={"mediator_id": mediator_id, "side": side})
+    record_change(
+        session, proceeding, actor, action="agent_recorded", detail={"mediator_id": mediator_id, "side": side}
+    )
     await session.flush()
     return agent
 

@@ -6,10 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 def new_id() -> str:
@@ -61,7 +60,9 @@ class Mediator(SQLModel, table=True):
     industries: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     collective_qualified: bool = False
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # 普通话, 粤语, 客家话…
-    streets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # empty: the organisation's
+    streets: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # empty: the organisation's
     capacity: int = 10
     open_count: int = 0
     is_lawyer: bool = False

@@ -6,11 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Level(StrEnum):
@@ -56,13 +55,17 @@ class OrganisationCreate(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    center_id: str | None = Field(default=None, max_length=40, description="admins name the centre; supervisors use theirs")
+    center_id: str | None = Field(
+        default=None, max_length=40, description="admins name the centre; supervisors use theirs"
+    )
     name: str = Field(min_length=2, max_length=120)
     short_name: str | None = Field(default=None, max_length=30)
     level: Level
     streets: list[Street] = Field(default_factory=list, max_length=200)
     court_roster: bool = Field(default=False, description="特邀调解组织")
-    roster_courts: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(default_factory=list, max_length=20)
+    roster_courts: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
 
     @field_validator("streets", "roster_courts")
     @classmethod
@@ -70,7 +73,7 @@ class OrganisationCreate(BaseModel):
         return _unique(v)
 
     @model_validator(mode="after")
-    def _roster(self) -> "OrganisationCreate":
+    def _roster(self) -> OrganisationCreate:
         if self.roster_courts and not self.court_roster:
             raise ValueError("roster_courts: 非特邀调解组织不能填写特邀法院")
         if self.level is Level.street and not self.streets:
@@ -115,7 +118,8 @@ class MediatorBase(BaseModel):
     industries: list[Short] = Field(default_factory=list, max_length=30)
     collective_qualified: bool = False
     languages: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
-        default_factory=lambda: ["普通话"], max_length=10, description="语言及方言：普通话、粤语、客家话、潮汕话…")
+        default_factory=lambda: ["普通话"], max_length=10, description="语言及方言：普通话、粤语、客家话、潮汕话…"
+    )
     streets: list[Street] = Field(default_factory=list, max_length=200, description="empty: the organisation's streets")
     is_lawyer: bool = False
 
@@ -132,7 +136,7 @@ class MediatorCreate(MediatorBase):
     capacity: int = Field(default=10, ge=1, le=200, description="open proceedings at most")
 
     @model_validator(mode="after")
-    def _registration(self) -> "MediatorCreate":
+    def _registration(self) -> MediatorCreate:
         if self.registration_status is RegistrationStatus.registered and not self.registration_no:
             raise ValueError("registration_no: 已备案的调解员须填写备案编号")
         if self.collective_qualified and self.grade in (Grade.junior,):
@@ -206,7 +210,7 @@ class LeaveCreate(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
-    def _order(self) -> "LeaveCreate":
+    def _order(self) -> LeaveCreate:
         if self.end_on < self.start_on:
             raise ValueError("end_on: 休假结束日期不能早于开始日期")
         if (self.end_on - self.start_on).days > 366:

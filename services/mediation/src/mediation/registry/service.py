@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Forbidden, NotFound, ValidationFailed
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.assignment import service as assignment
 from mediation.assignment.service import ReassignReport
@@ -47,7 +46,9 @@ from mediation.registry.schemas import (
 
 def can_manage(principal: Principal, center_id: str) -> bool:
     """Admins manage every centre's registry, supervisors their own."""
-    return principal.has_any_role("admin") or (principal.has_any_role("supervisor") and principal.center_id == center_id)
+    return principal.has_any_role("admin") or (
+        principal.has_any_role("supervisor") and principal.center_id == center_id
+    )
 
 
 def can_read(principal: Principal, center_id: str) -> bool:
@@ -59,7 +60,9 @@ async def mediator_for_principal(*, session: AsyncSession, principal: Principal)
     its login name (``preferred_username`` / ``username`` claims) matched to ``username``."""
     if principal.kind != "staff":
         return None
-    found = (await session.execute(select(Mediator).where(Mediator.user_subject == principal.subject))).scalar_one_or_none()
+    found = (
+        await session.execute(select(Mediator).where(Mediator.user_subject == principal.subject))
+    ).scalar_one_or_none()
     if found is not None:
         return found
     login = principal.claims.get("preferred_username") or principal.claims.get("username")
@@ -68,10 +71,27 @@ async def mediator_for_principal(*, session: AsyncSession, principal: Principal)
     return None
 
 
-def _audit(session: AsyncSession, actor: Actor, *, entity: str, entity_id: str, action: str,
-           changes: dict[str, Any], mediator_id: str | None = None) -> None:
-    session.add(RegistryAudit(entity=entity, entity_id=entity_id, mediator_id=mediator_id, action=action,
-                              actor_subject=actor.subject, actor_name=actor.name, changes=changes))
+def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    entity: str,
+    entity_id: str,
+    action: str,
+    changes: dict[str, Any],
+    mediator_id: str | None = None,
+) -> None:
+    session.add(
+        RegistryAudit(
+            entity=entity,
+            entity_id=entity_id,
+            mediator_id=mediator_id,
+            action=action,
+            actor_subject=actor.subject,
+            actor_name=actor.name,
+            changes=changes,
+        )
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -101,6 +121,7 @@ def _apply(row: Any, changes: dict[str, Any]) -> dict[str, list[Any]]:
 # Organisations
 # ---------------------------------------------------------------------------------------------
 
+
 async def _unique_org_name(session: AsyncSession, center_id: str, name: str, exclude: str | None = None) -> None:
     stmt = select(Organisation.id).where(Organisation.center_id == center_id, Organisation.name == name)
     if exclude:
@@ -122,8 +143,14 @@ async def create_organisation(*, session: AsyncSession, principal: Principal, da
     org = Organisation(center_id=center_id, **values)
     session.add(org)
     await session.flush()
-    _audit(session, Actor.of(principal), entity="organisation", entity_id=org.id, action="created",
-           changes={"center_id": [None, center_id], **{k: [None, v] for k, v in values.items()}})
+    _audit(
+        session,
+        Actor.of(principal),
+        entity="organisation",
+        entity_id=org.id,
+        action="created",
+        changes={"center_id": [None, center_id], **{k: [None, v] for k, v in values.items()}},
+    )
     return org
 
 
@@ -135,7 +162,9 @@ async def get_organisation(*, session: AsyncSession, principal: Principal, organ
     return org
 
 
-async def list_organisations(*, session: AsyncSession, principal: Principal, center_id: str | None) -> Sequence[Organisation]:
+async def list_organisations(
+    *, session: AsyncSession, principal: Principal, center_id: str | None
+) -> Sequence[Organisation]:
     """Organisations of the caller's centre (admins: any or all)."""
     stmt = select(Organisation).order_by(Organisation.center_id, Organisation.name)
     scope = center_id if principal.has_any_role("admin", "service") else principal.center_id
@@ -144,8 +173,14 @@ async def list_organisations(*, session: AsyncSession, principal: Principal, cen
     return (await session.execute(stmt)).scalars().all()
 
 
-async def update_organisation(*, session: AsyncSession, principal: Principal, organisation: Organisation,
-                              data: OrganisationUpdate, settings: MediationSettings) -> tuple[Organisation, list[ReassignReport]]:
+async def update_organisation(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    organisation: Organisation,
+    data: OrganisationUpdate,
+    settings: MediationSettings,
+) -> tuple[Organisation, list[ReassignReport]]:
     """Change an organisation; deactivating it reassigns its mediators' open proceedings."""
     if not can_manage(principal, organisation.center_id):
         raise Forbidden("supervisors manage only their own centre's registry")
@@ -161,15 +196,31 @@ async def update_organisation(*, session: AsyncSession, principal: Principal, or
         organisation.version += 1
         organisation.updated_at = utcnow()
         actor = Actor.of(principal)
-        _audit(session, actor, entity="organisation", entity_id=organisation.id,
-               action="deactivated" if was_active and not organisation.active else "updated", changes=diff)
+        _audit(
+            session,
+            actor,
+            entity="organisation",
+            entity_id=organisation.id,
+            action="deactivated" if was_active and not organisation.active else "updated",
+            changes=diff,
+        )
         await session.flush()
         if was_active and not organisation.active:
-            ids = (await session.execute(select(Mediator.id).where(Mediator.organisation_id == organisation.id)
-                                         .order_by(Mediator.id))).scalars().all()
+            ids = (
+                (
+                    await session.execute(
+                        select(Mediator.id).where(Mediator.organisation_id == organisation.id).order_by(Mediator.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for mediator_id in ids:
-                reports.append(await assignment.reassign_from(session=session, mediator_id=mediator_id, actor=actor,
-                                                              settings=settings))
+                reports.append(
+                    await assignment.reassign_from(
+                        session=session, mediator_id=mediator_id, actor=actor, settings=settings
+                    )
+                )
     return organisation, reports
 
 
@@ -177,10 +228,14 @@ async def update_organisation(*, session: AsyncSession, principal: Principal, or
 # Mediators
 # ---------------------------------------------------------------------------------------------
 
-async def _unique_account(session: AsyncSession, *, username: str | None, user_subject: str | None,
-                          exclude: str | None = None) -> None:
-    for column, value, field in ((Mediator.username, username, "username"),
-                                 (Mediator.user_subject, user_subject, "user_subject")):
+
+async def _unique_account(
+    session: AsyncSession, *, username: str | None, user_subject: str | None, exclude: str | None = None
+) -> None:
+    for column, value, field in (
+        (Mediator.username, username, "username"),
+        (Mediator.user_subject, user_subject, "user_subject"),
+    ):
         if not value:
             continue
         stmt = select(Mediator.id).where(column == value)
@@ -207,8 +262,15 @@ async def create_mediator(*, session: AsyncSession, principal: Principal, data: 
     mediator = Mediator(**values)
     session.add(mediator)
     await session.flush()
-    _audit(session, Actor.of(principal), entity="mediator", entity_id=mediator.id, mediator_id=mediator.id,
-           action="created", changes={k: [None, v] for k, v in values.items()})
+    _audit(
+        session,
+        Actor.of(principal),
+        entity="mediator",
+        entity_id=mediator.id,
+        mediator_id=mediator.id,
+        action="created",
+        changes={k: [None, v] for k, v in values.items()},
+    )
     return mediator
 
 
@@ -222,8 +284,14 @@ async def get_mediator(*, session: AsyncSession, principal: Principal, mediator_
     raise NotFound(f"mediator {mediator_id} does not exist")
 
 
-async def list_mediators(*, session: AsyncSession, principal: Principal, center_id: str | None,
-                         organisation_id: str | None, active: bool | None) -> Sequence[tuple[Mediator, Organisation]]:
+async def list_mediators(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    center_id: str | None,
+    organisation_id: str | None,
+    active: bool | None,
+) -> Sequence[tuple[Mediator, Organisation]]:
     """Mediators of the caller's centre, with their organisation."""
     stmt = select(Mediator, Organisation).join(Organisation, Organisation.id == Mediator.organisation_id)
     scope = center_id if principal.has_any_role("admin", "service") else principal.center_id
@@ -233,15 +301,23 @@ async def list_mediators(*, session: AsyncSession, principal: Principal, center_
         stmt = stmt.where(Mediator.organisation_id == organisation_id)
     if active is not None:
         stmt = stmt.where(Mediator.active.is_(active))
-    return [tuple(r) for r in (await session.execute(stmt.order_by(Organisation.name, Mediator.name, Mediator.id))).all()]
+    return [
+        tuple(r) for r in (await session.execute(stmt.order_by(Organisation.name, Mediator.name, Mediator.id))).all()
+    ]
 
 
 def available(mediator: Mediator) -> bool:
     return mediator.active and mediator.registration_status == "registered"
 
 
-async def update_mediator(*, session: AsyncSession, principal: Principal, mediator: Mediator, data: MediatorUpdate,
-                          settings: MediationSettings) -> tuple[Mediator, ReassignReport | None]:
+async def update_mediator(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    mediator: Mediator,
+    data: MediatorUpdate,
+    settings: MediationSettings,
+) -> tuple[Mediator, ReassignReport | None]:
     """Change a mediator; becoming unavailable (inactive, not registered) reassigns their open proceedings."""
     current_org = await session.get(Organisation, mediator.organisation_id)
     if current_org is None or not can_manage(principal, current_org.center_id):
@@ -249,12 +325,16 @@ async def update_mediator(*, session: AsyncSession, principal: Principal, mediat
     values = _snapshot(data)
     if "organisation_id" in values:
         await _managed_org(session, principal, values["organisation_id"])
-    await _unique_account(session, username=values.get("username"), user_subject=values.get("user_subject"),
-                          exclude=mediator.id)
+    await _unique_account(
+        session, username=values.get("username"), user_subject=values.get("user_subject"), exclude=mediator.id
+    )
     status = values.get("registration_status", mediator.registration_status)
     if status == "registered" and not values.get("registration_no", mediator.registration_no):
         raise ValidationFailed.field("registration_no", "已备案的调解员须填写备案编号")
-    if values.get("collective_qualified", mediator.collective_qualified) and values.get("grade", mediator.grade) == "junior":
+    if (
+        values.get("collective_qualified", mediator.collective_qualified)
+        and values.get("grade", mediator.grade) == "junior"
+    ):
         raise ValidationFailed.field("collective_qualified", "初级调解员不能取得集体争议调解资格")
     was_available = available(mediator)
     diff = _apply(mediator, values)
@@ -266,11 +346,20 @@ async def update_mediator(*, session: AsyncSession, principal: Principal, mediat
         action = "updated"
         if "active" in diff:
             action = "activated" if mediator.active else "deactivated"
-        _audit(session, actor, entity="mediator", entity_id=mediator.id, mediator_id=mediator.id, action=action,
-               changes=diff)
+        _audit(
+            session,
+            actor,
+            entity="mediator",
+            entity_id=mediator.id,
+            mediator_id=mediator.id,
+            action=action,
+            changes=diff,
+        )
         await session.flush()
         if was_available and not available(mediator):
-            report = await assignment.reassign_from(session=session, mediator_id=mediator.id, actor=actor, settings=settings)
+            report = await assignment.reassign_from(
+                session=session, mediator_id=mediator.id, actor=actor, settings=settings
+            )
     return mediator, report
 
 
@@ -278,33 +367,53 @@ async def update_mediator(*, session: AsyncSession, principal: Principal, mediat
 # Leave and conflicts
 # ---------------------------------------------------------------------------------------------
 
+
 async def _check_manage_mediator(session: AsyncSession, principal: Principal, mediator: Mediator) -> None:
     org = await session.get(Organisation, mediator.organisation_id)
     if org is None or not can_manage(principal, org.center_id):
         raise Forbidden("supervisors manage only their own centre's registry")
 
 
-async def add_leave(*, session: AsyncSession, principal: Principal, mediator: Mediator, data: LeaveCreate,
-                    settings: MediationSettings) -> tuple[MediatorLeave, ReassignReport | None]:
+async def add_leave(
+    *, session: AsyncSession, principal: Principal, mediator: Mediator, data: LeaveCreate, settings: MediationSettings
+) -> tuple[MediatorLeave, ReassignReport | None]:
     """Record leave; open proceedings whose clock overlaps it are reassigned."""
     await _check_manage_mediator(session, principal, mediator)
     leave = MediatorLeave(mediator_id=mediator.id, start_on=data.start_on, end_on=data.end_on, reason=data.reason)
     session.add(leave)
     await session.flush()
     actor = Actor.of(principal)
-    _audit(session, actor, entity="leave", entity_id=leave.id, mediator_id=mediator.id, action="created",
-           changes={"start_on": [None, data.start_on.isoformat()], "end_on": [None, data.end_on.isoformat()],
-                    "reason": [None, data.reason]})
+    _audit(
+        session,
+        actor,
+        entity="leave",
+        entity_id=leave.id,
+        mediator_id=mediator.id,
+        action="created",
+        changes={
+            "start_on": [None, data.start_on.isoformat()],
+            "end_on": [None, data.end_on.isoformat()],
+            "reason": [None, data.reason],
+        },
+    )
     report = None
     if data.end_on >= china_today():
-        report = await assignment.reassign_from(session=session, mediator_id=mediator.id, actor=actor, settings=settings,
-                                                leave=(data.start_on, data.end_on))
+        report = await assignment.reassign_from(
+            session=session, mediator_id=mediator.id, actor=actor, settings=settings, leave=(data.start_on, data.end_on)
+        )
     return leave, report
 
 
 async def list_leaves(*, session: AsyncSession, mediator: Mediator) -> Sequence[MediatorLeave]:
-    return (await session.execute(select(MediatorLeave).where(MediatorLeave.mediator_id == mediator.id)
-                                  .order_by(MediatorLeave.start_on))).scalars().all()
+    return (
+        (
+            await session.execute(
+                select(MediatorLeave).where(MediatorLeave.mediator_id == mediator.id).order_by(MediatorLeave.start_on)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def delete_leave(*, session: AsyncSession, principal: Principal, mediator: Mediator, leave_id: str) -> None:
@@ -313,33 +422,68 @@ async def delete_leave(*, session: AsyncSession, principal: Principal, mediator:
     leave = await session.get(MediatorLeave, leave_id)
     if leave is None or leave.mediator_id != mediator.id:
         raise NotFound(f"leave {leave_id} does not exist")
-    _audit(session, Actor.of(principal), entity="leave", entity_id=leave.id, mediator_id=mediator.id, action="deleted",
-           changes={"start_on": [leave.start_on.isoformat(), None], "end_on": [leave.end_on.isoformat(), None]})
+    _audit(
+        session,
+        Actor.of(principal),
+        entity="leave",
+        entity_id=leave.id,
+        mediator_id=mediator.id,
+        action="deleted",
+        changes={"start_on": [leave.start_on.isoformat(), None], "end_on": [leave.end_on.isoformat(), None]},
+    )
     await session.execute(delete(MediatorLeave).where(MediatorLeave.id == leave.id))
 
 
-async def add_conflict(*, session: AsyncSession, principal: Principal, mediator: Mediator, data: ConflictCreate,
-                       settings: MediationSettings) -> tuple[MediatorConflict, ReassignReport | None]:
+async def add_conflict(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    mediator: Mediator,
+    data: ConflictCreate,
+    settings: MediationSettings,
+) -> tuple[MediatorConflict, ReassignReport | None]:
     """Declare a conflict of interest; that employer's open proceedings with this mediator are reassigned."""
     await _check_manage_mediator(session, principal, mediator)
-    exists = (await session.execute(select(MediatorConflict.id).where(
-        MediatorConflict.mediator_id == mediator.id, MediatorConflict.credit_code == data.credit_code))).first()
+    exists = (
+        await session.execute(
+            select(MediatorConflict.id).where(
+                MediatorConflict.mediator_id == mediator.id, MediatorConflict.credit_code == data.credit_code
+            )
+        )
+    ).first()
     if exists is not None:
         raise ValidationFailed.field("credit_code", "已申报过该用人单位的利益冲突")
     conflict = MediatorConflict(mediator_id=mediator.id, **_snapshot(data))
     session.add(conflict)
     await session.flush()
     actor = Actor.of(principal)
-    _audit(session, actor, entity="conflict", entity_id=conflict.id, mediator_id=mediator.id, action="created",
-           changes={k: [None, v] for k, v in _snapshot(data).items()})
-    report = await assignment.reassign_from(session=session, mediator_id=mediator.id, actor=actor, settings=settings,
-                                            credit_code=data.credit_code)
+    _audit(
+        session,
+        actor,
+        entity="conflict",
+        entity_id=conflict.id,
+        mediator_id=mediator.id,
+        action="created",
+        changes={k: [None, v] for k, v in _snapshot(data).items()},
+    )
+    report = await assignment.reassign_from(
+        session=session, mediator_id=mediator.id, actor=actor, settings=settings, credit_code=data.credit_code
+    )
     return conflict, report if report.reassigned or report.parked else None
 
 
 async def list_conflicts(*, session: AsyncSession, mediator: Mediator) -> Sequence[MediatorConflict]:
-    return (await session.execute(select(MediatorConflict).where(MediatorConflict.mediator_id == mediator.id)
-                                  .order_by(MediatorConflict.created_at))).scalars().all()
+    return (
+        (
+            await session.execute(
+                select(MediatorConflict)
+                .where(MediatorConflict.mediator_id == mediator.id)
+                .order_by(MediatorConflict.created_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def delete_conflict(*, session: AsyncSession, principal: Principal, mediator: Mediator, conflict_id: str) -> None:
@@ -348,14 +492,27 @@ async def delete_conflict(*, session: AsyncSession, principal: Principal, mediat
     conflict = await session.get(MediatorConflict, conflict_id)
     if conflict is None or conflict.mediator_id != mediator.id:
         raise NotFound(f"conflict {conflict_id} does not exist")
-    _audit(session, Actor.of(principal), entity="conflict", entity_id=conflict.id, mediator_id=mediator.id,
-           action="deleted", changes={"credit_code": [conflict.credit_code, None],
-                                      "employer_name": [conflict.employer_name, None]})
+    _audit(
+        session,
+        Actor.of(principal),
+        entity="conflict",
+        entity_id=conflict.id,
+        mediator_id=mediator.id,
+        action="deleted",
+        changes={"credit_code": [conflict.credit_code, None], "employer_name": [conflict.employer_name, None]},
+    )
     await session.execute(delete(MediatorConflict).where(MediatorConflict.id == conflict.id))
 
 
-async def audit_log(*, session: AsyncSession, principal: Principal, entity: str | None, entity_id: str | None,
-                    mediator_id: str | None, limit: int) -> Sequence[RegistryAudit]:
+async def audit_log(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    entity: str | None,
+    entity_id: str | None,
+    mediator_id: str | None,
+    limit: int,
+) -> Sequence[RegistryAudit]:
     """Registry changes, newest first (admins all; supervisors filter by an entity they can see)."""
     stmt = select(RegistryAudit).order_by(RegistryAudit.id.desc()).limit(limit)
     if entity:
@@ -368,6 +525,12 @@ async def audit_log(*, session: AsyncSession, principal: Principal, entity: str 
     if principal.has_any_role("admin"):
         return rows
     # Supervisors: only entries about their centre's organisations and mediators.
-    org_ids = set((await session.execute(select(Organisation.id).where(Organisation.center_id == principal.center_id))).scalars())
-    med_ids = set((await session.execute(select(Mediator.id).where(Mediator.organisation_id.in_(org_ids)))).scalars()) if org_ids else set()
+    org_ids = set(
+        (await session.execute(select(Organisation.id).where(Organisation.center_id == principal.center_id))).scalars()
+    )
+    med_ids = (
+        set((await session.execute(select(Mediator.id).where(Mediator.organisation_id.in_(org_ids)))).scalars())
+        if org_ids
+        else set()
+    )
     return [r for r in rows if (r.entity == "organisation" and r.entity_id in org_ids) or (r.mediator_id in med_ids)]

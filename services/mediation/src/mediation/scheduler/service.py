@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.events import publish
+from onewindow_kit.waiting import wait_event
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.agreements import service as agreements
 from mediation.agreements.models import Instalment
@@ -32,7 +32,6 @@ from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import OPEN_STATES, SYSTEM
 from mediation.sessions.models import MediationSession
-from onewindow_kit.waiting import wait_event
 
 log = logging.getLogger("mediation.scheduler")
 
@@ -61,8 +60,13 @@ async def _ids(db: Database, stmt) -> list[str]:  # type: ignore[no-untyped-def]
 
 async def expire_due(*, db: Database, settings: MediationSettings, today: date, batch: int = 200) -> list[str]:
     """Expire open proceedings whose deadline is before ``today``; returns the ids expired by this call."""
-    ids = await _ids(db, select(Proceeding.id).where(Proceeding.status.in_(OPEN_STATES), Proceeding.deadline_on < today)
-                     .order_by(Proceeding.deadline_on, Proceeding.id).limit(batch))
+    ids = await _ids(
+        db,
+        select(Proceeding.id)
+        .where(Proceeding.status.in_(OPEN_STATES), Proceeding.deadline_on < today)
+        .order_by(Proceeding.deadline_on, Proceeding.id)
+        .limit(batch),
+    )
     done = []
     for pid in ids:
         try:
@@ -80,8 +84,13 @@ async def expire_due(*, db: Database, settings: MediationSettings, today: date, 
 
 async def announce_overdue(*, db: Database, today: date, batch: int = 500) -> list[str]:
     """Announce each unpaid instalment past its due date, once."""
-    ids = await _ids(db, select(Instalment.id).where(Instalment.paid_on.is_(None), Instalment.overdue_notified_at.is_(None),
-                                                     Instalment.due_on < today).order_by(Instalment.due_on).limit(batch))
+    ids = await _ids(
+        db,
+        select(Instalment.id)
+        .where(Instalment.paid_on.is_(None), Instalment.overdue_notified_at.is_(None), Instalment.due_on < today)
+        .order_by(Instalment.due_on)
+        .limit(batch),
+    )
     done = []
     for iid in ids:
         try:
@@ -95,10 +104,17 @@ async def announce_overdue(*, db: Database, today: date, batch: int = 500) -> li
 
 async def send_reminders(*, db: Database, now: datetime, hours: int, batch: int = 500) -> list[str]:
     """``mediation.session.reminded`` once per session starting within ``hours``."""
-    ids = await _ids(db, select(MediationSession.id).where(
-        MediationSession.status == "scheduled", MediationSession.reminded_at.is_(None),
-        MediationSession.starts_at > now, MediationSession.starts_at <= now + timedelta(hours=hours),
-    ).limit(batch))
+    ids = await _ids(
+        db,
+        select(MediationSession.id)
+        .where(
+            MediationSession.status == "scheduled",
+            MediationSession.reminded_at.is_(None),
+            MediationSession.starts_at > now,
+            MediationSession.starts_at <= now + timedelta(hours=hours),
+        )
+        .limit(batch),
+    )
     done = []
     for sid in ids:
         try:
@@ -112,9 +128,15 @@ async def send_reminders(*, db: Database, now: datetime, hours: int, batch: int 
 
 async def _remind(session: AsyncSession, session_id: str, now: datetime) -> bool:
     claimed = await session.execute(
-        update(MediationSession).where(MediationSession.id == session_id, MediationSession.reminded_at.is_(None),
-                                       MediationSession.status == "scheduled")
-        .values(reminded_at=now).execution_options(synchronize_session=False))
+        update(MediationSession)
+        .where(
+            MediationSession.id == session_id,
+            MediationSession.reminded_at.is_(None),
+            MediationSession.status == "scheduled",
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:
         return False
     row = await session.get(MediationSession, session_id)
@@ -123,30 +145,52 @@ async def _remind(session: AsyncSession, session_id: str, now: datetime) -> bool
     assert p is not None
     where = f"调解室{row.room}" if row.mode == "in_person" else "在线视频"
     local = row.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
-    await publish(session, type="mediation.session.reminded", case_id=p.case_id, data={
-        **proceedings.base_event_data(p, f"调解会提醒：{local}，{where}"),
-        "session": {"id": row.id, "mode": row.mode, "starts_at": row.starts_at, "ends_at": row.ends_at, "room": row.room},
-        "mediator": await proceedings.mediator_brief(session, row.mediator_id),
-    })
+    await publish(
+        session,
+        type="mediation.session.reminded",
+        case_id=p.case_id,
+        data={
+            **proceedings.base_event_data(p, f"调解会提醒：{local}，{where}"),
+            "session": {
+                "id": row.id,
+                "mode": row.mode,
+                "starts_at": row.starts_at,
+                "ends_at": row.ends_at,
+                "room": row.room,
+            },
+            "mediator": await proceedings.mediator_brief(session, row.mediator_id),
+        },
+    )
     return True
 
 
 async def retry_parked(*, db: Database, settings: MediationSettings, batch: int = 50) -> list[str]:
     """Try again to assign parked proceedings (capacity frees up, leave ends, mediators register)."""
-    ids = await _ids(db, select(Proceeding.id).where(Proceeding.parked_at.is_not(None), Proceeding.mediator_id.is_(None),
-                                                     Proceeding.status.in_(OPEN_STATES))
-                     .order_by(Proceeding.deadline_on, Proceeding.id).limit(batch))
+    ids = await _ids(
+        db,
+        select(Proceeding.id)
+        .where(Proceeding.parked_at.is_not(None), Proceeding.mediator_id.is_(None), Proceeding.status.in_(OPEN_STATES))
+        .order_by(Proceeding.deadline_on, Proceeding.id)
+        .limit(batch),
+    )
     done = []
     for pid in ids:
         try:
             async with transaction(db) as session:
                 # The row lock makes a second replica wait, then see that it is no longer parked.
-                p = (await session.execute(select(Proceeding).where(Proceeding.id == pid).with_for_update()
-                                           .execution_options(populate_existing=True))).scalar_one_or_none()
+                p = (
+                    await session.execute(
+                        select(Proceeding)
+                        .where(Proceeding.id == pid)
+                        .with_for_update()
+                        .execution_options(populate_existing=True)
+                    )
+                ).scalar_one_or_none()
                 if p is None or p.parked_at is None or p.mediator_id is not None or p.status not in OPEN_STATES:
                     continue
-                outcome = await assignment.retry_parked(session=session, proceeding=p, actor=SYSTEM, settings=settings,
-                                                        record_failure=False)
+                outcome = await assignment.retry_parked(
+                    session=session, proceeding=p, actor=SYSTEM, settings=settings, record_failure=False
+                )
                 if outcome is not None and outcome.mediator_id:
                     done.append(pid)
         except Exception:
@@ -154,8 +198,9 @@ async def retry_parked(*, db: Database, settings: MediationSettings, batch: int 
     return done
 
 
-async def tick(*, db: Database, settings: MediationSettings, today: date | None = None,
-               now: datetime | None = None) -> TickReport:
+async def tick(
+    *, db: Database, settings: MediationSettings, today: date | None = None, now: datetime | None = None
+) -> TickReport:
     """One pass of every job (tests call this directly with a chosen ``today``)."""
     today = today or china_today()
     now = now or utcnow()
@@ -194,8 +239,13 @@ class Scheduler:
                 report = await tick(db=self.db, settings=self.settings)
                 self.ticks += 1
                 if report.expired or report.overdue or report.assigned:
-                    log.info("scheduler tick: %d expired, %d overdue, %d reminded, %d assigned", len(report.expired),
-                             len(report.overdue), len(report.reminded), len(report.assigned))
+                    log.info(
+                        "scheduler tick: %d expired, %d overdue, %d reminded, %d assigned",
+                        len(report.expired),
+                        len(report.overdue),
+                        len(report.reminded),
+                        len(report.assigned),
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:

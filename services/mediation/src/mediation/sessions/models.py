@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from onewindow_kit.db import UtcDateTime, utcnow
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
-
-from onewindow_kit.db import UtcDateTime, utcnow
 
 
 def new_id() -> str:

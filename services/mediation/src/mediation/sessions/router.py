@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-
 from onewindow_kit.db import SessionDep
 
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
@@ -14,14 +13,20 @@ from mediation.sessions.schemas import CancelRequest, MinutesRequest, SessionCre
 router = APIRouter(prefix="/proceedings", tags=["sessions"])
 
 
-@router.post("/{proceeding_id}/sessions", response_model=SessionPublic, status_code=status.HTTP_201_CREATED,
-             operation_id="schedule_session")
-async def schedule_session(proceeding_id: str, body: SessionCreate, session: SessionDep,
-                           principal: ProceedingAct) -> SessionPublic:
+@router.post(
+    "/{proceeding_id}/sessions",
+    response_model=SessionPublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="schedule_session",
+)
+async def schedule_session(
+    proceeding_id: str, body: SessionCreate, session: SessionDep, principal: ProceedingAct
+) -> SessionPublic:
     """Schedule a session (in a room or online); 409 when the mediator is already booked then."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    return SessionPublic.model_validate(await service.schedule(session=session, proceeding=p, actor=Actor.of(principal),
-                                                               data=body))
+    return SessionPublic.model_validate(
+        await service.schedule(session=session, proceeding=p, actor=Actor.of(principal), data=body)
+    )
 
 
 @router.get("/{proceeding_id}/sessions", response_model=list[SessionPublic], operation_id="list_sessions")
@@ -31,20 +36,33 @@ async def list_sessions(proceeding_id: str, session: SessionDep, principal: Proc
     return [SessionPublic.model_validate(s) for s in await service.list_sessions(session=session, proceeding=p)]
 
 
-@router.post("/{proceeding_id}/sessions/{session_id}/minutes", response_model=SessionPublic,
-             operation_id="record_session_minutes")
-async def record_session_minutes(proceeding_id: str, session_id: str, body: MinutesRequest, session: SessionDep,
-                                 principal: ProceedingAct) -> SessionPublic:
+@router.post(
+    "/{proceeding_id}/sessions/{session_id}/minutes",
+    response_model=SessionPublic,
+    operation_id="record_session_minutes",
+)
+async def record_session_minutes(
+    proceeding_id: str, session_id: str, body: MinutesRequest, session: SessionDep, principal: ProceedingAct
+) -> SessionPublic:
     """Record that the session was held, with its minutes and attendees."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    return SessionPublic.model_validate(await service.record_minutes(
-        session=session, proceeding=p, actor=Actor.of(principal), session_id=session_id, data=body))
+    return SessionPublic.model_validate(
+        await service.record_minutes(
+            session=session, proceeding=p, actor=Actor.of(principal), session_id=session_id, data=body
+        )
+    )
 
 
-@router.post("/{proceeding_id}/sessions/{session_id}/cancel", response_model=SessionPublic, operation_id="cancel_session")
-async def cancel_session(proceeding_id: str, session_id: str, body: CancelRequest, session: SessionDep,
-                         principal: ProceedingAct) -> SessionPublic:
+@router.post(
+    "/{proceeding_id}/sessions/{session_id}/cancel", response_model=SessionPublic, operation_id="cancel_session"
+)
+async def cancel_session(
+    proceeding_id: str, session_id: str, body: CancelRequest, session: SessionDep, principal: ProceedingAct
+) -> SessionPublic:
     """Cancel a scheduled session."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    return SessionPublic.model_validate(await service.cancel(
-        session=session, proceeding=p, actor=Actor.of(principal), session_id=session_id, reason=body.reason))
+    return SessionPublic.model_validate(
+        await service.cancel(
+            session=session, proceeding=p, actor=Actor.of(principal), session_id=session_id, reason=body.reason
+        )
+    )

@@ -51,7 +51,7 @@ class SessionCreate(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _where_and_when(self) -> "SessionCreate":
+    def _where_and_when(self) -> SessionCreate:
         if self.mode is Mode.in_person and not self.room:
             raise ValueError("room: 现场调解须填写调解室")
         if self.mode is Mode.online:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-
 from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
@@ -21,8 +20,9 @@ SubsidyRead = Annotated[Principal, Depends(require_roles("mediator", "supervisor
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: this month)")]
 
 
-async def _scope(session, principal: Principal, center_id: str | None,
-                 mediator_id: str | None) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+async def _scope(
+    session, principal: Principal, center_id: str | None, mediator_id: str | None
+) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
     """(centre, mediator) the caller may see: admins any, supervisors their centre, mediators themselves."""
     if principal.has_any_role("admin"):
         return center_id, mediator_id
@@ -42,22 +42,43 @@ async def get_subsidy_table(request: Request, _user: SubsidyRead) -> SubsidyTabl
 
 
 @router.get("/entries", response_model=list[SubsidyEntryPublic], operation_id="list_subsidy_entries")
-async def list_subsidy_entries(session: SessionDep, principal: SubsidyRead, month: Month = None,
-                               center_id: str | None = None, mediator_id: str | None = None,
-                               organisation_id: str | None = None) -> list[SubsidyEntryPublic]:
+async def list_subsidy_entries(
+    session: SessionDep,
+    principal: SubsidyRead,
+    month: Month = None,
+    center_id: str | None = None,
+    mediator_id: str | None = None,
+    organisation_id: str | None = None,
+) -> list[SubsidyEntryPublic]:
     """Ledger entries of a month (a mediator sees their own)."""
     center, mediator = await _scope(session, principal, center_id, mediator_id)
-    rows = await service.entries(session=session, month=month or china_today().strftime("%Y-%m"), center_id=center,
-                                 mediator_id=mediator, organisation_id=organisation_id)
+    rows = await service.entries(
+        session=session,
+        month=month or china_today().strftime("%Y-%m"),
+        center_id=center,
+        mediator_id=mediator,
+        organisation_id=organisation_id,
+    )
     return [SubsidyEntryPublic.model_validate(r) for r in rows]
 
 
 @router.get("/statement", response_model=StatementPublic, operation_id="get_subsidy_statement")
-async def get_subsidy_statement(request: Request, session: SessionDep, principal: SubsidyRead, month: Month = None,
-                                center_id: str | None = None, mediator_id: str | None = None,
-                                organisation_id: str | None = None) -> StatementPublic:
+async def get_subsidy_statement(
+    request: Request,
+    session: SessionDep,
+    principal: SubsidyRead,
+    month: Month = None,
+    center_id: str | None = None,
+    mediator_id: str | None = None,
+    organisation_id: str | None = None,
+) -> StatementPublic:
     """The monthly statement per mediator and per organisation (a mediator sees their own line)."""
     center, mediator = await _scope(session, principal, center_id, mediator_id)
-    data = await service.statement(session=session, month=month or china_today().strftime("%Y-%m"), center_id=center,
-                                   mediator_id=mediator, organisation_id=organisation_id)
+    data = await service.statement(
+        session=session,
+        month=month or china_today().strftime("%Y-%m"),
+        center_id=center,
+        mediator_id=mediator,
+        organisation_id=organisation_id,
+    )
     return StatementPublic(**data, table_version=request.app.state.settings.subsidies.version)

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from onewindow_domain.calendar import china_date
 from onewindow_kit.db import utcnow
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.config import SubsidyTable
 from mediation.proceedings.models import Proceeding
@@ -19,8 +18,9 @@ from mediation.registry.models import Mediator, Organisation
 from mediation.subsidies.models import SubsidyEntry
 
 
-async def record_entry(*, session: AsyncSession, proceeding: Proceeding, outcome: str,
-                       table: SubsidyTable) -> SubsidyEntry | None:
+async def record_entry(
+    *, session: AsyncSession, proceeding: Proceeding, outcome: str, table: SubsidyTable
+) -> SubsidyEntry | None:
     """The subsidy a closing proceeding earns its mediator (none without a mediator)."""
     if proceeding.mediator_id is None:
         return None
@@ -29,10 +29,17 @@ async def record_entry(*, session: AsyncSession, proceeding: Proceeding, outcome
         return None
     closed_on = china_date(utcnow())
     entry = SubsidyEntry(
-        proceeding_id=proceeding.id, case_no=proceeding.case_no, center_id=proceeding.center_id,
-        mediator_id=mediator.id, organisation_id=mediator.organisation_id, outcome=outcome,
-        complexity=proceeding.complexity, amount=table.amount(outcome, proceeding.complexity),
-        table_version=table.version, closed_on=closed_on, month=closed_on.strftime("%Y-%m"),
+        proceeding_id=proceeding.id,
+        case_no=proceeding.case_no,
+        center_id=proceeding.center_id,
+        mediator_id=mediator.id,
+        organisation_id=mediator.organisation_id,
+        outcome=outcome,
+        complexity=proceeding.complexity,
+        amount=table.amount(outcome, proceeding.complexity),
+        table_version=table.version,
+        closed_on=closed_on,
+        month=closed_on.strftime("%Y-%m"),
     )
     session.add(entry)
     return entry
@@ -49,8 +56,14 @@ class StatementLine:
     by_outcome: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-async def entries(*, session: AsyncSession, month: str, center_id: str | None, mediator_id: str | None = None,
-                  organisation_id: str | None = None) -> Sequence[SubsidyEntry]:
+async def entries(
+    *,
+    session: AsyncSession,
+    month: str,
+    center_id: str | None,
+    mediator_id: str | None = None,
+    organisation_id: str | None = None,
+) -> Sequence[SubsidyEntry]:
     """Ledger entries of a month (YYYY-MM), oldest first."""
     stmt = select(SubsidyEntry).where(SubsidyEntry.month == month)
     if center_id:
@@ -62,17 +75,35 @@ async def entries(*, session: AsyncSession, month: str, center_id: str | None, m
     return (await session.execute(stmt.order_by(SubsidyEntry.id))).scalars().all()
 
 
-async def statement(*, session: AsyncSession, month: str, center_id: str | None, mediator_id: str | None = None,
-                    organisation_id: str | None = None) -> dict[str, Any]:
+async def statement(
+    *,
+    session: AsyncSession,
+    month: str,
+    center_id: str | None,
+    mediator_id: str | None = None,
+    organisation_id: str | None = None,
+) -> dict[str, Any]:
     """Per mediator and per organisation: cases closed in the month, amounts by outcome, totals."""
     stmt = (
-        select(SubsidyEntry.mediator_id, Mediator.name, SubsidyEntry.organisation_id, Organisation.name,
-               SubsidyEntry.outcome, func.count(), func.sum(SubsidyEntry.amount))
+        select(
+            SubsidyEntry.mediator_id,
+            Mediator.name,
+            SubsidyEntry.organisation_id,
+            Organisation.name,
+            SubsidyEntry.outcome,
+            func.count(),
+            func.sum(SubsidyEntry.amount),
+        )
         .join(Mediator, Mediator.id == SubsidyEntry.mediator_id)
         .join(Organisation, Organisation.id == SubsidyEntry.organisation_id)
         .where(SubsidyEntry.month == month)
-        .group_by(SubsidyEntry.mediator_id, Mediator.name, SubsidyEntry.organisation_id, Organisation.name,
-                  SubsidyEntry.outcome)
+        .group_by(
+            SubsidyEntry.mediator_id,
+            Mediator.name,
+            SubsidyEntry.organisation_id,
+            Organisation.name,
+            SubsidyEntry.outcome,
+        )
     )
     if center_id:
         stmt = stmt.where(SubsidyEntry.center_id == center_id)
@@ -88,15 +119,24 @@ async def statement(*, session: AsyncSession, month: str, center_id: str | None,
         line.cases += count
         line.amount += amount
         line.by_outcome[outcome] = {"cases": count, "amount": amount}
-        org = orgs.setdefault(o_id, {"organisation_id": o_id, "organisation_name": o_name, "cases": 0,
-                                     "amount": Decimal("0.00"), "mediators": 0})
+        org = orgs.setdefault(
+            o_id,
+            {
+                "organisation_id": o_id,
+                "organisation_name": o_name,
+                "cases": 0,
+                "amount": Decimal("0.00"),
+                "mediators": 0,
+            },
+        )
         org["cases"] += count
         org["amount"] += amount
     for line in lines.values():
         orgs[line.organisation_id]["mediators"] += 1
     mediators = sorted(lines.values(), key=lambda line: (line.organisation_name, line.mediator_name, line.mediator_id))
     return {
-        "month": month, "center_id": center_id,
+        "month": month,
+        "center_id": center_id,
         "mediators": [{**line.__dict__, "amount": line.amount.quantize(Decimal("0.01"))} for line in mediators],
         "organisations": sorted(orgs.values(), key=lambda o: o["organisation_name"]),
         "total_cases": sum(line.cases for line in mediators),
