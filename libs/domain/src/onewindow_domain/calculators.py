@@ -354,7 +354,7 @@ def severance(
     base = min_entry.monthly if floored else wage
     capped = cap_wage is not None and base > cap_wage
     months = uncapped
-    if capped:
+    if capped and cap_wage is not None:
         base = cap_wage
         months = min(uncapped, Decimal(12))
     amount = _round(base * months)
