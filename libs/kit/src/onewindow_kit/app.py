@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from onewindow_kit.auth import JwksClient, KeySource, StaticKeySource, TokenVerifier
 from onewindow_kit.db import Database
+from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.events.outbox import EventRoutes
 from onewindow_kit.events.relay import Relay
@@ -109,7 +110,7 @@ def create_service_app(
         lifespan=lifespan,
         openapi_tags=openapi_tags,
     )
-    app.state.settings = settings
+    install_settings(app, settings)
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
     install_error_handlers(app)
