@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from onewindow_kit.dependencies import DatabaseDep, SettingsDep
+from onewindow_kit.dependencies import DatabaseDep, settings_dependency
+from onewindow_kit.settings import BaseServiceSettings
+
+# The gateway mounts these routes too: only what every process's settings have.
+SettingsDep = Annotated[BaseServiceSettings, Depends(settings_dependency(BaseServiceSettings))]
 
 router = APIRouter(tags=["health"])
 
