@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from onewindow_domain import clock
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
@@ -197,7 +198,7 @@ class CaseCreate(BaseModel):
     def _dates(self) -> CaseCreate:
         if self.employment_start_on and self.employment_end_on and self.employment_end_on < self.employment_start_on:
             raise ValueError("employment_end_on: 离职日期不能早于入职日期")
-        today = date.today()  # noqa: DTZ011 — issue #16: Beijing date
+        today = clock.today()  # Beijing's date, not the host's (issue 16)
         for name in ("employment_start_on", "knew_on"):
             value = getattr(self, name)
             if value and value > today:
