@@ -12,6 +12,7 @@ from onewindow_domain import clock
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -150,8 +151,8 @@ class ClaimIn(BaseModel):
         description="每名申请人的该项金额, in applicant order (their sum is ``amount``): the final-award "
         "scope of LDMAL 47 is judged per worker",
     )
-    period_start_on: date | None = None
-    period_end_on: date | None = None
+    period_start_on: BoundedDate | None = None
+    period_end_on: BoundedDate | None = None
     description: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
@@ -189,13 +190,13 @@ class CaseCreate(BaseModel):
     agents: list[AgentIn] = Field(default_factory=list, max_length=20)
     claims: list[ClaimIn] = Field(min_length=1, max_length=50)
     facts: str = Field(min_length=1, max_length=20000)
-    employment_start_on: date | None = None
-    employment_end_on: date | None = None
-    knew_on: date | None = Field(default=None, description="知道或应当知道权利受侵害之日")
+    employment_start_on: BoundedDate | None = None
+    employment_end_on: BoundedDate | None = None
+    knew_on: BoundedDate | None = Field(default=None, description="知道或应当知道权利受侵害之日")
     street: str | None = Field(default=None, max_length=60, description="所属街道 (mediators serve streets)")
     signals: RiskSignals = Field(default_factory=RiskSignals)
     route: RouteChoice | None = Field(default=None, description="Confirm or override the suggested route now")
-    deadline_on: date | None = Field(default=None, description="A partner's deadline (referrals)")
+    deadline_on: BoundedDate | None = Field(default=None, description="A partner's deadline (referrals)")
     external_ref: dict[str, Any] | None = Field(
         default=None, description="Partner reference (court/arbitration numbers)"
     )
