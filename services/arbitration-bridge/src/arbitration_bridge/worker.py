@@ -5,7 +5,7 @@
 - send failed and expired referral results with the parties' service addresses (read from intake);
 - prepare transfers and reviews: read the case file and the parties' identities from intake, then
   send ``transfer.requested`` / ``review.requested``;
-- flag transfers the commission has not decided within its 5 days (once each);
+- flag transfers the commission has not decided within its 5 working days (once each; 办案规则 第30条、第80条);
 - accept referrals nobody decided on their due day (when configured).
 
 Each step reads in a short session, talks HTTP with no transaction open, and records the answer in
@@ -242,7 +242,7 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
 
 
 async def flag_overdue(ctx: ArbitrationContext) -> int:
-    """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
+    """Transfers past their 5 working days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
     async with ctx.db.sessionmaker() as session:
         due = (
