@@ -24,7 +24,9 @@ async def test_severance_echoes_inputs_and_legal_basis(client, test_keys):
     assert body["inputs"] == {"monthly_wage": "8000.00", "start": "2022-03-01", "end": "2026-10-15", "city": "深圳"}
     assert body["amount"] == "40000.00"  # 4 years 7 months: 5 months × 8,000
     assert body["legal_basis"] == "劳动合同法 第47条" and "经济补偿" in body["basis_zh"]
-    assert body["details"]["months"] == "5" and body["warnings_zh"]  # the placeholder average wage is flagged
+    assert body["details"]["months"] == "5" and body["warnings_zh"]
+    # No published Shenzhen average wage in the data: said so, and no capped result (issue 12).
+    assert body["details"]["cap_wage"] is None and "未按三倍封顶计算" in body["warnings_zh"][0]
     r = await client.post(
         "/calculators/unlawful-termination",
         headers=mediator,
@@ -55,6 +57,24 @@ async def test_final_award_and_errors_name_the_field(client, test_keys):
     user = test_keys.headers(roles=["supervisor"])
     r = await client.post("/calculators/final-award", headers=user, json={"amount": "30000.00", "on": "2026-06-01"})
     assert r.status_code == 200 and r.json()["details"]["is_final"] is True and r.json()["amount"] == "30000.00"
+    # Per worker (调解仲裁法 第47条): 12 workers × ¥20,000 — each ≤ 12 × ¥2,520 = ¥30,240 — is final.
+    r = await client.post(
+        "/calculators/final-award",
+        headers=user,
+        json={"amount": "240000.00", "on": "2026-06-01", "worker_count": 12, "worker_amounts": ["20000.00"] * 12},
+    )
+    assert r.status_code == 200 and r.json()["details"]["status"] == "final", r.text
+    r = await client.post(
+        "/calculators/final-award",
+        headers=user,
+        json={"amount": "240000.00", "on": "2026-06-01", "worker_count": 12, "worker_amounts": ["1.00"] * 12},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "worker_amounts"
+    # 代通知金 (劳动合同法 第40条; 实施条例 第20条): the previous month's wage.
+    r = await client.post(
+        "/calculators/notice-pay", headers=user, json={"previous_month_wage": "8500.50", "ground": "incompetent"}
+    )
+    assert r.status_code == 200 and r.json()["amount"] == "8500.50" and "第20条" in r.json()["legal_basis"]
     r = await client.post(
         "/calculators/severance",
         headers=user,

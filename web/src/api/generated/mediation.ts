@@ -122,6 +122,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calculators/notice-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calculate Notice Pay
+         * @description 代通知金 (LCL 40; 实施条例 Art 20): the previous month's wage unless 30 days' written notice was given.
+         */
+        post: operations["calculate_notice_pay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calculators/overtime": {
         parameters: {
             query?: never;
@@ -1443,11 +1463,17 @@ export interface components {
         };
         /**
          * FinalAwardInput
-         * @description 终局裁决: one claim item ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条).
+         * @description 终局裁决: each item, for each worker, ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条).
          */
         FinalAwardInput: {
             /** Amount */
             amount: number | string;
+            /**
+             * Category
+             * @description 请求事项类别 (claim category code)
+             * @default wage_arrears
+             */
+            category?: string;
             /** City */
             city?: string | null;
             /**
@@ -1456,6 +1482,16 @@ export interface components {
              * @description the date whose minimum wage applies (usually the application date)
              */
             on: string;
+            /**
+             * Worker Amounts
+             * @description 每名劳动者的该项金额 (their sum is ``amount``)
+             */
+            worker_amounts?: (number | string)[] | null;
+            /**
+             * Worker Count
+             * @default 1
+             */
+            worker_count?: number;
         };
         /**
          * Grade
@@ -1732,6 +1768,29 @@ export interface components {
             id: number;
             /** Text */
             text: string;
+        };
+        /**
+         * NoticePayInput
+         * @description 代通知金: one month's wage at the previous month's rate (劳动合同法 第40条; 实施条例 第20条).
+         */
+        NoticePayInput: {
+            /**
+             * Ground
+             * @description 劳动合同法 第40条 第1/2/3项
+             * @enum {string}
+             */
+            ground: "medical_period_ended" | "incompetent" | "changed_circumstances";
+            /**
+             * Previous Month Wage
+             * @description 劳动者上一个月的工资
+             */
+            previous_month_wage: number | string;
+            /**
+             * Written Notice Days
+             * @description 提前书面通知的天数（未通知为0）
+             * @default 0
+             */
+            written_notice_days?: number;
         };
         /**
          * OrganisationCreate
@@ -2464,6 +2523,39 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["FinalAwardInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    calculate_notice_pay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticePayInput"];
             };
         };
         responses: {

@@ -13,6 +13,7 @@ from mediation.calculators.schemas import (
     CalculationPublic,
     DoubleWageInput,
     FinalAwardInput,
+    NoticePayInput,
     OvertimeInput,
     SeveranceInput,
 )
@@ -70,3 +71,9 @@ async def calculate_final_award(
 ) -> CalculationPublic:
     """Whether one claim item is within final-award scope (≤ 12 × the local monthly minimum wage)."""
     return _run(settings, "final_award", body)
+
+
+@router.post("/notice-pay", response_model=CalculationPublic, operation_id="calculate_notice_pay")
+async def calculate_notice_pay(body: NoticePayInput, settings: SettingsDep, _user: CalculatorUser) -> CalculationPublic:
+    """代通知金 (LCL 40; 实施条例 Art 20): the previous month's wage unless 30 days' written notice was given."""
+    return _run(settings, "notice_pay", body)

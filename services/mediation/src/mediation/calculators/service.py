@@ -6,8 +6,9 @@ import dataclasses
 from typing import Any
 
 from onewindow_domain.calculators import (
-    final_award_check,
+    final_award_item,
     no_contract_double_wage,
+    notice_pay,
     overtime_pay,
     severance,
     unlawful_termination,
@@ -25,9 +26,17 @@ LABELS = {
     "overtime": "加班费",
     "annual_leave": "未休年休假工资",
     "final_award": "终局裁决范围判断",
+    "notice_pay": "代通知金",
 }
 # Which input a domain error is about, by the error code's prefix.
-_FIELD_OF = {"dates": "end", "amount": "monthly_wage", "wage": "city"}
+_FIELD_OF = {
+    "dates": "end",
+    "amount": "monthly_wage",
+    "wage": "city",
+    "final_award": "worker_amounts",
+    "notice_pay": "ground",
+    "claim_category": "category",
+}
 
 
 def _details(result: Any) -> dict[str, Any]:
@@ -55,7 +64,9 @@ def calculate(*, kind: str, data: BaseModel, default_city: str) -> dict[str, Any
         elif kind == "annual_leave":
             result = unused_annual_leave_pay(**args)
         elif kind == "final_award":
-            result = final_award_check(**args)
+            result = final_award_item(**args)
+        elif kind == "notice_pay":
+            result = notice_pay(**args)
         else:  # pragma: no cover - routes name the kinds
             raise ValueError(kind)
     except DomainError as exc:
@@ -63,13 +74,18 @@ def calculate(*, kind: str, data: BaseModel, default_city: str) -> dict[str, Any
     warnings = list(getattr(result, "warnings_zh", ()) or ())
     if kind == "unlawful_termination":
         warnings = list(result.severance.warnings_zh)
+    details = _details(result)
+    amount = getattr(result, "amount", None)
+    if kind == "final_award":  # per item and per worker: the total is the item's amount
+        details["is_final"] = result.is_final
+        amount = result.total
     return {
         "kind": kind,
         "label_zh": LABELS[kind],
         "inputs": to_jsonable_python({**inputs, **({"city": args["city"]} if "city" in args else {})}),
-        "amount": getattr(result, "amount", None),
+        "amount": amount,
         "basis_zh": result.basis_zh,
         "legal_basis": result.legal_basis,
         "warnings_zh": warnings,
-        "details": _details(result),
+        "details": details,
     }
