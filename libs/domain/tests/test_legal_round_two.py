@@ -267,3 +267,21 @@ def test_payment_order_periods():
     assert p.issue is not None and p.issue.due_on == date(2026, 10, 26)
     # 第227条 the debtor's 15 days from Mon 11-02 → Tue 11-17.
     assert p.objection is not None and p.objection.due_on == date(2026, 11, 17)
+
+
+# --- 6. the average wage is a dated, sourced figure (劳动合同法 第47条第2款) ---------------------------
+# 第47条第2款: 月工资高于用人单位所在直辖市、设区的市级人民政府公布的本地区上年度职工月平均工资三倍的，向其支付
+#   经济补偿的标准按职工月平均工资三倍的数额支付，向其支付经济补偿的年限最高不超过十二年.
+
+
+def test_a_published_average_wage_set_with_its_source_caps_severance():
+    from onewindow_domain import AverageWage, default_wage_table, severance
+
+    figure = AverageWage(year=2024, monthly=Decimal("10000.00"), source="测试用公布文件（第1号）")
+    table = default_wage_table().with_average_wages("深圳", [figure])
+    # 80,000 > 3 × 10,000 = 30,000 → base 30,000; 2010-03-01…2025-09-30 is 15 years 7 months → 16, capped at 12.
+    r = severance(monthly_wage="80000", start=date(2010, 3, 1), end=date(2025, 9, 30), city="深圳", wage_table=table)
+    assert r.cap_checked and r.capped and r.months == Decimal(12) and r.amount == Decimal("360000.00")
+    assert "测试用公布文件" in r.basis_zh and r.average_wage_source == figure.source
+    with pytest.raises(InvalidInput):
+        default_wage_table().with_average_wages("深圳", [AverageWage(year=2024, monthly=Decimal(1), source=" ")])

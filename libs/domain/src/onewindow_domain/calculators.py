@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache, wraps
@@ -127,8 +127,9 @@ class AverageWage:
 
     year: int
     monthly: Decimal
-    source: str = ""
+    source: str = ""  # the published document (title, number, date)
     placeholder: bool = False  # True until set from the city's published figure
+    published_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,16 @@ class WageTable:
     def minimum_wage(self, city: str, *, on: date) -> Decimal:
         """The monthly minimum wage in force in ``city`` on ``on``."""
         return self.minimum_wage_entry(city, on=on).monthly
+
+    def with_average_wages(self, city: str, figures: Sequence[AverageWage]) -> WageTable:
+        """A copy where ``city`` has these average wages too (a figure for a year replaces that year's)."""
+        c = self.city(city)
+        for f in figures:
+            if f.placeholder or not f.source.strip():
+                raise InvalidInput("wage.average_source", "职工月平均工资须为统计部门公布的数据，并注明来源文件")
+        years = {a.year: a for a in c.average_wages} | {f.year: f for f in figures}
+        updated = replace(c, average_wages=tuple(years[y] for y in sorted(years)))
+        return WageTable(cities=tuple(updated if x is c else x for x in self.cities))
 
     def average_wage_entry(self, city: str, *, year: int) -> AverageWage:
         """The average monthly wage of ``year``, else the latest earlier year (in use until the next is published)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -94,3 +95,23 @@ class CalculationPublic(BaseModel):
     legal_basis: str
     warnings_zh: list[str]
     details: dict[str, Any]
+
+
+class AverageWageIn(_In):
+    """本市上年度职工月平均工资 as published, with its source (LCL 47's 3× cap)."""
+
+    monthly: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    source: str = Field(min_length=4, max_length=300, description="发布文件：标题、文号、发布日期")
+    published_on: BoundedDate | None = None
+
+
+class AverageWagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    city: str
+    year: int
+    monthly: Decimal
+    source: str
+    published_on: date | None
+    set_by: str
+    set_at: datetime
