@@ -82,6 +82,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calculators/average-wages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Average Wages
+         * @description The city average wages an administrator has set (LCL 47's 3× cap), with their sources.
+         */
+        get: operations["list_average_wages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calculators/average-wages/{city}/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Average Wage
+         * @description Set a city's published average monthly wage of a year with its source document (admins; audited in
+         *     ``/registry/audit?entity=average_wage`` with old and new values).
+         */
+        put: operations["set_average_wage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calculators/double-wage": {
         parameters: {
             query?: never;
@@ -173,7 +214,8 @@ export interface paths {
         put?: never;
         /**
          * Calculate Severance
-         * @description 经济补偿 N: one month's wage per year of service, with the minimum-wage floor and the 3×/12-year cap.
+         * @description 经济补偿 N: one month's wage per year of service, with the minimum-wage floor and the 3×/12-year cap
+         *     (the cap needs the city's published average wage; without it the result says so and is not capped).
          */
         post: operations["calculate_severance"];
         delete?: never;
@@ -1161,6 +1203,41 @@ export interface components {
             id: number;
             /** Mediator Id */
             mediator_id: string | null;
+        };
+        /**
+         * AverageWageIn
+         * @description 本市上年度职工月平均工资 as published, with its source (LCL 47's 3× cap).
+         */
+        AverageWageIn: {
+            /** Monthly */
+            monthly: number | string;
+            /** Published On */
+            published_on?: string | null;
+            /**
+             * Source
+             * @description 发布文件：标题、文号、发布日期
+             */
+            source: string;
+        };
+        /** AverageWagePublic */
+        AverageWagePublic: {
+            /** City */
+            city: string;
+            /** Monthly */
+            monthly: string;
+            /** Published On */
+            published_on: string | null;
+            /**
+             * Set At
+             * Format: date-time
+             */
+            set_at: string;
+            /** Set By */
+            set_by: string;
+            /** Source */
+            source: string;
+            /** Year */
+            year: number;
         };
         /** CalculationPublic */
         CalculationPublic: {
@@ -2467,6 +2544,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CalculationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_average_wages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AverageWagePublic"][];
+                };
+            };
+        };
+    };
+    set_average_wage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                city: string;
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AverageWageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AverageWagePublic"];
                 };
             };
             /** @description Validation Error */

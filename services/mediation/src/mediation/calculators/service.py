@@ -22,7 +22,8 @@ from onewindow_kit.errors import ValidationFailed
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from mediation.calculators.models import AverageWageFigure
 from mediation.proceedings.service import Actor
@@ -116,7 +117,9 @@ def city_key(city: str) -> str:
 async def average_wages(session: AsyncSession) -> list[AverageWageFigure]:
     return list(
         (
-            await session.execute(select(AverageWageFigure).order_by(AverageWageFigure.city, AverageWageFigure.year))
+            await session.execute(
+                select(AverageWageFigure).order_by(col(AverageWageFigure.city), col(AverageWageFigure.year))
+            )
         ).scalars()
     )
 
