@@ -9,7 +9,7 @@ from factories import case_form
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from intake.lifecycle import service as lifecycle
-from onewindow_domain.calendar import china_today
+from onewindow_domain import clock
 
 MEDIATION_EVENTS = [
     "mediation.proceeding.opened",
@@ -143,7 +143,7 @@ async def test_a_failed_mediation_comes_back_to_the_window_and_is_never_overdue(
     clerk = test_keys.headers(roles=["clerk"], center_id="futian")
     case = (await client.post("/cases", json=case_form(route={"route": "mediation"}), headers=clerk)).json()
     service = test_keys.headers(roles=["service"], sub="svc-mediation")
-    past = (china_today() - timedelta(days=3)).isoformat()  # the mediation's clock has run out
+    past = (clock.today() - timedelta(days=3)).isoformat()  # the mediation's clock has run out
     for type_ in ("mediation.proceeding.opened", f"mediation.proceeding.{ending}"):
         envelope = _envelope(
             case["id"], type_, deadline_on=past, reason="被申请人拒绝继续调解", undisputed_facts="欠薪金额"

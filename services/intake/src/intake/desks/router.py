@@ -7,14 +7,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
-from onewindow_domain.calendar import china_today
+from fastapi import APIRouter, Depends, Header, Response
+from onewindow_domain import clock
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service as cases
 from intake.cases.models import CaseFile
+from intake.config import SettingsDep
 from intake.desks import service
 from intake.desks.models import Handoff
 from intake.desks.schemas import (
@@ -44,18 +45,13 @@ DeskWork = Annotated[
 ]
 
 
-def _config(request: Request) -> DeskConfig:
-    config: DeskConfig = request.app.state.settings.desks
-    return config
-
-
 async def to_public(
     session: AsyncSession, handoff: Handoff, config: DeskConfig, *, with_notes: bool = False
 ) -> HandoffPublic:
     case = await session.get(CaseFile, handoff.case_id)
     assert case is not None
     applicants = (await cases.applicants_of(session=session, case_ids=[case.id])).get(case.id, [])
-    today = china_today()
+    today = clock.today()
     open_ = handoff.status in service.OPEN_HANDOFF
     clocks = []
     for c in service.clocks_for_reading(handoff, config):
@@ -125,34 +121,34 @@ async def _locked(
 
 @router.get("/desks/{desk}/handoffs", response_model=HandoffPage, operation_id="list_desk_handoffs")
 async def list_desk_handoffs(
-    desk: Desk, request: Request, session: SessionDep, principal: DeskStaff, include_ended: bool = False
+    desk: Desk, settings: SettingsDep, session: SessionDep, principal: DeskStaff, include_ended: bool = False
 ) -> HandoffPage:
     """The desk's queue, the nearest deadline first (ended hand-offs too with ``include_ended``)."""
     items = await service.queue(session=session, principal=principal, desk=desk.value, include_ended=include_ended)
-    return HandoffPage(items=[await to_public(session, h, _config(request)) for h in items])
+    return HandoffPage(items=[await to_public(session, h, settings.desks) for h in items])
 
 
 @router.get("/desks/{desk}/summary", response_model=DeskSummary, operation_id="get_desk_summary")
-async def get_desk_summary(desk: Desk, request: Request, session: SessionDep, principal: DeskStaff) -> DeskSummary:
+async def get_desk_summary(desk: Desk, settings: SettingsDep, session: SessionDep, principal: DeskStaff) -> DeskSummary:
     """Open, at-risk and overdue hand-offs; for legal aid the share reviewed within the promise."""
     return DeskSummary(
-        **await service.summary(session=session, principal=principal, desk=desk.value, config=_config(request))
+        **await service.summary(session=session, principal=principal, desk=desk.value, config=settings.desks)
     )
 
 
 @router.get("/handoffs/{handoff_id}", response_model=HandoffPublic, operation_id="get_handoff")
 async def get_handoff(
-    handoff_id: str, request: Request, response: Response, session: SessionDep, principal: DeskStaff
+    handoff_id: str, settings: SettingsDep, response: Response, session: SessionDep, principal: DeskStaff
 ) -> HandoffPublic:
     """One hand-off with its clocks and notes; ``ETag`` is the case's version."""
     handoff = await service.get_handoff(session=session, principal=principal, handoff_id=handoff_id)
-    public = await to_public(session, handoff, _config(request), with_notes=True)
+    public = await to_public(session, handoff, settings.desks, with_notes=True)
     response.headers["ETag"] = f'"{public.case_version}"'
     return public
 
 
-async def _answer(session: AsyncSession, request: Request, response: Response, handoff: Handoff) -> HandoffPublic:
-    public = await to_public(session, handoff, _config(request), with_notes=True)
+async def _answer(session: AsyncSession, settings: SettingsDep, response: Response, handoff: Handoff) -> HandoffPublic:
+    public = await to_public(session, handoff, settings.desks, with_notes=True)
     response.headers["ETag"] = f'"{public.case_version}"'
     return public
 
@@ -161,7 +157,7 @@ async def _answer(session: AsyncSession, request: Request, response: Response, h
 async def accept_handoff(
     handoff_id: str,
     body: AcceptRequest,
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,
     principal: DeskWork,
@@ -170,14 +166,14 @@ async def accept_handoff(
     """The desk takes the hand-off (签收). Needs ``If-Match``."""
     handoff, case = await _locked(session, principal, handoff_id, if_match)
     await service.accept(session=session, principal=principal, handoff=handoff, case=case, note=body.note)
-    return await _answer(session, request, response, handoff)
+    return await _answer(session, settings, response, handoff)
 
 
 @router.post("/handoffs/{handoff_id}/decline", response_model=HandoffPublic, operation_id="decline_handoff")
 async def decline_handoff(
     handoff_id: str,
     body: DeclineRequest,
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,
     principal: DeskWork,
@@ -186,7 +182,7 @@ async def decline_handoff(
     """The desk sends the hand-off back with a reason: the case returns to the window."""
     handoff, case = await _locked(session, principal, handoff_id, if_match)
     await service.decline(session=session, principal=principal, handoff=handoff, case=case, reason=body.reason)
-    return await _answer(session, request, response, handoff)
+    return await _answer(session, settings, response, handoff)
 
 
 @router.post(
@@ -204,7 +200,7 @@ async def add_handoff_note(handoff_id: str, body: NoteCreate, session: SessionDe
 async def record_handoff_outcome(
     handoff_id: str,
     body: OutcomeRequest,
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,
     principal: DeskWork,
@@ -224,14 +220,14 @@ async def record_handoff_outcome(
         aid_lawyer=body.aid_lawyer,
         decided_on=body.decided_on,
     )
-    return await _answer(session, request, response, handoff)
+    return await _answer(session, settings, response, handoff)
 
 
 @router.post("/handoffs/{handoff_id}/aid-result", response_model=HandoffPublic, operation_id="record_aid_result")
 async def record_aid_result(
     handoff_id: str,
     body: AidResultRequest,
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,
     principal: DeskWork,
@@ -242,4 +238,4 @@ async def record_aid_result(
     await service.record_aid_result(
         session=session, principal=principal, handoff=handoff, case=case, result=body.result
     )
-    return await _answer(session, request, response, handoff)
+    return await _answer(session, settings, response, handoff)

@@ -13,7 +13,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from onewindow_domain.calendar import HolidayCalendar, china_today, default_calendar
+from onewindow_domain import clock
+from onewindow_domain.calendar import HolidayCalendar, default_calendar
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due
 from onewindow_kit.auth import Principal
@@ -215,7 +216,7 @@ async def legal_aid_flags(*, session: AsyncSession, case: CaseFile, today: date)
 
 async def open_handoff(*, session: AsyncSession, case: CaseFile, desk: str, reason: str | None) -> Handoff:
     """Send ``case`` to ``desk``: the hand-off starts its first clocks today (Beijing)."""
-    today = china_today()
+    today = clock.today()
     handoff = Handoff(case_id=case.id, center_id=case.center_id, desk=desk, reason=reason, received_on=today)
     if desk == "legal_aid":
         handoff.green_channel, handoff.priority_provision = await legal_aid_flags(
@@ -245,7 +246,7 @@ async def withdraw_open(*, session: AsyncSession, case: CaseFile) -> Handoff | N
         return None
     handoff.status = "withdrawn"
     handoff.ended_at = handoff.updated_at = utcnow()
-    _stop_clocks(handoff, china_today())
+    _stop_clocks(handoff, clock.today())
     return handoff
 
 
@@ -348,7 +349,7 @@ async def decline(
     _require_open(handoff, pending=True)
     handoff.status, handoff.decline_reason, handoff.handled_by = "declined", reason, _actor(principal)
     handoff.ended_at = handoff.updated_at = utcnow()
-    _stop_clocks(handoff, china_today())
+    _stop_clocks(handoff, clock.today())
     cases.add_timeline(
         session,
         case,
@@ -401,7 +402,7 @@ async def record_outcome(
     given = {"reason": reason, "reply": reply, "aid_lawyer": aid_lawyer}
     if spec.needs and not given[spec.needs]:
         raise ValidationFailed.field(spec.needs, NEEDS_ZH[spec.needs])
-    today = china_today()
+    today = clock.today()
     on = decided_on or today
     if on > today or on < handoff.received_on:
         raise ValidationFailed.field("decided_on", "决定日期须在收到移交之日与今天之间")
@@ -482,7 +483,7 @@ def clocks_for_reading(handoff: Handoff, config: DeskConfig) -> list[dict[str, A
 async def summary(*, session: AsyncSession, principal: Principal, desk: str, config: DeskConfig) -> dict[str, Any]:
     """Open, at-risk and overdue counts; for legal aid the share decided within the promise."""
     items = await queue(session=session, principal=principal, desk=desk, include_ended=True, limit=10_000)
-    today = china_today()
+    today = clock.today()
     open_items = [h for h in items if h.status in OPEN_HANDOFF]
     at_risk = [h for h in open_items if h.due_on and 0 <= (h.due_on - today).days <= config.at_risk_days]
     overdue = [h for h in open_items if h.due_on and h.due_on < today]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.config import IntakeSettings, SettingsDep
 from intake.notifications import service
 from intake.notifications.schemas import MarkedRead, NotificationPage, NotificationPublic, UnreadCount
 
@@ -23,23 +25,23 @@ Staff = Annotated[
 ]
 
 
-async def _sweep(request: Request, session: SessionDep, principal: Principal) -> None:
+async def _sweep(settings: IntakeSettings, session: AsyncSession, principal: Principal) -> None:
     if principal.center_id:
         await service.sweep_clocks(
-            session=session, center_id=principal.center_id, at_risk_days=request.app.state.settings.desks.at_risk_days
+            session=session, center_id=principal.center_id, at_risk_days=settings.desks.at_risk_days
         )
 
 
 @router.get("", response_model=NotificationPage, operation_id="list_notifications")
 async def list_notifications(
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     principal: Staff,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> NotificationPage:
     """My notifications, newest first, with the unread count."""
-    await _sweep(request, session, principal)
+    await _sweep(settings, session, principal)
     rows = await service.inbox(session=session, principal=principal, unread_only=unread_only, limit=limit)
     return NotificationPage(
         items=[
@@ -60,9 +62,9 @@ async def list_notifications(
 
 
 @router.get("/unread-count", response_model=UnreadCount, operation_id="count_unread_notifications")
-async def count_unread_notifications(request: Request, session: SessionDep, principal: Staff) -> UnreadCount:
+async def count_unread_notifications(settings: SettingsDep, session: SessionDep, principal: Staff) -> UnreadCount:
     """How many of my notifications are unread (the SPA's header asks every few seconds)."""
-    await _sweep(request, session, principal)
+    await _sweep(settings, session, principal)
     return UnreadCount(unread=await service.unread_count(session=session, principal=principal))
 
 

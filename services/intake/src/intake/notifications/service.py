@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from onewindow_domain.calendar import china_today
+from onewindow_domain import clock
 from onewindow_kit.auth import Principal
 from onewindow_kit.errors import NotFound
 from sqlalchemy import and_, func, select
@@ -105,7 +105,7 @@ async def sweep_clocks(*, session: AsyncSession, center_id: str, at_risk_days: i
     from intake.desks.models import Handoff
     from intake.desks.service import DESK_ROLE, DESK_ZH, OPEN_HANDOFF
 
-    today = china_today()
+    today = clock.today()
     rows = (
         await session.execute(
             select(Handoff).where(
