@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.auth import Principal, require_roles
-from onewindow_kit.db import SessionDep, utcnow
+from onewindow_kit.db import SessionDep, database_of, utcnow
+from onewindow_kit.dependencies import SettingsDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
 
@@ -115,9 +116,11 @@ AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 @admin_router.get("", response_model=list[SubscriberSummary], operation_id="list_event_subscribers")
-async def list_event_subscribers(request: Request, session: SessionDep, _admin: AdminOnly) -> list[SubscriberSummary]:
+async def list_event_subscribers(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminOnly
+) -> list[SubscriberSummary]:
     """Per subscriber: how many deliveries wait, how many are dead, and why the head is stuck."""
-    stuck_after: int = request.app.state.settings.relay_stuck_after_attempts
+    stuck_after = settings.relay_stuck_after_attempts
     counts = (
         await session.execute(
             select(
@@ -205,7 +208,7 @@ async def retry_event_delivery(
 
 async def outbox_collector(app: Any, registry: CollectorRegistry) -> None:
     """Outbox depth and age, read from the database at scrape time."""
-    async with app.state.db.sessionmaker() as session:
+    async with database_of(app).sessionmaker() as session:
         rows = (
             await session.execute(
                 select(
