@@ -10,6 +10,7 @@ import anyio
 from fastapi import Depends, FastAPI
 from onewindow_kit.auth import TokenVerifier
 from onewindow_kit.db import Database
+from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
@@ -120,7 +121,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {"name": "openapi", "description": "Where each service's API document is"},
         ],
     )
-    app.state.settings = settings
+    install_settings(app, settings)
     app.state.keys = keys
     app.state.verifier = verifier
     app.state.pools = pools

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from onewindow_kit.auth import JwksClient, KeySource, StaticKeySource, TokenVerifier
 from onewindow_kit.db import Database
+from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.events.outbox import EventRoutes
 from onewindow_kit.events.relay import Relay
@@ -111,7 +112,7 @@ def create_service_app(
         openapi_tags=openapi_tags,
         dependencies=[Depends(reject_control_characters)],
     )
-    app.state.settings = settings
+    install_settings(app, settings)
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
     install_error_handlers(app)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -101,15 +102,22 @@ class Database:
         return is_sqlite(self.url)
 
     def on_after_commit(self, hook: Callable[[AsyncSession], None]) -> None:
-        """Run ``hook(session)`` after each successful commit made through :meth:`session`."""
+        """Run ``hook(session)`` after each successful commit made through :meth:`transaction`."""
         self._after_commit.append(hook)
 
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """A session committed when the block succeeds, rolled back when it raises.
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """``async with db.transaction() as session:`` — the one way to reach the database outside
+        a request (requests use :data:`SessionDep`, which is this same transaction).
+
+        Commits when the block succeeds, rolls back and re-raises when it raises; the after-commit
+        hooks run once the commit is done. Objects stay loaded after the block (``expire_on_commit``
+        is off), so a caller may read what it fetched once no transaction is open.
 
         ``read_only`` is a hint for SQLite: the transaction starts DEFERRED instead of IMMEDIATE, so
-        concurrent readers never queue behind the write lock. A read-only session may still write
-        (an access log row, say); SQLite then takes the lock at that point."""
+        concurrent readers never queue behind the write lock. A read-only transaction may still
+        write (an access log row, say); SQLite then takes the lock at that point. PostgreSQL ignores
+        the hint."""
         maker = self.read_sessionmaker if read_only else self.sessionmaker
         async with maker() as session:
             try:
@@ -121,6 +129,11 @@ class Database:
             for hook in self._after_commit:
                 hook(session)
 
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """Deprecated spelling of :meth:`transaction` (``async for``); removed once no caller is left."""
+        async with self.transaction(read_only=read_only) as session:
+            yield session
+
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):
             async with self.engine.connect() as conn:
@@ -130,14 +143,17 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
-    return request.app.state.db
+def database_of(app: FastAPI) -> Database:
+    """The app's :class:`Database` (built in the lifespan); see :mod:`onewindow_kit.dependencies`."""
+    db = getattr(app.state, "db", None)
+    if not isinstance(db, Database):
+        raise RuntimeError("app.state.db is not set: the lifespan has not run")
+    return db
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one session per request, committed on success, rolled back on error."""
-    db: Database = request.app.state.db
-    async for session in db.session(read_only=request.method in ("GET", "HEAD")):
+    async with database_of(request.app).transaction(read_only=request.method in ("GET", "HEAD")) as session:
         yield session
 
 

@@ -86,6 +86,18 @@ def format_exception(exc_type: type[BaseException], exc: BaseException, tb: Trac
     return "".join(parts)
 
 
+# What every LogRecord carries; anything else on a record came from ``extra=`` (or a filter).
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def _safe_value(value: Any) -> Any:
+    """An ``extra`` value as JSON: numbers, booleans and null as they are, anything else as
+    redacted text (an ID number passed by mistake is masked like one in the message)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -102,10 +114,12 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             entry["request_id"] = request_id
-        for key in ("event_id", "event_type", "subscriber", "status", "duration_ms"):
-            value = getattr(record, key, None)
-            if value is not None:
-                entry[key] = value
+        # Every ``extra`` key (``proceeding_id``, ``case_id``…), never one that would overwrite the
+        # fields above; values are redacted like the message.
+        for key, value in record.__dict__.items():
+            if key in _RECORD_ATTRIBUTES or key in entry or key.startswith("_") or value is None:
+                continue
+            entry[key] = _safe_value(value)
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
