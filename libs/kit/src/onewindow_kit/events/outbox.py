@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
 from onewindow_kit.logs import redact
 from onewindow_kit.requestid import current_request_id
+from onewindow_kit.worker import WakeSignal
+
+OUTBOX_WAKE = WakeSignal("outbox")  # marked by publish(); wakes the relay once the commit is done
 
 
 class EventRoutes:
@@ -81,6 +84,6 @@ async def publish(
     await session.flush()
     for subscriber in routes.subscribers_for(type):
         session.add(OutboxDelivery(event_seq=event.seq, subscriber=subscriber))
-    session.info["events_published"] = True
+    OUTBOX_WAKE.mark(session)  # the relay is woken after the commit
     await session.flush()
     return event
