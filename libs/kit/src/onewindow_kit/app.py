@@ -75,17 +75,12 @@ def create_service_app(
             token=tokens.token,
             invalidate_token=tokens.invalidate,
             poll_seconds=settings.relay_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
             batch_size=settings.relay_batch_size,
             backoff_base=settings.relay_backoff_base_seconds,
             backoff_max=settings.relay_backoff_max_seconds,
             timeout=settings.relay_timeout_seconds,
         )
-
-        def wake_relay(session: Any) -> None:
-            if session.info.pop("events_published", False):
-                relay.wake()
-
-        db.on_after_commit(wake_relay)
         app.state.db = db
         app.state.http = http
         app.state.service_tokens = tokens

@@ -19,6 +19,7 @@ from onewindow_kit.db import SessionDep, database_of, utcnow
 from onewindow_kit.dependencies import SettingsDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
+from onewindow_kit.events.outbox import OUTBOX_WAKE
 
 log = logging.getLogger("onewindow.inbox")
 
@@ -199,7 +200,7 @@ async def retry_event_delivery(
         .where(OutboxDelivery.id == delivery_id)
         .values(status="pending", next_attempt_at=utcnow())
     )
-    session.info["events_published"] = True  # wake the relay after commit
+    OUTBOX_WAKE.mark(session)  # wake the relay after commit
     await session.refresh(delivery)
     event = await session.get(OutboxEvent, delivery.event_seq)
     assert event is not None
