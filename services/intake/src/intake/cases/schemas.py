@@ -43,6 +43,9 @@ class CaseStatus(StrEnum):
     referred_to_court = "referred_to_court"
     referred_to_inspection = "referred_to_inspection"
     legal_aid = "legal_aid"
+    referred_to_petition = "referred_to_petition"
+    in_negotiation = "in_negotiation"
+    returned = "returned"
     resolved = "resolved"
     closed = "closed"
 
@@ -53,6 +56,7 @@ class CloseReason(StrEnum):
     not_accepted = "not_accepted"  # 不予受理
     transferred = "transferred"  # 已移交其他机构处理
     duplicate = "duplicate"  # 重复登记
+    handled_by_agency = "handled_by_agency"  # 进驻部门办结
     other = "other"
 
 
@@ -276,6 +280,14 @@ class ClaimPublic(BaseModel):
     final_award: bool
 
 
+class NextStepPublic(BaseModel):
+    """A way on that the window offers a case that came back (退回窗口)."""
+
+    route: str
+    label: str
+    note: str
+
+
 class CasePublic(BaseModel):
     id: str
     case_no: str
@@ -283,7 +295,11 @@ class CasePublic(BaseModel):
     channel: str
     status: str
     status_label: str
+    worked_by: str | None = Field(description="who works the case now: window, mediation, inspection, legal_aid, …")
     allowed_transitions: list[str]
+    allowed_routes: list[str] = Field(description="routes the case may take now (re-routing)")
+    next_steps: list[NextStepPublic]
+    return_reason: str | None
     version: int
     risk_grade: str
     collective: bool
@@ -303,7 +319,8 @@ class CasePublic(BaseModel):
     employment_end_on: date | None
     knew_on: date | None
     total_claimed: Decimal
-    recovered: Decimal
+    recovered: Decimal = Field(description="挽回金额: paid under agreements so far")
+    agreed_amount: Decimal | None = Field(description="amount the agreement promised")
     deadline_on: date | None
     days_left: int | None
     overdue: bool
