@@ -37,15 +37,27 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url`` with the backend's production settings."""
+    """Create the async engine for ``url`` with the backend's production settings.
+
+    ``hide_parameters``: a statement's bound values are names, birth dates, ciphertexts and
+    look-up hashes; SQLAlchemy would otherwise put them into every error message (and so into the
+    logs). Errors keep the statement text, which holds placeholders only."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    return create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -145,9 +157,20 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency for a GET that also writes (an access-log row): on SQLite its transaction
+    starts IMMEDIATE, so it queues for the write lock under the busy timeout. A DEFERRED read that
+    later writes fails at once with "database is locked" when another writer committed meanwhile
+    (SQLite cannot upgrade a stale snapshot, and the busy timeout does not apply)."""
+    db: Database = request.app.state.db
+    async for session in db.session(read_only=False):
+        yield session
+
+
 # scope="function": the commit happens when the endpoint returns, *before* the response is sent.
 # With FastAPI's default ("request") scope it would run after the client already saw 201.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 
 
 class UtcDateTime(TypeDecorator[datetime]):

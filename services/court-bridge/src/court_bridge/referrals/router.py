@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +14,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import application_of
@@ -132,7 +132,7 @@ async def list_referrals(
     court: CurrentCourt,
     session: SessionDep,
     status: ReferralStatus | None = None,
-    updated_since: datetime | None = None,
+    updated_since: BoundedDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:

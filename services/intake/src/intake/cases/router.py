@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -11,10 +11,11 @@ from onewindow_domain.calendar import china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.crypto import FieldCipher
-from onewindow_kit.db import SessionDep
+from onewindow_kit.db import SessionDep, WriteSessionDep
 from onewindow_kit.dependencies import DatabaseDep
 from onewindow_kit.errors import Forbidden, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
+from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
@@ -191,8 +192,8 @@ async def list_cases(
     status: str | None = None,
     risk_grade: Annotated[str | None, Query(pattern="^(red|yellow|green)$")] = None,
     channel: str | None = None,
-    registered_from: date | None = None,
-    registered_to: date | None = None,
+    registered_from: BoundedDate | None = None,
+    registered_to: BoundedDate | None = None,
     overdue: bool | None = None,
     open_only: bool = False,
     center_id: str | None = None,
@@ -286,7 +287,7 @@ async def get_case(case_id: str, response: Response, session: SessionDep, princi
 async def get_case_personal_data(
     case_id: str,
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
     settings: SettingsDep,
     principal: CaseRead,
     purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
@@ -355,8 +356,8 @@ async def transition_case(
 async def get_stats(
     session: SessionDep,
     principal: StatsRead,
-    since: date | None = None,
-    until: date | None = None,
+    since: BoundedDate | None = None,
+    until: BoundedDate | None = None,
     center_id: str | None = None,
 ) -> Stats:
     """What a centre reports for a period (default: the last 30 days): cases by channel, route,
