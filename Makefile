@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-deps web-test e2e run test test-pg compose-test bench lint format clean
+.PHONY: help install web web-deps web-test e2e run test test-pg compose-test bench lint format migration clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ format: install web-deps ## apply ruff's and Prettier's formatting and the autof
 ifneq ($(NPM),)
 	@cd web && npm run --silent format
 endif
+
+migration: install ## a new Alembic revision: make migration SERVICE=intake MESSAGE="add retention" [REV=0005_i15_retention]
+	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=<service> MESSAGE="what it does" [REV=<id>]'; exit 2; }
+	@$(UV) run --frozen python scripts/migration.py "$(SERVICE)" "$(MESSAGE)" $(if $(REV),--rev "$(REV)")
 
 clean: ## remove local databases, keys, logs (var/), the tool venv and the SPA's build
 	rm -rf var .tools web/dist test-artifacts

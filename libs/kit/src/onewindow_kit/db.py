@@ -183,8 +183,7 @@ async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     starts IMMEDIATE, so it queues for the write lock under the busy timeout. A DEFERRED read that
     later writes fails at once with "database is locked" when another writer committed meanwhile
     (SQLite cannot upgrade a stale snapshot, and the busy timeout does not apply)."""
-    db: Database = request.app.state.db
-    async for session in db.session(read_only=False):
+    async with database_of(request.app).transaction() as session:
         yield session
 
 
