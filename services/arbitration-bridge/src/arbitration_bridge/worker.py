@@ -60,7 +60,7 @@ def backoff(ctx: ArbitrationContext, attempts: int) -> float:
 async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
     """Register one pending referral at intake: ``registered``, ``retry``, ``rejected`` or ``skipped``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.case_state != "pending" or referral.case_id is not None:
             return "skipped"
@@ -72,7 +72,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
             center_id=center_id, body=body, idempotency_key=f"arbitration-referral:{referral_id}"
         )
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             referral = await session.get(Referral, referral_id)
             if referral is None or referral.case_state != "pending":
                 return "skipped"
@@ -87,7 +87,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
                     extra={"status": exc.status},
                 )
         return "retry" if exc.retry else "rejected"
-    async for session in db.session():
+    async with db.transaction() as session:
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
         session.info[WAKE_FLAG] = True  # the worker accepts it (after the commission has its 201)
     return "registered"
@@ -96,7 +96,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
 async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str:
     """Read the parties' service addresses from intake and send the failed/expired result."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.result_parties_state != "preparing":
             return "skipped"
@@ -111,7 +111,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
             # Intake cannot tell (e.g. the case is gone): the addresses the commission sent us serve.
             applicants, respondents = await referral_parties(ctx, referral_id)
         else:
-            async for session in db.session():
+            async with db.transaction() as session:
                 referral = await session.get(Referral, referral_id)
                 if referral is None or referral.result_parties_state != "preparing":
                     return "skipped"
@@ -119,7 +119,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
                 referral.result_last_error = exc.message[:500]
                 referral.result_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.result_attempts))
             return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await send_result(
             session=session, referral_id=referral_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -130,7 +130,7 @@ async def referral_parties(
     ctx: ArbitrationContext, referral_id: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The parties as the commission sent them (the fallback when intake cannot answer for the case)."""
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         assert referral is not None
         data = open_payload(referral, ctx.cipher)
@@ -153,7 +153,7 @@ async def referral_parties(
 async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     """Read the case file and identities from intake and send ``transfer.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         transfer = await session.get(Transfer, transfer_id)
         if transfer is None or transfer.state != "preparing":
             return "skipped"
@@ -162,7 +162,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     try:
         case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_TRANSFER)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             transfer = await session.get(Transfer, transfer_id)
             if transfer is None or transfer.state != "preparing":
                 return "skipped"
@@ -170,7 +170,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             transfer.last_error = exc.message[:500]
             transfer.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, transfer.attempts))
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await transfers.mark_requested(
             session=session,
             transfer_id=transfer_id,
@@ -185,7 +185,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
 async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     """Read the parties' identities from intake and send ``review.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         review = await session.get(Review, review_id)
         if review is None or review.state != "preparing":
             return "skipped"
@@ -194,7 +194,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     try:
         _case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_REVIEW)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             review = await session.get(Review, review_id)
             if review is None or review.state != "preparing":
                 return "skipped"
@@ -202,7 +202,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
             review.last_error = exc.message[:500]
             review.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, review.attempts))
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await reviews.mark_requested(
             session=session, review_id=review_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -218,11 +218,11 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
     ready = [Referral.status == "received", Referral.case_state == "registered"]
     if not settings.auto_accept:
         ready.append(Referral.accept_due_on <= china_today())
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         if not (await session.execute(select(Referral.id).where(*ready).limit(1))).first():
             return 0
     accepted = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
         )  # a clerk or an event may hold one now
@@ -244,7 +244,7 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
 async def flag_overdue(ctx: ArbitrationContext) -> int:
     """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         due = (
             await session.execute(
                 select(Transfer.id)
@@ -255,7 +255,7 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     if due is None:
         return 0
     flagged = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         flagged = await transfers.flag_overdue(session=session, today=today)
     return flagged
 
@@ -297,7 +297,7 @@ class BridgeWorker:
     async def run_once(self) -> None:
         """One pass over everything that is due."""
         now = utcnow()
-        async with self.ctx.db.sessionmaker() as session:
+        async with self.ctx.db.transaction(read_only=True) as session:
             referral_ids = (
                 (
                     await session.execute(
