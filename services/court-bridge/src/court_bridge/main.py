@@ -66,8 +66,6 @@ def create_app(
         )
         ctx.worker = BridgeWorker(ctx)
         install_webhooks(app, dispatcher)
-        db.on_after_commit(dispatcher.after_commit)
-        db.on_after_commit(ctx.worker.after_commit)
         if settings.webhooks.enabled:
             dispatcher.start()
         if settings.worker_enabled:
