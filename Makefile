@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-deps web-test e2e run test test-pg bench lint format clean
+.PHONY: help install web web-deps web-test e2e run test test-pg bench bench-gateway lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,7 +52,10 @@ test: install web-deps ## every test: SQLite always, PostgreSQL too when TEST_DA
 test-pg: ## the same with the local PostgreSQL required (what CI runs)
 	@TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} REQUIRE_POSTGRES=1 $(MAKE) test
 
-bench: install ## gateway vs direct throughput (needs wrk); writes bench/results/
+bench: install ## issue 17's target table in one run beside its anchors (needs wrk, pgbench, PostgreSQL); writes bench/results/
+	@$(UV) run --frozen python bench/run_all.py
+
+bench-gateway: install ## gateway vs direct throughput (needs wrk); writes bench/results/
 	@$(UV) run --frozen python bench/gateway_bench.py
 
 lint: install web-deps ## ruff (format + lint), mypy, the import boundaries, and ESLint/Prettier/vue-tsc for the SPA
