@@ -9,6 +9,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ EXTRA = {
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+    with running_stack(tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+    """A whole stack of its own (the session's ``stack``, or one for a module whose requests
+    would disturb the others, like the schemathesis suite)."""
     table = stack_module.load_table()
     var_dir = tmp_path_factory.mktemp("stack")
     admin_url = postgres_url()
