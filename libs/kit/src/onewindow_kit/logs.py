@@ -33,6 +33,18 @@ def redact(text: str) -> str:
     return _CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
 
 
+# What every LogRecord carries; anything else on a record came from ``extra=`` (or a filter).
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def _safe_value(value: Any) -> Any:
+    """An ``extra`` value as JSON: numbers, booleans and null as they are, anything else as
+    redacted text (an ID number passed by mistake is masked like one in the message)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
 _STATEMENT_TARGET = re.compile(r"\b(?:INTO|UPDATE|FROM)\s+\"?([A-Za-z_][A-Za-z0-9_.]*)", re.I)
 
 
@@ -84,18 +96,6 @@ def format_exception(exc_type: type[BaseException], exc: BaseException, tb: Trac
         name = f"{type(item).__module__}.{type(item).__qualname__}"
         parts.append(f"{name}: {_safe_message(item)}\n")
     return "".join(parts)
-
-
-# What every LogRecord carries; anything else on a record came from ``extra=`` (or a filter).
-_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
-
-
-def _safe_value(value: Any) -> Any:
-    """An ``extra`` value as JSON: numbers, booleans and null as they are, anything else as
-    redacted text (an ID number passed by mistake is masked like one in the message)."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return redact(value if isinstance(value, str) else str(value))
 
 
 class JsonFormatter(logging.Formatter):

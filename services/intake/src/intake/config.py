@@ -1,9 +1,14 @@
 """Intake settings (env prefix ``INTAKE_``)."""
 
+from typing import Annotated
+
+from fastapi import Depends
+from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import ServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from intake.desks.schemas import DeskConfig
 from intake.triage.schemas import TriageConfig
 
 
@@ -14,6 +19,7 @@ class IntakeSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/db/intake.sqlite3"
 
     triage: TriageConfig = Field(default_factory=TriageConfig)
+    desks: DeskConfig = Field(default_factory=DeskConfig)
     # Roles that see full ID and phone numbers (each read is logged in pii_access). The bridges
     # (role service) need them for partner hand-offs: a court files a 司法确认 with the parties' IDs.
     pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "service"])
@@ -23,3 +29,7 @@ class IntakeSettings(ServiceSettings):
         if not self.data_keys or not self.lookup_key:
             raise ValueError("INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY must be set (make run generates them into var/)")
         return self
+
+
+# Intake's settings as a route dependency (``settings: SettingsDep``).
+SettingsDep = Annotated[IntakeSettings, Depends(settings_dependency(IntakeSettings))]

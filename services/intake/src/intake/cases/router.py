@@ -12,13 +12,14 @@ from onewindow_domain.claims import ClaimCategory
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep, WriteSessionDep
+from onewindow_kit.dependencies import DatabaseDep
 from onewindow_kit.errors import Forbidden, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
 from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
-from intake.cases.models import CaseFile
+from intake.cases.models import CaseClaim, CaseFile, CaseParty
 from intake.cases.schemas import (
     CaseCreate,
     CasePage,
@@ -26,6 +27,7 @@ from intake.cases.schemas import (
     CaseSummary,
     ClaimPublic,
     IdNumberSearch,
+    NextStepPublic,
     PartyPii,
     PartyPublic,
     RouteRequest,
@@ -33,6 +35,8 @@ from intake.cases.schemas import (
     TimelineEntryPublic,
     TransitionRequest,
 )
+from intake.config import SettingsDep
+from intake.lifecycle import service as lifecycle
 from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -58,8 +62,11 @@ def _center_for(principal: Principal, center_id: str | None) -> str:
     raise ValidationFailed.field("center_id", "须指定受理中心")
 
 
-async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
-    parties, claims = await service.case_parts(session=session, case_id=case.id)
+async def to_public(
+    session: AsyncSession, case: CaseFile, parts: tuple[list[CaseParty], list[CaseClaim]] | None = None
+) -> CasePublic:
+    """The public view; ``parts`` (parties, claims) when the caller has them (just written)."""
+    parties, claims = parts or await service.case_parts(session=session, case_id=case.id)
     today = china_today()
     days_left = (case.deadline_on - today).days if case.deadline_on else None
     return CasePublic(
@@ -94,10 +101,22 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
                 "updated_at",
                 "closed_at",
                 "close_reason",
+                "agreed_amount",
+                "return_reason",
             )
         },
-        status_label=service.STATUS_ZH[case.status],
-        allowed_transitions=list(service.TRANSITIONS[case.status]),
+        status_label=lifecycle.STATUS_ZH[case.status],
+        worked_by=lifecycle.WORKED_BY[case.status],
+        allowed_transitions=["closed"] if case.status in lifecycle.CLOSABLE_FROM else [],
+        allowed_routes=lifecycle.allowed_routes(case.status, dispute_type=case.dispute_type, current_route=case.route),
+        next_steps=[
+            NextStepPublic(route=n.route, label=n.label_zh, note=n.note_zh)
+            for n in (
+                lifecycle.next_steps(dispute_type=case.dispute_type, has_undisputed_facts=False)
+                if case.status == "returned"
+                else []
+            )
+        ],
         triage=TriageResult.model_validate(case.triage),
         applicants=[PartyPublic.model_validate(p) for p in parties if p.role == "applicant"],
         respondents=[PartyPublic.model_validate(p) for p in parties if p.role == "respondent"],
@@ -115,7 +134,7 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
             for c in claims
         ],
         days_left=days_left,
-        overdue=bool(days_left is not None and days_left < 0 and case.status in service.OPEN_STATUSES),
+        overdue=bool(days_left is not None and days_left < 0 and case.status in lifecycle.CLOCKED_STATUSES),
     )
 
 
@@ -125,14 +144,12 @@ def _etag(case_version: int) -> dict[str, str]:
 
 @router.post("/triage", response_model=TriageResult, operation_id="preview_triage")
 async def preview_triage(
-    data: CaseCreate, request: Request, session: SessionDep, principal: CaseWrite, center_id: str | None = None
+    data: CaseCreate, session: SessionDep, settings: SettingsDep, principal: CaseWrite, center_id: str | None = None
 ) -> TriageResult:
     """Preview triage for the registration form (grade with reasons, collective, limitation,
     final-award flags, suggested route); nothing is saved."""
     center = _center_for(principal, center_id)
-    return await service.preview_triage(
-        session=session, center_id=center, data=data, config=request.app.state.settings.triage
-    )
+    return await service.preview_triage(session=session, center_id=center, data=data, config=settings.triage)
 
 
 @router.post(
@@ -155,6 +172,8 @@ async def preview_triage(
 async def register_case(
     data: CaseCreate,
     request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     principal: CaseWrite,
     center_id: str | None = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
@@ -163,10 +182,9 @@ async def register_case(
     With ``Idempotency-Key`` a retried registration returns the first result instead of a second case."""
     center = _center_for(principal, center_id)
     key = check_key(idempotency_key, required=False)
-    settings = request.app.state.settings
 
     async def work(session: AsyncSession) -> tuple[int, dict]:
-        case = await service.register_case(
+        written = await service.register_case(
             session=session,
             principal=principal,
             center_id=center,
@@ -174,10 +192,11 @@ async def register_case(
             config=settings.triage,
             cipher=_cipher(request),
         )
-        return 201, (await to_public(session, case)).model_dump(mode="json")
+        public = await to_public(session, written.case, (written.parties, written.claims))
+        return 201, public.model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        db,
         scope=f"{principal.subject}:cases",
         key=key,
         fingerprint=fingerprint("POST", f"/cases?center_id={center}", await request.body()),
@@ -265,7 +284,7 @@ async def _search(
                 id=c.id,
                 case_no=c.case_no,
                 status=c.status,
-                status_label=service.STATUS_ZH[c.status],
+                status_label=lifecycle.STATUS_ZH[c.status],
                 risk_grade=c.risk_grade,
                 collective=c.collective,
                 worker_count=c.worker_count,
@@ -275,7 +294,7 @@ async def _search(
                 employer_names=c.employer_names,
                 total_claimed=c.total_claimed,
                 deadline_on=c.deadline_on,
-                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in service.OPEN_STATUSES),
+                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in lifecycle.CLOCKED_STATUSES),
                 registered_at=c.registered_at,
             )
             for c in cases
@@ -297,11 +316,12 @@ async def get_case_personal_data(
     case_id: str,
     request: Request,
     session: WriteSessionDep,
+    settings: SettingsDep,
     principal: CaseRead,
     purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
 ) -> list[PartyPii]:
     """Full ID and phone numbers of the parties, for roles that need them; every read is logged."""
-    if principal.roles.isdisjoint(request.app.state.settings.pii_roles):
+    if principal.roles.isdisjoint(settings.pii_roles):
         raise Forbidden("your role does not see full personal data")
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     rows = await service.reveal_pii(
