@@ -76,9 +76,8 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
                         "payer": "深圳市某某电子有限公司",
                         "payee": "工人41",
                     },
-                    {
-                        # Due today, so it cannot be announced overdue before it is marked paid.
-                        "due_on": (signed + timedelta(days=10)).isoformat(),
+                    {  # not due yet, paid early: announcing it overdue is impossible, not a race
+                        "due_on": (china_today() + timedelta(days=3)).isoformat(),
                         "amount": "6000.00",
                         "payer": "深圳市某某电子有限公司",
                         "payee": "工人41",
@@ -98,7 +97,7 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
             assert recorded.status_code in (200, 201), recorded.text
             paid = mediator.post(
                 f"/api/mediation/proceedings/{pid}/agreement/instalments/2/paid",
-                json={"paid_on": (signed + timedelta(days=10)).isoformat()},
+                json={"paid_on": china_today().isoformat()},
             )
             assert paid.status_code in (200, 201), paid.text
         finally:

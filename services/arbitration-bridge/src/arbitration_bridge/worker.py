@@ -5,7 +5,7 @@
 - send failed and expired referral results with the parties' service addresses (read from intake);
 - prepare transfers and reviews: read the case file and the parties' identities from intake, then
   send ``transfer.requested`` / ``review.requested``;
-- flag transfers the commission has not decided within its 5 days (once each);
+- flag transfers the commission has not decided within its 5 working days (once each; 办案规则 第30条、第80条);
 - accept referrals nobody decided on their due day (when configured).
 
 Each step reads in a short session, talks HTTP with no transaction open, and records the answer in
@@ -25,7 +25,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.idempotency import purge_expired
-from onewindow_kit.waiting import wait_event
+from onewindow_kit.worker import WakeSignal, Worker, soonest, split_due
 from sqlalchemy import select
 
 from arbitration_bridge.casefile.client import IntakeError
@@ -46,7 +46,8 @@ from arbitration_bridge.transfers.models import Transfer
 
 log = logging.getLogger("arbitration_bridge.worker")
 
-WAKE_FLAG = "arbitration_work"
+WORK_WAKE = WakeSignal("arbitration_work")  # marked where work is written; wakes the worker after the commit
+PAGE = 50  # items of one kind per pass
 PURPOSE_RESULT = "仲裁院先行调解不成，向仲裁院反馈当事人送达地址"
 PURPOSE_TRANSFER = "调解不成转仲裁，向仲裁院移送当事人身份信息"
 PURPOSE_REVIEW = "仲裁审查确认申请（向仲裁院提交当事人身份信息）"
@@ -60,7 +61,7 @@ def backoff(ctx: ArbitrationContext, attempts: int) -> float:
 async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
     """Register one pending referral at intake: ``registered``, ``retry``, ``rejected`` or ``skipped``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.case_state != "pending" or referral.case_id is not None:
             return "skipped"
@@ -72,7 +73,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
             center_id=center_id, body=body, idempotency_key=f"arbitration-referral:{referral_id}"
         )
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             referral = await session.get(Referral, referral_id)
             if referral is None or referral.case_state != "pending":
                 return "skipped"
@@ -80,6 +81,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
             referral.case_last_error = exc.message[:500]
             if exc.retry:
                 referral.case_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.case_attempts))
+                WORK_WAKE.mark(session)  # the worker learns when the retry is due
             else:
                 referral.case_state = "rejected"
                 log.error(
@@ -87,16 +89,16 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
                     extra={"status": exc.status},
                 )
         return "retry" if exc.retry else "rejected"
-    async for session in db.session():
+    async with db.transaction() as session:
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
-        session.info[WAKE_FLAG] = True  # the worker accepts it (after the commission has its 201)
+        WORK_WAKE.mark(session)  # the worker accepts it (after the commission has its 201)
     return "registered"
 
 
 async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str:
     """Read the parties' service addresses from intake and send the failed/expired result."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.result_parties_state != "preparing":
             return "skipped"
@@ -111,15 +113,16 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
             # Intake cannot tell (e.g. the case is gone): the addresses the commission sent us serve.
             applicants, respondents = await referral_parties(ctx, referral_id)
         else:
-            async for session in db.session():
+            async with db.transaction() as session:
                 referral = await session.get(Referral, referral_id)
                 if referral is None or referral.result_parties_state != "preparing":
                     return "skipped"
                 referral.result_attempts += 1
                 referral.result_last_error = exc.message[:500]
                 referral.result_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.result_attempts))
+                WORK_WAKE.mark(session)  # the worker learns when the retry is due
             return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await send_result(
             session=session, referral_id=referral_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -130,7 +133,7 @@ async def referral_parties(
     ctx: ArbitrationContext, referral_id: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The parties as the commission sent them (the fallback when intake cannot answer for the case)."""
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         assert referral is not None
         data = open_payload(referral, ctx.cipher)
@@ -153,7 +156,7 @@ async def referral_parties(
 async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     """Read the case file and identities from intake and send ``transfer.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         transfer = await session.get(Transfer, transfer_id)
         if transfer is None or transfer.state != "preparing":
             return "skipped"
@@ -162,15 +165,16 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     try:
         case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_TRANSFER)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             transfer = await session.get(Transfer, transfer_id)
             if transfer is None or transfer.state != "preparing":
                 return "skipped"
             transfer.attempts += 1
             transfer.last_error = exc.message[:500]
             transfer.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, transfer.attempts))
+            WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await transfers.mark_requested(
             session=session,
             transfer_id=transfer_id,
@@ -185,7 +189,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
 async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     """Read the parties' identities from intake and send ``review.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         review = await session.get(Review, review_id)
         if review is None or review.state != "preparing":
             return "skipped"
@@ -194,15 +198,16 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     try:
         _case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_REVIEW)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             review = await session.get(Review, review_id)
             if review is None or review.state != "preparing":
                 return "skipped"
             review.attempts += 1
             review.last_error = exc.message[:500]
             review.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, review.attempts))
+            WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await reviews.mark_requested(
             session=session, review_id=review_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -218,11 +223,11 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
     ready = [Referral.status == "received", Referral.case_state == "registered"]
     if not settings.auto_accept:
         ready.append(Referral.accept_due_on <= china_today())
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         if not (await session.execute(select(Referral.id).where(*ready).limit(1))).first():
             return 0
     accepted = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
         )  # a clerk or an event may hold one now
@@ -242,9 +247,9 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
 
 
 async def flag_overdue(ctx: ArbitrationContext) -> int:
-    """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
+    """Transfers past their 5 working days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         due = (
             await session.execute(
                 select(Transfer.id)
@@ -255,96 +260,79 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     if due is None:
         return 0
     flagged = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         flagged = await transfers.flag_overdue(session=session, today=today)
     return flagged
 
 
-class BridgeWorker:
+class BridgeWorker(Worker):
+    """The bridge's background pass, on the kit's ``Worker``: woken by ``WORK_WAKE`` commits."""
+
     def __init__(self, ctx: ArbitrationContext) -> None:
+        settings = ctx.settings
+        super().__init__(
+            name="arbitration-bridge:worker",
+            db=ctx.db,
+            signals=(WORK_WAKE,),
+            poll_seconds=settings.worker_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
+            backoff_base=settings.worker_poll_seconds,
+            backoff_max=settings.retry_max_seconds,
+        )
         self.ctx = ctx
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
 
-    def after_commit(self, session: object) -> None:
-        if getattr(session, "info", {}).pop(WAKE_FLAG, False):
-            self.wake()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="arbitration-bridge:worker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("arbitration-bridge worker pass failed")
-            await wait_event(self._wake, self.ctx.settings.worker_poll_seconds)
-            self._wake.clear()
-
-    async def run_once(self) -> None:
-        """One pass over everything that is due."""
+    async def run_once(self) -> float | None:
+        """One pass over everything that is due; the seconds until the next item falls due."""
         now = utcnow()
-        async with self.ctx.db.sessionmaker() as session:
-            referral_ids = (
+        async with self.ctx.db.transaction(read_only=True) as session:
+            referral_ids, referral_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Referral.id)
-                        .where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
+                        select(Referral.id, Referral.case_next_attempt_at)
+                        .where(Referral.case_state == "pending")
                         .order_by(Referral.case_next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            result_ids = (
+            result_ids, result_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Referral.id)
-                        .where(Referral.result_parties_state == "preparing", Referral.result_next_attempt_at <= now)
+                        select(Referral.id, Referral.result_next_attempt_at)
+                        .where(Referral.result_parties_state == "preparing")
                         .order_by(Referral.result_next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            transfer_ids = (
+            transfer_ids, transfer_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Transfer.id)
-                        .where(Transfer.state == "preparing", Transfer.next_attempt_at <= now)
+                        select(Transfer.id, Transfer.next_attempt_at)
+                        .where(Transfer.state == "preparing")
                         .order_by(Transfer.next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            review_ids = (
+            review_ids, review_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Review.id)
-                        .where(Review.state == "preparing", Review.next_attempt_at <= now)
+                        select(Review.id, Review.next_attempt_at)
+                        .where(Review.state == "preparing")
                         .order_by(Review.next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
         for referral_id in referral_ids:
             await register_referral(self.ctx, referral_id)
@@ -360,3 +348,8 @@ class BridgeWorker:
         if loop_time - self._last_purge > 3600:
             self._last_purge = loop_time
             await purge_expired(self.ctx.db)
+        wait = soonest(referral_ids_wait, result_ids_wait, transfer_ids_wait, review_ids_wait)
+        if referral_ids or result_ids or transfer_ids or review_ids:
+            # what was tried has its next attempt written now: look again soon
+            wait = soonest(wait, self.poll_seconds)
+        return wait

@@ -983,6 +983,11 @@ export interface components {
              * @default 0
              */
             amount?: number | string;
+            /**
+             * Amounts By Applicant
+             * @description 每名申请人的该项金额, in applicant order (their sum is ``amount``): the final-award scope of LDMAL 47 is judged per worker
+             */
+            amounts_by_applicant?: (number | string)[] | null;
             category: components["schemas"]["ClaimCategory"];
             /** Description */
             description?: string | null;
@@ -1229,7 +1234,10 @@ export interface components {
             /** Label */
             label: string;
         };
-        /** FinalAwardFlag */
+        /**
+         * FinalAwardFlag
+         * @description LDMAL 47 for one claim item, judged per worker (onewindow_domain.final_award_item).
+         */
         FinalAwardFlag: {
             /** Amount */
             amount: string;
@@ -1241,8 +1249,21 @@ export interface components {
             claim_index: number;
             /** Is Final */
             is_final: boolean;
+            /** Kind */
+            kind: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "final" | "not_final" | "mixed" | "undetermined";
+            /** Status Label */
+            status_label: string;
             /** Threshold */
-            threshold: string;
+            threshold: string | null;
+            /** Worker Count */
+            worker_count: number;
+            /** Workers */
+            workers?: components["schemas"]["WorkerAmount"][];
         };
         /** HandoffPage */
         HandoffPage: {
@@ -1819,6 +1840,15 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WorkerAmount */
+        WorkerAmount: {
+            /** Amount */
+            amount: string;
+            /** Within Limit */
+            within_limit: boolean;
+            /** Worker Index */
+            worker_index: number;
         };
     };
     responses: never;

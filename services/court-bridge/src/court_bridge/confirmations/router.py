@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import NotFound
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from court_bridge.referrals.dependencies import BoundedBody, CurrentCourt, Requi
 from court_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
 from court_bridge.referrals.schemas import Agreement
 from court_bridge.referrals.service import get_staff_referral
+from court_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["court partner API v1"])
 staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
@@ -52,7 +54,7 @@ async def record_confirmation_ruling(
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"court:{court.id}:rulings",
         key=key,
         fingerprint=fingerprint(
@@ -98,7 +100,7 @@ async def request_judicial_confirmation(
     application = await service.open_application(
         session=session, referral=referral, requested_by=principal.name or principal.subject
     )
-    session.info["court_work"] = True  # the worker reads the identities and sends the request
+    WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
     return to_public(application)
 
 

@@ -19,7 +19,7 @@ from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
-from intake.cases.models import CaseFile
+from intake.cases.models import CaseClaim, CaseFile, CaseParty
 from intake.cases.schemas import (
     CaseCreate,
     CasePage,
@@ -63,8 +63,11 @@ def _center_for(principal: Principal, center_id: str | None) -> str:
     raise ValidationFailed.field("center_id", "须指定受理中心")
 
 
-async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
-    parties, claims = await service.case_parts(session=session, case_id=case.id)
+async def to_public(
+    session: AsyncSession, case: CaseFile, parts: tuple[list[CaseParty], list[CaseClaim]] | None = None
+) -> CasePublic:
+    """The public view; ``parts`` (parties, claims) when the caller has them (just written)."""
+    parties, claims = parts or await service.case_parts(session=session, case_id=case.id)
     today = china_today()
     days_left = (case.deadline_on - today).days if case.deadline_on else None
     return CasePublic(
@@ -172,7 +175,7 @@ async def register_case(
     key = check_key(idempotency_key, required=False)
 
     async def work(session: AsyncSession) -> tuple[int, dict]:
-        case = await service.register_case(
+        written = await service.register_case(
             session=session,
             principal=principal,
             center_id=center,
@@ -180,7 +183,8 @@ async def register_case(
             config=settings.triage,
             cipher=_cipher(request),
         )
-        return 201, (await to_public(session, case)).model_dump(mode="json")
+        public = await to_public(session, written.case, (written.parties, written.claims))
+        return 201, public.model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
         db,

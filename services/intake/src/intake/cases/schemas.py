@@ -151,6 +151,12 @@ class ClaimIn(BaseModel):
 
     category: ClaimCategory
     amount: Money = Decimal("0")
+    amounts_by_applicant: list[Money] | None = Field(
+        default=None,
+        max_length=500,
+        description="每名申请人的该项金额, in applicant order (their sum is ``amount``): the final-award "
+        "scope of LDMAL 47 is judged per worker",
+    )
     period_start_on: BoundedDate | None = None
     period_end_on: BoundedDate | None = None
     description: str | None = Field(default=None, max_length=2000)
@@ -210,6 +216,15 @@ class CaseCreate(BaseModel):
             value = getattr(self, name)
             if value and value > today:
                 raise ValueError(f"{name}: 日期不能晚于今天")
+        for i, claim in enumerate(self.claims):
+            if claim.amounts_by_applicant is None:
+                continue
+            if len(claim.amounts_by_applicant) != len(self.applicants):
+                raise ValueError(
+                    f"claims[{i}].amounts_by_applicant: 每名申请人应各有一项金额（共{len(self.applicants)}名申请人）"
+                )
+            if sum(claim.amounts_by_applicant, Decimal(0)) != claim.amount:
+                raise ValueError(f"claims[{i}].amounts_by_applicant: 每名申请人的金额之和应等于该项请求金额")
         seen: set[str] = set()
         for i, applicant in enumerate(self.applicants):
             if applicant.id_number in seen:
