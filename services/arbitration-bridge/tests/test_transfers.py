@@ -5,7 +5,7 @@ an unanswered transfer past the 5 days (劳动争议调解仲裁法 第29条) is
 from datetime import date, timedelta
 
 import pytest
-from arbitration_bridge.transfers.service import flag_overdue
+from arbitration_bridge.transfers.service import ACCEPTANCE_RULE, flag_overdue
 from conftest import deliver, published, wait_for
 from factories import event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
@@ -243,7 +243,7 @@ async def test_the_centre_is_read_from_intake_when_its_event_has_not_arrived(
     intake.down = 1
     down = await transfer(client, test_keys, case_id)
     assert down.status_code == 503  # nothing written
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM transfer"))).scalar_one() == 0
     created = await transfer(client, test_keys, case_id)
     assert created.status_code == 201 and created.json()["center_id"] == "futian"
@@ -312,9 +312,8 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     # The commission received it 9 days ago and has said nothing.
     sent_on = china_today() - timedelta(days=9)
     due = compute_due("arbitration_acceptance_5d", sent_on, calendar=default_calendar().lenient()).due_on
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction() as session:
         await session.execute(text("UPDATE transfer SET requested_on = :s, due_on = :d"), {"s": sent_on, "d": due})
-        await session.commit()
     app.state.arbitration.worker.wake()
 
     async def overdue_events():
@@ -337,7 +336,7 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     # Once: more passes (or another replica, or a restarted process) flag nothing more.
     for _ in range(3):
         await app.state.arbitration.worker.run_once()
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         assert await flag_overdue(session=session) == 0
     assert len(await overdue_events()) == 1
     # A late answer still counts.
@@ -354,9 +353,10 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     assert (await client.get("/transfers/overdue", headers=supervisor)).json()["items"] == []
 
 
-def test_the_acceptance_clock_is_five_days_rolled_past_days_off():
+def test_the_acceptance_clock_is_five_working_days():
+    # 劳动人事争议仲裁办案规则 第30条 (five days to decide) read with 第80条 (its 五日 are working days):
+    # from Fri 2026-11-20: Mon 23, Tue 24, Wed 25, Thu 26, Fri 27 → 2026-11-27 (not Wed 11-25).
     cal = default_calendar().lenient()
-    assert compute_due("arbitration_acceptance_5d", date(2026, 11, 20), calendar=cal).due_on == date(2026, 11, 25)
-    assert compute_due("arbitration_acceptance_5d", date(2026, 11, 23), calendar=cal).due_on == date(
-        2026, 11, 30
-    )  # Sat → Mon
+    assert compute_due(ACCEPTANCE_RULE, date(2026, 11, 20), calendar=cal).due_on == date(2026, 11, 27)
+    # From Sun 2025-09-28 (调休上班): 09-29, 09-30, 10-09, 10-10, Sat 10-11 (调休上班) → 2025-10-11.
+    assert compute_due(ACCEPTANCE_RULE, date(2025, 9, 28), calendar=cal).due_on == date(2025, 10, 11)

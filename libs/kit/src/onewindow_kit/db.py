@@ -149,11 +149,6 @@ class Database:
             for hook in self._after_commit:
                 hook(session)
 
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """Deprecated spelling of :meth:`transaction` (``async for``); removed once no caller is left."""
-        async with self.transaction(read_only=read_only) as session:
-            yield session
-
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):
             async with self.engine.connect() as conn:
@@ -183,8 +178,7 @@ async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     starts IMMEDIATE, so it queues for the write lock under the busy timeout. A DEFERRED read that
     later writes fails at once with "database is locked" when another writer committed meanwhile
     (SQLite cannot upgrade a stale snapshot, and the busy timeout does not apply)."""
-    db: Database = request.app.state.db
-    async for session in db.session(read_only=False):
+    async with database_of(request.app).transaction() as session:
         yield session
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.dependencies import database_of, settings_of
+from onewindow_kit.metrics import add_scrape_collector
 
 from mediation.agreements.router import router as agreements_router
 from mediation.assignment.router import router as assignment_router
@@ -14,6 +15,7 @@ from mediation.cases.service import event_handlers as case_event_handlers
 from mediation.centers.router import router as centers_router
 from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
+from mediation.proceedings.metrics import clocks_at_risk_collector
 from mediation.proceedings.router import router as proceedings_router
 from mediation.registry.router import router as registry_router
 from mediation.scheduler.service import Scheduler
@@ -37,7 +39,10 @@ OPENAPI_TAGS = [
     {"name": "sessions", "description": "调解会：现场或在线，调解员不得重复预约"},
     {"name": "agreements", "description": "调解协议及履行：分期支付、逾期提醒、履行完毕"},
     {"name": "subsidies", "description": "以案定补：按结果和复杂程度计补，按月汇总"},
-    {"name": "calculators", "description": "经济补偿、赔偿金、二倍工资、加班费、年休假工资、终局裁决判断"},
+    {
+        "name": "calculators",
+        "description": "经济补偿、赔偿金、二倍工资、加班费、年休假工资、代通知金、终局裁决判断、职工月平均工资",
+    },
 ]
 
 
@@ -56,7 +61,7 @@ async def _stop_scheduler(app: FastAPI) -> None:
 
 def create_app(settings: MediationSettings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or MediationSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="OneWindow mediation (联合调解)",
         description="Mediation organisations and mediators, explainable assignment, proceedings with statutory "
@@ -78,3 +83,5 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
         on_shutdown=[_stop_scheduler],
         openapi_tags=OPENAPI_TAGS,
     )
+    add_scrape_collector(app, clocks_at_risk_collector)
+    return app

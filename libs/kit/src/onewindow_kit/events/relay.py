@@ -23,6 +23,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select, update
 
+from onewindow_kit import metrics
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
@@ -135,13 +136,16 @@ class Relay:
         # Leaving the block ends the transaction: the rows stay loaded (expire_on_commit is off)
         # and no transaction is open while we talk HTTP.
         if not rows:
+            metrics.WORKER_LAG.labels(self.service, f"relay:{subscriber}").set(0)
             return IDLE
         now = utcnow()
         head = rows[0][0]
         if head.next_attempt_at > now:
             return (head.next_attempt_at - now).total_seconds()
+        metrics.WORKER_LAG.labels(self.service, f"relay:{subscriber}").set((now - head.next_attempt_at).total_seconds())
         for delivery, event in rows:
             outcome = await self._post(subscriber, event)
+            metrics.EVENT_DELIVERY_ATTEMPTS.labels(self.service, subscriber, outcome[0]).inc()
             await self._record(delivery, outcome)
             if outcome[0] == "retry":
                 return None  # the head now waits for its backoff; the next batch will see it

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy import select
 
+from onewindow_kit import metrics
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.partners.models import Partner
@@ -199,6 +200,8 @@ class WebhookDispatcher:
         now = utcnow()
         heads = stream_heads(messages, blocked)
         due = [m for m in heads if m.next_attempt_at <= now]
+        lag = max([(now - m.next_attempt_at).total_seconds() for m in due], default=0.0)
+        metrics.WORKER_LAG.labels(self.service, f"webhooks:{partner_id}").set(lag)
         if not due:
             waits = [(m.next_attempt_at - now).total_seconds() for m in heads]
             return min([poll * 5, *waits]) if waits else poll * 5
@@ -208,7 +211,8 @@ class WebhookDispatcher:
         async def one(message: WebhookMessage) -> None:
             async with semaphore:
                 result = await self.attempt(url=url, secrets=secrets, message=message)
-                await self.record(message=message, url=url, result=result)
+                outcome = await self.record(message=message, url=url, result=result)
+                metrics.WEBHOOK_ATTEMPTS.labels(self.service, partner_id, outcome).inc()
 
         await asyncio.gather(*(one(m) for m in due))
         return None

@@ -10,6 +10,8 @@ from onewindow_kit.errors import Forbidden, PayloadTooLarge
 from onewindow_kit.idempotency import check_key
 from onewindow_kit.partners.models import Partner
 
+from court_bridge.context import get_context
+
 CourtToken = Annotated[Principal, Depends(require_roles("court_partner"))]
 StaffRead = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "admin"))]
 StaffDecide = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "admin"))]
@@ -21,7 +23,7 @@ async def current_court(request: Request, principal: CourtToken) -> Partner:
     Read in its own short session: the routes that follow may open their own transactions."""
     if not principal.partner_id:
         raise Forbidden("the token names no partner")
-    async with request.app.state.db.sessionmaker() as session:
+    async with get_context(request).db.transaction(read_only=True) as session:
         partner = await session.get(Partner, principal.partner_id)
     if partner is None or partner.kind != "court":
         raise Forbidden("this court is not registered with the centre")
@@ -35,7 +37,7 @@ CurrentCourt = Annotated[Partner, Depends(current_court)]
 
 async def bounded_body(request: Request) -> None:
     """413 for a body larger than the bridge accepts (the gateway bounds bodies as well)."""
-    limit = request.app.state.settings.max_body_bytes
+    limit = get_context(request).settings.max_body_bytes
     length = request.headers.get("content-length")
     if (length is not None and length.isdigit() and int(length) > limit) or len(await request.body()) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")

@@ -27,6 +27,7 @@ from intake.cases.schemas import (
     CaseSummary,
     ClaimPublic,
     IdNumberSearch,
+    NextStepPublic,
     PartyPii,
     PartyPublic,
     RouteRequest,
@@ -35,6 +36,7 @@ from intake.cases.schemas import (
     TransitionRequest,
 )
 from intake.config import SettingsDep
+from intake.lifecycle import service as lifecycle
 from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -99,10 +101,22 @@ async def to_public(
                 "updated_at",
                 "closed_at",
                 "close_reason",
+                "agreed_amount",
+                "return_reason",
             )
         },
-        status_label=service.STATUS_ZH[case.status],
-        allowed_transitions=list(service.TRANSITIONS[case.status]),
+        status_label=lifecycle.STATUS_ZH[case.status],
+        worked_by=lifecycle.WORKED_BY[case.status],
+        allowed_transitions=["closed"] if case.status in lifecycle.CLOSABLE_FROM else [],
+        allowed_routes=lifecycle.allowed_routes(case.status, dispute_type=case.dispute_type, current_route=case.route),
+        next_steps=[
+            NextStepPublic(route=n.route, label=n.label_zh, note=n.note_zh)
+            for n in (
+                lifecycle.next_steps(dispute_type=case.dispute_type, has_undisputed_facts=False)
+                if case.status == "returned"
+                else []
+            )
+        ],
         triage=TriageResult.model_validate(case.triage),
         applicants=[PartyPublic.model_validate(p) for p in parties if p.role == "applicant"],
         respondents=[PartyPublic.model_validate(p) for p in parties if p.role == "respondent"],
@@ -120,7 +134,7 @@ async def to_public(
             for c in claims
         ],
         days_left=days_left,
-        overdue=bool(days_left is not None and days_left < 0 and case.status in service.OPEN_STATUSES),
+        overdue=bool(days_left is not None and days_left < 0 and case.status in lifecycle.CLOCKED_STATUSES),
     )
 
 
@@ -260,7 +274,7 @@ async def _search(
                 id=c.id,
                 case_no=c.case_no,
                 status=c.status,
-                status_label=service.STATUS_ZH[c.status],
+                status_label=lifecycle.STATUS_ZH[c.status],
                 risk_grade=c.risk_grade,
                 collective=c.collective,
                 worker_count=c.worker_count,
@@ -270,7 +284,7 @@ async def _search(
                 employer_names=c.employer_names,
                 total_claimed=c.total_claimed,
                 deadline_on=c.deadline_on,
-                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in service.OPEN_STATUSES),
+                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in lifecycle.CLOCKED_STATUSES),
                 registered_at=c.registered_at,
             )
             for c in cases

@@ -5,17 +5,18 @@ One module per concern; this package re-exports them, so ``service.register_case
 keep working."""
 
 from intake.cases.service.lifecycle import (
+    CLOCKED_STATUSES,
     OPEN_STATUSES,
-    ROUTE_STATUS,
     STATUS_ZH,
-    TRANSITIONS,
     PreconditionFailed,
     PreconditionRequired,
+    _bump,
+    _timeline,
     check_version,
     route_case,
     transition_case,
 )
-from intake.cases.service.partner_events import EVENT_SUMMARY, apply_partner_event
+from intake.cases.service.partner_events import EVENT_SUMMARY, apply_partner_event, lifecycle_follow
 from intake.cases.service.reading import can_see, case_parts, get_case, reveal_pii, timeline
 from intake.cases.service.registration import next_case_number, register_case
 from intake.cases.service.search import CaseQuery, applicants_of, search_cases
@@ -23,11 +24,10 @@ from intake.cases.service.statistics import statistics
 from intake.cases.service.triage_input import employer_history, preview_triage, triage_form
 
 __all__ = [
+    "CLOCKED_STATUSES",
     "EVENT_SUMMARY",
     "OPEN_STATUSES",
-    "ROUTE_STATUS",
     "STATUS_ZH",
-    "TRANSITIONS",
     "CaseQuery",
     "PreconditionFailed",
     "PreconditionRequired",
@@ -38,6 +38,7 @@ __all__ = [
     "check_version",
     "employer_history",
     "get_case",
+    "lifecycle_follow",
     "next_case_number",
     "preview_triage",
     "register_case",
@@ -49,3 +50,7 @@ __all__ = [
     "transition_case",
     "triage_form",
 ]
+
+# The names the desks module uses (it builds on the case file).
+add_timeline = _timeline
+bump = _bump

@@ -1,4 +1,5 @@
-"""The case lifecycle: which state may follow which, routing and transitions, the timeline entries and event payloads they write."""
+"""The case file's side of the lifecycle: routing, closing and following events as the one table in
+``intake.lifecycle`` says, and the timeline entries and event payloads they write."""
 
 from __future__ import annotations
 
@@ -15,47 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases.models import CaseClaim, CaseFile, CaseParty, TimelineEntry
 from intake.cases.schemas import CaseStatus, CloseReason, Route
-
-# Which state may follow which (DOMAIN.md §1, §6). Anything else is a 409 naming the allowed ones.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "registered": ("routed", "closed"),
-    "routed": (
-        "in_mediation",
-        "referred_to_inspection",
-        "legal_aid",
-        "transferred_to_arbitration",
-        "referred_to_court",
-        "closed",
-    ),
-    "in_mediation": ("resolved", "transferred_to_arbitration", "referred_to_court", "routed", "closed"),
-    "transferred_to_arbitration": ("resolved", "closed"),
-    "referred_to_court": ("resolved", "closed"),
-    "referred_to_inspection": ("routed", "resolved", "closed"),
-    "legal_aid": ("routed", "resolved", "closed"),
-    "resolved": ("closed", "transferred_to_arbitration", "referred_to_court"),
-    "closed": (),
-}
-# The state a confirmed route puts the case in.
-ROUTE_STATUS = {
-    "mediation": "routed",
-    "inspection": "referred_to_inspection",
-    "legal_aid": "legal_aid",
-    "arbitration": "routed",
-    "petition": "routed",
-    "negotiation": "routed",
-}
-STATUS_ZH = {
-    "registered": "已登记",
-    "routed": "已分流",
-    "in_mediation": "调解中",
-    "transferred_to_arbitration": "已转仲裁",
-    "referred_to_court": "已转法院",
-    "referred_to_inspection": "已移送劳动监察",
-    "legal_aid": "法律援助",
-    "resolved": "已化解",
-    "closed": "已结案",
-}
-OPEN_STATUSES = tuple(s for s in TRANSITIONS if s not in ("resolved", "closed"))
+from intake.lifecycle import service as lifecycle
+from intake.lifecycle.service import CLOCKED_STATUSES, OPEN_STATUSES, ROUTE_ZH, STATUS_ZH
 
 
 def _case_event(case: CaseFile) -> dict[str, Any]:
@@ -125,31 +87,24 @@ def _bump(case: CaseFile) -> None:
     case.updated_at = utcnow()
 
 
-def _move(case: CaseFile, to: str) -> None:
-    allowed = TRANSITIONS.get(case.status, ())
-    if to not in allowed:
-        raise Conflict(
-            f"a case that is {case.status} cannot become {to}",
-            extra={"current_status": case.status, "allowed": list(allowed)},
-        )
-    case.status = to
-
-
 async def _apply_route(
     *, session: AsyncSession, case: CaseFile, principal: Principal, route: Route, reason: str | None, suggested: str
 ) -> None:
-    _move(case, ROUTE_STATUS[route.value])
+    case.status = lifecycle.check_route(
+        case.status, route.value, dispute_type=case.dispute_type, current_route=case.route
+    )
+    # The desk that had the case lets it go; a desk route opens a hand-off on its clocks.
+    from intake.desks import service as desks  # desks build on cases: imported here, not at the top
+
+    withdrawn = await desks.withdraw_open(session=session, case=case)
+    if withdrawn is not None:
+        case.deadline_on = None
+    if route.value in lifecycle.DESK_ROUTES:
+        await desks.open_handoff(session=session, case=case, desk=route.value, reason=reason)
     case.route = route.value
     case.route_override_reason = reason if route.value != suggested else None
     case.routed_at = utcnow()
-    label = {
-        "mediation": "联合调解",
-        "inspection": "劳动监察",
-        "legal_aid": "法律援助",
-        "arbitration": "仲裁",
-        "petition": "信访",
-        "negotiation": "三方协调",
-    }[route.value]
+    label = ROUTE_ZH[route.value]
     text = f"确认分流：{label}" if route.value == suggested else f"改变建议分流为：{label}（理由：{reason}）"
     _timeline(
         session,
@@ -220,9 +175,18 @@ async def transition_case(
     close_reason: CloseReason | None,
 ) -> CaseFile:
     """Move the case along its lifecycle (409 with the allowed states when the move is illegal)."""
-    if status is CaseStatus.closed and close_reason is None:
+    if status is not CaseStatus.closed:
+        raise Conflict(
+            "案件状态随办理结果自动变化，只能手动结案；改变去向请使用“分流”",
+            extra={
+                "current_status": case.status,
+                "allowed": ["closed"] if case.status in lifecycle.CLOSABLE_FROM else [],
+            },
+        )
+    if close_reason is None:
         raise ValidationFailed.field("close_reason", "结案须选择结案原因")
-    _move(case, status.value)
+    lifecycle.check_close(case.status)
+    case.status = status.value
     text = f"状态变更为：{STATUS_ZH[status.value]}" + (f"（{reason}）" if reason else "")
     if status is CaseStatus.closed:
         case.closed_at = utcnow()
@@ -244,3 +208,6 @@ async def transition_case(
     _bump(case)
     await session.flush()
     return case
+
+
+__all__ = ["CLOCKED_STATUSES", "OPEN_STATUSES", "ROUTE_ZH", "STATUS_ZH"]

@@ -28,6 +28,7 @@ from intake.cases.schemas import CaseCreate
 from intake.cases.service.lifecycle import _apply_route, _case_event, _timeline
 from intake.cases.service.triage_input import employer_history, triage_form
 from intake.centers.models import Center
+from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
 from intake.triage.service import triage
 
@@ -230,6 +231,19 @@ async def register_case(
         for i, (event, subscribers) in enumerate(events):
             ctes.extend(outbox_ctes(event, subscribers, name=f"event{i}"))
         await session.execute(select(literal(1)).add_cte(*ctes))
+        if result.grade == "red":
+            # The centre's supervisors are told (rare: one more statement for a red case only).
+            await notifications.notify(
+                session,
+                center_id=case.center_id,
+                audiences=["role:supervisor"],
+                cause=f"red:{case.id}",
+                kind="red_alert",
+                title=f"红色预警：{case.case_no}",
+                body="；".join(r.text for r in result.reasons),
+                case_id=case.id,
+                link=f"/cases/{case.id}",
+            )
         return Registered(case, _ordered(parties), claims)
 
     # The number comes last: the counter row stays locked from here to the commit, so keep it short.
@@ -256,6 +270,17 @@ async def register_case(
             data={**_case_event(case), "alert": "red_grade", "reasons": [r.code for r in result.reasons]},
         )
         _timeline(session, case, kind="alert.raised", actor=principal, summary=alert_summary)
+        await notifications.notify(
+            session,
+            center_id=case.center_id,
+            audiences=["role:supervisor"],
+            cause=f"red:{case.id}",
+            kind="red_alert",
+            title=f"红色预警：{case.case_no}",
+            body="；".join(r.text for r in result.reasons),
+            case_id=case.id,
+            link=f"/cases/{case.id}",
+        )
     if route_choice:
         await _apply_route(
             session=session,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases.models import CaseFile, CaseParty
-from intake.cases.service.lifecycle import OPEN_STATUSES
+from intake.cases.service.lifecycle import CLOCKED_STATUSES, OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,9 @@ async def search_cases(
         )
     if query.overdue is not None:
         overdue = and_(
-            CaseFile.deadline_on.is_not(None), CaseFile.deadline_on < china_today(), CaseFile.status.in_(OPEN_STATUSES)
+            CaseFile.deadline_on.is_not(None),
+            CaseFile.deadline_on < china_today(),
+            CaseFile.status.in_(CLOCKED_STATUSES),
         )
         stmt = stmt.where(overdue if query.overdue else ~overdue)
     if cursor:

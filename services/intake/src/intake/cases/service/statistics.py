@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases.models import CaseFile, TimelineEntry
-from intake.cases.service.lifecycle import OPEN_STATUSES
+from intake.cases.service.lifecycle import CLOCKED_STATUSES
 
 
 async def statistics(*, session: AsyncSession, center_id: str | None, since: date, until: date) -> dict[str, Any]:
@@ -79,7 +79,7 @@ async def statistics(*, session: AsyncSession, center_id: str | None, since: dat
                 *where,
                 CaseFile.deadline_on.is_not(None),
                 CaseFile.deadline_on < china_today(),
-                CaseFile.status.in_(OPEN_STATUSES),
+                CaseFile.status.in_(CLOCKED_STATUSES),
             )
         )
     ).scalar_one()

@@ -26,6 +26,7 @@ def triage_form(data: CaseCreate) -> Form:
                 amount=c.amount,
                 period_start_on=c.period_start_on,
                 period_end_on=c.period_end_on,
+                worker_amounts=tuple(c.amounts_by_applicant) if c.amounts_by_applicant is not None else None,
             )
             for c in data.claims
         ),
