@@ -85,7 +85,20 @@ def main() -> None:
             raw = running.var_dir / f"{name}.raw"
             procs[name] = (
                 subprocess.Popen(
-                    [pyspy, "record", "-p", str(pids[name]), "-d", str(SECONDS), "-r", "50", "-f", "raw", "-o", str(raw)],
+                    [
+                        pyspy,
+                        "record",
+                        "-p",
+                        str(pids[name]),
+                        "-d",
+                        str(SECONDS),
+                        "-r",
+                        "50",
+                        "-f",
+                        "raw",
+                        "-o",
+                        str(raw),
+                    ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 ),
