@@ -89,6 +89,11 @@ export const routes: RouteRecordRaw[] = [
         meta: { roles: ["supervisor", "admin"], title: "调解员名册" },
       },
       {
+        path: "pii-access",
+        component: () => import("./views/PiiAccessView.vue"),
+        meta: { roles: ["supervisor", "admin"], title: "个人信息查阅记录" },
+      },
+      {
         path: "deliveries",
         component: () => import("./views/DeliveriesView.vue"),
         meta: { roles: ["admin"], title: "对接推送记录" },

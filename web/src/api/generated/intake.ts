@@ -558,6 +558,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pii-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Personal Data Access
+         * @description Who read full ID or phone numbers of the centre's cases, when and why (newest first).
+         */
+        get: operations["list_personal_data_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -570,6 +590,27 @@ export interface paths {
          * @description Ready: the service's database is reachable.
          */
         get: operations["get_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retention/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retention Plan
+         * @description Dry run of the retention job: the closed case files whose retention period has ended (as of
+         *     ``today``, default today in China) and would be anonymised. Nothing is changed.
+         */
+        get: operations["get_retention_plan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1576,6 +1617,38 @@ export interface components {
             /** Sex */
             sex?: string | null;
         };
+        /** PiiAccessPage */
+        PiiAccessPage: {
+            /** Items */
+            items: components["schemas"]["PiiAccessPublic"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+        };
+        /**
+         * PiiAccessPublic
+         * @description One read of full ID or phone numbers.
+         */
+        PiiAccessPublic: {
+            /** Actor */
+            actor: string;
+            /** Actor Roles */
+            actor_roles: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Fields */
+            fields: string;
+            /** Id */
+            id: number;
+            /** Purpose */
+            purpose: string;
+        };
         /** Reason */
         Reason: {
             /** Code */
@@ -1608,6 +1681,50 @@ export interface components {
              * @default employer
              */
             role?: string;
+        };
+        /**
+         * RetentionClass
+         * @enum {string}
+         */
+        RetentionClass: "mediated" | "awarded";
+        /**
+         * RetentionDue
+         * @description A closed case file whose retention period has ended (identified by id and number only).
+         */
+        RetentionDue: {
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Center Id */
+            center_id: string;
+            /**
+             * Closed On
+             * Format: date
+             */
+            closed_on: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            retention_class: components["schemas"]["RetentionClass"];
+        };
+        /** RetentionReport */
+        RetentionReport: {
+            /** Applied */
+            applied: boolean;
+            /** Awarded Years */
+            awarded_years: number;
+            /** Cases */
+            cases: components["schemas"]["RetentionDue"][];
+            /** Mediated Years */
+            mediated_years: number;
+            /**
+             * Today
+             * Format: date
+             */
+            today: string;
         };
         /**
          * RiskSignals
@@ -2005,16 +2122,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A retried request with the same Idempotency-Key: the first result */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Successful Response */
+            /** @description Created. A retry with the same Idempotency-Key and body answers the same 201 and body again */
             201: {
                 headers: {
+                    /** @description ``true`` when this answer is the replay of an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2824,6 +2936,39 @@ export interface operations {
             };
         };
     };
+    list_personal_data_access: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                cursor?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PiiAccessPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_readiness: {
         parameters: {
             query?: never;
@@ -2840,6 +2985,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_retention_plan: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                today?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -158,7 +158,17 @@ async def preview_triage(
     response_model=CasePublic,
     status_code=status.HTTP_201_CREATED,
     operation_id="register_case",
-    responses={200: {"description": "A retried request with the same Idempotency-Key: the first result"}},
+    responses={
+        201: {
+            "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "``true`` when this answer is the replay of an earlier request with the same key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
+    },
 )
 async def register_case(
     data: CaseCreate,
