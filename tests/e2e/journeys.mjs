@@ -343,7 +343,7 @@ async function supervisorJourney(browser, caseNo) {
 async function adminLook(browser) {
   const { context, page } = await login(browser, 'admin')
   await page.locator('[data-nav="/deliveries"]').click()
-  await page.getByTestId('partners').waitFor()
+  await page.getByTestId('partners-court').waitFor()
   await fitsWidth(page, 'deliveries')
   await shot(page, '14-deliveries')
   await page.locator('[data-nav="/registry"]').click()
@@ -448,9 +448,9 @@ try {
   const { username } = await assignedMediator(caseNo)
   await mediatorJourney(browser, caseNo, username)
   await supervisorJourney(browser, caseNo)
-  await adminLook(browser)
   await rerouteJourney(browser)
   await redAlertJourney(browser)
+  await adminLook(browser)
 } catch (error) {
   failed = error
   for (const context of browser.contexts()) {
