@@ -71,5 +71,5 @@ describe("对接推送记录", () => {
       "/api/arbitration/admin/webhooks/partners/futian-arbitration/replay-failed",
     ]);
     expect(wrapper.get('[data-testid="partners-court"]').text()).toContain("futian-court");
-  });
+  }, 30_000); // mounting two Element Plus tables is slow on a busy machine (a test timeout, not an assertion)
 });
