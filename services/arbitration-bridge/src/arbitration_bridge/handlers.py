@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
 from arbitration_bridge.context import ArbitrationContext
-from arbitration_bridge.referrals.service import apply_case_registered, apply_proceeding_event
+from arbitration_bridge.referrals.service import WAKE_FLAG, apply_case_registered, apply_proceeding_event
 from arbitration_bridge.reviews.service import open_if_requested
-from arbitration_bridge.worker import WAKE_FLAG
 
 PROCEEDING_VERBS = (
     "opened",

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
 from fastapi import Request
-from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.bridge.context import BridgeContext
 
-from court_bridge.casefile.client import IntakeClient
 from court_bridge.config import CourtBridgeSettings
 
-if TYPE_CHECKING:
-    from court_bridge.worker import BridgeWorker
-
-
-@dataclass
-class CourtContext:
-    settings: CourtBridgeSettings
-    cipher: FieldCipher
-    intake: IntakeClient | None = None  # built in the lifespan (it needs the process's HTTP client)
-    worker: BridgeWorker | None = None
-    db: Any = None
+CourtContext = BridgeContext[CourtBridgeSettings]
 
 
 def get_context(request: Request) -> CourtContext:
-    return request.app.state.court
+    ctx: CourtContext = request.app.state.court
+    return ctx

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import open_if_requested
 from court_bridge.context import CourtContext
-from court_bridge.referrals.service import apply_case_registered, apply_proceeding_event
-from court_bridge.worker import WAKE_FLAG
+from court_bridge.referrals.service import WAKE_FLAG, apply_case_registered, apply_proceeding_event
 
 PROCEEDING_VERBS = (
     "opened",
