@@ -156,7 +156,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
 async def flag_overdue(ctx: ArbitrationContext) -> int:
     """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
-    async with ctx.database().sessionmaker() as session:
+    async with ctx.database().transaction(read_only=True) as session:
         due = (
             await session.execute(
                 select(col(Transfer.id))
@@ -171,7 +171,7 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     if due is None:
         return 0
     flagged = 0
-    async for session in ctx.database().session():
+    async with ctx.database().transaction() as session:
         flagged = await transfers.flag_overdue(session=session, today=today)
     return flagged
 
@@ -181,7 +181,7 @@ def steps(ctx: ArbitrationContext) -> Sequence[Step]:
         model: Any, state_column: str, at_column: str, work: Callable[[ArbitrationContext, str], Awaitable[str]]
     ) -> Step:
         async def step() -> None:
-            async with ctx.database().sessionmaker() as session:
+            async with ctx.database().transaction(read_only=True) as session:
                 ids = await due_ids(
                     session, model, state_column=state_column, state="preparing", at_column=at_column, now=utcnow()
                 )

@@ -66,7 +66,7 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
 
 def steps(ctx: CourtContext) -> Sequence[Step]:
     async def prepare_due() -> None:
-        async with ctx.database().sessionmaker() as session:
+        async with ctx.database().transaction(read_only=True) as session:
             ids = await due_ids(
                 session,
                 ConfirmationApplication,

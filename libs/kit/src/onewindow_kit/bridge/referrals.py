@@ -20,7 +20,7 @@ bridge passes the due dates in (``onewindow_domain.clocks``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
@@ -54,6 +54,20 @@ RESULT_EVENTS = {
     "expired": "expired",
 }
 FAILED_REASONS_ZH = {"declined": "当事人不同意调解", "withdrawn": "申请人撤回调解申请"}
+# Every mediation.proceeding.<verb> a bridge consumes (the ones without a result change nothing for
+# the partner, but carry the proceeding id and may complete a lost registration).
+PROCEEDING_VERBS = (
+    "opened",
+    "assigned",
+    "accepted",
+    "declined",
+    "session_scheduled",
+    "agreed",
+    "terminated",
+    "withdrawn",
+    "expired",
+)
+Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 
 class BridgeSettingsLike(Protocol):
@@ -376,7 +390,7 @@ class ReferralLifecycle:
 
     async def register_due(self, ctx: BridgeContextLike) -> None:
         """The worker's step: register every referral whose registration is due."""
-        async with ctx.db.sessionmaker() as session:
+        async with ctx.db.transaction(read_only=True) as session:
             ids = await due_ids(
                 session,
                 self.model,
@@ -495,11 +509,11 @@ class ReferralLifecycle:
         ready = [m.status == "received", m.case_state == "registered"]
         if not settings.auto_accept:
             ready.append(m.accept_due_on <= self.today())
-        async with ctx.db.sessionmaker() as session:
+        async with ctx.db.transaction(read_only=True) as session:
             if not (await session.execute(select(m.id).where(*ready).limit(1))).first():
                 return 0
         accepted = 0
-        async for session in ctx.db.session():
+        async with ctx.db.transaction() as session:
             rows = await session.execute(
                 select(m).where(*ready).order_by(m.created_at).limit(100).with_for_update(skip_locked=True)
             )  # a clerk or an event may hold one now
@@ -529,6 +543,27 @@ class ReferralLifecycle:
             log.warning("event names an unknown referral", extra={"event_id": str(event.id), "event_type": event.type})
             return None
         return referral
+
+    def event_handlers(
+        self,
+        *,
+        on_proceeding: Handler,
+        on_case_registered: Handler | None = None,
+        more: Mapping[str, Handler] | None = None,
+    ) -> dict[str, Handler]:
+        """The bridge's event handlers: ``on_proceeding`` for every ``mediation.proceeding.*``;
+        ``intake.case.registered`` completes a registration whose answer was lost (then
+        ``on_case_registered`` for what the bridge adds) and wakes the worker to accept it."""
+
+        async def case_registered(session: AsyncSession, event: EventEnvelope) -> None:
+            if on_case_registered is not None:
+                await on_case_registered(session, event)
+            if await self.apply_case_registered(session=session, event=event):
+                session.info[self.wake_flag] = True  # the worker accepts it
+
+        handlers: dict[str, Handler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
+        handlers["intake.case.registered"] = case_registered
+        return handlers | dict(more or {})
 
     async def apply_case_registered(self, *, session: AsyncSession, event: EventEnvelope) -> bool:
         """``intake.case.registered`` of a referred case: completes a registration whose answer we missed."""

@@ -83,7 +83,7 @@ async def create_and_register(
                 await lifecycle.register(ctx, referral_id)
         except Exception:  # the worker retries; the partner has its referral_id either way
             log.warning("registering the referred case at intake failed; the worker retries", exc_info=True)
-    async with request.app.state.db.sessionmaker() as session:
+    async with request.app.state.db.transaction(read_only=True) as session:
         referral = await session.get(lifecycle.model, referral_id)
     assert referral is not None
     body = created(stored, referral.case_no)

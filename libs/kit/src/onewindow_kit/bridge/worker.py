@@ -76,14 +76,14 @@ async def attempt(
     counts an attempt and schedules the next one with back-off; one that will not pass is handed to
     ``on_refused(row, error)`` (which sets the row's state), or retried like the others without one.
     Otherwise ``record(session, result)`` writes the answer in its own transaction."""
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         row = await session.get(model, row_id)
         if row is None or not ready(row):
             return "skipped"
     try:
         result = await call(row)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             row = await session.get(model, row_id)
             if row is None or not ready(row):
                 return "skipped"
@@ -95,7 +95,7 @@ async def attempt(
             else:
                 on_refused(row, exc)
         return "retry" if exc.retry or on_refused is None else "refused"
-    async for session in db.session():
+    async with db.transaction() as session:
         await record(session, result)
     return "done"
 

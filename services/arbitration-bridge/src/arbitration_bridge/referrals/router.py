@@ -6,7 +6,6 @@ authorise, call the service, answer."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
+from onewindow_kit.types import BoundedDateTime
 
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals import service
@@ -105,7 +105,7 @@ async def list_referrals(
     session: SessionDep,
     request: Request,
     status: ReferralStatus | None = None,
-    updated_since: datetime | None = None,
+    updated_since: BoundedDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:

@@ -5,7 +5,6 @@ and the administrators' registration view. Thin: parse, authorise, call the serv
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +13,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import application_of
@@ -111,7 +111,7 @@ async def list_referrals(
     court: CurrentCourt,
     session: SessionDep,
     status: ReferralStatus | None = None,
-    updated_since: datetime | None = None,
+    updated_since: BoundedDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from onewindow_kit.db import SessionDep
 
 from mediation.assignment import service
 from mediation.assignment.schemas import AssignmentPublic, AssignmentRecordPublic, OverrideRequest
+from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingRead, ProceedingSupervise, visible_proceeding
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import Actor
@@ -37,7 +38,11 @@ async def get_proceeding_assignment(
 
 @router.post("/{proceeding_id}/assignment", response_model=AssignmentPublic, operation_id="override_assignment")
 async def override_assignment(
-    proceeding_id: str, body: OverrideRequest, request: Request, session: SessionDep, principal: ProceedingSupervise
+    proceeding_id: str,
+    body: OverrideRequest,
+    settings: SettingsDep,
+    session: SessionDep,
+    principal: ProceedingSupervise,
 ) -> AssignmentPublic:
     """Name the mediator yourself, with a written reason (422 without one; 409 when the mediator
     may not take the case, e.g. a conflict of interest or leave)."""
@@ -48,18 +53,16 @@ async def override_assignment(
         mediator_id=body.mediator_id,
         reason=body.reason,
         actor=Actor.of(principal),
-        settings=request.app.state.settings,
+        settings=settings,
     )
     return await _public(session, p)
 
 
 @router.post("/{proceeding_id}/assignment/retry", response_model=AssignmentPublic, operation_id="retry_assignment")
 async def retry_assignment(
-    proceeding_id: str, request: Request, session: SessionDep, principal: ProceedingSupervise
+    proceeding_id: str, settings: SettingsDep, session: SessionDep, principal: ProceedingSupervise
 ) -> AssignmentPublic:
     """Run the automatic assignment again for a parked proceeding."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.retry_parked(
-        session=session, proceeding=p, actor=Actor.of(principal), settings=request.app.state.settings
-    )
+    await service.retry_parked(session=session, proceeding=p, actor=Actor.of(principal), settings=settings)
     return await _public(session, p)
