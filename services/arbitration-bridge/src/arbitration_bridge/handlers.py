@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
 from arbitration_bridge.context import ArbitrationContext
-from arbitration_bridge.referrals.service import WAKE_FLAG, apply_proceeding_event, referrals
+from arbitration_bridge.referrals.service import WORK_WAKE, apply_proceeding_event, referrals
 from arbitration_bridge.reviews.service import open_if_requested
 
 
@@ -24,7 +24,7 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
         record = await apply_mediation_event(session=session, event=event)
         referral = await apply_proceeding_event(session=session, event=event, cipher=ctx.cipher)
         if referral is not None and referral.result_parties_state == "preparing":
-            session.info[WAKE_FLAG] = True  # the worker reads the service addresses and sends the result
+            WORK_WAKE.mark(session)  # the worker reads the service addresses and sends the result
         if record is not None and event.type == "mediation.proceeding.agreed":
             center_id = record.center_id or (referral.center_id if referral is not None else None)
             if (
@@ -36,7 +36,7 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
                 )
                 is not None
             ):
-                session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+                WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
     async def on_case_event(session: AsyncSession, event: EventEnvelope) -> None:
         await apply_intake_event(session=session, event=event)

@@ -25,7 +25,7 @@ from arbitration_bridge.reviews.router import partner_router as review_partner_r
 from arbitration_bridge.reviews.router import staff_router as review_staff_router
 from arbitration_bridge.transfers.router import partner_router as transfer_partner_router
 from arbitration_bridge.transfers.router import staff_router as transfer_staff_router
-from arbitration_bridge.worker import WAKE_FLAG, steps
+from arbitration_bridge.worker import WORK_WAKE, steps
 
 # Who consumes this bridge's events (the publisher owns this table; URLs come from settings.peers):
 # intake puts them on the case timeline (a transfer accepted moves the case to
@@ -47,7 +47,7 @@ def create_app(
     return create_bridge_app(
         ctx,
         partner_kind="arbitration",
-        wake_flag=WAKE_FLAG,
+        wake=WORK_WAKE,
         steps=steps,
         title="OneWindow arbitration-bridge (仲裁衔接 (裁调对接))",
         description="Referrals from arbitration commissions (arbitration partner API v1: 暂缓立案、先行调解), "

@@ -19,15 +19,14 @@ from typing import Any
 
 from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge.casefile import IntakeError, Parties, gather
-from onewindow_kit.bridge.worker import Step, attempt, due_ids
-from onewindow_kit.db import utcnow
+from onewindow_kit.bridge.worker import Step, attempt, each_due
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from arbitration_bridge.context import ArbitrationContext
 from arbitration_bridge.referrals.models import Referral
-from arbitration_bridge.referrals.service import WAKE_FLAG, open_payload, referrals, send_result
+from arbitration_bridge.referrals.service import WORK_WAKE, open_payload, referrals, send_result
 from arbitration_bridge.reviews import service as reviews
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.transfers import service as transfers
@@ -37,7 +36,7 @@ PURPOSE_RESULT = "仲裁院先行调解不成，向仲裁院反馈当事人送�
 PURPOSE_TRANSFER = "调解不成转仲裁，向仲裁院移送当事人身份信息"
 PURPOSE_REVIEW = "仲裁审查确认申请（向仲裁院提交当事人身份信息）"
 
-__all__ = ["WAKE_FLAG", "prepare_review", "prepare_transfer", "register_referral", "send_referral_result", "steps"]
+__all__ = ["WORK_WAKE", "prepare_review", "prepare_transfer", "register_referral", "send_referral_result", "steps"]
 
 
 async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
@@ -95,6 +94,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
         ready=lambda referral: referral.result_parties_state == "preparing",
         call=call,
         record=record,
+        wake=WORK_WAKE,
         attempts="result_attempts",
         last_error="result_last_error",
         next_attempt_at="result_next_attempt_at",
@@ -126,6 +126,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
         ready=lambda transfer: transfer.state == "preparing",
         call=lambda transfer: gather(intake, case_id=transfer.case_id, purpose=PURPOSE_TRANSFER),
         record=record,
+        wake=WORK_WAKE,
     )
     return {"done": "requested"}.get(outcome, outcome)
 
@@ -149,6 +150,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
         ready=lambda review: review.state == "preparing",
         call=lambda review: gather(intake, case_id=review.case_id, purpose=PURPOSE_REVIEW),
         record=record,
+        wake=WORK_WAKE,
     )
     return {"done": "requested"}.get(outcome, outcome)
 
@@ -177,21 +179,24 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
 
 
 def steps(ctx: ArbitrationContext) -> Sequence[Step]:
-    def each_due(
+    def preparing(
         model: Any, state_column: str, at_column: str, work: Callable[[ArbitrationContext, str], Awaitable[str]]
     ) -> Step:
-        async def step() -> None:
-            async with ctx.database().transaction(read_only=True) as session:
-                ids = await due_ids(
-                    session, model, state_column=state_column, state="preparing", at_column=at_column, now=utcnow()
-                )
-            for row_id in ids:
-                await work(ctx, row_id)
+        async def step() -> float | None:
+            return await each_due(
+                ctx.database(),
+                model,
+                state_column=state_column,
+                state="preparing",
+                at_column=at_column,
+                work=lambda row_id: work(ctx, row_id),
+                poll_seconds=ctx.settings.worker_poll_seconds,
+            )
 
         return step
 
-    async def register_due() -> None:
-        await referrals.register_due(ctx)
+    async def register_due() -> float | None:
+        return await referrals.register_due(ctx)
 
     async def accept_due() -> None:
         await referrals.accept_ready(ctx, when_due_actor="auto: due day")
@@ -201,9 +206,9 @@ def steps(ctx: ArbitrationContext) -> Sequence[Step]:
 
     return [
         register_due,
-        each_due(Referral, "result_parties_state", "result_next_attempt_at", send_referral_result),
-        each_due(Transfer, "state", "next_attempt_at", prepare_transfer),
-        each_due(Review, "state", "next_attempt_at", prepare_review),
+        preparing(Referral, "result_parties_state", "result_next_attempt_at", send_referral_result),
+        preparing(Transfer, "state", "next_attempt_at", prepare_transfer),
+        preparing(Review, "state", "next_attempt_at", prepare_review),
         accept_due,
         flag_due,
     ]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import open_if_requested
 from court_bridge.context import CourtContext
-from court_bridge.referrals.service import WAKE_FLAG, apply_proceeding_event, referrals
+from court_bridge.referrals.service import WORK_WAKE, apply_proceeding_event, referrals
 
 
 def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:
@@ -18,6 +18,6 @@ def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:
         referral = await apply_proceeding_event(session=session, event=event, cipher=ctx.cipher)
         agreed = referral is not None and event.type == "mediation.proceeding.agreed"
         if agreed and await open_if_requested(session=session, referral=referral) is not None:
-            session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+            WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
     return dict(referrals.event_handlers(on_proceeding=on_proceeding))

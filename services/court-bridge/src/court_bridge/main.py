@@ -20,7 +20,7 @@ from court_bridge.handlers import event_handlers
 from court_bridge.referrals.router import admin_router as referral_admin_router
 from court_bridge.referrals.router import partner_router as referral_partner_router
 from court_bridge.referrals.router import staff_router as referral_staff_router
-from court_bridge.worker import WAKE_FLAG, steps
+from court_bridge.worker import WORK_WAKE, steps
 
 # Who consumes this bridge's events (the publisher owns this table; URLs come from settings.peers):
 # intake puts them on the case timeline; mediation stops a proceeding whose referral was withdrawn.
@@ -41,7 +41,7 @@ def create_app(
     return create_bridge_app(
         ctx,
         partner_kind="court",
-        wake_flag=WAKE_FLAG,
+        wake=WORK_WAKE,
         steps=steps,
         title="OneWindow court-bridge (法院衔接 (诉调对接))",
         description="Referrals from people's courts (court partner API v1), results by signed webhooks, "

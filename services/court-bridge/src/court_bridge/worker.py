@@ -13,18 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from onewindow_kit.bridge.casefile import hand_off_parties
-from onewindow_kit.bridge.worker import Step, attempt, due_ids
-from onewindow_kit.db import utcnow
+from onewindow_kit.bridge.worker import Step, attempt, each_due
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.service import mark_requested
 from court_bridge.context import CourtContext
-from court_bridge.referrals.service import WAKE_FLAG, referrals
+from court_bridge.referrals.service import WORK_WAKE, referrals
 
 PII_PURPOSE = "司法确认申请（向法院提交当事人身份信息）"
 
-__all__ = ["WAKE_FLAG", "prepare_application", "register_referral", "steps"]
+__all__ = ["WORK_WAKE", "prepare_application", "register_referral", "steps"]
 
 
 async def register_referral(ctx: CourtContext, referral_id: str) -> str:
@@ -60,26 +59,27 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
         ready=lambda application: application.state == "preparing",
         call=call,
         record=record,
+        wake=WORK_WAKE,
     )
     return {"done": "requested"}.get(outcome, outcome)
 
 
 def steps(ctx: CourtContext) -> Sequence[Step]:
-    async def prepare_due() -> None:
-        async with ctx.database().transaction(read_only=True) as session:
-            ids = await due_ids(
-                session,
-                ConfirmationApplication,
-                state_column="state",
-                state="preparing",
-                at_column="next_attempt_at",
-                now=utcnow(),
-            )
-        for application_id in ids:
-            await prepare_application(ctx, application_id)
+    poll = ctx.settings.worker_poll_seconds
 
-    async def register_due() -> None:
-        await referrals.register_due(ctx)
+    async def prepare_due() -> float | None:
+        return await each_due(
+            ctx.database(),
+            ConfirmationApplication,
+            state_column="state",
+            state="preparing",
+            at_column="next_attempt_at",
+            work=lambda application_id: prepare_application(ctx, application_id),
+            poll_seconds=poll,
+        )
+
+    async def register_due() -> float | None:
+        return await referrals.register_due(ctx)
 
     async def accept_due() -> None:
         await referrals.accept_ready(ctx, when_due_actor="auto: 3 working days")

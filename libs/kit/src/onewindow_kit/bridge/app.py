@@ -20,13 +20,14 @@ from onewindow_kit.partners.router import partner_admin_router
 from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
 from onewindow_kit.webhooks.guard import AddressGuard
 from onewindow_kit.webhooks.router import webhook_admin_router
+from onewindow_kit.worker import WakeSignal
 
 
 def create_bridge_app(
     ctx: BridgeContext[Any],
     *,
     partner_kind: str,
-    wake_flag: str,
+    wake: WakeSignal,
     steps: Callable[[BridgeContext[Any]], Sequence[Step]],
     title: str,
     description: str,
@@ -57,11 +58,9 @@ def create_bridge_app(
             guard=webhook_guard,
         )
         ctx.worker = BridgeWorker(
-            name=settings.service_name, db=ctx.database, settings=settings, wake_flag=wake_flag, steps=steps(ctx)
+            name=settings.service_name, db=ctx.database(), settings=settings, wake=wake, steps=steps(ctx)
         )
         app.state.webhooks = dispatcher
-        app.state.db.on_after_commit(dispatcher.after_commit)
-        app.state.db.on_after_commit(ctx.worker.after_commit)
         if settings.webhooks.enabled:
             dispatcher.start()
         if settings.worker_enabled:

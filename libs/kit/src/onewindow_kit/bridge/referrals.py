@@ -32,13 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import IntakeClient, IntakeError
 from onewindow_kit.bridge.messages import announce, notify
-from onewindow_kit.bridge.worker import attempt, due_ids
+from onewindow_kit.bridge.worker import attempt, each_due
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import Conflict, NotFound
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
+from onewindow_kit.worker import WakeSignal
 
 log = logging.getLogger("onewindow_kit.bridge.referrals")
 
@@ -75,6 +76,7 @@ class BridgeSettingsLike(Protocol):
     auto_accept_when_due: bool
     retry_base_seconds: float
     retry_max_seconds: float
+    worker_poll_seconds: float
 
 
 class BridgeContextLike(Protocol):
@@ -120,7 +122,7 @@ class ReferralLifecycle:
     channel: ClassVar[str]  # intake's channel for the registered case
     withdrawn_zh: ClassVar[str]  # "法院撤回委派调解"
     declined_zh: ClassVar[str]  # "中心不予接受法院委派"
-    wake_flag: ClassVar[str]  # session.info flag that wakes the bridge's worker after commit
+    wake: ClassVar[WakeSignal]  # marked where work is written; wakes the bridge's worker after the commit
 
     # -- the vocabulary's lines (override where the partner's differ) ------------------------------
 
@@ -365,7 +367,7 @@ class ReferralLifecycle:
             await self.complete_registration(
                 session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no
             )
-            session.info[self.wake_flag] = True  # the worker accepts it (after the partner has its 201)
+            self.wake.mark(session)  # the worker accepts it (after the partner has its 201)
 
         def refused(referral: Any, exc: IntakeError) -> None:
             referral.case_state = "rejected"
@@ -382,25 +384,24 @@ class ReferralLifecycle:
             call=call,
             record=record,
             on_refused=refused,
+            wake=self.wake,
             attempts="case_attempts",
             last_error="case_last_error",
             next_attempt_at="case_next_attempt_at",
         )
         return {"done": "registered", "refused": "rejected"}.get(outcome, outcome)
 
-    async def register_due(self, ctx: BridgeContextLike) -> None:
+    async def register_due(self, ctx: BridgeContextLike) -> float | None:
         """The worker's step: register every referral whose registration is due."""
-        async with ctx.db.transaction(read_only=True) as session:
-            ids = await due_ids(
-                session,
-                self.model,
-                state_column="case_state",
-                state="pending",
-                at_column="case_next_attempt_at",
-                now=utcnow(),
-            )
-        for referral_id in ids:
-            await self.register(ctx, referral_id)
+        return await each_due(
+            ctx.db,
+            self.model,
+            state_column="case_state",
+            state="pending",
+            at_column="case_next_attempt_at",
+            work=lambda referral_id: self.register(ctx, referral_id),
+            poll_seconds=ctx.settings.worker_poll_seconds,
+        )
 
     # -- decisions: the centre accepts or declines, the partner withdraws --------------------------
 
@@ -559,7 +560,7 @@ class ReferralLifecycle:
             if on_case_registered is not None:
                 await on_case_registered(session, event)
             if await self.apply_case_registered(session=session, event=event):
-                session.info[self.wake_flag] = True  # the worker accepts it
+                self.wake.mark(session)  # the worker accepts it
 
         handlers: dict[str, Handler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
         handlers["intake.case.registered"] = case_registered

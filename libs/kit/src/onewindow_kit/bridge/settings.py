@@ -26,7 +26,8 @@ class BridgeSettings(ServiceSettings):
 
     # The background work (``onewindow_kit.bridge.worker``): polling interval and back-off of retries.
     worker_enabled: bool = True
-    worker_poll_seconds: float = 2.0
+    worker_poll_seconds: float = 2.0  # fallback while wake-on-work is down
+    worker_idle_seconds: float = 30.0  # sleep when idle while commits wake the worker
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     intake_timeout_seconds: float = 5.0

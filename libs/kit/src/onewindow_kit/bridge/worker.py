@@ -1,20 +1,17 @@
-"""The skeleton of a bridge's background work: one loop per process running the bridge's steps in
-order, woken after a commit that flagged work (``session.info[wake_flag] = True``) or every
-``worker_poll_seconds``; and the one pattern every step follows (``attempt``).
+"""The bridge's background work on the kit's one ``Worker`` base (``onewindow_kit.worker``): one
+loop per process running the bridge's steps in order, woken after a commit that marked the bridge's
+``WakeSignal`` (``WORK_WAKE.mark(session)``), or when the soonest retry a step reported falls due;
+and the one pattern every step follows (``attempt``).
 
 Each step reads in a short session, talks HTTP with no transaction open, and records the answer in
 another short transaction that re-checks the row's state first, so two replicas doing the same work
 at once cause no second effect. A restart loses nothing: what is pending is a column, not a queue
 in memory.
-
-The loop itself (wake, poll, stop) is kept in this one class so that moving it onto the kit's one
-``Worker`` base (issue 17) is one edit here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -26,13 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_kit.bridge.casefile import IntakeError
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.idempotency import purge_expired
-from onewindow_kit.waiting import wait_event
-
-log = logging.getLogger("onewindow_kit.bridge.worker")
+from onewindow_kit.worker import WakeSignal, Worker, soonest, split_due
 
 T = TypeVar("T")
-Step = Callable[[], Awaitable[object]]
+Step = Callable[[], Awaitable[float | None]]  # the seconds until its next item is due (None: none)
 PURGE_EVERY_SECONDS = 3600
+PAGE = 50  # items of one kind per pass
 
 
 class RetrySettings(Protocol):
@@ -47,12 +43,21 @@ def backoff(settings: RetrySettings, attempts: int) -> float:
 
 
 async def due_ids(
-    session: AsyncSession, model: Any, *, state_column: str, state: str, at_column: str, now: datetime, limit: int = 50
-) -> list[str]:
-    """Ids of ``model`` rows in ``state`` whose next attempt is due, the longest waiting first."""
+    session: AsyncSession,
+    model: Any,
+    *,
+    state_column: str,
+    state: str,
+    at_column: str,
+    now: datetime,
+    limit: int = PAGE,
+) -> tuple[list[str], float | None]:
+    """Ids of ``model`` rows in ``state`` whose next attempt is due, the longest waiting first, and
+    the seconds until the next one that is not due yet (``split_due``)."""
     at = getattr(model, at_column)
-    query = select(model.id).where(getattr(model, state_column) == state, at <= now).order_by(at).limit(limit)
-    return [str(row_id) for row_id in (await session.execute(query)).scalars().all()]
+    query = select(model.id, at).where(getattr(model, state_column) == state).order_by(at).limit(limit)
+    ids, wait = split_due((await session.execute(query)).all(), now, limit=limit)
+    return [str(row_id) for row_id in ids], wait
 
 
 async def attempt(
@@ -65,6 +70,7 @@ async def attempt(
     call: Callable[[Any], Awaitable[T]],
     record: Callable[[AsyncSession, T], Awaitable[object]],
     on_refused: Callable[[Any, IntakeError], None] | None = None,
+    wake: WakeSignal | None = None,
     attempts: str = "attempts",
     last_error: str = "last_error",
     next_attempt_at: str = "next_attempt_at",
@@ -92,6 +98,8 @@ async def attempt(
             setattr(row, last_error, exc.message[:500])
             if exc.retry or on_refused is None:
                 setattr(row, next_attempt_at, utcnow() + timedelta(seconds=backoff(settings, count)))
+                if wake is not None:
+                    wake.mark(session)  # the worker learns when the retry is due
             else:
                 on_refused(row, exc)
         return "retry" if exc.retry or on_refused is None else "refused"
@@ -102,56 +110,55 @@ async def attempt(
 
 class WorkerSettings(RetrySettings, Protocol):
     worker_poll_seconds: float
+    worker_idle_seconds: float
 
 
-class BridgeWorker:
-    """Runs ``steps`` one after the other, then sleeps until woken or ``worker_poll_seconds`` pass;
-    purges expired idempotency records once an hour."""
+class BridgeWorker(Worker):
+    """Runs ``steps`` one after the other (each returns the seconds until its next item is due, or
+    None); purges expired idempotency records once an hour."""
 
     def __init__(
-        self, *, name: str, db: Callable[[], Database], settings: WorkerSettings, wake_flag: str, steps: Sequence[Step]
+        self, *, name: str, db: Database, settings: WorkerSettings, wake: WakeSignal, steps: Sequence[Step]
     ) -> None:
-        self.name = name
-        self._db = db  # the process's database, known once the app has started
-        self.settings = settings
-        self.wake_flag = wake_flag
+        super().__init__(
+            name=f"{name}:worker",
+            db=db,
+            signals=(wake,),
+            poll_seconds=settings.worker_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
+            backoff_base=settings.worker_poll_seconds,
+            backoff_max=settings.retry_max_seconds,
+        )
+        self.database = db
         self.steps = list(steps)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
 
-    def after_commit(self, session: object) -> None:
-        if getattr(session, "info", {}).pop(self.wake_flag, False):
-            self.wake()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=f"{self.name}:worker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("bridge worker pass failed", extra={"worker": self.name})
-            await wait_event(self._wake, self.settings.worker_poll_seconds)
-            self._wake.clear()
-
-    async def run_once(self) -> None:
-        """One pass over everything that is due."""
-        for step in self.steps:
-            await step()
+    async def run_once(self) -> float | None:
+        """One pass over everything that is due; the seconds until the next item falls due."""
+        waits = [await step() for step in self.steps]
         loop_time = asyncio.get_running_loop().time()
         if loop_time - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = loop_time
-            await purge_expired(self._db())
+            await purge_expired(self.database)
+        return soonest(*waits)
+
+
+async def each_due(
+    db: Database,
+    model: Any,
+    *,
+    state_column: str,
+    state: str,
+    at_column: str,
+    work: Callable[[str], Awaitable[object]],
+    poll_seconds: float,
+) -> float | None:
+    """A step: ``work(id)`` for every due row; the seconds until the next one falls due (soon
+    again when it tried some: what was tried has its next attempt written now)."""
+    async with db.transaction(read_only=True) as session:
+        ids, wait = await due_ids(
+            session, model, state_column=state_column, state=state, at_column=at_column, now=utcnow()
+        )
+    for row_id in ids:
+        await work(row_id)
+    return soonest(wait, poll_seconds) if ids else wait

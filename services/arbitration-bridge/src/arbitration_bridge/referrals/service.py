@@ -18,6 +18,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
+from onewindow_kit.worker import WakeSignal
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -29,7 +30,7 @@ PARTIES_CONTEXT = "referral_result_parties"
 DEADLINE_RULE = "mediation_15d"  # 劳动争议调解仲裁法 第14条: 15 days, extendable with both parties' consent
 INTAKE_FACTS_MAX = 20000
 KIND_ZH = "暂缓立案、先行调解"
-WAKE_FLAG = "arbitration_work"
+WORK_WAKE = WakeSignal("arbitration_work")  # marked where work is written; wakes the worker after the commit
 
 __all__ = ["can_see", "decode_cursor", "encode_cursor"]  # the transfers and reviews read them here
 
@@ -84,7 +85,7 @@ class CommissionReferrals(ReferralLifecycle):
     channel = "arbitration_referral"
     withdrawn_zh = "仲裁院撤回委托调解"
     declined_zh = "中心不予接受仲裁院委托调解"
-    wake_flag = WAKE_FLAG
+    wake = WORK_WAKE
 
     def today(self) -> date:
         return china_today()

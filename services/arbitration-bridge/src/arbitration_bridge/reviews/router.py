@@ -18,7 +18,7 @@ from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
-from arbitration_bridge.referrals.service import WAKE_FLAG, can_see, referral_of_case
+from arbitration_bridge.referrals.service import WORK_WAKE, can_see, referral_of_case
 from arbitration_bridge.reviews import service
 from arbitration_bridge.reviews.schemas import (
     ReviewCreate,
@@ -109,7 +109,7 @@ async def request_arbitration_review(data: ReviewCreate, request: Request, princ
             default_partner_id=ctx.settings.default_partner_id,
             note=data.note,
         )
-        session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+        WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
         view = service.to_view(review)
     return view
 

@@ -17,7 +17,7 @@ from arbitration_bridge.casefile.dependencies import center_of
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
-from arbitration_bridge.referrals.service import WAKE_FLAG
+from arbitration_bridge.referrals.service import WORK_WAKE
 from arbitration_bridge.transfers import service
 from arbitration_bridge.transfers.schemas import (
     TransferCreate,
@@ -101,7 +101,7 @@ async def create_arbitration_transfer(data: TransferCreate, request: Request, pr
             center_id=center_id,
             default_partner_id=ctx.settings.default_partner_id,
         )
-        session.info[WAKE_FLAG] = True  # the worker gathers the file and sends it
+        WORK_WAKE.mark(session)  # the worker gathers the file and sends it
         view = service.to_view(transfer)
     return view
 

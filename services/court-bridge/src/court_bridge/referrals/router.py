@@ -43,6 +43,7 @@ from court_bridge.referrals.schemas import (
     Result,
     WithdrawRequest,
 )
+from court_bridge.referrals.service import WORK_WAKE
 
 log = logging.getLogger("court_bridge.referrals")
 
@@ -264,5 +265,5 @@ async def retry_referral_registration(
         session=session, principal=principal, referral_id=referral_id, for_update=True
     )
     referral = await service.retry_registration(session=session, referral=referral)
-    session.info["court_work"] = True
+    WORK_WAKE.mark(session)
     return await staff_view(session, referral)

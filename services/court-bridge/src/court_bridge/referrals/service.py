@@ -13,6 +13,7 @@ from onewindow_domain.clocks import compute_due
 from onewindow_kit.bridge.referrals import ReferralLifecycle
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.partners.models import Partner
+from onewindow_kit.worker import WakeSignal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.referrals.models import Referral
@@ -20,7 +21,7 @@ from court_bridge.referrals.schemas import Agreement, Mediator, ReferralCreate, 
 
 DEADLINE_RULES = {"pre_filing": "court_referral_30d", "in_litigation": "in_litigation_referral_15d"}
 KIND_ZH = {"pre_filing": "诉前委派调解", "in_litigation": "诉中委托调解"}
-WAKE_FLAG = "court_work"
+WORK_WAKE = WakeSignal("court_work")  # marked where work is written; wakes the worker after the commit
 
 
 def calendar() -> Any:
@@ -49,7 +50,7 @@ class CourtReferrals(ReferralLifecycle):
     channel = "court_referral"
     withdrawn_zh = "法院撤回委派调解"
     declined_zh = "中心不予接受法院委派"
-    wake_flag = WAKE_FLAG
+    wake = WORK_WAKE
 
     def today(self) -> date:
         return china_today()
