@@ -15,6 +15,7 @@ from onewindow_kit.auth import KeySource
 from onewindow_kit.bridge.casefile import IntakeClient
 from onewindow_kit.bridge.context import BridgeContext
 from onewindow_kit.bridge.worker import BridgeWorker, Step
+from onewindow_kit.dependencies import database_of, http_of, install_webhooks, webhooks_of
 from onewindow_kit.events.router import EventHandler
 from onewindow_kit.partners.router import partner_admin_router
 from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
@@ -42,16 +43,16 @@ def create_bridge_app(
     settings = ctx.settings
 
     async def startup(app: FastAPI) -> None:
-        ctx.db = app.state.db
+        ctx.db = database_of(app)
         ctx.intake = IntakeClient(
-            http=app.state.http,
+            http=http_of(app),
             base_url=settings.peers.get("intake"),
             tokens=app.state.service_tokens,
             timeout=settings.intake_timeout_seconds,
             peers_setting=f"{settings.env_prefix}PEERS",
         )
         dispatcher = WebhookDispatcher(
-            db=app.state.db,
+            db=ctx.database(),
             service=settings.service_name,
             settings=settings.webhooks,
             cipher=ctx.cipher,
@@ -60,7 +61,7 @@ def create_bridge_app(
         ctx.worker = BridgeWorker(
             name=settings.service_name, db=ctx.database(), settings=settings, wake=wake, steps=steps(ctx)
         )
-        app.state.webhooks = dispatcher
+        install_webhooks(app, dispatcher)
         if settings.webhooks.enabled:
             dispatcher.start()
         if settings.worker_enabled:
@@ -69,7 +70,7 @@ def create_bridge_app(
     async def shutdown(app: FastAPI) -> None:
         if ctx.worker is not None:
             await ctx.worker.stop()
-        await app.state.webhooks.stop()
+        await webhooks_of(app).stop()
 
     app = create_service_app(
         settings,

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.bridge.referrals import BridgeContextLike, ReferralLifecycle
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.partners.models import Partner
 
@@ -34,7 +35,7 @@ async def idempotent_write(
     """Run a partner's POST once per ``Idempotency-Key`` (a replay answers the stored result):
     ``(status, body, replayed)``."""
     return await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=scope,
         key=key,
         fingerprint=fingerprint("POST", path, await request.body()),
@@ -83,7 +84,7 @@ async def create_and_register(
                 await lifecycle.register(ctx, referral_id)
         except Exception:  # the worker retries; the partner has its referral_id either way
             log.warning("registering the referred case at intake failed; the worker retries", exc_info=True)
-    async with request.app.state.db.transaction(read_only=True) as session:
+    async with database_of(request.app).transaction(read_only=True) as session:
         referral = await session.get(lifecycle.model, referral_id)
     assert referral is not None
     body = created(stored, referral.case_no)
