@@ -56,7 +56,15 @@ REPLAYED = routes.REPLAYED
     operation_id="create_referral",
     dependencies=[BoundedBody],
     responses={
-        200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
+        201: {
+            "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "``true`` when this answer is the replay of an earlier request with the same key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
         400: {"description": "No Idempotency-Key"},
         409: {"description": "pre_filing_no already referred (``referral_id`` names it), or the same key in flight"},
         422: {"description": "An invalid field, or the same key with a different body"},
