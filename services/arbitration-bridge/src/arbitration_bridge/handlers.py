@@ -15,21 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
 from arbitration_bridge.context import ArbitrationContext
-from arbitration_bridge.referrals.service import apply_case_registered, apply_proceeding_event
+from arbitration_bridge.referrals.service import WORK_WAKE, apply_proceeding_event, referrals
 from arbitration_bridge.reviews.service import open_if_requested
-from arbitration_bridge.worker import WORK_WAKE
-
-PROCEEDING_VERBS = (
-    "opened",
-    "assigned",
-    "accepted",
-    "declined",
-    "session_scheduled",
-    "agreed",
-    "terminated",
-    "withdrawn",
-    "expired",
-)
 
 
 def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
@@ -51,15 +38,13 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
             ):
                 WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
-    async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:
-        await apply_intake_event(session=session, event=event)
-        if await apply_case_registered(session=session, event=event):
-            WORK_WAKE.mark(session)  # the worker accepts it
-
-    async def on_case_routed(session: AsyncSession, event: EventEnvelope) -> None:
+    async def on_case_event(session: AsyncSession, event: EventEnvelope) -> None:
         await apply_intake_event(session=session, event=event)
 
-    handlers: dict[str, EventHandler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
-    handlers["intake.case.registered"] = on_case_registered
-    handlers["intake.case.routed"] = on_case_routed
-    return handlers
+    return dict(
+        referrals.event_handlers(
+            on_proceeding=on_proceeding,
+            on_case_registered=on_case_event,
+            more={"intake.case.routed": on_case_event},
+        )
+    )

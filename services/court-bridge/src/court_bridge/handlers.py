@@ -10,20 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import open_if_requested
 from court_bridge.context import CourtContext
-from court_bridge.referrals.service import apply_case_registered, apply_proceeding_event
-from court_bridge.worker import WORK_WAKE
-
-PROCEEDING_VERBS = (
-    "opened",
-    "assigned",
-    "accepted",
-    "declined",
-    "session_scheduled",
-    "agreed",
-    "terminated",
-    "withdrawn",
-    "expired",
-)
+from court_bridge.referrals.service import WORK_WAKE, apply_proceeding_event, referrals
 
 
 def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:
@@ -33,10 +20,4 @@ def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:
         if agreed and await open_if_requested(session=session, referral=referral) is not None:
             WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
-    async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:
-        if await apply_case_registered(session=session, event=event):
-            WORK_WAKE.mark(session)  # the worker accepts it
-
-    handlers: dict[str, EventHandler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
-    handlers["intake.case.registered"] = on_case_registered
-    return handlers
+    return dict(referrals.event_handlers(on_proceeding=on_proceeding))

@@ -1,3 +1,2 @@
-"""The case file at intake, as this bridge sees it: registration of referred cases, the case file
-and the parties' identities for hand-offs to the commission, through intake's HTTP API (never its
-database)."""
+"""The case file at intake, as this bridge sees it (the client is the kit's,
+``onewindow_kit.bridge.casefile``): a case's centre when intake's events have not told us yet."""

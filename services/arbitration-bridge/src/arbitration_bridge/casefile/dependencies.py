@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from onewindow_kit.bridge.casefile import IntakeError
 from onewindow_kit.errors import NotFound, UpstreamUnavailable
 
-from arbitration_bridge.casefile.client import IntakeError
 from arbitration_bridge.context import ArbitrationContext
 
 

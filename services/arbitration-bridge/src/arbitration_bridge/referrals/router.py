@@ -5,20 +5,17 @@ authorise, call the service, answer."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
-from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import ValidationFailed
-from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from onewindow_kit.types import BoundedDateTime
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals import service
@@ -35,7 +32,7 @@ from arbitration_bridge.referrals.schemas import (
     ReferralStatus,
     WithdrawRequest,
 )
-from arbitration_bridge.worker import WORK_WAKE, register_referral
+from arbitration_bridge.worker import WORK_WAKE
 
 log = logging.getLogger("arbitration_bridge.referrals")
 
@@ -44,7 +41,7 @@ partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API
 staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
 admin_router = APIRouter(prefix="/admin/referrals", tags=["admin: referrals"])
 
-REPLAYED = {"Idempotent-Replayed": "true"}
+REPLAYED = routes.REPLAYED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,9 +77,14 @@ async def create_referral(
     commission's 调解建议书 if any. The case is registered at the centre at once, or as soon as its
     case system answers; ``case_no`` is null until then."""
     ctx = get_context(request)
-
-    async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.create_referral(
+    return await routes.create_and_register(
+        request,
+        ctx,
+        service.referrals,
+        partner=commission,
+        key=key,
+        prefix=PARTNER_PREFIX,
+        create=lambda session: service.create_referral(
             session=session,
             partner=commission,
             data=data,
@@ -90,34 +92,10 @@ async def create_referral(
             default_center_id=ctx.settings.default_center_id,
             acceptance_working_days=ctx.settings.acceptance_working_days,
             inline_seconds=ctx.settings.intake_timeout_seconds + 2,
-        )
-        # The creation's result: a replay answers it again (with the case number once known).
-        return 201, {
-            "referral_id": referral.id,
-            "status": referral.status,
-            "deadline": referral.deadline_on.isoformat(),
-        }
-
-    status_code, stored, replayed = await run_idempotent(
-        database_of(request.app),
-        scope=f"arbitration:{commission.id}:referrals",
-        key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()),
-        work=work,
+        ),
+        created=lambda stored, case_no: ReferralCreated(**stored, case_no=case_no),
+        intake_timeout_seconds=ctx.settings.intake_timeout_seconds,
     )
-    referral_id = stored["referral_id"]
-    if not replayed and ctx.intake is not None:
-        try:
-            async with asyncio.timeout(ctx.settings.intake_timeout_seconds + 1):
-                await register_referral(ctx, referral_id)
-        except Exception:  # the worker retries; the commission has its referral_id either way
-            log.warning("registering the referred case at intake failed; the worker retries", exc_info=True)
-    async with database_of(request.app).transaction(read_only=True) as session:
-        referral = await session.get(Referral, referral_id)
-    assert referral is not None
-    body = ReferralCreated(**stored, case_no=referral.case_no)
-    headers = {"Location": f"{PARTNER_PREFIX}/referrals/{referral.id}"} | (REPLAYED if replayed else {})
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
 
 
 @partner_router.get("/referrals/{referral_id}", response_model=ReferralPublic, operation_id="get_referral")
@@ -168,21 +146,16 @@ async def withdraw_referral(
     """Withdraw a referral before it has a result; the centre stops the mediation."""
     cipher = get_context(request).cipher
 
-    async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.get_partner_referral(
-            session=session, partner_id=commission.id, referral_id=referral_id, for_update=True
-        )
-        referral = await service.withdraw_referral(session=session, referral=referral, reason=data.reason)
-        return 200, service.to_public(referral, cipher).model_dump(mode="json")
-
-    status_code, body, replayed = await run_idempotent(
-        database_of(request.app),
-        scope=f"arbitration:{commission.id}:withdrawals",
+    return await routes.withdraw(
+        request,
+        service.referrals,
+        partner=commission,
         key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals/{referral_id}/withdraw", await request.body()),
-        work=work,
+        prefix=PARTNER_PREFIX,
+        referral_id=referral_id,
+        reason=data.reason,
+        public=lambda referral: service.to_public(referral, cipher),
     )
-    return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
-from arbitration_bridge.referrals.service import can_see, referral_of_case
+from arbitration_bridge.referrals.service import WORK_WAKE, can_see, referral_of_case
 from arbitration_bridge.reviews import service
 from arbitration_bridge.reviews.schemas import (
     ReviewCreate,
@@ -29,7 +29,6 @@ from arbitration_bridge.reviews.schemas import (
     ReviewState,
     ReviewView,
 )
-from arbitration_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API v1"])
 staff_router = APIRouter(prefix="/reviews", tags=["reviews (staff)"])

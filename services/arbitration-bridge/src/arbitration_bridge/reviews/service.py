@@ -9,6 +9,7 @@ from typing import Any
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
+from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
@@ -18,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.commissions import choose_commission
-from arbitration_bridge.messages import announce, notify
 from arbitration_bridge.referrals.models import Referral
 from arbitration_bridge.referrals.schemas import Agreement
 from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor, referral_of_case

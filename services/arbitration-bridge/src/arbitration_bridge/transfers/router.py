@@ -18,6 +18,7 @@ from arbitration_bridge.casefile.dependencies import center_of
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
+from arbitration_bridge.referrals.service import WORK_WAKE
 from arbitration_bridge.transfers import service
 from arbitration_bridge.transfers.schemas import (
     TransferCreate,
@@ -27,7 +28,6 @@ from arbitration_bridge.transfers.schemas import (
     TransferState,
     TransferView,
 )
-from arbitration_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API v1"])
 staff_router = APIRouter(prefix="/transfers", tags=["transfers (staff)"])

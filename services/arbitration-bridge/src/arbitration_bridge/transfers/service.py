@@ -10,6 +10,8 @@ from typing import Any
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
+from onewindow_kit.bridge.casefile import CaseFile
+from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
@@ -17,11 +19,9 @@ from onewindow_kit.partners.models import Partner
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arbitration_bridge.casefile.schemas import CaseFile
 from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.cases.service import MEDIATION_ZH, TRANSFERABLE, mediation_summary
 from arbitration_bridge.commissions import choose_commission
-from arbitration_bridge.messages import announce, notify
 from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor
 from arbitration_bridge.transfers.models import Transfer
 from arbitration_bridge.transfers.schemas import TransferCreate, TransferDecision, TransferView

@@ -175,34 +175,3 @@ async def record_ruling(
     )
     await session.flush()
     return application, referral
-
-
-def confirmation_parties(
-    parties: list[Any], identities: list[Any]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Applicants and respondents in the referral's shape, from intake's case and its identities."""
-    ids = {(p.role, p.position): p for p in identities}
-    applicants, respondents = [], []
-    for party in sorted(parties, key=lambda p: (p.role, p.position)):
-        ident = ids.get((party.role, party.position))
-        phone = ident.phone if ident else None
-        if party.role == "applicant":
-            applicants.append(
-                {
-                    "name": party.name,
-                    "id_number": ident.id_number if ident else None,
-                    "phone": phone,
-                    "address": party.address,
-                }
-            )
-        elif party.role == "respondent":
-            respondents.append(
-                {
-                    "name": party.name,
-                    "credit_code": party.credit_code,
-                    "address": party.address,
-                    "legal_representative": party.legal_representative,
-                    "phone": phone,
-                }
-            )
-    return applicants, respondents

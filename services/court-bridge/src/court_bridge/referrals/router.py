@@ -4,17 +4,15 @@ and the administrators' registration view. Thin: parse, authorise, call the serv
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
-from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import ValidationFailed
-from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +43,7 @@ from court_bridge.referrals.schemas import (
     Result,
     WithdrawRequest,
 )
-from court_bridge.worker import WORK_WAKE, register_referral
+from court_bridge.referrals.service import WORK_WAKE
 
 log = logging.getLogger("court_bridge.referrals")
 
@@ -54,7 +52,7 @@ partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["court partner API v1"])
 staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
 admin_router = APIRouter(prefix="/admin/referrals", tags=["admin: referrals"])
 
-REPLAYED = {"Idempotent-Replayed": "true"}
+REPLAYED = routes.REPLAYED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,43 +87,24 @@ async def create_referral(
     """Refer a dispute to the centre (委派 before filing, 委托 after). The case is registered at the
     centre at once, or as soon as its case system answers; ``case_no`` is null until then."""
     ctx = get_context(request)
-
-    async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.create_referral(
+    return await routes.create_and_register(
+        request,
+        ctx,
+        service.referrals,
+        partner=court,
+        key=key,
+        prefix=PARTNER_PREFIX,
+        create=lambda session: service.create_referral(
             session=session,
             partner=court,
             data=data,
             cipher=ctx.cipher,
             default_center_id=ctx.settings.default_center_id,
             inline_seconds=ctx.settings.intake_timeout_seconds + 2,
-        )
-        # The creation's result: a replay answers it again (with the case number once known).
-        return 201, {
-            "referral_id": referral.id,
-            "status": referral.status,
-            "deadline": referral.deadline_on.isoformat(),
-        }
-
-    status_code, stored, replayed = await run_idempotent(
-        database_of(request.app),
-        scope=f"court:{court.id}:referrals",
-        key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()),
-        work=work,
+        ),
+        created=lambda stored, case_no: ReferralCreated(**stored, case_no=case_no),
+        intake_timeout_seconds=ctx.settings.intake_timeout_seconds,
     )
-    referral_id = stored["referral_id"]
-    if not replayed and ctx.intake is not None:
-        try:
-            async with asyncio.timeout(ctx.settings.intake_timeout_seconds + 1):
-                await register_referral(ctx, referral_id)
-        except Exception:  # the worker retries; the court has its referral_id either way
-            log.warning("registering the referred case at intake failed; the worker retries", exc_info=True)
-    async with database_of(request.app).transaction(read_only=True) as session:
-        referral = await session.get(Referral, referral_id)
-    assert referral is not None
-    body = ReferralCreated(**stored, case_no=referral.case_no)
-    headers = {"Location": f"{PARTNER_PREFIX}/referrals/{referral.id}"} | (REPLAYED if replayed else {})
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
 
 
 @partner_router.get("/referrals/{referral_id}", response_model=ReferralPublic, operation_id="get_referral")
@@ -167,21 +146,16 @@ async def withdraw_referral(
 ) -> JSONResponse:
     """Withdraw a referral before it has a result; the centre stops the mediation."""
 
-    async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
-        referral = await service.get_partner_referral(
-            session=session, partner_id=court.id, referral_id=referral_id, for_update=True
-        )
-        referral = await service.withdraw_referral(session=session, referral=referral, reason=data.reason)
-        return 200, service.to_public(referral).model_dump(mode="json")
-
-    status_code, body, replayed = await run_idempotent(
-        database_of(request.app),
-        scope=f"court:{court.id}:withdrawals",
+    return await routes.withdraw(
+        request,
+        service.referrals,
+        partner=court,
         key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals/{referral_id}/withdraw", await request.body()),
-        work=work,
+        prefix=PARTNER_PREFIX,
+        referral_id=referral_id,
+        reason=data.reason,
+        public=service.to_public,
     )
-    return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""What the bridge tells others, always inside the caller's transaction (transactional outbox):
-the commission through signed webhooks (``notify``), the other services through events
-(``announce``: intake's case timeline, mediation)."""
+"""What a bridge tells others, always inside the caller's transaction (transactional outbox): the
+partner through signed webhooks (``notify``), the other services through events (``announce``:
+intake's case timeline, mediation)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.events import publish
 from onewindow_kit.logs import redact
 from onewindow_kit.webhooks.outbox import enqueue
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def notify(
@@ -25,8 +26,8 @@ async def notify(
     cipher: FieldCipher,
     occurred_at: datetime | None = None,
 ) -> None:
-    """Queue a contract webhook for a commission, in order behind the earlier ones of ``stream_key``
-    (a referral, or a case for transfers and reviews of window cases)."""
+    """Queue a contract webhook for a partner, in order behind the earlier ones of ``stream_key``
+    (a referral, or a case for the hand-offs of window cases)."""
     await enqueue(
         session,
         partner_id=partner_id,
@@ -39,7 +40,7 @@ async def notify(
 
 
 def scrub(value: Any) -> Any:
-    """Free text from commissions or mediators may hold a phone or ID number: events never carry them."""
+    """Free text from partners or mediators may hold a phone or ID number: events never carry them."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
@@ -52,5 +53,5 @@ def scrub(value: Any) -> Any:
 async def announce(
     session: AsyncSession, *, case_id: str | None, event_type: str, summary_zh: str, **data: Any
 ) -> None:
-    """Publish an ``arbitration.*`` event about a case (``summary_zh`` is the timeline's line)."""
+    """Publish an event about a case (``summary_zh`` is the timeline's line), scrubbed."""
     await publish(session, type=event_type, case_id=case_id, data=scrub({"summary_zh": summary_zh, **data}))
