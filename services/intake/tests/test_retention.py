@@ -22,14 +22,13 @@ async def _case(client, clerk, i: int) -> dict:
 
 
 async def _close(app, case_id: str, closed: datetime | None, *, onward: str | None = None) -> None:
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction() as session:
         if closed is not None:
             await session.execute(
                 update(CaseFile).where(CaseFile.id == case_id).values(status="closed", closed_at=closed)
             )
         if onward:
             session.add(TimelineEntry(case_id=case_id, source="arbitration-bridge", kind=onward, summary="移交仲裁"))
-        await session.commit()
 
 
 async def test_the_dry_run_lists_exactly_the_cases_past_retention(client, app, test_keys, futian):
@@ -62,11 +61,10 @@ async def test_the_dry_run_lists_exactly_the_cases_past_retention(client, app, t
     assert again.json()["applicants"][0]["name"] == applicant(1)["name"]
 
     # Applying it anonymises exactly those and leaves the others alone.
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction() as session:
         due = await service.plan(session=session, today=date(2026, 12, 1), mediated_years=5, awarded_years=10)
         assert await service.anonymise(session=session, cases=due) == 4
-        await session.commit()
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         parties = (await session.execute(select(CaseParty).where(CaseParty.role == "applicant"))).scalars().all()
     by_case = {p.case_id: p for p in parties}
     for case_id in expected:

@@ -640,6 +640,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cases Behind Figure
+         * @description The cases behind one dashboard figure (its ``figure`` key, e.g. ``recovered``,
+         *     ``status:returned``, ``handoff:inspection:filed``, ``legal_aid:within_promise``).
+         */
+        get: operations["list_cases_behind_figure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1161,6 +1182,19 @@ export interface components {
          * @enum {string}
          */
         Desk: "inspection" | "legal_aid" | "petition" | "negotiation";
+        /** DeskHandoffs */
+        DeskHandoffs: {
+            /** Desk */
+            desk: string;
+            /** Label */
+            label: string;
+            /** Outcomes */
+            outcomes: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Total */
+            total: number;
+        };
         /** DeskSummary */
         DeskSummary: {
             /** At Risk */
@@ -1228,6 +1262,18 @@ export interface components {
             source: string;
             /** Type */
             type: string;
+        };
+        /** Figure */
+        Figure: {
+            /** Count */
+            count: number;
+            /**
+             * Figure
+             * @description pass to GET /stats/cases?figure=… for the cases behind it
+             */
+            figure: string;
+            /** Label */
+            label: string;
         };
         /**
          * FinalAwardFlag
@@ -1362,6 +1408,17 @@ export interface components {
              * @default 20
              */
             limit?: number;
+        };
+        /** LegalAidReview */
+        LegalAidReview: {
+            /** Decided */
+            decided: number;
+            /** Promise Days */
+            promise_days: number;
+            /** Share Within Promise */
+            share_within_promise: number | null;
+            /** Within Promise */
+            within_promise: number;
         };
         /** LimitationWarning */
         LimitationWarning: {
@@ -1726,12 +1783,23 @@ export interface components {
             /** To */
             to: string;
         };
-        /** Stats */
+        /**
+         * Stats
+         * @description The base counts plus the report (statistics.schemas.Report); ``amount_recovered`` is
+         *     money actually paid under agreements (挽回金额), ``amount_agreed`` what they promised.
+         */
         Stats: {
+            /**
+             * Amount Agreed
+             * @description amounts the agreements promised (挽回金额 is what was paid)
+             */
+            amount_agreed: string;
             /** Amount Claimed */
             amount_claimed: string;
             /** Amount Recovered */
             amount_recovered: string;
+            /** Average Days To Close */
+            average_days_to_close: number | null;
             /** By Channel */
             by_channel: {
                 [key: string]: number;
@@ -1754,6 +1822,9 @@ export interface components {
             center_id: string | null;
             /** Collective Cases */
             collective_cases: number;
+            /** Handoffs */
+            handoffs: components["schemas"]["DeskHandoffs"][];
+            legal_aid_review: components["schemas"]["LegalAidReview"];
             /** Median Days To Close */
             median_days_to_close: number | null;
             /** Mediations Agreed */
@@ -1762,6 +1833,18 @@ export interface components {
             mediations_ended: number;
             /** Overdue */
             overdue: number;
+            /** Partner Outcomes */
+            partner_outcomes: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Referrals In */
+            referrals_in: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Referrals Out */
+            referrals_out: {
+                [key: string]: components["schemas"]["Figure"];
+            };
             /**
              * Since
              * Format: date
@@ -2958,6 +3041,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_cases_behind_figure: {
+        parameters: {
+            query: {
+                center_id?: string | null;
+                figure: string;
+                limit?: number;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
                 };
             };
             /** @description Validation Error */
