@@ -14,6 +14,7 @@ from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
 from onewindow_kit.logs import configure_logging
+from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -132,6 +133,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         rate=settings.login_ip_failures_per_minute / 60.0, burst=settings.login_ip_failure_burst
     )
     install_error_handlers(app)
+    install_openapi(app)
 
     front_options: dict[str, Any] = {
         "routes": [

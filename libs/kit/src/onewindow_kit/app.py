@@ -17,6 +17,7 @@ from onewindow_kit.events.router import EventHandlers, admin_router, internal_ro
 from onewindow_kit.health import router as health_router
 from onewindow_kit.http import ServiceTokenProvider, build_client
 from onewindow_kit.logs import configure_logging
+from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.settings import ServiceSettings
 
@@ -113,6 +114,7 @@ def create_service_app(
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(internal_router)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from onewindow_kit.db import Database, UtcDateTime, utcnow
-from onewindow_kit.errors import BadRequest, Conflict, ValidationFailed
+from onewindow_kit.errors import BadRequest, RequestInProgress, ValidationFailed
 
 MAX_KEY_LENGTH = 255
 DEFAULT_RETENTION = timedelta(days=8)
@@ -100,7 +100,7 @@ async def claim(
         if record.state == "done":
             return Replay(status_code=record.status_code or 200, body=record.body)
         if now - record.created_at < stale_after:
-            raise Conflict(
+            raise RequestInProgress(
                 "a request with this Idempotency-Key is still being processed; retry later",
                 headers={"Retry-After": "1"},
             )
@@ -117,7 +117,7 @@ async def claim(
         )
         await session.commit()
         if taken.rowcount != 1:
-            raise Conflict(
+            raise RequestInProgress(
                 "a request with this Idempotency-Key is still being processed; retry later",
                 headers={"Retry-After": "1"},
             )

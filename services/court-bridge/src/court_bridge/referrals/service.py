@@ -14,7 +14,7 @@ from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound
+from onewindow_kit.errors import Conflict, NotFound, StateConflict
 from onewindow_kit.events import EventEnvelope, publish
 from onewindow_kit.logs import redact
 from onewindow_kit.pagination import decode_cursor, encode_cursor
@@ -330,11 +330,11 @@ async def accept_referral(
 ) -> Referral:
     """Accept the referral: the court hears ``referral.accepted`` with the case number and deadline."""
     if referral.status != "received":
-        raise Conflict(
+        raise StateConflict(
             f"a referral that is {referral.status} cannot be accepted", extra={"current_status": referral.status}
         )
     if referral.case_no is None:
-        raise Conflict(
+        raise StateConflict(
             "the case is still being registered at intake; accept it once it has a case number",
             extra={"case_state": referral.case_state},
         )
@@ -361,7 +361,7 @@ async def decline_referral(
 ) -> Referral:
     """Decline the referral with a reason: ``referral.declined`` to the court, mediation stops."""
     if referral.status != "received":
-        raise Conflict(
+        raise StateConflict(
             f"a referral that is {referral.status} cannot be declined", extra={"current_status": referral.status}
         )
     now = utcnow()
@@ -381,7 +381,7 @@ async def decline_referral(
 async def withdraw_referral(*, session: AsyncSession, referral: Referral, reason: str) -> Referral:
     """The court withdraws its referral (409 once there is a result); mediation is told to stop."""
     if referral.status in FINAL_STATUSES:
-        raise Conflict(
+        raise StateConflict(
             f"the referral already has a result ({referral.status}) and can no longer be withdrawn",
             extra={"current_status": referral.status},
         )
@@ -597,7 +597,9 @@ async def list_staff_referrals(
 async def retry_registration(*, session: AsyncSession, referral: Referral) -> Referral:
     """Put a rejected (or waiting) registration back in line to be tried now."""
     if referral.case_state not in ("pending", "rejected"):
-        raise Conflict(f"the case registration is {referral.case_state}", extra={"case_state": referral.case_state})
+        raise StateConflict(
+            f"the case registration is {referral.case_state}", extra={"case_state": referral.case_state}
+        )
     referral.case_state = "pending"
     referral.case_next_attempt_at = utcnow()
     await session.flush()

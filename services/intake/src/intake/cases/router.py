@@ -12,8 +12,9 @@ from onewindow_domain.claims import ClaimCategory
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import Forbidden, ValidationFailed
+from onewindow_kit.errors import Forbidden, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
+from onewindow_kit.openapi import IDEMPOTENT, IF_MATCH, problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
@@ -139,7 +140,10 @@ async def preview_triage(
     response_model=CasePublic,
     status_code=status.HTTP_201_CREATED,
     operation_id="register_case",
-    responses={200: {"description": "A retried request with the same Idempotency-Key: the first result"}},
+    responses={
+        200: {"description": "A retried request with the same Idempotency-Key: the first result"},
+        **problems(*IDEMPOTENT),
+    },
 )
 async def register_case(
     data: CaseCreate,
@@ -306,7 +310,12 @@ async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseRe
     return [TimelineEntryPublic.model_validate(e) for e in await service.timeline(session=session, case=case)]
 
 
-@router.post("/{case_id}/route", response_model=CasePublic, operation_id="route_case")
+@router.post(
+    "/{case_id}/route",
+    response_model=CasePublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="route_case",
+)
 async def route_case(
     case_id: str,
     body: RouteRequest,
@@ -325,7 +334,12 @@ async def route_case(
     return await to_public(session, case)
 
 
-@router.post("/{case_id}/transitions", response_model=CasePublic, operation_id="transition_case")
+@router.post(
+    "/{case_id}/transitions",
+    response_model=CasePublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="transition_case",
+)
 async def transition_case(
     case_id: str,
     body: TransitionRequest,

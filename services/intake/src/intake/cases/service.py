@@ -16,7 +16,13 @@ from onewindow_domain.identifiers import mask_id_number, mask_mobile, validate_i
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import AppError, Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import (
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    StateConflict,
+    ValidationFailed,
+)
 from onewindow_kit.events import EventEnvelope, publish
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, func, or_, select, update
@@ -488,14 +494,6 @@ async def timeline(*, session: AsyncSession, case: CaseFile) -> Sequence[Timelin
 # ---------------------------------------------------------------------------------------------
 
 
-class PreconditionRequired(AppError):
-    status, title, slug = 428, "Precondition required", "precondition-required"
-
-
-class PreconditionFailed(AppError):
-    status, title, slug = 412, "Precondition failed", "precondition-failed"
-
-
 def check_version(case: CaseFile, if_match: str | None) -> None:
     """Optimistic concurrency: 428 without ``If-Match``, 412 when the case changed meanwhile."""
     if not if_match:
@@ -515,7 +513,7 @@ def _bump(case: CaseFile) -> None:
 def _move(case: CaseFile, to: str) -> None:
     allowed = TRANSITIONS.get(case.status, ())
     if to not in allowed:
-        raise Conflict(
+        raise StateConflict(
             f"a case that is {case.status} cannot become {to}",
             extra={"current_status": case.status, "allowed": list(allowed)},
         )

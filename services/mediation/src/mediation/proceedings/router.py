@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import EditConflict, StateConflict
+from onewindow_kit.openapi import problems
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +20,7 @@ from mediation.proceedings.dependencies import (
     ProceedingSupervise,
     visible_proceeding,
 )
+from mediation.proceedings.exceptions import DeadlinePassed
 from mediation.proceedings.models import Extension, Proceeding
 from mediation.proceedings.schemas import (
     AcceptRequest,
@@ -182,7 +185,12 @@ async def get_proceeding_history(
     return [ChangePublic.model_validate(c) for c in await service.history(session=session, proceeding=p)]
 
 
-@router.post("/{proceeding_id}/accept", response_model=ProceedingPublic, operation_id="accept_proceeding")
+@router.post(
+    "/{proceeding_id}/accept",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="accept_proceeding",
+)
 async def accept_proceeding(
     proceeding_id: str, body: AcceptRequest, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -192,7 +200,12 @@ async def accept_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/decline", response_model=ProceedingPublic, operation_id="decline_proceeding")
+@router.post(
+    "/{proceeding_id}/decline",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="decline_proceeding",
+)
 async def decline_proceeding(
     proceeding_id: str, body: DeclineRequest, request: Request, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -209,7 +222,12 @@ async def decline_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/withdraw", response_model=ProceedingPublic, operation_id="withdraw_proceeding")
+@router.post(
+    "/{proceeding_id}/withdraw",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="withdraw_proceeding",
+)
 async def withdraw_proceeding(
     proceeding_id: str, body: WithdrawRequest, request: Request, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -225,7 +243,12 @@ async def withdraw_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/terminate", response_model=ProceedingPublic, operation_id="terminate_proceeding")
+@router.post(
+    "/{proceeding_id}/terminate",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="terminate_proceeding",
+)
 async def terminate_proceeding(
     proceeding_id: str, body: TerminateRequest, request: Request, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -248,6 +271,7 @@ async def terminate_proceeding(
     "/{proceeding_id}/extensions",
     response_model=ExtensionPublic,
     status_code=status.HTTP_201_CREATED,
+    responses=problems(StateConflict, DeadlinePassed),
     operation_id="extend_proceeding",
 )
 async def extend_proceeding(
@@ -304,7 +328,12 @@ async def list_proceeding_notes(proceeding_id: str, session: SessionDep, princip
     return [NotePublic.model_validate(n) for n in await service.list_notes(session=session, proceeding=p)]
 
 
-@router.put("/{proceeding_id}/panel", response_model=ProceedingPublic, operation_id="set_proceeding_panel")
+@router.put(
+    "/{proceeding_id}/panel",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict),
+    operation_id="set_proceeding_panel",
+)
 async def set_proceeding_panel(
     proceeding_id: str, body: PanelRequest, session: SessionDep, principal: ProceedingSupervise
 ) -> ProceedingPublic:

@@ -22,13 +22,14 @@ from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due, get_rule
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, ValidationFailed
+from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mediation.config import ComplexityRules, MediationSettings
+from mediation.proceedings.exceptions import DeadlinePassed
 from mediation.proceedings.models import (
     Extension,
     Proceeding,
@@ -360,7 +361,7 @@ def bump(p: Proceeding) -> None:
 def check_transition(p: Proceeding, to: str) -> None:
     allowed = TRANSITIONS.get(p.status, ())
     if to not in allowed:
-        raise Conflict(
+        raise StateConflict(
             f"a proceeding that is {p.status} cannot become {to}; allowed: {', '.join(allowed) or 'none'}",
             extra={
                 "current_status": p.status,
@@ -392,7 +393,7 @@ async def move(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("the proceeding changed meanwhile; reload it", extra={"current_status": frm})
+        raise EditConflict("the proceeding changed meanwhile; reload it", extra={"current_status": frm})
     set_committed_value(proceeding, "status", to)
     set_committed_value(proceeding, "version", proceeding.version + 1)
     set_committed_value(proceeding, "updated_at", now)
@@ -581,12 +582,12 @@ async def extend(
 ) -> Extension:
     """Extend the clock with both parties' recorded consent (LDMAL 14; 特邀 27)."""
     if proceeding.status not in OPEN_STATES:
-        raise Conflict(
+        raise StateConflict(
             "only an open proceeding can be extended",
             extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能延长"},
         )
     if today > proceeding.deadline_on:
-        raise Conflict(
+        raise DeadlinePassed(
             f"the deadline {proceeding.deadline_on} has passed; it can no longer be extended",
             extra={"detail_zh": f"调解期限已于{proceeding.deadline_on.isoformat()}届满，不能再延长"},
         )
@@ -676,9 +677,9 @@ async def set_panel(
 ) -> Proceeding:
     """A tripartite panel (人社 + 工会 + 企业代表) for a collective dispute."""
     if not proceeding.collective:
-        raise Conflict("a panel is for collective disputes", extra={"detail_zh": "仅集体争议可组成三方调解小组"})
+        raise StateConflict("a panel is for collective disputes", extra={"detail_zh": "仅集体争议可组成三方调解小组"})
     if proceeding.status not in OPEN_STATES:
-        raise Conflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": []})
+        raise StateConflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": []})
     for i, member in enumerate(members):
         if member.get("mediator_id"):
             m = await session.get(Mediator, member["mediator_id"])
