@@ -176,6 +176,23 @@ class StackConfig:
         return f"http://127.0.0.1:{self.ports[name]}"
 
 
+# What the supervisor must set for the processes to find each other (a caller's value for these is
+# overridden); every other ``<PREFIX>…`` variable of the caller's environment reaches the process.
+SUPERVISOR_WIRING = (
+    "PORT",
+    "DATABASE_URL",
+    "SERVICE_NAME",
+    "UPSTREAMS",
+    "GATEWAY_URL",
+    "SERVICE_CLIENT_ID",
+    "SERVICE_CLIENT_SECRET",
+    "PEERS",
+    "DATA_KEYS",
+    "DATA_KEY_ACTIVE",
+    "LOOKUP_KEY",
+)
+
+
 def process_env(
     spec: ServiceSpec, table: list[ServiceSpec], config: StackConfig, creds: dict[str, Any]
 ) -> dict[str, str]:
@@ -238,9 +255,21 @@ class Stack:
         self.log_dir = config.var_dir / "log"
 
     def env_for(self, name: str) -> dict[str, str]:
+        """The process's environment: the supervisor's own, with every ``<PREFIX>…`` setting of this
+        process passed through (so ``GATEWAY_CORS_ORIGINS=… make run`` works); other processes'
+        prefixed variables are left out. The supervisor's values win only for what it must set (the
+        wiring: database, port, upstreams, peers, credentials, keys); its defaults (environment, log
+        level, webhook guard for local simulators…) give way to a value given by the caller."""
+        spec = self.specs[name]
         base = {k: v for k, v in os.environ.items() if not any(k.startswith(s.env_prefix) for s in self.table)}
         base["PYTHONUNBUFFERED"] = "1"
-        return base | process_env(self.specs[name], self.table, self.config, self.creds)
+        given = {k: v for k, v in os.environ.items() if k.startswith(spec.env_prefix)}
+        ours = process_env(spec, self.table, self.config, self.creds)
+        ours[f"{spec.env_prefix}PORT"] = str(self.config.ports[name])
+        wiring = {f"{spec.env_prefix}{k}" for k in SUPERVISOR_WIRING} | set(self.config.extra_env.get(name, {}))
+        defaults = {k: v for k, v in ours.items() if k not in wiring}
+        forced = {k: v for k, v in ours.items() if k in wiring}
+        return base | defaults | given | forced
 
     def _run(self, name: str, *args: str) -> None:
         spec = self.specs[name]

@@ -82,6 +82,6 @@ def app_factory(make_settings: Callable[..., GatewaySettings]) -> Callable[[str]
 @pytest.fixture
 async def accounts(app: FastAPI) -> dict[str, Any]:
     """The demo accounts, seeded as ``python -m gateway seed`` would."""
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         await ensure_accounts(session, ACCOUNTS)
     return ACCOUNTS

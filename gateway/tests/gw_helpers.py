@@ -65,7 +65,7 @@ async def running(settings: GatewaySettings, *, seed: bool = True) -> AsyncItera
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         if seed:
-            async for session in application.state.db.session():
+            async with application.state.db.transaction() as session:
                 await ensure_accounts(session, ACCOUNTS)
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:

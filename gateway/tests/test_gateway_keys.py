@@ -8,8 +8,10 @@ import stat
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gateway.config import GatewaySettings
 from gateway.keys.service import KeyRing, ensure_key, prune, read_keys, rotate
 from gw_helpers import bearer, jwt_parts, login
+from onewindow_kit.dependencies import settings_of
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +28,7 @@ async def test_jwks_publishes_the_active_key(client, accounts, app):
 
 
 async def test_key_files_are_private(app):
-    folder = app.state.settings.keys_dir
+    folder = settings_of(app, GatewaySettings).keys_dir
     files = list(folder.glob("*.json"))
     assert len(files) == 1
     assert stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
@@ -37,7 +39,9 @@ async def test_rotation_by_the_cli_is_picked_up_and_old_tokens_keep_working(clie
     old_kid = app.state.keys.signer.kid
     old_token = (await login(client, "alice")).json()["access_token"]
 
-    new = rotate(app.state.settings.keys_dir, retire_after_seconds=1200)  # what `python -m gateway rotate-key` does
+    new = rotate(
+        settings_of(app, GatewaySettings).keys_dir, retire_after_seconds=1200
+    )  # what `python -m gateway rotate-key` does
 
     # Tokens signed before the rotation still verify (at the gateway and, via JWKS, at services).
     response = await client.get("/api/intake/cases", headers={"Authorization": f"Bearer {old_token}"})
@@ -88,5 +92,5 @@ async def test_replicas_sharing_the_folder_agree(tmp_path):
 
 async def test_admin_token_from_a_rotated_key_still_reaches_admin_endpoints(client, accounts, app):
     headers = await bearer(client, "root")
-    rotate(app.state.settings.keys_dir, retire_after_seconds=1200)
+    rotate(settings_of(app, GatewaySettings).keys_dir, retire_after_seconds=1200)
     assert (await client.get("/admin/users", headers=headers)).status_code == 200

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from gateway.config import GatewaySettings
 from gateway.keys.service import read_keys
 from gw_helpers import bearer, running
 from gw_upstream import closed_port_url
+from onewindow_kit.dependencies import settings_of
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +61,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
 
 
 def gateway_key(app: Any) -> tuple[str, Any]:
-    stored = read_keys(app.state.settings.keys_dir)[-1]
+    stored = read_keys(settings_of(app, GatewaySettings).keys_dir)[-1]
     return stored.kid, serialization.load_pem_private_key(stored.private_key_pem.encode(), password=None)
 
 

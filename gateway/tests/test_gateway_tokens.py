@@ -54,14 +54,14 @@ async def test_repeated_failures_lock_the_account_with_growing_backoff(client, a
     assert locked.status_code == 429 and 1 <= int(locked.headers["retry-after"]) <= 30
 
     # Let the lock run out; the next failure locks for twice as long.
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         await session.execute(
             update(StaffUser).where(StaffUser.username == "alice").values(locked_until=utcnow() - timedelta(seconds=1))
         )
     again = await login(client, "alice", "guess")
     assert again.status_code == 429 and again.headers["retry-after"] == "60"
 
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         await session.execute(
             update(StaffUser).where(StaffUser.username == "alice").values(locked_until=utcnow() - timedelta(seconds=1))
         )

@@ -16,8 +16,8 @@ import openapiTS, { astToString } from "openapi-typescript";
 const web = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = join(web, "..");
 const outDir = join(web, "src", "api", "generated");
-// The services the SPA calls (arbitration-bridge joins when a screen uses its API).
-const SERVICES = ["gateway", "intake", "mediation", "court"];
+// The services the SPA calls.
+const SERVICES = ["gateway", "intake", "mediation", "court", "arbitration"];
 const check = process.argv.includes("--check");
 
 function python() {

@@ -55,3 +55,17 @@ describe("手机号码", () => {
     expect(got).toEqual(c.ok ? { ok: true, value: c.value } : { ok: false, message: c.message });
   });
 });
+
+describe("“today” is Beijing's date, whatever the browser's zone (issue 16)", () => {
+  // 01:30 UTC is 09:30 in Beijing (same day); 23:30 UTC is 07:30 the next day in Beijing.
+  it.each([
+    ["2026-12-01T01:30:00Z", "20261201", "20261202"],
+    ["2026-12-01T23:30:00Z", "20261202", "20261203"],
+  ])("at %s a birth date of Beijing's today is valid, tomorrow is not", (instant, born, future) => {
+    const now = new Date(instant);
+    expect(checkIdNumber(makeIdNumber("440304", born, 1), now).ok).toBe(true);
+    const later = checkIdNumber(makeIdNumber("440304", future, 1), now);
+    expect(later.ok).toBe(false);
+    expect(later.ok ? "" : later.message).toContain("晚于今天");
+  });
+});

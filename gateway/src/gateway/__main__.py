@@ -37,7 +37,7 @@ def _seed(settings: GatewaySettings, args: argparse.Namespace) -> None:
     async def run() -> None:
         db = Database(settings.database_url)
         try:
-            async for session in db.session():
+            async with db.transaction() as session:
                 await ensure_accounts(session, accounts)
         finally:
             await db.dispose()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends
+from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import BaseServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -91,3 +94,7 @@ class GatewaySettings(BaseServiceSettings):
         if unknown and self.environment == "production":
             raise ValueError(f"upstreams lacks: {', '.join(sorted(unknown))}")
         return self
+
+
+# The gateway's settings as a route dependency (``settings: SettingsDep``).
+SettingsDep = Annotated[GatewaySettings, Depends(settings_dependency(GatewaySettings))]

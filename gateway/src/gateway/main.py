@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from onewindow_kit.auth import TokenVerifier
 from onewindow_kit.db import Database
+from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
+from onewindow_kit.inputs import reject_control_characters
 from onewindow_kit.logs import configure_logging
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
@@ -108,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await db.dispose()
 
     app = GatewayApp(
+        dependencies=[Depends(reject_control_characters)],
         title="OneWindow gateway",
         description=DESCRIPTION,
         version="0.1.0",
@@ -119,7 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {"name": "openapi", "description": "Where each service's API document is"},
         ],
     )
-    app.state.settings = settings
+    install_settings(app, settings)
     app.state.keys = keys
     app.state.verifier = verifier
     app.state.pools = pools

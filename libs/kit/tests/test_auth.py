@@ -126,11 +126,62 @@ async def test_jwks_client_follows_key_rotation_and_survives_gateway_outage():
         assert (await verifier.verify(new.sign(_claims(sub="u2")))).subject == "u2"
         assert route.call_count == 2
         assert (await verifier.verify(old.sign(_claims(sub="u3")))).subject == "u3"  # old still verifies
-        # The gateway goes down: known keys keep working, unknown ones are refused, not 500.
+        # The gateway goes down: known keys keep working; an unknown one cannot be checked, so
+        # it is a 503 with Retry-After (the token may be good), never a 401 or a 500.
         route.mock(side_effect=httpx.ConnectError("down"))
         assert (await verifier.verify(new.sign(_claims(sub="u4")))).subject == "u4"
+        with pytest.raises(UpstreamUnavailable) as refused:
+            await verifier.verify(Signer(generate_private_key_pem()).sign(_claims()))
+        assert refused.value.headers["Retry-After"] == "1"
+
+
+@respx.mock
+async def test_a_restart_while_the_gateway_is_away_recovers_on_the_next_request():
+    """Issue 15 #5: a service (re)started, its first JWKS fetch failed because the gateway was
+    down; once the gateway is back the very next request verifies (no 5 s of 401s)."""
+    signer = Signer(generate_private_key_pem())
+    route = respx.get("http://gw/jwks").mock(side_effect=httpx.ConnectError("down"))
+    async with httpx.AsyncClient() as http:
+        # A long bound: recovery must not depend on it.
+        keys = JwksClient("http://gw/jwks", http=http, min_refresh_seconds=3600)
+        verifier = TokenVerifier(keys, issuer="onewindow-gateway", audience="onewindow")
+        token = signer.sign(_claims())
+        for _ in range(3):
+            with pytest.raises(UpstreamUnavailable) as refused:
+                await verifier.verify(token)
+            assert "Retry-After" in refused.value.headers
+        route.mock(return_value=httpx.Response(200, json={"keys": [signer.jwk]}))
+        assert (await verifier.verify(token)).subject == "u1"
+        # A kid the (reachable) gateway does not know is a 401, and is not fetched again at once.
+        calls = route.call_count
         with pytest.raises(Unauthorized):
             await verifier.verify(Signer(generate_private_key_pem()).sign(_claims()))
+        assert route.call_count == calls
+
+
+@respx.mock
+async def test_concurrent_unknown_kids_share_one_fetch():
+    import asyncio
+
+    old, new = Signer(generate_private_key_pem()), Signer(generate_private_key_pem())
+    gate = asyncio.Event()
+    served = {"keys": [old.jwk]}
+
+    async def jwks(_request):
+        await gate.wait()
+        return httpx.Response(200, json=served)
+
+    route = respx.get("http://gw/jwks").mock(side_effect=jwks)
+    async with httpx.AsyncClient() as http:
+        keys = JwksClient("http://gw/jwks", http=http, min_refresh_seconds=0)
+        verifier = TokenVerifier(keys, issuer="onewindow-gateway", audience="onewindow")
+        served = {"keys": [old.jwk, new.jwk]}
+        tasks = [asyncio.ensure_future(verifier.verify(new.sign(_claims(sub=f"u{i}")))) for i in range(10)]
+        await asyncio.sleep(0)
+        gate.set()
+        principals = await asyncio.gather(*tasks)
+    assert {p.subject for p in principals} == {f"u{i}" for i in range(10)}
+    assert route.call_count == 1
 
 
 @respx.mock

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 async def _publish(app, n: int, type_: str = "probe.thing.happened") -> None:
     for i in range(n):
-        async for session in app.state.db.session():
+        async with app.state.db.transaction() as session:
             await publish(session, type=type_, data={"n": i})
 
 
@@ -32,7 +32,7 @@ async def _wait(predicate, timeout=10.0):
 
 
 async def _statuses(app):
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         return (await session.execute(select(OutboxDelivery.status).order_by(OutboxDelivery.id))).scalars().all()
 
 
@@ -67,7 +67,7 @@ async def test_events_arrive_in_order_after_the_subscriber_recovers(app, mock_ga
 
     await _wait(all_delivered)
     assert received == [0, 1, 2, 3, 4]
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         head = (await session.execute(select(OutboxDelivery).order_by(OutboxDelivery.id))).scalars().first()
     assert head.attempts == 4 and head.last_status_code == 200
 
@@ -123,14 +123,14 @@ async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_ga
 
 async def test_nothing_is_published_when_the_transaction_rolls_back(app):
     with pytest.raises(RuntimeError):
-        async for session in app.state.db.session():
+        async with app.state.db.transaction() as session:
             await publish(session, type="probe.thing.happened", data={"n": 1})
             raise RuntimeError("the state change failed")
     assert await _statuses(app) == []
 
 
 async def test_personal_data_never_goes_into_an_event(app):
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         with pytest.raises(PersonalDataInEvent):
             await publish(session, type="probe.thing.happened", data={"worker": {"id_number": "440304199001011234"}})
         with pytest.raises(PersonalDataInEvent):
@@ -178,7 +178,7 @@ async def test_concurrent_redelivery_has_one_effect(app, client, test_keys, hand
     answers = await asyncio.gather(*[client.post("/internal/events", json=envelope, headers=service) for _ in range(5)])
     assert all(a.status_code in (200, 500, 503) for a in answers)
     # Whatever the interleaving, the effect happened once (a loser may answer an error and be retried).
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         side = (
             await session.execute(
                 select(func.count()).select_from(InboxEvent).where(InboxEvent.type == "side.effect.row")

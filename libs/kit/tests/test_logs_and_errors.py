@@ -30,6 +30,39 @@ def test_json_formatter_writes_one_redacted_object_per_line():
     assert "44030419900101123X" not in entry["msg"]
 
 
+def test_json_formatter_keeps_every_extra_key_and_redacts_their_values():
+    # The scheduler and assignment log proceeding_id, case_id, instalment_id and session_id: all
+    # must reach the line (the formatter once kept five fixed keys and dropped the rest).
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("probe"))
+    logger = logging.getLogger("probe.extras")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.info(
+        "instalment overdue",
+        extra={
+            "proceeding_id": "p-123",
+            "case_id": "c-456",
+            "instalment_id": 7,
+            "session_id": "s-789",
+            "attempts": 3,
+            "late": True,
+            "note": "call 13800138000 about 44030419900101123X",
+            "service": "spoofed",  # a key the formatter owns is never overwritten
+        },
+    )
+    entry = json.loads(stream.getvalue())
+    assert entry["proceeding_id"] == "p-123" and entry["case_id"] == "c-456" and entry["session_id"] == "s-789"
+    assert entry["instalment_id"] == 7 and entry["attempts"] == 3 and entry["late"] is True
+    assert entry["msg"] == "instalment overdue" and entry["service"] == "probe"
+    assert "13800138000" not in entry["note"] and "44030419900101123X" not in entry["note"]
+    assert entry["note"].startswith("call 138****8000")
+    # Nothing of the LogRecord's own bookkeeping leaks in as an "extra".
+    assert not {"args", "levelno", "pathname", "thread", "created"} & set(entry)
+
+
 def test_field_paths_read_like_the_contract():
     assert field_path(("body", "applicants", 0, "id_number")) == "applicants[0].id_number"
     assert field_path(("query", "limit")) == "limit"

@@ -76,6 +76,26 @@ def test_signature_verifies_with_the_reference_implementation():
         Webhook(new_secret()).verify(body.encode(), headers)
 
 
+def test_signatures_are_byte_identical_to_the_hand_written_signer_they_replace():
+    # A fixed vector: the HMAC computed by hand (as the kit did before it signed through the
+    # standardwebhooks package) and the header value that signer produced for it.
+    import base64
+    import hashlib
+    import hmac
+
+    key = bytes(range(32))
+    first = "whsec_" + base64.b64encode(key).decode()
+    second = "whsec_" + base64.b64encode(b"k" * 24).decode()
+    body = '{"type":"referral.accepted","data":{"case_no":"福田一窗〔2026〕00001号"}}'
+    by_hand = base64.b64encode(hmac.new(key, b"msg_2Xa.1767225600." + body.encode(), hashlib.sha256).digest()).decode()
+    header = signed_headers(msg_id="msg_2Xa", timestamp=1767225600, body=body.encode(), secrets=[first, second])
+    assert header["webhook-signature"].split(" ")[0] == "v1," + by_hand
+    assert header["webhook-signature"] == (
+        "v1,LMXpA8tno5m3CwOOhS1wIGMd/Sg+Io79ViB8xh11O8Q= v1,fhhS/eLq4sl8PIRDMQZqxWhcpctSYqp7YsVHoRaN4XU="
+    )
+    assert header["webhook-timestamp"] == "1767225600"
+
+
 def test_during_rotation_either_secret_verifies():
     old, new = new_secret(), new_secret()
     import time
@@ -191,7 +211,7 @@ async def db(database_url):
 
 
 async def _partner(db, partner_id="court-a", url=HOOK_URL) -> str:
-    async for session in db.session():
+    async with db.transaction() as session:
         _, secret = await create_partner(
             session=session,
             partner_id=partner_id,
@@ -206,14 +226,14 @@ async def _partner(db, partner_id="court-a", url=HOOK_URL) -> str:
 
 
 async def _enqueue(db, stream: str, event_type: str, n: int, partner_id="court-a"):
-    async for session in db.session():
+    async with db.transaction() as session:
         await enqueue(
             session, partner_id=partner_id, stream_key=stream, event_type=event_type, data={"n": n, "stream": stream}
         )
 
 
 async def _messages(db) -> list[WebhookMessage]:
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         return list((await session.execute(select(WebhookMessage).order_by(WebhookMessage.id))).scalars())
 
 
@@ -283,7 +303,7 @@ async def test_every_message_arrives_once_in_order_after_the_endpoint_recovers(d
     # A retried message kept its webhook-id, and every attempt is in the log.
     retried = [m for m in await _messages(db) if m.attempts > 1]
     assert retried and all(court.seen.count(m.msg_id) == m.attempts for m in retried)
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         log = (await session.execute(select(WebhookAttempt).order_by(WebhookAttempt.id))).scalars().all()
     assert len(log) == 10 and {a.status_code for a in log} == {500, 204}
     assert all(a.latency_ms >= 0 for a in log) and [a.outcome for a in log].count("retry") == 4
@@ -319,7 +339,7 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
         first = (await _messages(db))[0]
         assert first.attempts == 3 and first.last_status_code == 503 and "maintenance" in first.last_error
         # The administrator replays it: same webhook-id, the stream follows in order.
-        async for session in db.session():
+        async with db.transaction() as session:
             from onewindow_kit.webhooks.router import _replay
 
             await _replay(session, [WebhookMessage.id == first.id])
@@ -337,10 +357,10 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
 
 async def test_rotation_signs_with_both_secrets_then_only_the_new_one(db, mock):
     old = await _partner(db)
-    async for session in db.session():
+    async with db.transaction() as session:
         partner = await session.get(Partner, "court-a")
         new, _ = await rotate_secret(session=session, partner=partner, cipher=None, overlap=timedelta(hours=1))
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         assert set(await valid_secrets(session=session, partner_id="court-a", cipher=None)) == {old, new}
     signatures = []
 
@@ -356,10 +376,10 @@ async def test_rotation_signs_with_both_secrets_then_only_the_new_one(db, mock):
     assert await dispatcher.deliver_once("court-a") is None
     assert len(signatures[0].split(" ")) == 2
     # A second rotation with no overlap (a leaked secret): only the newest signs.
-    async for session in db.session():
+    async with db.transaction() as session:
         partner = await session.get(Partner, "court-a")
         newest, _ = await rotate_secret(session=session, partner=partner, cipher=None, overlap=timedelta(0))
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         assert await valid_secrets(session=session, partner_id="court-a", cipher=None) == [newest]
     await dispatcher.client.aclose()
 
@@ -373,13 +393,13 @@ async def test_a_disabled_partner_or_a_refused_url_delays_but_loses_nothing(db, 
     await dispatcher.deliver_once("court-a")
     [message] = await _messages(db)
     assert message.status == "pending" and "outbound guard" in message.last_error and "link-local" in message.last_error
-    async for session in db.session():
+    async with db.transaction() as session:
         partner = await session.get(Partner, "court-a")
         partner.webhook_url = HOOK_URL
         await set_active(session=session, partner=partner, active=False)
     await asyncio.sleep(0.06)
     assert await dispatcher.deliver_once("court-a") == FAST.poll_seconds * 5  # held while disabled
-    async for session in db.session():
+    async with db.transaction() as session:
         await set_active(session=session, partner=await session.get(Partner, "court-a"), active=True)
     assert await dispatcher.deliver_once("court-a") is None
     assert [m.status for m in await _messages(db)] == ["delivered"]

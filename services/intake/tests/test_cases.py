@@ -14,12 +14,12 @@ pytestmark = pytest.mark.anyio
 
 
 async def _count(app, table: str) -> int:
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         return (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
 
 
 async def _events(app) -> list[OutboxEvent]:
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         return list((await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars())
 
 
@@ -42,7 +42,7 @@ async def test_a_clerk_registers_a_case_and_gets_number_and_triage(client, app, 
     assert worker["id_number_masked"].startswith("4403") and "*" in worker["id_number_masked"]
     assert "id_number" not in worker
     # At rest: no plaintext ID or phone number anywhere in the party table.
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         row = (await session.execute(text("SELECT * FROM case_party WHERE role = 'applicant'"))).mappings().one()
     raw_id = case_form()["applicants"][0]["id_number"]
     assert raw_id not in " ".join(str(v) for v in row.values())
@@ -152,7 +152,7 @@ async def test_concurrent_registrations_never_share_a_number(client, app, test_k
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
     numbers = sorted(r.json()["case_no"] for r in responses)
     assert len(set(numbers)) == 25
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         seqs = sorted((await session.execute(text("SELECT seq FROM case_file"))).scalars())
     assert seqs == list(range(1, 26))  # unique and gap-free
 
@@ -253,7 +253,7 @@ async def test_full_personal_data_is_role_bound_and_logged(client, app, test_key
     assert full.status_code == 200
     assert full.json()[0]["id_number"] == case_form()["applicants"][0]["id_number"]
     assert (await client.get(f"/cases/{case['id']}/pii", headers=test_keys.headers(roles=["admin"]))).status_code == 403
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         log = (await session.execute(text("SELECT actor, fields FROM pii_access"))).all()
     assert log == [("clerk-7", "id_number,phone")]
 

@@ -19,7 +19,7 @@ async def test_admin_registers_a_centre_and_the_event_waits_in_the_outbox(client
     assert got.status_code == 200
     assert got.json()["name"] == FUTIAN["name"]
 
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         events = (await session.execute(select(OutboxEvent))).scalars().all()
         deliveries = (await session.execute(select(OutboxDelivery))).scalars().all()
     assert [e.type for e in events] == ["intake.center.created"]
@@ -42,7 +42,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(client, app, test_ke
     assert response.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in body["errors"]}
     assert fields == {"id", "case_no_format"}
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(select(OutboxEvent))).first() is None
     listed = await client.get("/centers", headers=admin)
     assert listed.json() == []
@@ -68,6 +68,6 @@ async def test_update_publishes_an_update_event(client, app, test_keys):
     response = await client.patch("/centers/futian", json={"short_name": "福田区"}, headers=admin)
     assert response.status_code == 200
     assert response.json()["short_name"] == "福田区"
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         types = (await session.execute(select(OutboxEvent.type).order_by(OutboxEvent.seq))).scalars().all()
     assert types == ["intake.center.created", "intake.center.updated"]

@@ -178,7 +178,7 @@ async def open_case(client, test_keys, **over: Any) -> dict[str, Any]:
 
 
 async def events(app, type_: str | None = None) -> list[OutboxEvent]:
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         stmt = select(OutboxEvent).order_by(OutboxEvent.seq)
         if type_:
             stmt = stmt.where(OutboxEvent.type == type_)

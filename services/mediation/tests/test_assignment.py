@@ -136,11 +136,10 @@ async def test_deactivating_a_mediator_reassigns_and_flags_deadlines_at_risk(cli
         },
     )
     assert r.status_code == 201, r.text
-    async with app.state.db.sessionmaker() as session:  # the case is two days from its deadline
+    async with app.state.db.transaction() as session:  # the case is two days from its deadline
         await session.execute(
             update(Proceeding).where(Proceeding.id == p["id"]).values(deadline_on=china_today() + timedelta(days=2))
         )
-        await session.commit()
     r = await client.patch(f"/mediators/{holder}", headers=registry.supervisor, json={"active": False})
     assert r.status_code == 200, r.text
     report = r.json()["reassignment"]

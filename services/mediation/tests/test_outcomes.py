@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 from factories import events, open_case
+from mediation.config import MediationSettings
 from mediation.scheduler.service import tick
 from onewindow_domain.calendar import china_today
+from onewindow_kit.dependencies import settings_of
 
 pytestmark = pytest.mark.anyio
 
@@ -214,7 +216,7 @@ async def test_an_agreement_with_one_instalment_paid_and_one_overdue(client, app
     # Eleven days later the second instalment is overdue: announced once, however often the loop runs.
     later = today + timedelta(days=11)
     for _ in range(3):
-        await tick(db=app.state.db, settings=app.state.settings, today=later)
+        await tick(db=app.state.db, settings=settings_of(app, MediationSettings), today=later)
     [overdue] = await events(app, "mediation.agreement.payment_overdue")
     assert overdue.case_id == p["case_id"]
     assert overdue.data["proceeding_id"] == p["id"] and overdue.data["agreement_no"] == agreement["agreement_no"]
@@ -272,7 +274,7 @@ async def test_a_session_reminder_is_sent_once(client, app, test_keys, registry)
     )
     assert r.status_code == 201, r.text
     for _ in range(2):
-        await tick(db=app.state.db, settings=app.state.settings)
+        await tick(db=app.state.db, settings=settings_of(app, MediationSettings))
     [reminder] = await events(app, "mediation.session.reminded")
     assert reminder.data["session"]["id"] == r.json()["id"] and reminder.data["summary_zh"].startswith("调解会提醒")
     assert reminder.data["mediator"]["id"] == p["mediator"]["id"]

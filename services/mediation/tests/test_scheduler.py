@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from factories import events, open_case
+from mediation.config import MediationSettings
 from mediation.proceedings.models import Proceeding
 from mediation.scheduler.service import tick
 from onewindow_domain.calendar import china_today
+from onewindow_kit.dependencies import settings_of
 from sqlalchemy import update
 
 pytestmark = pytest.mark.anyio
@@ -16,13 +18,12 @@ pytestmark = pytest.mark.anyio
 
 async def _age(app, proceeding_id: str, days: int) -> None:
     """Move the deadline into the past (the clock ran out ``days`` ago)."""
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction() as session:
         await session.execute(
             update(Proceeding)
             .where(Proceeding.id == proceeding_id)
             .values(deadline_on=china_today() - timedelta(days=days))
         )
-        await session.commit()
 
 
 async def test_a_proceeding_left_alone_expires_exactly_once_across_a_restart(
@@ -31,8 +32,8 @@ async def test_a_proceeding_left_alone_expires_exactly_once_across_a_restart(
     p = await open_case(client, test_keys)
     fresh = await open_case(client, test_keys)
     await _age(app, p["id"], 1)
-    assert (await tick(db=app.state.db, settings=app.state.settings)).expired == [p["id"]]
-    assert (await tick(db=app.state.db, settings=app.state.settings)).expired == []
+    assert (await tick(db=app.state.db, settings=settings_of(app, MediationSettings))).expired == [p["id"]]
+    assert (await tick(db=app.state.db, settings=settings_of(app, MediationSettings))).expired == []
     # A second process on the same database (a restart, or a replica) finds nothing left to do.
     second = app_factory(database_url)
     async with second.router.lifespan_context(second):
@@ -57,7 +58,8 @@ async def test_two_replicas_racing_expire_once(client, app, app_factory, databas
     other = app_factory(database_url)
     async with other.router.lifespan_context(other):
         reports = await asyncio.gather(
-            tick(db=app.state.db, settings=app.state.settings), tick(db=other.state.db, settings=other.state.settings)
+            tick(db=app.state.db, settings=settings_of(app, MediationSettings)),
+            tick(db=other.state.db, settings=settings_of(other, MediationSettings)),
         )
     assert sorted(reports[0].expired + reports[1].expired) == sorted(ids)
     assert len(await events(app, "mediation.proceeding.expired")) == 4
@@ -66,7 +68,7 @@ async def test_two_replicas_racing_expire_once(client, app, app_factory, databas
 async def test_an_extension_in_time_prevents_expiry(client, app, test_keys, registry):
     p = await open_case(client, test_keys)
     await _age(app, p["id"], 0)  # due today: still running
-    assert (await tick(db=app.state.db, settings=app.state.settings)).expired == []
+    assert (await tick(db=app.state.db, settings=settings_of(app, MediationSettings))).expired == []
     consent = {"consented_on": china_today().isoformat(), "method": "in_person", "by": "当事人"}
     r = await client.post(
         f"/proceedings/{p['id']}/extensions",
@@ -74,7 +76,9 @@ async def test_an_extension_in_time_prevents_expiry(client, app, test_keys, regi
         json={"days": 5, "reason": "双方同意继续调解", "consents": {"worker": consent, "employer": consent}},
     )
     assert r.status_code == 201
-    report = await tick(db=app.state.db, settings=app.state.settings, today=china_today() + timedelta(days=2))
+    report = await tick(
+        db=app.state.db, settings=settings_of(app, MediationSettings), today=china_today() + timedelta(days=2)
+    )
     assert report.expired == []
     # Once past, no extension any more.
     await _age(app, p["id"], 1)

@@ -21,7 +21,7 @@ def test_seed_creates_the_demo_registry_once(database_url, capsys):
 
     async def read():
         db = Database(database_url)
-        async with db.sessionmaker() as session:
+        async with db.transaction(read_only=True) as session:
             orgs = (await session.execute(select(Organisation).order_by(Organisation.id))).scalars().all()
             mediators = (await session.execute(select(Mediator).order_by(Mediator.id))).scalars().all()
         await db.dispose()

@@ -4,15 +4,18 @@
 import createClient, { type Client } from "openapi-fetch";
 
 import { ApiError, errorFromProblem, type Problem } from "./errors";
+import type { paths as ArbitrationPaths } from "./generated/arbitration";
 import type { paths as CourtPaths } from "./generated/court";
 import type { components as GatewayComponents, paths as GatewayPaths } from "./generated/gateway";
 import type { components as IntakeComponents, paths as IntakePaths } from "./generated/intake";
 import type { components as MediationComponents, paths as MediationPaths } from "./generated/mediation";
 import type { components as CourtComponents } from "./generated/court";
+import type { components as ArbitrationComponents } from "./generated/arbitration";
 
 export type IntakeSchemas = IntakeComponents["schemas"];
 export type MediationSchemas = MediationComponents["schemas"];
 export type CourtSchemas = CourtComponents["schemas"];
+export type ArbitrationSchemas = ArbitrationComponents["schemas"];
 export type GatewaySchemas = GatewayComponents["schemas"];
 
 export interface Clients {
@@ -20,6 +23,7 @@ export interface Clients {
   intake: Client<IntakePaths>;
   mediation: Client<MediationPaths>;
   court: Client<CourtPaths>;
+  arbitration: Client<ArbitrationPaths>;
 }
 
 export function createClients(fetchImpl: (input: Request) => Promise<Response>, origin: string): Clients {
@@ -31,6 +35,7 @@ export function createClients(fetchImpl: (input: Request) => Promise<Response>, 
     intake: make<IntakePaths>("/api/intake"),
     mediation: make<MediationPaths>("/api/mediation"),
     court: make<CourtPaths>("/api/court"),
+    arbitration: make<ArbitrationPaths>("/api/arbitration"),
   };
 }
 

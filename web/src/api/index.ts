@@ -20,4 +20,10 @@ export function api(): Clients {
 }
 
 export { ok, okWithResponse, ApiError } from "./clients";
-export type { IntakeSchemas, MediationSchemas, CourtSchemas, GatewaySchemas } from "./clients";
+export type {
+  IntakeSchemas,
+  MediationSchemas,
+  CourtSchemas,
+  ArbitrationSchemas,
+  GatewaySchemas,
+} from "./clients";

@@ -36,6 +36,13 @@ export const ROUTES: { value: string; label: string }[] = [
   { value: "negotiation", label: "三方协调（利益争议）" },
 ];
 
+/** A route key of the statistics (``by_route``) as a short chart label: cases not yet routed come as
+ * "unrouted" (issue 16: the chart showed the key). */
+export function statsRouteLabel(key: string): string {
+  if (key === "unrouted") return "未分流";
+  return label(ROUTES, key).replace(/（.*）/, "");
+}
+
 export const CASE_STATUSES: { value: string; label: string }[] = [
   { value: "registered", label: "已登记" },
   { value: "routed", label: "已分流" },

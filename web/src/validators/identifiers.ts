@@ -1,6 +1,8 @@
 // The identifier checks of libs/domain (onewindow_domain.identifiers), ported so the clerk sees a
 // mistake while typing. The service checks again on submit; messages are the same Chinese texts.
 
+import { chinaToday } from "@/utils/format";
+
 export type Check = { ok: true; value: string } | { ok: false; message: string };
 
 function squash(raw: string, upper: boolean): string {
@@ -51,7 +53,7 @@ export function checkIdNumber(raw: string, today: Date = new Date()): Check {
     return { ok: false, message: `公民身份号码中的出生日期${body.slice(6, 14)}不是有效日期` };
   }
   if (y < 1900) return { ok: false, message: `公民身份号码中的出生日期${isoDate(y, m, d)}早于1900年` };
-  const todayIso = isoDate(today.getFullYear(), today.getMonth() + 1, today.getDate());
+  const todayIso = chinaToday(today); // Beijing's date, not the browser's zone (issue 16)
   if (isoDate(y, m, d) > todayIso)
     return { ok: false, message: `公民身份号码中的出生日期${isoDate(y, m, d)}晚于今天` };
   if (check !== idCheckChar(body))

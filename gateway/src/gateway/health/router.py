@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from onewindow_kit.dependencies import HttpDep, database_of
+
+from gateway.config import SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +32,7 @@ async def _check_upstream(http: httpx.AsyncClient, base_url: str, timeout: float
 
 async def _check_gateway(request: Request) -> dict[str, Any]:
     try:
-        await request.app.state.db.ping()
+        await database_of(request.app).ping()
     except Exception as exc:  # any driver error means the database is not usable
         return {"status": "down", "error": f"database unreachable ({type(exc).__name__})"}
     return {"status": "ok", "database": "ok", "signing_key": request.app.state.keys.signer.kid}
@@ -45,11 +48,9 @@ async def _check_gateway(request: Request) -> dict[str, Any]:
         }
     },
 )
-async def get_health(request: Request) -> JSONResponse:
+async def get_health(request: Request, settings: SettingsDep, http: HttpDep) -> JSONResponse:
     """Every part of OneWindow: the gateway (its database) and each service's ``/readyz``, checked
     concurrently with a short timeout. 200 when all are up, 503 (``degraded``) otherwise."""
-    settings = request.app.state.settings
-    http: httpx.AsyncClient = request.app.state.http
     names = list(settings.upstreams)
     results = await asyncio.gather(
         _check_gateway(request),

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from onewindow_kit.auth import PARTNER_ROLES, STAFF_ROLES
+from onewindow_kit.types import PatchModel
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 StaffRole = Literal["clerk", "mediator", "supervisor", "admin"]
@@ -53,10 +54,11 @@ class UserCreate(BaseModel):
         return self
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PatchModel):
     """Fields to change; absent fields stay as they are. A new password also unlocks the account."""
 
     model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"center_id"})  # null clears these; elsewhere null is a 422
 
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     roles: list[StaffRole] | None = Field(default=None, min_length=1)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from gateway.config import ROUTES
+from gateway.config import ROUTES, SettingsDep
 
 router = APIRouter(tags=["openapi"])
 
@@ -17,10 +17,10 @@ class OpenApiEntry(BaseModel):
 
 
 @router.get("/api/openapi", operation_id="list_openapi_documents")
-async def list_openapi_documents(request: Request) -> list[OpenApiEntry]:
+async def list_openapi_documents(settings: SettingsDep) -> list[OpenApiEntry]:
     """The OpenAPI documents of the gateway and of each service, as reachable through the gateway
     (public, like the documents themselves)."""
-    upstreams = request.app.state.settings.upstreams
+    upstreams = settings.upstreams
     entries = [OpenApiEntry(service="gateway", openapi_url="/openapi.json", docs_url="/docs")]
     for prefix, name, keep_prefix in ROUTES:
         if not keep_prefix and name in upstreams:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from onewindow_kit.errors import NotFound
+
+from gateway.config import SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,17 +41,17 @@ def _file_in(root: Path, relative: str) -> Path | None:
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], operation_id="get_spa")
-async def get_spa(path: str, request: Request) -> Response:
+async def get_spa(path: str, settings: SettingsDep) -> Response:
     """A file of the SPA, or its index.html for a client-side route."""
     first = path.split("/", 1)[0]
     if first in _API_PREFIXES:
         raise NotFound()
     # A stat of a local file: cheaper than a thread hop.
-    root = Path(request.app.state.settings.spa_dir).resolve()  # noqa: ASYNC240
+    root = Path(settings.spa_dir).resolve()  # noqa: ASYNC240
     index = root / "index.html"
     if not index.is_file():
         if path in ("", "index.html"):
-            return HTMLResponse(NOT_BUILT.format(spa_dir=request.app.state.settings.spa_dir))
+            return HTMLResponse(NOT_BUILT.format(spa_dir=settings.spa_dir))
         raise NotFound()
     if path:
         found = _file_in(root, path)

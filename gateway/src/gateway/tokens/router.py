@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import settings_of
 from starlette.datastructures import FormData
 
 from gateway.config import GatewaySettings
@@ -110,7 +111,7 @@ async def create_token(request: Request, session: SessionDep) -> JSONResponse:
 
 
 async def _grant(request: Request, session: Any) -> JSONResponse:
-    settings: GatewaySettings = request.app.state.settings
+    settings = settings_of(request.app, GatewaySettings)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise invalid_request("the body must be application/x-www-form-urlencoded")

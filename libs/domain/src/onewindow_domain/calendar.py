@@ -30,6 +30,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from onewindow_domain import clock as _clock
 from onewindow_domain.errors import CalendarDataError, CalendarYearMissing
 
 __all__ = [
@@ -294,15 +295,15 @@ def _date(value: Any) -> date:
     return date.fromisoformat(str(value))
 
 
-# China has one time zone and no daylight saving: a fixed offset needs no tz database.
-CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8), "Asia/Shanghai")
+# Kept for the services that import them from here; the one implementation is ``clock``.
+CHINA_TZ = _clock.CHINA_TZ
 
 
 def china_today() -> date:
-    """Today's date in China (legal deadlines are dates in Asia/Shanghai)."""
-    return _dt.datetime.now(CHINA_TZ).date()
+    """Today's date in China (``clock.today()``: legal deadlines are dates in Asia/Shanghai)."""
+    return _clock.today()
 
 
 def china_date(instant: _dt.datetime) -> date:
-    """The date in China of an aware instant."""
-    return instant.astimezone(CHINA_TZ).date()
+    """The date in China of an aware instant (``clock.china_date``)."""
+    return _clock.china_date(instant)

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from onewindow_domain import clock as _clock
 from onewindow_domain.errors import InvalidIdentifier
 
 __all__ = [
@@ -112,7 +113,7 @@ def validate_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         raise InvalidIdentifier("id_number.digits", "公民身份号码前17位应全部为数字")
     if not (check.isascii() and (check.isdigit() or check == "X")):
         raise InvalidIdentifier("id_number.check_char", "公民身份号码最后一位应为数字或X")
-    birth = _birth_date(body[6:14], today=today or date.today())  # noqa: DTZ011 — issue #16: Beijing date
+    birth = _birth_date(body[6:14], today=today or _clock.today())  # Beijing's date, not the host's
     expected = id_check_char(body)
     if check != expected:
         raise InvalidIdentifier("id_number.check_char", "公民身份号码校验码不正确，请核对号码是否录入有误")

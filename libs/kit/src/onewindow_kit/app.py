@@ -6,16 +6,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from onewindow_kit.auth import JwksClient, KeySource, StaticKeySource, TokenVerifier
 from onewindow_kit.db import Database
+from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.events.outbox import EventRoutes
 from onewindow_kit.events.relay import Relay
 from onewindow_kit.events.router import EventHandlers, admin_router, internal_router
 from onewindow_kit.health import router as health_router
 from onewindow_kit.http import ServiceTokenProvider, build_client
+from onewindow_kit.inputs import BodyLimitMiddleware, reject_control_characters
 from onewindow_kit.logs import configure_logging
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
@@ -109,12 +111,14 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        dependencies=[Depends(reject_control_characters)],
     )
-    app.state.settings = settings
+    install_settings(app, settings)
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(internal_router)

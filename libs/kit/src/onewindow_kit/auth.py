@@ -136,9 +136,15 @@ class StaticKeySource(KeySource):
 
 
 class JwksClient(KeySource):
-    """The gateway's JWKS, cached for ``ttl`` seconds; an unknown ``kid`` triggers a re-fetch at
-    most every ``min_refresh_seconds`` (so a flood of forged kids cannot hammer the gateway).
-    Keys already known keep working while the gateway is unreachable."""
+    """The gateway's JWKS, cached for ``ttl`` seconds.
+
+    An unknown ``kid`` (a key rotated in, or this process restarted while the gateway was away)
+    re-fetches at once, single-flight: concurrent requests wait for the one fetch in flight. After
+    a *successful* fetch, unknown kids do not fetch again for ``min_refresh_seconds``, so a flood
+    of forged kids cannot hammer the gateway. After a *failed* fetch the next request tries again
+    (still one at a time), and a kid that is unknown because the gateway could not be asked is a
+    503 with ``Retry-After`` — the token may be good — never a 401. Keys already known keep
+    working while the gateway is unreachable."""
 
     def __init__(
         self,
@@ -146,16 +152,20 @@ class JwksClient(KeySource):
         *,
         http: httpx.AsyncClient,
         ttl: float = 300.0,
-        min_refresh_seconds: float = 5.0,
+        min_refresh_seconds: float = 1.0,
+        retry_after_seconds: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.http = http
         self.ttl = ttl
         self.min_refresh_seconds = min_refresh_seconds
+        self.retry_after_seconds = retry_after_seconds
         self.clock = clock
         self.keys: dict[str, dict[str, Any]] = {}
-        self._fetched_at = float("-inf")
+        self._fetched_at = float("-inf")  # last successful fetch
+        self._failed = False  # whether the last attempt failed
+        self._attempts = 0  # completed attempts: lets a waiter see that one finished meanwhile
         self._lock = asyncio.Lock()
 
     async def get(self, kid: str) -> dict[str, Any] | None:
@@ -164,25 +174,34 @@ class JwksClient(KeySource):
         stale = now - self._fetched_at > self.ttl
         if key is not None and not stale:
             return key
-        if now - self._fetched_at >= self.min_refresh_seconds or stale:
+        if stale or self._failed or now - self._fetched_at >= self.min_refresh_seconds:
             await self._refresh()
-        return self.keys.get(kid)
+        key = self.keys.get(kid)
+        if key is None and self._failed:
+            raise UpstreamUnavailable(
+                "token keys are unavailable: the gateway did not answer; retry shortly",
+                headers={"Retry-After": str(self.retry_after_seconds)},
+            )
+        return key
 
     async def _refresh(self) -> None:
+        seen = self._attempts
         async with self._lock:
-            if self.clock() - self._fetched_at < self.min_refresh_seconds:
-                return  # another request refreshed while we waited
+            if self._attempts != seen:
+                return  # single flight: a fetch finished while this request waited
             try:
                 response = await self.http.get(self.url, timeout=5.0)
                 response.raise_for_status()
                 data = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                self._fetched_at = self.clock()  # back off; keep the keys we had
-                if not self.keys:
-                    raise UpstreamUnavailable("token keys are unavailable: the gateway did not answer") from exc
-                return
-            self.keys = {k["kid"]: k for k in data.get("keys", []) if "kid" in k}
-            self._fetched_at = self.clock()
+                keys = {k["kid"]: k for k in data.get("keys", []) if isinstance(k, dict) and "kid" in k}
+            except (httpx.HTTPError, ValueError, AttributeError, TypeError):
+                self._failed = True  # keep the keys we had
+            else:
+                self.keys = keys
+                self._fetched_at = self.clock()
+                self._failed = False
+            finally:
+                self._attempts += 1
 
 
 class TokenVerifier:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -36,15 +37,27 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url`` with the backend's production settings."""
+    """Create the async engine for ``url`` with the backend's production settings.
+
+    ``hide_parameters``: a statement's bound values are names, birth dates, ciphertexts and
+    look-up hashes; SQLAlchemy would otherwise put them into every error message (and so into the
+    logs). Errors keep the statement text, which holds placeholders only."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    return create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -89,15 +102,22 @@ class Database:
         return is_sqlite(self.url)
 
     def on_after_commit(self, hook: Callable[[AsyncSession], None]) -> None:
-        """Run ``hook(session)`` after each successful commit made through :meth:`session`."""
+        """Run ``hook(session)`` after each successful commit made through :meth:`transaction`."""
         self._after_commit.append(hook)
 
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """A session committed when the block succeeds, rolled back when it raises.
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """``async with db.transaction() as session:`` — the one way to reach the database outside
+        a request (requests use :data:`SessionDep`, which is this same transaction).
+
+        Commits when the block succeeds, rolls back and re-raises when it raises; the after-commit
+        hooks run once the commit is done. Objects stay loaded after the block (``expire_on_commit``
+        is off), so a caller may read what it fetched once no transaction is open.
 
         ``read_only`` is a hint for SQLite: the transaction starts DEFERRED instead of IMMEDIATE, so
-        concurrent readers never queue behind the write lock. A read-only session may still write
-        (an access log row, say); SQLite then takes the lock at that point."""
+        concurrent readers never queue behind the write lock. A read-only transaction may still
+        write (an access log row, say); SQLite then takes the lock at that point. PostgreSQL ignores
+        the hint."""
         maker = self.read_sessionmaker if read_only else self.sessionmaker
         async with maker() as session:
             try:
@@ -109,6 +129,11 @@ class Database:
             for hook in self._after_commit:
                 hook(session)
 
+    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """Deprecated spelling of :meth:`transaction` (``async for``); removed once no caller is left."""
+        async with self.transaction(read_only=read_only) as session:
+            yield session
+
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):
             async with self.engine.connect() as conn:
@@ -118,20 +143,34 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
-    return request.app.state.db
+def database_of(app: FastAPI) -> Database:
+    """The app's :class:`Database` (built in the lifespan); see :mod:`onewindow_kit.dependencies`."""
+    db = getattr(app.state, "db", None)
+    if not isinstance(db, Database):
+        raise RuntimeError("app.state.db is not set: the lifespan has not run")
+    return db
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """FastAPI dependency: one session per request, committed on success, rolled back on error."""
+    async with database_of(request.app).transaction(read_only=request.method in ("GET", "HEAD")) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency for a GET that also writes (an access-log row): on SQLite its transaction
+    starts IMMEDIATE, so it queues for the write lock under the busy timeout. A DEFERRED read that
+    later writes fails at once with "database is locked" when another writer committed meanwhile
+    (SQLite cannot upgrade a stale snapshot, and the busy timeout does not apply)."""
     db: Database = request.app.state.db
-    async for session in db.session(read_only=request.method in ("GET", "HEAD")):
+    async for session in db.session(read_only=False):
         yield session
 
 
 # scope="function": the commit happens when the endpoint returns, *before* the response is sent.
 # With FastAPI's default ("request") scope it would run after the client already saw 201.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+
+from onewindow_kit.dependencies import DatabaseDep, settings_dependency
+from onewindow_kit.settings import BaseServiceSettings
+
+# The gateway mounts these routes too: only what every process's settings have.
+SettingsDep = Annotated[BaseServiceSettings, Depends(settings_dependency(BaseServiceSettings))]
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", operation_id="get_liveness")
-async def get_liveness(request: Request) -> dict[str, str]:
+async def get_liveness(settings: SettingsDep) -> dict[str, str]:
     """Alive: answers as long as the process serves requests."""
-    return {"status": "ok", "service": request.app.state.settings.service_name}
+    return {"status": "ok", "service": settings.service_name}
 
 
 @router.get("/readyz", operation_id="get_readiness")
-async def get_readiness(request: Request) -> JSONResponse:
+async def get_readiness(settings: SettingsDep, db: DatabaseDep) -> JSONResponse:
     """Ready: the service's database is reachable."""
-    name = request.app.state.settings.service_name
+    name = settings.service_name
     try:
-        await request.app.state.db.ping()
+        await db.ping()
     except Exception as exc:  # any driver error means "not ready"; the detail says which
         return JSONResponse(
             {"status": "unavailable", "service": name, "database": f"unreachable: {type(exc).__name__}"},

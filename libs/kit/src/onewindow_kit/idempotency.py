@@ -81,41 +81,43 @@ async def claim(
     stale_after: timedelta = timedelta(seconds=60),
 ) -> Replay | None:
     """Claim ``key`` for this request, or return the stored result of the request that had it."""
-    now = utcnow()
-    async with db.sessionmaker() as session:
-        session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, expires_at=now + retention))
+    while True:
+        now = utcnow()
         try:
-            await session.commit()
+            async with db.transaction() as session:
+                session.add(
+                    IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, expires_at=now + retention)
+                )
             return None
         except IntegrityError:
-            await session.rollback()
-        record = await session.get(IdempotencyRecord, (scope, key), populate_existing=True)
-        if record is None:  # purged between our insert and read: claim again
-            return await claim(db, scope=scope, key=key, fingerprint=fingerprint, retention=retention)
-        if record.fingerprint != fingerprint:
-            raise ValidationFailed(
-                "this Idempotency-Key was used with a different request",
-                errors=[{"field": "Idempotency-Key", "message": "该幂等键已用于内容不同的请求"}],
+            pass  # the key is taken: look at the request that has it
+        async with db.transaction() as session:
+            record = await session.get(IdempotencyRecord, (scope, key))
+            if record is None:  # purged between our insert and read: claim again
+                continue
+            if record.fingerprint != fingerprint:
+                raise ValidationFailed(
+                    "this Idempotency-Key was used with a different request",
+                    errors=[{"field": "Idempotency-Key", "message": "该幂等键已用于内容不同的请求"}],
+                )
+            if record.state == "done":
+                return Replay(status_code=record.status_code or 200, body=record.body)
+            if now - record.created_at < stale_after:
+                raise RequestInProgress(
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                    headers={"Retry-After": "1"},
+                )
+            # The first request's process died mid-flight: take the claim over.
+            taken = await session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.scope == scope,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.state == "in_flight",
+                    IdempotencyRecord.created_at == record.created_at,
+                )
+                .values(created_at=now, expires_at=now + retention)
             )
-        if record.state == "done":
-            return Replay(status_code=record.status_code or 200, body=record.body)
-        if now - record.created_at < stale_after:
-            raise RequestInProgress(
-                "a request with this Idempotency-Key is still being processed; retry later",
-                headers={"Retry-After": "1"},
-            )
-        # The first request's process died mid-flight: take the claim over.
-        taken = await session.execute(
-            update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.scope == scope,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.state == "in_flight",
-                IdempotencyRecord.created_at == record.created_at,
-            )
-            .values(created_at=now, expires_at=now + retention)
-        )
-        await session.commit()
         if taken.rowcount != 1:
             raise RequestInProgress(
                 "a request with this Idempotency-Key is still being processed; retry later",
@@ -135,13 +137,12 @@ async def complete(session: AsyncSession, *, scope: str, key: str, status_code: 
 
 async def release(db: Database, *, scope: str, key: str) -> None:
     """The work failed: forget the claim so that a retry does the work."""
-    async with db.sessionmaker() as session:
+    async with db.transaction() as session:
         await session.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.state == "in_flight"
             )
         )
-        await session.commit()
 
 
 async def run_idempotent(
@@ -154,18 +155,21 @@ async def run_idempotent(
 ) -> tuple[int, Any, bool]:
     """Run ``work(session)`` once per key: ``(status, json body, replayed)``.
 
-    The work and the stored result commit together; if either fails, the claim is released so
-    the client's retry does the work. Without a key the work simply runs in its own transaction.
+    The work and the stored result commit together (one ``db.transaction()``); if either fails,
+    the claim is released so the client's retry does the work. Without a key the work simply runs
+    in its own transaction. The work is a closure rather than the body of a ``with`` block because
+    a replay must skip it, and a context manager cannot skip its body
+    (docs/decisions/0008-i11-one-transaction-idiom.md).
     """
     if key is None:
-        async for session in db.session():
+        async with db.transaction() as session:
             status, body = await work(session)
         return status, body, False
     replay = await claim(db, scope=scope, key=key, fingerprint=fingerprint)
     if replay is not None:
         return replay.status_code, replay.body, True
     try:
-        async for session in db.session():
+        async with db.transaction() as session:
             status, body = await work(session)
             await complete(session, scope=scope, key=key, status_code=status, body=body)
     except BaseException:
@@ -175,10 +179,9 @@ async def run_idempotent(
 
 
 async def purge_expired(db: Database) -> int:
-    async with db.sessionmaker() as session:
+    async with db.transaction() as session:
         result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
-        await session.commit()
-        return result.rowcount or 0
+    return result.rowcount or 0
 
 
 __all__ = [

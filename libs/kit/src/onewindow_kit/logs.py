@@ -11,8 +11,12 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
+
+from sqlalchemy.exc import StatementError
 
 from onewindow_kit.requestid import current_request_id
 
@@ -27,6 +31,71 @@ def redact(text: str) -> str:
     text = _ID_NUMBER.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2)[-4:], text)
     text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
     return _CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+
+
+# What every LogRecord carries; anything else on a record came from ``extra=`` (or a filter).
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def _safe_value(value: Any) -> Any:
+    """An ``extra`` value as JSON: numbers, booleans and null as they are, anything else as
+    redacted text (an ID number passed by mistake is masked like one in the message)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
+_STATEMENT_TARGET = re.compile(r"\b(?:INTO|UPDATE|FROM)\s+\"?([A-Za-z_][A-Za-z0-9_.]*)", re.I)
+
+
+def statement_name(statement: str | None) -> str:
+    """``INSERT INTO party (...) VALUES (...)`` -> ``INSERT party``: what a log may say of a statement."""
+    if not statement:
+        return "statement"
+    verb = statement.split(None, 1)[0].upper() if statement.strip() else "statement"
+    target = _STATEMENT_TARGET.search(statement)
+    return f"{verb} {target.group(1)}" if target else verb
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    # asyncpg, aiosqlite/sqlite3 and psycopg errors carry the failing row ("DETAIL: Failing row
+    # contains (…)") or the duplicate key in their message.
+    module = type(exc).__module__
+    return module.startswith(
+        ("asyncpg", "sqlite3", "_sqlite3", "aiosqlite", "psycopg", "sqlalchemy.dialects", "sqlalchemy.connectors")
+    )
+
+
+def _safe_message(exc: BaseException) -> str:
+    if isinstance(exc, StatementError):
+        orig = type(exc.orig).__name__ if exc.orig is not None else "-"
+        return f"({orig}) on {statement_name(exc.statement)} [parameters and driver detail withheld]"
+    if _is_driver_error(exc):
+        return "[driver detail withheld]"
+    return str(exc)
+
+
+def format_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+    """A traceback whose database errors say the error class and the statement's name only.
+
+    SQLAlchemy's message holds the statement's parameters (hidden by ``hide_parameters`` on every
+    engine) and the driver's message may hold the row itself; neither reaches a log."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    if not any(isinstance(e, StatementError) or _is_driver_error(e) for e in chain):
+        return "".join(traceback.format_exception(exc_type, exc, tb))
+    parts: list[str] = []
+    for item in reversed(chain):
+        if parts:
+            parts.append("\nThe above exception was the direct cause of the following exception:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_list(traceback.extract_tb(item.__traceback__)))
+        name = f"{type(item).__module__}.{type(item).__qualname__}"
+        parts.append(f"{name}: {_safe_message(item)}\n")
+    return "".join(parts)
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,13 +114,21 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             entry["request_id"] = request_id
-        for key in ("event_id", "event_type", "subscriber", "status", "duration_ms"):
-            value = getattr(record, key, None)
-            if value is not None:
-                entry[key] = value
+        # Every ``extra`` key (``proceeding_id``, ``case_id``…), never one that would overwrite the
+        # fields above; values are redacted like the message.
+        for key, value in record.__dict__.items():
+            if key in _RECORD_ATTRIBUTES or key in entry or key.startswith("_") or value is None:
+                continue
+            entry[key] = _safe_value(value)
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+    def formatException(self, ei: Any) -> str:
+        exc_type, exc, tb = ei
+        if exc_type is None or exc is None:
+            return super().formatException(ei)
+        return format_exception(exc_type, exc, tb).rstrip("\n")
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

@@ -51,7 +51,11 @@ def run_env(target_metadata: MetaData) -> None:
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_engine(url) if url.startswith("sqlite") else create_async_engine(url, poolclass=pool.NullPool)
+        engine = (
+            create_engine(url)
+            if url.startswith("sqlite")
+            else create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
+        )
         async with engine.connect() as connection:
             await connection.run_sync(run)
             await connection.commit()

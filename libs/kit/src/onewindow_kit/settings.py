@@ -30,6 +30,8 @@ class ServiceSettings(BaseServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/db/service.sqlite3"
     database_echo: bool = False
+    # Largest request body the service parses (413 above it); the gateway bounds bodies too.
+    max_body_bytes: int = 1024 * 1024
 
     # Token verification: the gateway is the only issuer.
     gateway_url: str = "http://127.0.0.1:8000"

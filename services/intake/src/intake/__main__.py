@@ -23,7 +23,7 @@ def seed(settings: IntakeSettings, _args: object) -> None:
         db = Database(
             settings.database_url, info={"event_routes": EventRoutes(EVENT_ROUTES), "service": settings.service_name}
         )
-        async for session in db.session():
+        async with db.transaction() as session:
             if await session.get(Center, "futian") is None:
                 await create_center(
                     session=session,

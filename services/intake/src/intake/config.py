@@ -1,5 +1,9 @@
 """Intake settings (env prefix ``INTAKE_``)."""
 
+from typing import Annotated
+
+from fastapi import Depends
+from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import ServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -23,3 +27,7 @@ class IntakeSettings(ServiceSettings):
         if not self.data_keys or not self.lookup_key:
             raise ValueError("INTAKE_DATA_KEYS and INTAKE_LOOKUP_KEY must be set (make run generates them into var/)")
         return self
+
+
+# Intake's settings as a route dependency (``settings: SettingsDep``).
+SettingsDep = Annotated[IntakeSettings, Depends(settings_dependency(IntakeSettings))]

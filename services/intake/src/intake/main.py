@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.dependencies import settings_of
 
 from intake.cases.router import router as cases_router
 from intake.cases.router import stats_router
@@ -24,7 +25,7 @@ EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event)
 
 
 async def _startup(app: FastAPI) -> None:
-    settings: IntakeSettings = app.state.settings
+    settings = settings_of(app, IntakeSettings)
     app.state.cipher = FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
 
 

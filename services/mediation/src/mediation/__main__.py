@@ -90,7 +90,7 @@ def seed(settings: MediationSettings, args: argparse.Namespace) -> None:
     async def run() -> list[str]:
         db = Database(settings.database_url, info={"service": settings.service_name})
         created: list[str] = []
-        async for session in db.session():
+        async with db.transaction() as session:
             for data in DEMO_ORGANISATIONS:
                 if await session.get(Organisation, data["id"]) is None:
                     session.add(Organisation(**data))

@@ -6,7 +6,10 @@ the statutory clock per source, and the scheduler's rhythm.
 """
 
 from decimal import Decimal
+from typing import Annotated
 
+from fastapi import Depends
+from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import ServiceSettings
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -89,3 +92,7 @@ class MediationSettings(ServiceSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 60.0
     reminder_hours: int = 24
+
+
+# Mediation's settings as a route dependency (``settings: SettingsDep``).
+SettingsDep = Annotated[MediationSettings, Depends(settings_dependency(MediationSettings))]

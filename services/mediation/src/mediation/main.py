@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
+from onewindow_kit.dependencies import database_of, settings_of
 
 from mediation.agreements.router import router as agreements_router
 from mediation.assignment.router import router as assignment_router
@@ -41,8 +42,8 @@ OPENAPI_TAGS = [
 
 
 async def _start_scheduler(app: FastAPI) -> None:
-    settings: MediationSettings = app.state.settings
-    app.state.scheduler = Scheduler(db=app.state.db, settings=settings)
+    settings = settings_of(app, MediationSettings)
+    app.state.scheduler = Scheduler(db=database_of(app), settings=settings)
     if settings.scheduler_enabled:
         app.state.scheduler.start()
 

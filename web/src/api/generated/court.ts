@@ -1006,6 +1006,41 @@ export interface components {
         /**
          * ReferralCreate
          * @description A referral from a court (POST /partner/court/v1/referrals).
+         * @example {
+         *       "applicants": [
+         *         {
+         *           "address": "深圳市福田区福田街道某小区",
+         *           "id_number": "44030419910305017X",
+         *           "name": "李四",
+         *           "phone": "13800138000"
+         *         }
+         *       ],
+         *       "claims": [
+         *         {
+         *           "amount": "12000.00",
+         *           "category": "wage_arrears",
+         *           "description": "拖欠2026年8–9月工资"
+         *         }
+         *       ],
+         *       "court_case_no": "（2026）粤0304民诉前调1234号",
+         *       "court_name": "深圳市福田区人民法院",
+         *       "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
+         *       "judge": {
+         *         "name": "刘法官",
+         *         "phone": "0755-83000000"
+         *       },
+         *       "kind": "pre_filing",
+         *       "referred_on": "2026-11-20",
+         *       "respondents": [
+         *         {
+         *           "address": "深圳市福田区某路1号",
+         *           "credit_code": "91440300MA00000077",
+         *           "legal_representative": "赵某",
+         *           "name": "深圳市某某电子有限公司",
+         *           "phone": "0755-88888888"
+         *         }
+         *       ]
+         *     }
          */
         ReferralCreate: {
             /** Applicants */
@@ -1223,6 +1258,11 @@ export interface components {
         /**
          * RulingIn
          * @description POST /partner/court/v1/confirmations/{application_id}/ruling.
+         * @example {
+         *       "ruled_on": "2026-12-20",
+         *       "ruling": "valid",
+         *       "ruling_no": "（2026）粤0304诉前调确12号"
+         *     }
          */
         RulingIn: {
             /** Reason */
@@ -1318,7 +1358,12 @@ export interface components {
             /** Subscriber */
             subscriber: string;
         };
-        /** WithdrawRequest */
+        /**
+         * WithdrawRequest
+         * @example {
+         *       "reason": "当事人已自行和解，撤回委派"
+         *     }
+         */
         WithdrawRequest: {
             /** Reason */
             reason: string;

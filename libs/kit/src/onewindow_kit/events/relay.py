@@ -144,7 +144,7 @@ class Relay:
 
     async def deliver_batch(self, subscriber: str) -> float | None:
         """Deliver what is due for ``subscriber``. Returns seconds to wait, or None for "go on"."""
-        async with self.db.sessionmaker() as session:
+        async with self.db.transaction(read_only=True) as session:
             rows = (
                 await session.execute(
                     select(OutboxDelivery, OutboxEvent)
@@ -154,8 +154,8 @@ class Relay:
                     .limit(self.batch_size)
                 )
             ).all()
-        # Leaving the block closes the session: the rows stay loaded (close() does not expire them,
-        # unlike rollback()) and no transaction is open while we talk HTTP.
+        # Leaving the block ends the transaction: the rows stay loaded (expire_on_commit is off)
+        # and no transaction is open while we talk HTTP.
         if not rows:
             return self.poll_seconds
         now = utcnow()
@@ -220,6 +220,5 @@ class Relay:
             log.warning(
                 "delivery failed; retrying in %.1fs", delay, extra={"subscriber": delivery.subscriber, "status": code}
             )
-        async with self.db.sessionmaker() as session:
+        async with self.db.transaction() as session:
             await session.execute(update(OutboxDelivery).where(OutboxDelivery.id == delivery.id).values(**values))
-            await session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep, utcnow
+from onewindow_kit.dependencies import SettingsDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
 
@@ -116,9 +117,11 @@ AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 @admin_router.get("", response_model=list[SubscriberSummary], operation_id="list_event_subscribers")
-async def list_event_subscribers(request: Request, session: SessionDep, _admin: AdminOnly) -> list[SubscriberSummary]:
+async def list_event_subscribers(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminOnly
+) -> list[SubscriberSummary]:
     """Per subscriber: how many deliveries wait, how many are dead, and why the head is stuck."""
-    stuck_after: int = request.app.state.settings.relay_stuck_after_attempts
+    stuck_after = settings.relay_stuck_after_attempts
     counts = (
         await session.execute(
             select(
@@ -205,7 +208,7 @@ async def retry_event_delivery(
 
 
 @internal_router.get("/internal/metrics", operation_id="get_metrics", include_in_schema=False)
-async def get_metrics(request: Request, session: SessionDep) -> Response:
+async def get_metrics(session: SessionDep, settings: SettingsDep) -> Response:
     """Prometheus text: outbox deliveries by subscriber and status, and the oldest pending age.
     Under ``/internal/`` so the gateway never exposes it; scraped inside the network."""
     rows = (
@@ -215,7 +218,7 @@ async def get_metrics(request: Request, session: SessionDep) -> Response:
             ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
         )
     ).all()
-    service = request.app.state.settings.service_name
+    service = settings.service_name
     now = utcnow()
     lines = [
         "# HELP onewindow_outbox_deliveries Outbox deliveries by subscriber and status.",

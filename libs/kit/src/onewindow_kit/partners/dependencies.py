@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from pydantic_settings import BaseSettings
 
 from onewindow_kit.auth import Principal, require_roles
+from onewindow_kit.dependencies import database_of, settings_of
 from onewindow_kit.errors import BadRequest, Forbidden, PayloadTooLarge, RequestInProgress, ValidationFailed
 from onewindow_kit.idempotency import check_key
 from onewindow_kit.openapi import declares
@@ -35,7 +37,7 @@ def partner_dependency(*, kind: str, role: str, label: str | None = None) -> Cal
         # Read in its own short session: the routes that follow may open their own transactions.
         if not principal.partner_id:
             raise Forbidden("the token names no partner")
-        async with request.app.state.db.sessionmaker() as session:
+        async with database_of(request.app).transaction(read_only=True) as session:
             partner = await session.get(Partner, principal.partner_id)
         if partner is None or partner.kind != kind:
             raise Forbidden(f"this {who} is not registered with the centre")
@@ -50,7 +52,7 @@ def partner_dependency(*, kind: str, role: str, label: str | None = None) -> Cal
 @declares(PayloadTooLarge)
 async def bounded_body(request: Request) -> None:
     """413 for a body larger than ``settings.max_body_bytes``."""
-    limit = getattr(request.app.state.settings, "max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+    limit = getattr(settings_of(request.app, BaseSettings), "max_body_bytes", DEFAULT_MAX_BODY_BYTES)
     length = request.headers.get("content-length")
     if (length is not None and length.isdigit() and int(length) > limit) or len(await request.body()) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")

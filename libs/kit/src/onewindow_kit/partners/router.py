@@ -7,14 +7,15 @@ transaction holds the write lock), so those steps run between short sessions.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.auth import Principal, require_roles
-from onewindow_kit.db import Database, SessionDep
+from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import DatabaseDep, HttpDep, SettingsDep, WebhooksDep, webhooks_of
 from onewindow_kit.errors import AlreadyExists, Forbidden, UpstreamUnavailable, ValidationFailed
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners import service
@@ -29,16 +30,10 @@ from onewindow_kit.partners.schemas import (
     SecretRotated,
     SecretRotation,
 )
+from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.webhooks.guard import UrlRefused
 
 AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
-
-
-def _runtime(request: Request) -> Any:
-    runtime = getattr(request.app.state, "webhooks", None)
-    if runtime is None:
-        raise RuntimeError("app.state.webhooks is not set: build the WebhookDispatcher in the startup hook")
-    return runtime
 
 
 async def check_webhook_url(request: Request, url: str | None) -> None:
@@ -46,7 +41,7 @@ async def check_webhook_url(request: Request, url: str | None) -> None:
     if url is None:
         return
     try:
-        await _runtime(request).guard.check_url(url)
+        await webhooks_of(request.app).guard.check_url(url)
     except UrlRefused as exc:
         raise ValidationFailed(
             f"webhook_url: {exc.message}", errors=[{"field": "webhook_url", "message": exc.message_zh}]
@@ -69,9 +64,9 @@ async def to_public(session: AsyncSession, partner: Partner) -> PartnerPublic:
     )
 
 
-async def _issue_gateway_client(request: Request, data: PartnerCreate, kind: str) -> ClientCredentials:
-    settings = request.app.state.settings
-    http: httpx.AsyncClient = request.app.state.http
+async def _issue_gateway_client(
+    request: Request, settings: ServiceSettings, http: httpx.AsyncClient, data: PartnerCreate, kind: str
+) -> ClientCredentials:
     try:
         response = await http.post(
             f"{settings.gateway_url.rstrip('/')}/admin/clients",
@@ -112,19 +107,26 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         responses=problems(AlreadyExists, UpstreamUnavailable),
     )
     async def create_partner(
-        data: PartnerCreate, request: Request, response: Response, _admin: AdminOnly
+        data: PartnerCreate,
+        request: Request,
+        response: Response,
+        db: DatabaseDep,
+        http: HttpDep,
+        settings: SettingsDep,
+        runtime: WebhooksDep,
+        _admin: AdminOnly,
     ) -> PartnerCreated:
         """Register a partner: its webhook URL (checked by the outbound guard), the centre its
         referrals go to, and a first ``whsec_`` secret — shown in this answer only. With
         ``issue_client_credentials`` the gateway client is created too (its secret shown once)."""
-        db: Database = request.app.state.db
-        runtime = _runtime(request)
-        async with db.sessionmaker() as session:
+        async with db.transaction(read_only=True) as session:
             if await session.get(Partner, data.partner_id) is not None:
                 raise AlreadyExists(f"partner {data.partner_id} already exists", extra={"partner_id": data.partner_id})
         await check_webhook_url(request, data.webhook_url)
-        credentials = await _issue_gateway_client(request, data, kind) if data.issue_client_credentials else None
-        async for session in db.session():
+        credentials = (
+            await _issue_gateway_client(request, settings, http, data, kind) if data.issue_client_credentials else None
+        )
+        async with db.transaction() as session:
             partner, secret = await service.create_partner(
                 session=session,
                 partner_id=data.partner_id,
@@ -151,32 +153,31 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
 
     @router.patch("/{partner_id}", response_model=PartnerPublic, operation_id="update_partner")
     async def update_partner(
-        partner_id: str, data: PartnerUpdate, request: Request, _admin: AdminOnly
+        partner_id: str, data: PartnerUpdate, request: Request, db: DatabaseDep, runtime: WebhooksDep, _admin: AdminOnly
     ) -> PartnerPublic:
         """Change the name, the centre or the webhook URL (checked by the outbound guard)."""
         changes = data.model_dump(exclude_unset=True)
         if "name" in changes and changes["name"] is None:
             raise ValidationFailed.field("name", "必填")
         await check_webhook_url(request, changes.get("webhook_url"))
-        async for session in request.app.state.db.session():
+        async with db.transaction() as session:
             partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
             partner = await service.update_partner(session=session, partner=partner, changes=changes)
             public = await to_public(session, partner)
-        _runtime(request).wake()
+        runtime.wake()
         return public
 
     @router.post("/{partner_id}/rotate-secret", response_model=SecretRotated, operation_id="rotate_partner_secret")
     async def rotate_partner_secret(
         partner_id: str,
-        request: Request,
         response: Response,
         session: SessionDep,
+        runtime: WebhooksDep,
         _admin: AdminOnly,
         data: SecretRotation | None = None,
     ) -> SecretRotated:
         """A new ``whsec_`` secret (shown once). Deliveries are signed with both the new and the
         previous secret for ``overlap_hours`` (default from settings), then with the new one only."""
-        runtime = _runtime(request)
         partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
         hours = data.overlap_hours if data and data.overlap_hours is not None else runtime.settings.secret_overlap_hours
         secret, _row = await service.rotate_secret(
@@ -194,9 +195,7 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         return await to_public(session, await service.set_active(session=session, partner=partner, active=False))
 
     @router.post("/{partner_id}/enable", response_model=PartnerPublic, operation_id="enable_partner")
-    async def enable_partner(
-        partner_id: str, request: Request, session: SessionDep, _admin: AdminOnly
-    ) -> PartnerPublic:
+    async def enable_partner(partner_id: str, session: SessionDep, _admin: AdminOnly) -> PartnerPublic:
         """Re-enable a partner; held webhooks go out again."""
         partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
         public = await to_public(session, await service.set_active(session=session, partner=partner, active=True))

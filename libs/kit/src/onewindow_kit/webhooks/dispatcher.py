@@ -162,7 +162,7 @@ class WebhookDispatcher:
             await self._sleep(self._supervisor_wake, self.settings.poll_seconds * 5)
 
     async def partners_with_pending(self) -> list[str]:
-        async with self.db.sessionmaker() as session:
+        async with self.db.transaction(read_only=True) as session:
             rows = await session.execute(
                 select(WebhookMessage.partner_id).where(WebhookMessage.status == "pending").distinct()
             )
@@ -216,7 +216,7 @@ class WebhookDispatcher:
     async def deliver_once(self, partner_id: str) -> float | None:
         """Try every stream head that is due. Returns seconds to wait, or None to go on at once."""
         poll = self.settings.poll_seconds
-        async with self.db.sessionmaker() as session:
+        async with self.db.transaction(read_only=True) as session:
             messages = (
                 (
                     await session.execute(
@@ -242,7 +242,7 @@ class WebhookDispatcher:
             )
             partner = await session.get(Partner, partner_id)
             secrets = await valid_secrets(session=session, partner_id=partner_id, cipher=self.cipher) if partner else []
-        # The session is closed: no transaction is open while we talk HTTP.
+        # The transaction is over: none is open while we talk HTTP.
         if held_reason(partner, secrets):
             return poll * 5
         assert partner is not None and partner.webhook_url
@@ -309,7 +309,7 @@ class WebhookDispatcher:
     async def record(self, *, message: WebhookMessage, url: str, result: AttemptResult) -> str:
         """Write the attempt and the message's new state in one short transaction; the outcome."""
         now = utcnow()
-        async with self.db.sessionmaker() as session:
+        async with self.db.transaction() as session:
             current = await session.get(WebhookMessage, message.id)
             if current is None:
                 return "gone"
@@ -351,5 +351,4 @@ class WebhookDispatcher:
                     outcome=outcome,
                 )
             )
-            await session.commit()
         return outcome

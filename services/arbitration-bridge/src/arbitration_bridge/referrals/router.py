@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +17,7 @@ from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
+from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.context import get_context
@@ -132,7 +132,7 @@ async def list_referrals(
     session: SessionDep,
     request: Request,
     status: ReferralStatus | None = None,
-    updated_since: datetime | None = None,
+    updated_since: BoundedDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # DOMAIN.md §2: the categories used at intake. Interest disputes (利益争议) are not arbitrable
@@ -146,8 +147,8 @@ class ReferralCreate(_In):
         default="pre_filing", description="pre_filing (暂缓立案、先行调解), the only kind"
     )
     commission_name: str = Field(min_length=1, max_length=200)
-    referred_on: date
-    deadline: date | None = Field(
+    referred_on: BoundedDate
+    deadline: BoundedDate | None = Field(
         default=None, description="default: 15 days after referred_on (劳动争议调解仲裁法 第14条)"
     )
     applicants: list[ApplicantIn] = Field(min_length=1, max_length=500)

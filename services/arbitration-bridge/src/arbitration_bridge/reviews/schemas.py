@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from arbitration_bridge.referrals.schemas import Agreement
@@ -39,7 +40,7 @@ class ReviewDecision(BaseModel):
     document_no: str | None = Field(
         default=None, min_length=1, max_length=100, description="仲裁调解书 number (if confirmed)"
     )
-    decided_on: date
+    decided_on: BoundedDate
     reason: str | None = Field(default=None, min_length=1, max_length=2000, description="不予确认的理由 (if refused)")
 
     @model_validator(mode="after")

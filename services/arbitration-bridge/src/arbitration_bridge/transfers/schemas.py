@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TransferState = Literal["preparing", "requested", "accepted", "rejected"]
@@ -39,7 +40,7 @@ class TransferDecision(BaseModel):
     arbitration_case_no: str | None = Field(
         default=None, min_length=1, max_length=100, description="e.g. 深劳人仲案〔2026〕123号 (if accepted)"
     )
-    decided_on: date
+    decided_on: BoundedDate
     reason: str | None = Field(default=None, min_length=1, max_length=2000, description="不予受理的理由 (if rejected)")
 
     @model_validator(mode="after")

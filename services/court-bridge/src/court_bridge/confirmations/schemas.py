@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field
 
 from court_bridge.referrals.schemas import Agreement
@@ -23,7 +24,7 @@ class RulingIn(BaseModel):
 
     ruling: Literal["valid", "dismissed"]
     ruling_no: str = Field(min_length=1, max_length=100, description="e.g. （2026）粤0304诉前调确12号")
-    ruled_on: date
+    ruled_on: BoundedDate
     reason: str | None = Field(default=None, max_length=2000)
 
 

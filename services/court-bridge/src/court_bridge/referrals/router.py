@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
+from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations.service import application_of
@@ -138,7 +138,7 @@ async def list_referrals(
     court: CurrentCourt,
     session: SessionDep,
     status: ReferralStatus | None = None,
-    updated_since: datetime | None = None,
+    updated_since: BoundedDateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ReferralPage:

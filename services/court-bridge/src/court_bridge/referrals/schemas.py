@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # DOMAIN.md §2: the categories used at intake. (The domain library also knows the interest-dispute
@@ -149,8 +150,8 @@ class ReferralCreate(_In):
     kind: ReferralKind = Field(description="pre_filing (委派, before filing) or in_litigation (委托, after filing)")
     court_name: str = Field(min_length=1, max_length=200)
     judge: Judge | None = None
-    referred_on: date
-    deadline: date | None = Field(
+    referred_on: BoundedDate
+    deadline: BoundedDate | None = Field(
         default=None, description="default: 30 days (pre_filing) or 15 days (in_litigation) after referred_on"
     )
     applicants: list[ApplicantIn] = Field(min_length=1, max_length=500)

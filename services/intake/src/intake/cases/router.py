@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -11,10 +11,12 @@ from onewindow_domain.calendar import china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.crypto import FieldCipher
-from onewindow_kit.db import SessionDep
+from onewindow_kit.db import SessionDep, WriteSessionDep
+from onewindow_kit.dependencies import DatabaseDep
 from onewindow_kit.errors import Forbidden, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
 from onewindow_kit.openapi import IDEMPOTENT, IF_MATCH, problems
+from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
@@ -33,6 +35,7 @@ from intake.cases.schemas import (
     TimelineEntryPublic,
     TransitionRequest,
 )
+from intake.config import SettingsDep
 from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -125,14 +128,12 @@ def _etag(case_version: int) -> dict[str, str]:
 
 @router.post("/triage", response_model=TriageResult, operation_id="preview_triage")
 async def preview_triage(
-    data: CaseCreate, request: Request, session: SessionDep, principal: CaseWrite, center_id: str | None = None
+    data: CaseCreate, session: SessionDep, settings: SettingsDep, principal: CaseWrite, center_id: str | None = None
 ) -> TriageResult:
     """Preview triage for the registration form (grade with reasons, collective, limitation,
     final-award flags, suggested route); nothing is saved."""
     center = _center_for(principal, center_id)
-    return await service.preview_triage(
-        session=session, center_id=center, data=data, config=request.app.state.settings.triage
-    )
+    return await service.preview_triage(session=session, center_id=center, data=data, config=settings.triage)
 
 
 @router.post(
@@ -148,6 +149,8 @@ async def preview_triage(
 async def register_case(
     data: CaseCreate,
     request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     principal: CaseWrite,
     center_id: str | None = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
@@ -156,7 +159,6 @@ async def register_case(
     With ``Idempotency-Key`` a retried registration returns the first result instead of a second case."""
     center = _center_for(principal, center_id)
     key = check_key(idempotency_key, required=False)
-    settings = request.app.state.settings
 
     async def work(session: AsyncSession) -> tuple[int, dict]:
         case = await service.register_case(
@@ -170,7 +172,7 @@ async def register_case(
         return 201, (await to_public(session, case)).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        db,
         scope=f"{principal.subject}:cases",
         key=key,
         fingerprint=fingerprint("POST", f"/cases?center_id={center}", await request.body()),
@@ -194,8 +196,8 @@ async def list_cases(
     status: str | None = None,
     risk_grade: Annotated[str | None, Query(pattern="^(red|yellow|green)$")] = None,
     channel: str | None = None,
-    registered_from: date | None = None,
-    registered_to: date | None = None,
+    registered_from: BoundedDate | None = None,
+    registered_to: BoundedDate | None = None,
     overdue: bool | None = None,
     open_only: bool = False,
     center_id: str | None = None,
@@ -289,12 +291,13 @@ async def get_case(case_id: str, response: Response, session: SessionDep, princi
 async def get_case_personal_data(
     case_id: str,
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
+    settings: SettingsDep,
     principal: CaseRead,
     purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
 ) -> list[PartyPii]:
     """Full ID and phone numbers of the parties, for roles that need them; every read is logged."""
-    if principal.roles.isdisjoint(request.app.state.settings.pii_roles):
+    if principal.roles.isdisjoint(settings.pii_roles):
         raise Forbidden("your role does not see full personal data")
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     rows = await service.reveal_pii(
@@ -367,8 +370,8 @@ async def transition_case(
 async def get_stats(
     session: SessionDep,
     principal: StatsRead,
-    since: date | None = None,
-    until: date | None = None,
+    since: BoundedDate | None = None,
+    until: BoundedDate | None = None,
     center_id: str | None = None,
 ) -> Stats:
     """What a centre reports for a period (default: the last 30 days): cases by channel, route,

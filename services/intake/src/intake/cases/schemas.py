@@ -8,9 +8,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from onewindow_domain import clock
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -143,8 +145,8 @@ class ClaimIn(BaseModel):
 
     category: ClaimCategory
     amount: Money = Decimal("0")
-    period_start_on: date | None = None
-    period_end_on: date | None = None
+    period_start_on: BoundedDate | None = None
+    period_end_on: BoundedDate | None = None
     description: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
@@ -182,13 +184,13 @@ class CaseCreate(BaseModel):
     agents: list[AgentIn] = Field(default_factory=list, max_length=20)
     claims: list[ClaimIn] = Field(min_length=1, max_length=50)
     facts: str = Field(min_length=1, max_length=20000)
-    employment_start_on: date | None = None
-    employment_end_on: date | None = None
-    knew_on: date | None = Field(default=None, description="知道或应当知道权利受侵害之日")
+    employment_start_on: BoundedDate | None = None
+    employment_end_on: BoundedDate | None = None
+    knew_on: BoundedDate | None = Field(default=None, description="知道或应当知道权利受侵害之日")
     street: str | None = Field(default=None, max_length=60, description="所属街道 (mediators serve streets)")
     signals: RiskSignals = Field(default_factory=RiskSignals)
     route: RouteChoice | None = Field(default=None, description="Confirm or override the suggested route now")
-    deadline_on: date | None = Field(default=None, description="A partner's deadline (referrals)")
+    deadline_on: BoundedDate | None = Field(default=None, description="A partner's deadline (referrals)")
     external_ref: dict[str, Any] | None = Field(
         default=None, description="Partner reference (court/arbitration numbers)"
     )
@@ -197,7 +199,7 @@ class CaseCreate(BaseModel):
     def _dates(self) -> CaseCreate:
         if self.employment_start_on and self.employment_end_on and self.employment_end_on < self.employment_start_on:
             raise ValueError("employment_end_on: 离职日期不能早于入职日期")
-        today = date.today()  # noqa: DTZ011 — issue #16: Beijing date
+        today = clock.today()  # Beijing's date, not the host's (issue 16)
         for name in ("employment_start_on", "knew_on"):
             value = getattr(self, name)
             if value and value > today:

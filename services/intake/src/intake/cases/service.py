@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from onewindow_domain import clock
 from onewindow_domain.calendar import CHINA_TZ, china_date, china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.identifiers import mask_id_number, mask_mobile, validate_id_number
@@ -205,7 +206,7 @@ async def register_case(
     center = await session.get(Center, center_id)
     if center is None or not center.active:
         raise ValidationFailed.field("center_id", "受理中心不存在或已停用")
-    now = utcnow()
+    now = clock.now()
     today = china_date(now)
     credit_codes = [r.credit_code for r in data.respondents]
     history = await employer_history(

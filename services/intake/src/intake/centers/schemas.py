@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from onewindow_kit.types import PatchModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CENTER_ID = r"^[a-z][a-z0-9-]{1,39}$"
@@ -31,7 +32,7 @@ class CenterCreate(BaseModel):
     _format = field_validator("case_no_format")(_check_case_no_format)
 
 
-class CenterUpdate(BaseModel):
+class CenterUpdate(PatchModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str | None = Field(default=None, min_length=2, max_length=100)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import EditConflict, StateConflict
@@ -11,6 +11,7 @@ from onewindow_kit.openapi import problems
 from mediation.agreements import service
 from mediation.agreements.models import Agreement, Instalment
 from mediation.agreements.schemas import AgreementCreate, AgreementPublic, InstalmentPublic, PaidRequest
+from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
 from mediation.proceedings.service import Actor
 
@@ -57,13 +58,13 @@ def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
     operation_id="record_agreement",
 )
 async def record_agreement(
-    proceeding_id: str, body: AgreementCreate, request: Request, session: SessionDep, principal: ProceedingAct
+    proceeding_id: str, body: AgreementCreate, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> AgreementPublic:
     """The parties reached an agreement (full or partial): terms, total, payment schedule, whether
     they want 司法确认 or 仲裁审查确认, and the signatures. Ends the proceeding as AGREED."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
     await service.record_agreement(
-        session=session, proceeding=p, actor=Actor.of(principal), data=body, settings=request.app.state.settings
+        session=session, proceeding=p, actor=Actor.of(principal), data=body, settings=settings
     )
     return _public(*await service.get_agreement(session=session, proceeding=p))
 

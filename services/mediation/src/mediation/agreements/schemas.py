@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.proceedings.schemas import EventText
@@ -30,7 +31,7 @@ class Signatory(StrEnum):
 class Payment(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    due_on: date
+    due_on: BoundedDate
     amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
     payer: PartyName
     payee: PartyName
@@ -41,7 +42,7 @@ class Signature(BaseModel):
 
     party: Signatory
     name: str = Field(min_length=1, max_length=200)
-    signed_on: date
+    signed_on: BoundedDate
 
 
 class AgreementCreate(BaseModel):
@@ -53,8 +54,8 @@ class AgreementCreate(BaseModel):
         default=None, min_length=2, max_length=80, description="default: numbered by the centre"
     )
     scope: Scope = Scope.full
-    signed_on: date
-    effective_on: date
+    signed_on: BoundedDate
+    effective_on: BoundedDate
     facts: str | None = Field(default=None, max_length=20000)
     terms: EventText = Field(min_length=2, max_length=20000)
     total_amount: Money
@@ -126,4 +127,4 @@ class AgreementPublic(BaseModel):
 class PaidRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    paid_on: date
+    paid_on: BoundedDate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import StateConflict
 from onewindow_kit.openapi import problems
@@ -10,6 +10,7 @@ from onewindow_kit.openapi import problems
 from mediation.assignment import service
 from mediation.assignment.exceptions import MediatorExcluded
 from mediation.assignment.schemas import AssignmentPublic, AssignmentRecordPublic, OverrideRequest
+from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingRead, ProceedingSupervise, visible_proceeding
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import Actor
@@ -45,7 +46,11 @@ async def get_proceeding_assignment(
     operation_id="override_assignment",
 )
 async def override_assignment(
-    proceeding_id: str, body: OverrideRequest, request: Request, session: SessionDep, principal: ProceedingSupervise
+    proceeding_id: str,
+    body: OverrideRequest,
+    settings: SettingsDep,
+    session: SessionDep,
+    principal: ProceedingSupervise,
 ) -> AssignmentPublic:
     """Name the mediator yourself, with a written reason (422 without one; 409 when the mediator
     may not take the case, e.g. a conflict of interest or leave)."""
@@ -56,7 +61,7 @@ async def override_assignment(
         mediator_id=body.mediator_id,
         reason=body.reason,
         actor=Actor.of(principal),
-        settings=request.app.state.settings,
+        settings=settings,
     )
     return await _public(session, p)
 
@@ -68,11 +73,9 @@ async def override_assignment(
     operation_id="retry_assignment",
 )
 async def retry_assignment(
-    proceeding_id: str, request: Request, session: SessionDep, principal: ProceedingSupervise
+    proceeding_id: str, settings: SettingsDep, session: SessionDep, principal: ProceedingSupervise
 ) -> AssignmentPublic:
     """Run the automatic assignment again for a parked proceeding."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
-    await service.retry_parked(
-        session=session, proceeding=p, actor=Actor.of(principal), settings=request.app.state.settings
-    )
+    await service.retry_parked(session=session, proceeding=p, actor=Actor.of(principal), settings=settings)
     return await _public(session, p)

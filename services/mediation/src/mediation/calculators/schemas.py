@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
+from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -20,8 +20,8 @@ class SeveranceInput(_In):
     """经济补偿 N (劳动合同法 第47条) or 赔偿金 2N (第87条)."""
 
     monthly_wage: Money = Field(description="解除前十二个月平均工资")
-    start: date = Field(description="入职日期")
-    end: date = Field(description="解除或终止日期")
+    start: BoundedDate = Field(description="入职日期")
+    end: BoundedDate = Field(description="解除或终止日期")
     city: str | None = Field(default=None, max_length=30, description="default: the service's configured city")
 
     @model_validator(mode="after")
@@ -35,9 +35,9 @@ class DoubleWageInput(_In):
     """未签书面劳动合同的二倍工资 (劳动合同法 第82条)."""
 
     monthly_wage: Money
-    employment_start: date = Field(description="用工之日")
-    contract_signed_on: date | None = Field(default=None, description="书面合同签订日期（未签留空）")
-    end: date = Field(description="计算截止日（离职日或今日）")
+    employment_start: BoundedDate = Field(description="用工之日")
+    contract_signed_on: BoundedDate | None = Field(default=None, description="书面合同签订日期（未签留空）")
+    end: BoundedDate = Field(description="计算截止日（离职日或今日）")
 
     @model_validator(mode="after")
     def _order(self) -> DoubleWageInput:
@@ -66,7 +66,7 @@ class FinalAwardInput(_In):
     """终局裁决: one claim item ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条)."""
 
     amount: Money
-    on: date = Field(description="the date whose minimum wage applies (usually the application date)")
+    on: BoundedDate = Field(description="the date whose minimum wage applies (usually the application date)")
     city: str | None = Field(default=None, max_length=30)
 
 

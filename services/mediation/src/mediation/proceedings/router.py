@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import EditConflict, StateConflict
@@ -13,6 +13,7 @@ from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.config import SettingsDep
 from mediation.proceedings import service
 from mediation.proceedings.dependencies import (
     ProceedingAct,
@@ -207,7 +208,7 @@ async def accept_proceeding(
     operation_id="decline_proceeding",
 )
 async def decline_proceeding(
-    proceeding_id: str, body: DeclineRequest, request: Request, session: SessionDep, principal: ProceedingAct
+    proceeding_id: str, body: DeclineRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
     """A party refused mediation: the proceeding ends and the case returns to the window."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
@@ -217,7 +218,7 @@ async def decline_proceeding(
         actor=Actor.of(principal),
         party=body.party.value,
         reason=body.reason,
-        settings=request.app.state.settings,
+        settings=settings,
     )
     return await to_public(session, p)
 
@@ -229,7 +230,7 @@ async def decline_proceeding(
     operation_id="withdraw_proceeding",
 )
 async def withdraw_proceeding(
-    proceeding_id: str, body: WithdrawRequest, request: Request, session: SessionDep, principal: ProceedingAct
+    proceeding_id: str, body: WithdrawRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
     """The applicant withdrew the application."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
@@ -238,7 +239,7 @@ async def withdraw_proceeding(
         proceeding=p,
         actor=Actor.of(principal),
         reason=body.reason,
-        settings=request.app.state.settings,
+        settings=settings,
     )
     return await to_public(session, p)
 
@@ -250,7 +251,7 @@ async def withdraw_proceeding(
     operation_id="terminate_proceeding",
 )
 async def terminate_proceeding(
-    proceeding_id: str, body: TerminateRequest, request: Request, session: SessionDep, principal: ProceedingAct
+    proceeding_id: str, body: TerminateRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
     """End without agreement, recording the reason, the undisputed facts and the dispute focus."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
@@ -258,7 +259,7 @@ async def terminate_proceeding(
         session=session,
         proceeding=p,
         actor=Actor.of(principal),
-        settings=request.app.state.settings,
+        settings=settings,
         reason_code=body.reason_code.value,
         reason=body.reason,
         undisputed_facts=body.undisputed_facts,

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from onewindow_kit.logs import redact
+from onewindow_kit.types import BoundedDate
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
@@ -164,7 +165,7 @@ class TerminateRequest(BaseModel):
 class Consent(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    consented_on: date
+    consented_on: BoundedDate
     method: ConsentMethod
     by: str = Field(min_length=1, max_length=100, description="who consented (the party or its agent)")
 

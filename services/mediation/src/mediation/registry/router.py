@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.openapi import problems
 
+from mediation.config import SettingsDep
 from mediation.registry import service
 from mediation.registry.models import Mediator, Organisation
 from mediation.registry.schemas import (
@@ -40,10 +41,6 @@ def _mediator_public(m: Mediator, org: Organisation | None = None, report=None) 
     if report is not None:
         public.reassignment = ReassignmentPublic.model_validate(report.__dict__)
     return public
-
-
-def _settings(request: Request):
-    return request.app.state.settings
 
 
 @router.post(
@@ -80,12 +77,12 @@ async def get_organisation(organisation_id: str, session: SessionDep, principal:
 
 @router.patch("/organisations/{organisation_id}", response_model=OrganisationPublic, operation_id="update_organisation")
 async def update_organisation(
-    organisation_id: str, data: OrganisationUpdate, request: Request, session: SessionDep, principal: RegistryWrite
+    organisation_id: str, data: OrganisationUpdate, settings: SettingsDep, session: SessionDep, principal: RegistryWrite
 ) -> OrganisationPublic:
     """Change an organisation; ``active: false`` reassigns its mediators' open proceedings."""
     org = await service.get_organisation(session=session, principal=principal, organisation_id=organisation_id)
     org, _reports = await service.update_organisation(
-        session=session, principal=principal, organisation=org, data=data, settings=_settings(request)
+        session=session, principal=principal, organisation=org, data=data, settings=settings
     )
     return OrganisationPublic.model_validate(org)
 
@@ -134,14 +131,14 @@ async def get_mediator(mediator_id: str, session: SessionDep, principal: Registr
 
 @router.patch("/mediators/{mediator_id}", response_model=MediatorPublic, operation_id="update_mediator")
 async def update_mediator(
-    mediator_id: str, data: MediatorUpdate, request: Request, session: SessionDep, principal: RegistryWrite
+    mediator_id: str, data: MediatorUpdate, settings: SettingsDep, session: SessionDep, principal: RegistryWrite
 ) -> MediatorPublic:
     """Change a mediator. Deactivating (``active: false``) or de-registering reassigns their open
     proceedings; the answer's ``reassignment`` lists where each went, which were parked, and which
     are now at risk of missing their deadline."""
     mediator = await service.get_mediator(session=session, principal=principal, mediator_id=mediator_id)
     mediator, report = await service.update_mediator(
-        session=session, principal=principal, mediator=mediator, data=data, settings=_settings(request)
+        session=session, principal=principal, mediator=mediator, data=data, settings=settings
     )
     return _mediator_public(mediator, await session.get(Organisation, mediator.organisation_id), report)
 
@@ -153,12 +150,12 @@ async def update_mediator(
     operation_id="add_mediator_leave",
 )
 async def add_mediator_leave(
-    mediator_id: str, data: LeaveCreate, request: Request, session: SessionDep, principal: RegistryWrite
+    mediator_id: str, data: LeaveCreate, settings: SettingsDep, session: SessionDep, principal: RegistryWrite
 ) -> LeavePublic:
     """Record leave; open proceedings whose clock overlaps it are reassigned."""
     mediator = await service.get_mediator(session=session, principal=principal, mediator_id=mediator_id)
     leave, report = await service.add_leave(
-        session=session, principal=principal, mediator=mediator, data=data, settings=_settings(request)
+        session=session, principal=principal, mediator=mediator, data=data, settings=settings
     )
     public = LeavePublic.model_validate(leave)
     if report is not None:
@@ -194,12 +191,12 @@ async def delete_mediator_leave(
     operation_id="declare_mediator_conflict",
 )
 async def declare_mediator_conflict(
-    mediator_id: str, data: ConflictCreate, request: Request, session: SessionDep, principal: RegistryWrite
+    mediator_id: str, data: ConflictCreate, settings: SettingsDep, session: SessionDep, principal: RegistryWrite
 ) -> ConflictPublic:
     """Declare an employer (by credit code) the mediator worked for or represented."""
     mediator = await service.get_mediator(session=session, principal=principal, mediator_id=mediator_id)
     conflict, report = await service.add_conflict(
-        session=session, principal=principal, mediator=mediator, data=data, settings=_settings(request)
+        session=session, principal=principal, mediator=mediator, data=data, settings=settings
     )
     public = ConflictPublic.model_validate(conflict)
     if report is not None:

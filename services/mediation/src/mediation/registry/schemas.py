@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code
+from onewindow_kit.types import BoundedDate, PatchModel
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -81,8 +82,9 @@ class OrganisationCreate(BaseModel):
         return self
 
 
-class OrganisationUpdate(BaseModel):
+class OrganisationUpdate(PatchModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    nullable = frozenset({"short_name"})  # null clears these; elsewhere null is a 422
 
     name: str | None = Field(default=None, min_length=2, max_length=120)
     short_name: str | None = Field(default=None, max_length=30)
@@ -144,10 +146,11 @@ class MediatorCreate(MediatorBase):
         return self
 
 
-class MediatorUpdate(BaseModel):
+class MediatorUpdate(PatchModel):
     """Any field; ``active: false`` deactivates and reassigns the mediator's open proceedings."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    nullable = frozenset({"registration_no", "user_subject", "username"})  # null clears these; elsewhere null is a 422
 
     organisation_id: str | None = Field(default=None, min_length=1, max_length=40)
     name: str | None = Field(default=None, min_length=1, max_length=60)
@@ -205,8 +208,8 @@ class MediatorPublic(BaseModel):
 class LeaveCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    start_on: date
-    end_on: date
+    start_on: BoundedDate
+    end_on: BoundedDate
     reason: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")

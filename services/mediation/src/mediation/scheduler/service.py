@@ -10,9 +10,7 @@ its own transaction: one failing item is logged and retried on the next tick, ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -44,17 +42,8 @@ class TickReport:
     assigned: list[str] = field(default_factory=list)
 
 
-@contextlib.asynccontextmanager
-async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
-    """One committed transaction through ``Database.session`` (so after-commit hooks wake the
-    relay), closed promptly when the block raises: a failed item must not hold SQLite's write lock."""
-    async with contextlib.aclosing(db.session()) as sessions:
-        async for session in sessions:
-            yield session
-
-
 async def _ids(db: Database, stmt) -> list[str]:  # type: ignore[no-untyped-def]
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         return list((await session.execute(stmt)).scalars())
 
 
@@ -70,7 +59,7 @@ async def expire_due(*, db: Database, settings: MediationSettings, today: date, 
     done = []
     for pid in ids:
         try:
-            async with transaction(db) as session:
+            async with db.transaction() as session:
                 p = await session.get(Proceeding, pid)
                 if p is not None and p.status in OPEN_STATES and p.deadline_on < today:
                     await proceedings.expire(session=session, proceeding=p, settings=settings, today=today)
@@ -94,7 +83,7 @@ async def announce_overdue(*, db: Database, today: date, batch: int = 500) -> li
     done = []
     for iid in ids:
         try:
-            async with transaction(db) as session:
+            async with db.transaction() as session:
                 if await agreements.announce_overdue(session=session, instalment_id=iid, today=today):
                     done.append(iid)
         except Exception:
@@ -118,7 +107,7 @@ async def send_reminders(*, db: Database, now: datetime, hours: int, batch: int 
     done = []
     for sid in ids:
         try:
-            async with transaction(db) as session:
+            async with db.transaction() as session:
                 if await _remind(session, sid, now):
                     done.append(sid)
         except Exception:
@@ -176,7 +165,7 @@ async def retry_parked(*, db: Database, settings: MediationSettings, batch: int 
     done = []
     for pid in ids:
         try:
-            async with transaction(db) as session:
+            async with db.transaction() as session:
                 # The row lock makes a second replica wait, then see that it is no longer parked.
                 p = (
                     await session.execute(

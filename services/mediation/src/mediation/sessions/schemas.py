@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from onewindow_kit.types import BoundedDateTime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -39,8 +40,8 @@ class SessionCreate(BaseModel):
     mode: Mode
     room: str | None = Field(default=None, max_length=100)
     meeting_link: str | None = Field(default=None, max_length=500)
-    starts_at: datetime
-    ends_at: datetime | None = Field(default=None, description="default: two hours after the start")
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime | None = Field(default=None, description="default: two hours after the start")
     attendees: list[Attendee] = Field(default_factory=list, max_length=50)
 
     @field_validator("starts_at", "ends_at")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
 
+from mediation.config import SettingsDep
 from mediation.registry.service import mediator_for_principal
 from mediation.subsidies import service
 from mediation.subsidies.schemas import StatementPublic, SubsidyEntryPublic, SubsidyTablePublic
@@ -35,9 +36,9 @@ async def _scope(
 
 
 @router.get("/table", response_model=SubsidyTablePublic, operation_id="get_subsidy_table")
-async def get_subsidy_table(request: Request, _user: SubsidyRead) -> SubsidyTablePublic:
+async def get_subsidy_table(settings: SettingsDep, _user: SubsidyRead) -> SubsidyTablePublic:
     """The subsidy table in force (以案定补: by outcome and complexity, yuan per closed proceeding)."""
-    table = request.app.state.settings.subsidies
+    table = settings.subsidies
     return SubsidyTablePublic(version=table.version, amounts=table.amounts)
 
 
@@ -64,7 +65,7 @@ async def list_subsidy_entries(
 
 @router.get("/statement", response_model=StatementPublic, operation_id="get_subsidy_statement")
 async def get_subsidy_statement(
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     principal: SubsidyRead,
     month: Month = None,
@@ -81,4 +82,4 @@ async def get_subsidy_statement(
         mediator_id=mediator,
         organisation_id=organisation_id,
     )
-    return StatementPublic(**data, table_version=request.app.state.settings.subsidies.version)
+    return StatementPublic(**data, table_version=settings.subsidies.version)

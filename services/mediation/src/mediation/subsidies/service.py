@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from onewindow_domain.calendar import china_date
-from onewindow_kit.db import utcnow
+from onewindow_domain import clock
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +26,7 @@ async def record_entry(
     mediator = await session.get(Mediator, proceeding.mediator_id)
     if mediator is None:
         return None
-    closed_on = china_date(utcnow())
+    closed_on = clock.today()
     entry = SubsidyEntry(
         proceeding_id=proceeding.id,
         case_no=proceeding.case_no,
