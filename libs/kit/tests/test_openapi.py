@@ -50,6 +50,7 @@ def test_statuses_come_from_auth_path_input_dependencies_and_declarations():
     assert_truthful_document(schema)
     operation = schema["paths"]["/things/{thing_id}"]["post"]
     assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
+    assert "413" not in operation["responses"]  # no request body
     assert operation["security"] == [{"bearer": []}]
     conflict = operation["responses"]["409"]["content"][PROBLEM_JSON]
     assert conflict["schema"] == {"$ref": "#/components/schemas/Problem"}

@@ -109,7 +109,7 @@ class Signer:
         self._key = jwk.construct(private_pem, "RS256")
 
     def sign(self, claims: Mapping[str, Any]) -> str:
-        return jwt.encode(dict(claims), self._key, algorithm="RS256", headers={"kid": self.kid})
+        return str(jwt.encode(dict(claims), self._key, algorithm="RS256", headers={"kid": self.kid}))
 
 
 # ---------------------------------------------------------------------------------------------

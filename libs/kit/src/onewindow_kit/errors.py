@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -193,7 +193,7 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out or "body"
 
 
-def validation_errors(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Pydantic error dicts -> ``[{"field", "message"}]``, without echoing the input value."""
     out = []
     for err in errors:
@@ -252,7 +252,7 @@ _ZH = {
 }
 
 
-def _message_zh(err: dict[str, Any]) -> str | None:
+def _message_zh(err: Mapping[str, Any]) -> str | None:
     template = _ZH.get(err.get("type", ""))
     if template is None:
         return None

@@ -6,7 +6,8 @@
   security requirement) where the route depends on :func:`onewindow_kit.auth.get_principal`, 403
   where it depends on :func:`onewindow_kit.auth.require_roles`, 404 where the path names an object,
   422 where there is input to validate, and whatever the route declares with
-  ``responses=problems(SomeError, …)`` next to the errors its service raises (polar-style).
+  ``responses=problems(SomeError, …)`` next to the errors its service raises (polar-style);
+  413 where there is a request body (every app bounds bodies).
 - ``include_in_schema=False`` keeps ``/internal/…`` routes out of the public document.
 
 The kit's pytest plugin records the status of every request the tests make and fails the suite
@@ -33,6 +34,7 @@ from onewindow_kit.errors import (
     AppError,
     Forbidden,
     NotFound,
+    PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
     RequestInProgress,
@@ -176,6 +178,8 @@ def implied_errors(op: Operation) -> list[ErrorSpec]:
         found.append(NotFound)
     if _has_input(op.dependant):
         found.append(ValidationFailed)
+    if any(d.body_params for d in [op.dependant, *_dependencies(op.dependant)]):
+        found.append(PayloadTooLarge)  # every app bounds request bodies (kit inputs, gateway limits)
     return found
 
 

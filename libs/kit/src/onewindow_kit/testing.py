@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,7 +222,7 @@ def _db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templat
 def db_backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
         skip_without_postgres()
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     if report.skipped and require_postgres():

@@ -79,6 +79,7 @@ async def publish(
     )
     session.add(event)
     await session.flush()
+    assert event.seq is not None  # assigned by the flush
     for subscriber in routes.subscribers_for(type):
         session.add(OutboxDelivery(event_seq=event.seq, subscriber=subscriber))
     session.info["events_published"] = True
