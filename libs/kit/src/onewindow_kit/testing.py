@@ -351,6 +351,26 @@ def assert_partner_examples(app: Any, prefix: str = "/partner/") -> None:
     assert seen, f"no operation under {prefix}"
 
 
+# The tests each suite imports into its ``tests/test_openapi.py`` (pytest collects them there).
+
+
+@pytest.mark.anyio
+async def test_document_is_truthful(app: Any) -> None:
+    # OAuth's token endpoint answers RFC 6749 errors; the gateway's /health its own body when degraded.
+    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")}
+    assert_truthful_document(app.openapi(), other_formats=oauth | {("get", "/health", "503")})
+
+
+@pytest.mark.openapi_statuses
+def test_every_observed_status_is_documented(request: pytest.FixtureRequest) -> None:
+    check_observed_statuses(request)
+
+
+@pytest.mark.anyio
+async def test_partner_operations_have_examples(app: Any) -> None:
+    assert_partner_examples(app)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     recorder = openapi.RECORDER
     if recorder is None or not recorder.observed:
