@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-deps web-test e2e run test test-pg bench lint format clean
+.PHONY: help install web web-deps web-test e2e run test test-pg compose-test bench lint format migration clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,14 +52,18 @@ test: install web-deps ## every test: SQLite always, PostgreSQL too when TEST_DA
 test-pg: ## the same with the local PostgreSQL required (what CI runs)
 	@TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} REQUIRE_POSTGRES=1 $(MAKE) test
 
+compose-test: install ## the cross-service journeys against the docker compose stack (as root: installs/starts the engine)
+	@$(UV) run --frozen python scripts/compose_test.py
+
 bench: install ## gateway vs direct throughput (needs wrk); writes bench/results/
 	@$(UV) run --frozen python bench/gateway_bench.py
 
-lint: install web-deps ## ruff (format + lint), mypy, the import boundaries, and ESLint/Prettier/vue-tsc for the SPA
+lint: install web-deps ## ruff (format + lint), mypy, import boundaries, k8s schemas + deploy consistency, ESLint/Prettier/vue-tsc
 	@$(UV) run --frozen ruff format --check --quiet .
 	@$(UV) run --frozen ruff check --quiet .
 	@$(UV) run --frozen mypy
-	@$(UV) run --frozen python -m pytest tests/test_boundaries.py -q -p no:cacheprovider
+	@$(UV) run --frozen kubernetes-validate --strict --quiet -k 1.30 deploy/k8s/*.yaml
+	@$(UV) run --frozen python -m pytest tests/test_boundaries.py tests/test_deploy_consistency.py -q -p no:cacheprovider
 ifneq ($(NPM),)
 	@cd web && npm run --silent lint
 endif
@@ -70,6 +74,10 @@ format: install web-deps ## apply ruff's and Prettier's formatting and the autof
 ifneq ($(NPM),)
 	@cd web && npm run --silent format
 endif
+
+migration: install ## a new Alembic revision: make migration SERVICE=intake MESSAGE="add retention" [REV=0005_i15_retention]
+	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=<service> MESSAGE="what it does" [REV=<id>]'; exit 2; }
+	@$(UV) run --frozen python scripts/migration.py "$(SERVICE)" "$(MESSAGE)" $(if $(REV),--rev "$(REV)")
 
 clean: ## remove local databases, keys, logs (var/), the tool venv and the SPA's build
 	rm -rf var .tools web/dist test-artifacts

@@ -71,6 +71,10 @@ DEMO_USERS = [
     ("supervisor", "李强（中心负责人）", ["supervisor"]),
     ("mediator1", "张敏（调解员）", ["mediator"]),
     ("mediator2", "陈刚（调解员）", ["mediator"]),
+    ("inspector", "刘洋（劳动保障监察）", ["inspector"]),
+    ("legalaid", "赵静（法律援助中心）", ["legal_aid_officer"]),
+    ("petition", "孙伟（信访局）", ["petition_officer"]),
+    ("coordinator", "周丽（三方协调）", ["coordinator"]),
 ]
 DEMO_PARTNERS = [
     ("futian-court", "深圳市福田区人民法院", "court_partner"),

@@ -1,11 +1,15 @@
 """Cross-service harness: the real processes (uvicorn), started by the same supervisor as
 ``make run``, on free loopback ports, against PostgreSQL when ``TEST_DATABASE_URL`` is set (one
-throw-away database per service, like compose) and on SQLite files otherwise."""
+throw-away database per service, like compose) and on SQLite files otherwise.
+
+With ``ONEWINDOW_COMPOSE_STACK`` set (``make compose-test``), the same journeys run against the
+compose stack's containers instead (tests/compose_stack.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -32,6 +36,12 @@ EXTRA = {
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+    compose = os.environ.get("ONEWINDOW_COMPOSE_STACK")
+    if compose:
+        from compose_stack import ComposeStack
+
+        yield ComposeStack(json.loads(compose))  # type: ignore[misc]  # the same surface as Stack
+        return
     table = stack_module.load_table()
     var_dir = tmp_path_factory.mktemp("stack")
     admin_url = postgres_url()
@@ -72,6 +82,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
 
 
 def _dump_logs(running: stack_module.Stack) -> None:
+    if not isinstance(running, stack_module.Stack):
+        return  # compose: the runner collects every container's log
     for log in sorted(running.log_dir.glob("*.log")):
         print(f"\n----- {log.name} (last 40 lines)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
 

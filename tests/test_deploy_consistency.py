@@ -662,3 +662,107 @@ def test_edits_to_compose_and_k8s_are_caught(
     problems = "\n".join(check_k8s(table, contract, docs))
     assert "k8s Deployment court-bridge: readinessProbe is httpGet '/healthz'" in problems, problems
     assert "k8s Deployment court-bridge: env lacks COURT_SERVICE_CLIENT_SECRET" in problems, problems
+
+
+# --- the Kubernetes schemas (offline: kubernetes-validate ships them) ------------------------------
+K8S_VERSION = "1.30"  # the version deploy/README.md promises; `make lint` runs the same check
+
+
+def check_k8s_schemas(docs: Iterable[dict[str, Any]], version: str = K8S_VERSION) -> list[str]:
+    import kubernetes_validate
+
+    problems: list[str] = []
+    for doc in docs:
+        where = f"k8s {doc.get('kind')} {doc.get('metadata', {}).get('name')}"
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            path = ".".join(str(p) for p in exc.path)
+            problems.append(f"{where}: {path or '(document)'}: {exc.message}")
+    return problems
+
+
+def test_k8s_manifests_validate_against_the_kubernetes_schemas(k8s_docs: list[dict[str, Any]]) -> None:
+    _fail_on(check_k8s_schemas(k8s_docs))
+
+
+def test_schema_errors_in_k8s_manifests_are_caught(k8s_docs: list[dict[str, Any]]) -> None:
+    docs = copy.deepcopy(k8s_docs)
+    intake = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "intake")
+    intake["spec"]["replicas"] = "two"
+    court = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "court-bridge")
+    court["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["paht"] = "/healthz"
+    problems = "\n".join(check_k8s_schemas(docs))
+    assert "k8s Deployment intake: spec.replicas: 'two' is not of type" in problems, problems
+    assert "k8s Deployment court-bridge: spec.template.spec.containers.0.livenessProbe.httpGet" in problems
+    assert "'paht' was unexpected" in problems, problems
+
+
+# --- the compose test override (make compose-test) -------------------------------------------------
+COMPOSE_TEST_PATH = DEPLOY / "compose.test.yml"
+TEST_PORTS = range(9450, 9500)
+
+
+def check_compose_test(table: Table, override: dict[str, Any]) -> list[str]:
+    """Every table service (and postgres) on the host network, serving on loopback on a port of the
+    test range, with a healthcheck and database URL on that port; no bridge address anywhere."""
+    problems: list[str] = []
+    services = override.get("services", {})
+    pg_port = str(services.get("postgres", {}).get("environment", {}).get("PGPORT"))
+    if not pg_port.isdigit() or int(pg_port) not in TEST_PORTS:
+        problems.append(f"compose.test postgres: PGPORT {pg_port!r} is not in 9450-9499")
+    ports: dict[str, str] = {}
+    for name in ["postgres", *table]:
+        svc = services.get(name)
+        if svc is None:
+            problems.append(f"compose.test: service {name!r} is missing")
+            continue
+        if svc.get("network_mode") != "host":
+            problems.append(f"compose.test {name}: network_mode is not host")
+        if name == "postgres":
+            continue
+        env = svc.get("environment", {})
+        port = str(env.get("PORT"))
+        ports[name] = port
+        if not port.isdigit() or int(port) not in TEST_PORTS:
+            problems.append(f"compose.test {name}: PORT {port!r} is not in 9450-9499")
+        if env.get("HOST") != "127.0.0.1":
+            problems.append(f"compose.test {name}: HOST is not 127.0.0.1")
+        url = str(env.get(table[name]["env_prefix"] + "DATABASE_URL"))
+        if f"@127.0.0.1:{pg_port}/{table[name]['database']}" not in url:
+            problems.append(f"compose.test {name}: DATABASE_URL does not name 127.0.0.1:{pg_port}")
+        health = " ".join(svc.get("healthcheck", {}).get("test", []))
+        if f"127.0.0.1:{port}{table[name]['health']}" not in health:
+            problems.append(f"compose.test {name}: healthcheck does not ask 127.0.0.1:{port}")
+    for name, svc in services.items():
+        for value in (svc.get("environment") or {}).values():
+            for host in re.findall(r"https?://([^:/\"]+)", str(value)):
+                if host != "127.0.0.1":
+                    problems.append(f"compose.test {name}: address {host!r} is not loopback")
+            for other in ports:
+                if other in table and f"{other}:{table[other]['port']}" in str(value):
+                    problems.append(f"compose.test {name}: still points at {other}:{table[other]['port']}")
+    return problems
+
+
+def test_compose_test_override_keeps_everything_on_loopback(table: Table) -> None:
+    override = yaml.safe_load(COMPOSE_TEST_PATH.read_text(encoding="utf-8"))
+    _fail_on(check_compose_test(table, override))
+    ports = [override["services"][n]["environment"]["PORT"] for n in table]
+    assert len(set(ports)) == len(ports), ports
+
+
+def test_edits_to_the_compose_test_override_are_caught(table: Table) -> None:
+    bad = yaml.safe_load(COMPOSE_TEST_PATH.read_text(encoding="utf-8"))
+    bad["services"]["intake"]["network_mode"] = "bridge"
+    bad["services"]["mediation"]["environment"]["PORT"] = "8102"
+    bad["services"]["court-bridge"]["environment"]["COURT_GATEWAY_URL"] = "http://172.17.0.2:9451"
+    del bad["services"]["arbitration-bridge"]
+    problems = "\n".join(check_compose_test(table, bad))
+    for expected in (
+        "compose.test intake: network_mode is not host",
+        "compose.test mediation: PORT '8102' is not in 9450-9499",
+        "compose.test court-bridge: address '172.17.0.2' is not loopback",
+        "compose.test: service 'arbitration-bridge' is missing",
+    ):
+        assert expected in problems, f"{expected!r} not reported in:\n{problems}"

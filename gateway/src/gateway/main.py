@@ -16,6 +16,8 @@ from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
 from onewindow_kit.inputs import reject_control_characters
 from onewindow_kit.logs import configure_logging
+from onewindow_kit.metrics import MetricsMiddleware
+from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from starlette.middleware.cors import CORSMiddleware
@@ -162,16 +164,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # The gateway's own paths: CORS (if any) -> request id -> limits -> FastAPI routes.
     app.add_middleware(GatewayMiddleware, **front_options)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options)
     # The proxied paths: the same chain, without FastAPI around it. Both share the limiter state.
     front = GatewayMiddleware(app.router, **front_options)
-    lane: ASGIApp = RequestIdMiddleware(front.proxy)
+    lane: ASGIApp = MetricsMiddleware(RequestIdMiddleware(front.proxy), service=settings.service_name)
     if settings.cors_origins:
         lane = CORSMiddleware(lane, **cors_options)
     app.front, app.fast_lane = front, lane
 
     app.include_router(kit_health_router)
+    app.include_router(metrics_router)
     app.include_router(health_router)
     app.include_router(token_router)
     app.include_router(keys_router)

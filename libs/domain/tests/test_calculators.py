@@ -63,12 +63,16 @@ def test_shenzhen_minimum_wage_by_date():
     assert "广州" in err.value.message_zh
 
 
-def test_seeded_average_wage_is_marked_as_a_placeholder():
-    entry = default_wage_table().average_wage_entry("shenzhen", year=2024)
-    assert entry.placeholder and "PLACEHOLDER" in entry.source
-    r = severance(monthly_wage="8000", start=date(2022, 3, 1), end=date(2025, 9, 30), city="shenzhen")
-    assert r.average_wage_is_placeholder
-    assert "占位配置值" in r.basis_zh
+def test_no_published_average_wage_means_no_capped_result():
+    # The packaged data ships no Shenzhen average wage (no published figure was sourced): LCL 47's
+    # 3× cap cannot be judged, so the result says so and is not capped.
+    with pytest.raises(WageDataMissing):
+        default_wage_table().average_wage_entry("shenzhen", year=2024)
+    r = severance(monthly_wage="80000", start=date(2010, 3, 1), end=date(2025, 9, 30), city="shenzhen")
+    assert not r.cap_checked and r.cap_wage is None and r.average_monthly_wage is None and not r.capped
+    # 15 years 7 months → 16 months (LCL 47: one month per full year, ≥ 6 months counts 1), uncapped.
+    assert r.months == Decimal(16) and r.amount == Decimal("1280000.00")
+    assert "无法判断是否适用三倍封顶" in r.basis_zh and "未按三倍封顶计算" in r.warnings_zh[0]
 
 
 def test_average_wage_falls_back_to_the_latest_published_year():

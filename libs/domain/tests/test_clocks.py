@@ -64,8 +64,9 @@ CASES = [
     # 3 working days from Fri 2025-01-24, before 春节 2025 (01-28…02-04 off, Sun 01-26 make-up):
     # Sat 01-25 no, Sun 01-26 (1), Mon 01-27 (2), 01-28…02-04 off, Wed 02-05 (3).
     ("court_referral_acceptance_3wd", date(2025, 1, 24), date(2025, 2, 5), None),
-    # 5 days from Wed 2026-09-30: day 5 = Mon 10-05, 国庆节 → Thu 10-08.
-    ("arbitration_acceptance_5d", date(2026, 9, 30), date(2026, 10, 8), date(2026, 10, 5)),
+    # 5 *working* days (办案规则 第80条) from Wed 2026-09-30: 10-01…10-07 off (国庆节); Thu 10-08 = 1,
+    # Fri 10-09 = 2, Sat 10-10 (调休上班) = 3, Mon 10-12 = 4, Tue 10-13 = 5; a working-day period never rolls.
+    ("arbitration_acceptance_5d", date(2026, 9, 30), date(2026, 10, 13), None),
     # 45 days from Thu 2026-08-20: 08-31 is day 11, 09-30 day 41, 10-04 day 45 (国庆节) → 10-08.
     ("arbitration_award_45d", date(2026, 8, 20), date(2026, 10, 8), date(2026, 10, 4)),
     # 30 days from Fri 2026-01-16: 01-31 is day 15, 02-15 day 30 (春节, off until Mon 02-23) → Tue 02-24.
@@ -218,15 +219,19 @@ EXPECTED_RULES = {
     "mediation_15d": (15, ClockUnit.CALENDAR_DAYS, "劳动争议调解仲裁法 第14条"),
     "court_referral_30d": (30, ClockUnit.CALENDAR_DAYS, "特邀调解的规定 第27条"),
     "court_referral_acceptance_3wd": (3, ClockUnit.WORKING_DAYS, "人民法院在线调解规则 第12条"),
-    "arbitration_acceptance_5d": (5, ClockUnit.CALENDAR_DAYS, "劳动争议调解仲裁法 第29条"),
+    "arbitration_acceptance_5d": (5, ClockUnit.WORKING_DAYS, "劳动人事争议仲裁办案规则 第30条"),
     "arbitration_award_45d": (45, ClockUnit.CALENDAR_DAYS, "劳动争议调解仲裁法 第43条"),
     "arbitration_award_extension_15d": (15, ClockUnit.CALENDAR_DAYS, "劳动争议调解仲裁法 第43条"),
-    "arbitration_entrusted_mediation_10d": (10, ClockUnit.CALENDAR_DAYS, "劳动人事争议仲裁办案规则"),
+    "arbitration_entrusted_mediation_10d": (10, ClockUnit.WORKING_DAYS, "劳动人事争议仲裁办案规则 第69条"),
     "arbitration_review_application_15d": (15, ClockUnit.CALENDAR_DAYS, "劳动人事争议仲裁办案规则 第74条"),
     "judicial_confirmation_application_30d": (30, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第205条"),
     "judicial_confirmation_decision_30d": (30, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第187条"),
     "limitation_1y": (1, ClockUnit.YEARS, "劳动争议调解仲裁法 第27条"),
-    "in_litigation_referral_15d": (15, ClockUnit.CALENDAR_DAYS, "特邀调解的规定"),
+    "in_litigation_referral_15d": (15, ClockUnit.CALENDAR_DAYS, "人民法院在线调解规则 第24条"),
+    "in_litigation_referral_summary_7d": (7, ClockUnit.CALENDAR_DAYS, "人民法院在线调解规则 第24条"),
+    "payment_order_acceptance_5d": (5, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第226条"),
+    "payment_order_issue_15d": (15, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第227条"),
+    "payment_order_objection_15d": (15, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第227条"),
 }
 
 

@@ -26,7 +26,13 @@ def test_within_the_year_and_the_application_interrupts():
 
 
 def test_exceeded_is_a_warning_with_the_dates():
-    r = limitation_check(knew_on=date(2025, 3, 10), applied_on=date(2026, 3, 11), claim_category="overtime")
+    # Overtime under the narrow reading of 27(4) (the default reading exempts it while employed).
+    r = limitation_check(
+        knew_on=date(2025, 3, 10),
+        applied_on=date(2026, 3, 11),
+        claim_category="overtime",
+        remuneration_reading="wage_arrears_only",
+    )
     assert r.exceeded and r.expires_on == date(2026, 3, 10)
     assert not r.application_interrupts and r.restarts_on is None and r.new_expires_on is None
     assert "可能已于2026-03-10届满" in r.warning_zh
@@ -130,7 +136,7 @@ def test_never_raises_for_valid_dates_and_is_consistent(knew_on, delay, category
     applied_on = date.fromordinal(knew_on.toordinal() + delay)
     r = limitation_check(knew_on=knew_on, applied_on=applied_on, claim_category=category)
     if r.no_limit_while_employed:
-        assert category is ClaimCategory.WAGE_ARREARS and not r.exceeded
+        assert category in (ClaimCategory.WAGE_ARREARS, ClaimCategory.OVERTIME) and not r.exceeded
         return
     assert r.exceeded == (applied_on > r.expires_on)
     assert r.application_interrupts == (not r.exceeded)

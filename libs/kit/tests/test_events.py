@@ -108,7 +108,7 @@ async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_ga
     dead = (await client.get("/admin/events/deliveries?status=dead", headers=admin)).json()["items"]
     assert len(dead) == 1 and dead[0]["last_status_code"] == 422
     metrics = (await client.get("/internal/metrics")).text
-    assert 'onewindow_outbox_deliveries{service="kit-probe",subscriber="peer",status="dead"} 1' in metrics
+    assert 'onewindow_outbox_deliveries{service="kit-probe",status="dead",subscriber="peer"} 1.0' in metrics
 
     # The subscriber is fixed; an admin replays the dead delivery.
     mock_gateway.post(f"{PEER}/internal/events").mock(return_value=httpx.Response(200))

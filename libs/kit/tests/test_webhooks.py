@@ -471,7 +471,6 @@ def app_factory(test_keys):
             app.state.webhooks = WebhookDispatcher(
                 db=app.state.db, service="kit-hooks", settings=FAST, guard=make_guard()
             )
-            app.state.db.on_after_commit(app.state.webhooks.after_commit)
 
         async def shutdown(app):
             await app.state.webhooks.stop()

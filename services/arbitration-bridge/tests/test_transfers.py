@@ -5,7 +5,7 @@ an unanswered transfer past the 5 days (劳动争议调解仲裁法 第29条) is
 from datetime import date, timedelta
 
 import pytest
-from arbitration_bridge.transfers.service import flag_overdue
+from arbitration_bridge.transfers.service import ACCEPTANCE_RULE, flag_overdue
 from conftest import deliver, published, wait_for
 from factories import event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
@@ -354,9 +354,10 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     assert (await client.get("/transfers/overdue", headers=supervisor)).json()["items"] == []
 
 
-def test_the_acceptance_clock_is_five_days_rolled_past_days_off():
+def test_the_acceptance_clock_is_five_working_days():
+    # 劳动人事争议仲裁办案规则 第30条 (five days to decide) read with 第80条 (its 五日 are working days):
+    # from Fri 2026-11-20: Mon 23, Tue 24, Wed 25, Thu 26, Fri 27 → 2026-11-27 (not Wed 11-25).
     cal = default_calendar().lenient()
-    assert compute_due("arbitration_acceptance_5d", date(2026, 11, 20), calendar=cal).due_on == date(2026, 11, 25)
-    assert compute_due("arbitration_acceptance_5d", date(2026, 11, 23), calendar=cal).due_on == date(
-        2026, 11, 30
-    )  # Sat → Mon
+    assert compute_due(ACCEPTANCE_RULE, date(2026, 11, 20), calendar=cal).due_on == date(2026, 11, 27)
+    # From Sun 2025-09-28 (调休上班): 09-29, 09-30, 10-09, 10-10, Sat 10-11 (调休上班) → 2025-10-11.
+    assert compute_due(ACCEPTANCE_RULE, date(2025, 9, 28), calendar=cal).due_on == date(2025, 10, 11)

@@ -195,7 +195,7 @@ async def test_routing_needs_if_match_and_a_reason_to_override(client, app, test
         f"/cases/{case['id']}/transitions", json={"status": "resolved"}, headers=clerk | {"If-Match": '"2"'}
     )
     assert illegal.status_code == 409
-    assert "in_mediation" in illegal.json()["allowed"]
+    assert illegal.json()["allowed"] == ["closed"] and "只能手动结案" in illegal.json()["detail"]
     timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()
     assert [t["kind"] for t in timeline] == ["case.registered", "case.routed"]
     assert "拒绝调解" in timeline[1]["summary"]
@@ -219,7 +219,8 @@ async def test_partner_events_land_on_the_timeline_and_move_the_status(client, t
         assert (await client.post("/internal/events", json=envelope, headers=service)).json()["status"] == "handled"
     after = (await client.get(f"/cases/{case['id']}", headers=clerk)).json()
     assert after["deadline_on"] == "2026-12-08"  # the proceeding's clock, for a window case
-    assert after["status"] == "resolved" and after["recovered"] == "9000.00"
+    # Agreed is not recovered: 挽回金额 counts money paid (DOMAIN.md §7).
+    assert after["status"] == "resolved" and after["agreed_amount"] == "9000.00" and after["recovered"] == "0.00"
     kinds = [t["kind"] for t in (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()]
     assert kinds[-2:] == ["mediation.proceeding.opened", "mediation.proceeding.agreed"]
 

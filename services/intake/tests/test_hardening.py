@@ -106,7 +106,7 @@ async def test_a_failed_insert_logs_the_statement_and_error_class_not_the_row(ap
     log.addHandler(handler)
     try:
         with pytest.raises(Exception) as failed:
-            async with app.state.db.sessionmaker() as session:
+            async with app.state.db.transaction() as session:
                 session.add(
                     CaseParty(
                         case_id="no-such-case",  # foreign key violation on both backends
@@ -116,7 +116,6 @@ async def test_a_failed_insert_logs_the_statement_and_error_class_not_the_row(ap
                         address="深圳市福田区莲花路九十九号",
                     )
                 )
-                await session.commit()
         log.error("registration failed", exc_info=failed.value)
     finally:
         log.removeHandler(handler)

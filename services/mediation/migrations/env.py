@@ -1,5 +1,6 @@
 import mediation.agreements.models
 import mediation.assignment.models
+import mediation.calculators.models
 import mediation.centers.models
 import mediation.proceedings.models
 import mediation.registry.models

@@ -230,6 +230,9 @@ async def test_an_agreement_with_one_instalment_paid_and_one_overdue(client, app
     assert r.status_code == 200 and r.json()["fulfilled_at"] is not None
     [fulfilled] = await events(app, "mediation.agreement.fulfilled")
     assert fulfilled.data["agreement_no"] == agreement["agreement_no"]
+    # Each payment is announced once (intake's 挽回金额 counts money paid, not agreed).
+    paid = await events(app, "mediation.agreement.instalment_paid")
+    assert [e.data["instalment"]["amount"] for e in paid] == ["8000.00", "4000.00"]
 
 
 async def test_the_subsidy_ledger_and_monthly_statement(client, app, test_keys, registry):

@@ -10,20 +10,24 @@ from onewindow_kit.auth import PARTNER_ROLES, STAFF_ROLES
 from onewindow_kit.types import PatchModel
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-StaffRole = Literal["clerk", "mediator", "supervisor", "admin"]
+StaffRole = Literal[
+    "clerk", "mediator", "supervisor", "admin", "inspector", "legal_aid_officer", "petition_officer", "coordinator"
+]
 ClientRole = Literal["court_partner", "arbitration_partner", "service"]
 Username = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 ClientId = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ScopeId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 # Roles whose work is bound to one centre; an administrator may belong to none.
-CENTRE_ROLES = frozenset({"clerk", "mediator", "supervisor"})
+CENTRE_ROLES = frozenset(
+    {"clerk", "mediator", "supervisor", "inspector", "legal_aid_officer", "petition_officer", "coordinator"}
+)
 assert set(STAFF_ROLES) > CENTRE_ROLES
 
 
 def _check_user_scope(roles: list[str] | None, center_id: str | None) -> None:
     if roles is not None and CENTRE_ROLES.intersection(roles) and not center_id:
-        raise ValueError("center_id is required for clerks, mediators and supervisors")
+        raise ValueError("center_id is required for clerks, mediators, supervisors and desk staff")
 
 
 def _check_client_roles(kind: str, roles: list[str], partner_id: str | None) -> None:

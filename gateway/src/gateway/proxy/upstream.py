@@ -4,7 +4,7 @@ transports, parsing responses with ``httptools`` (the parser uvicorn itself uses
 Why not httpx/aiohttp: forwarding is the gateway's hot path, and a general client spends most of
 its time building request/response objects, normalising headers and running its pool's locking.
 Here a request is one ``transport.write`` of bytes already in wire form and the response is handed
-to ASGI as raw header pairs and body chunks; see ``gateway/bench_proxy.py`` for the measurements
+to ASGI as raw header pairs and body chunks; see ``bench/proxy_bench.py`` for the measurements
 behind this choice. The module does only what a reverse proxy needs: one request at a time per
 connection, streaming bodies both ways with flow control, connect/read timeouts, and one retry
 when a kept-alive connection turns out to have been closed by the upstream.

@@ -3,7 +3,9 @@
 - ``identifiers``: 公民身份号码, 统一社会信用代码, mobile numbers (validate, normalise, mask, generate)
 - ``calendar``: official holidays and make-up working days (放假调休), one notice per year
 - ``clocks``: statutory periods (法定期限) and the arbitration limitation check (仲裁时效)
-- ``calculators``: severance N / 2N, double wage, overtime, annual leave, final-award threshold
+- ``calculators``: severance N / 2N, double wage, overtime, annual leave, notice pay, final-award scope
+- ``payment_order``: 支付令 eligibility and the court's and debtor's periods (LDMAL 16; CPL 225–227)
+- ``clock``: the one clock; "today" is Beijing's date
 - ``claims``: claim categories (请求事项类别)
 - ``errors``: ``DomainError`` and its subclasses (``code`` + ``message_zh``)
 """
@@ -13,19 +15,24 @@ from onewindow_domain.calculators import (
     AverageWage,
     CityWages,
     FinalAwardCheck,
+    FinalAwardItem,
     MinimumWage,
     NoContractDoubleWageResult,
+    NoticePayResult,
     OvertimePayResult,
     ServiceLength,
     SeveranceResult,
     UnlawfulTerminationResult,
     WageTable,
+    WorkerItemCheck,
     default_wage_table,
     final_award_check,
+    final_award_item,
     final_award_threshold,
     is_final_award_claim,
     minimum_wage,
     no_contract_double_wage,
+    notice_pay,
     overtime_pay,
     service_length,
     severance,
@@ -36,6 +43,7 @@ from onewindow_domain.calendar import Holiday, HolidayCalendar, HolidaySource, H
 from onewindow_domain.claims import ClaimCategory, parse_claim_category
 from onewindow_domain.clocks import (
     DEFAULT_RULES,
+    LIMITATION_27_4_READINGS,
     ClockRule,
     ClockUnit,
     Deadline,
@@ -79,10 +87,17 @@ from onewindow_domain.identifiers import (
     validate_id_number,
     validate_mobile,
 )
+from onewindow_domain.payment_order import (
+    PaymentOrderCheck,
+    PaymentOrderPeriods,
+    payment_order_check,
+    payment_order_periods,
+)
 
 __all__ = [
     "CREDIT_CODE_ALPHABET",
     "DEFAULT_RULES",
+    "LIMITATION_27_4_READINGS",
     "AnnualLeavePayResult",
     "AverageWage",
     "CalendarDataError",
@@ -96,6 +111,7 @@ __all__ = [
     "DeadlineState",
     "DomainError",
     "FinalAwardCheck",
+    "FinalAwardItem",
     "Holiday",
     "HolidayCalendar",
     "HolidaySource",
@@ -107,20 +123,25 @@ __all__ = [
     "LimitationResult",
     "MinimumWage",
     "NoContractDoubleWageResult",
+    "NoticePayResult",
     "OvertimePayResult",
     "Pause",
+    "PaymentOrderCheck",
+    "PaymentOrderPeriods",
     "ServiceLength",
     "SeveranceResult",
     "UnknownRule",
     "UnlawfulTerminationResult",
     "WageDataMissing",
     "WageTable",
+    "WorkerItemCheck",
     "add_months",
     "compute_due",
     "credit_code_check_char",
     "default_calendar",
     "default_wage_table",
     "final_award_check",
+    "final_award_item",
     "final_award_threshold",
     "get_rule",
     "id_check_char",
@@ -140,8 +161,11 @@ __all__ = [
     "normalize_credit_code",
     "normalize_id_number",
     "normalize_mobile",
+    "notice_pay",
     "overtime_pay",
     "parse_claim_category",
+    "payment_order_check",
+    "payment_order_periods",
     "service_length",
     "severance",
     "unlawful_termination",

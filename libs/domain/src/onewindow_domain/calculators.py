@@ -15,37 +15,47 @@ city's published figure.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache, wraps
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from types import MappingProxyType
+from typing import Any, Literal, ParamSpec, TypeVar
 
+from onewindow_domain.claims import ClaimCategory, parse_claim_category
 from onewindow_domain.clocks import add_months
 from onewindow_domain.errors import InvalidInput, WageDataMissing
 
 __all__ = [
+    "FINAL_AWARD_SOURCES",
     "AnnualLeavePayResult",
     "AverageWage",
     "CityWages",
     "FinalAwardCheck",
+    "FinalAwardItem",
+    "FinalAwardStatus",
     "MinimumWage",
     "NoContractDoubleWageResult",
+    "NoticeGround",
+    "NoticePayResult",
     "OvertimePayResult",
     "ServiceLength",
     "SeveranceResult",
     "UnlawfulTerminationResult",
     "WageTable",
+    "WorkerItemCheck",
     "default_wage_table",
     "final_award_check",
+    "final_award_item",
     "final_award_threshold",
     "is_final_award_claim",
     "minimum_wage",
     "no_contract_double_wage",
+    "notice_pay",
     "overtime_pay",
     "service_length",
     "severance",
@@ -117,8 +127,9 @@ class AverageWage:
 
     year: int
     monthly: Decimal
-    source: str = ""
+    source: str = ""  # the published document (title, number, date)
     placeholder: bool = False  # True until set from the city's published figure
+    published_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,16 @@ class WageTable:
         """The monthly minimum wage in force in ``city`` on ``on``."""
         return self.minimum_wage_entry(city, on=on).monthly
 
+    def with_average_wages(self, city: str, figures: Sequence[AverageWage]) -> WageTable:
+        """A copy where ``city`` has these average wages too (a figure for a year replaces that year's)."""
+        c = self.city(city)
+        for f in figures:
+            if f.placeholder or not f.source.strip():
+                raise InvalidInput("wage.average_source", "职工月平均工资须为统计部门公布的数据，并注明来源文件")
+        years = {a.year: a for a in c.average_wages} | {f.year: f for f in figures}
+        updated = replace(c, average_wages=tuple(years[y] for y in sorted(years)))
+        return WageTable(cities=tuple(updated if x is c else x for x in self.cities))
+
     def average_wage_entry(self, city: str, *, year: int) -> AverageWage:
         """The average monthly wage of ``year``, else the latest earlier year (in use until the next is published)."""
         c = self.city(city)
@@ -287,10 +308,10 @@ class SeveranceResult:
     uncapped_months: Decimal  # N before the 12-year cap
     months: Decimal  # N applied (e.g. 3.5)
     minimum_wage: Decimal  # in force on ``end``
-    average_monthly_wage: Decimal
-    average_wage_year: int
+    average_monthly_wage: Decimal | None  # None: no published figure in the data, the cap is unknown
+    average_wage_year: int | None
     average_wage_is_placeholder: bool
-    cap_wage: Decimal  # 3 × average monthly wage
+    cap_wage: Decimal | None  # 3 × average monthly wage
     floored: bool  # wage raised to the minimum wage
     capped: bool  # wage above 3 × average: base capped and years capped at 12
     base_wage: Decimal
@@ -298,6 +319,12 @@ class SeveranceResult:
     basis_zh: str
     warnings_zh: tuple[str, ...] = ()
     legal_basis: str = "劳动合同法 第47条"
+    average_wage_source: str = ""  # the document the average wage comes from
+
+    @property
+    def cap_checked(self) -> bool:
+        """False when the city's average wage is not configured: ``amount`` is then uncapped."""
+        return self.cap_wage is not None
 
 
 def _severance_months(service: ServiceLength) -> Decimal:
@@ -326,15 +353,19 @@ def severance(
     service = service_length(start=start, end=end)
     uncapped = _severance_months(service)
     min_entry = table.minimum_wage_entry(city, on=end)
-    avg_entry = table.average_wage_entry(city, year=end.year - 1)
-    cap_wage = avg_entry.monthly * 3
+    avg_entry: AverageWage | None
+    try:
+        avg_entry = table.average_wage_entry(city, year=end.year - 1)
+    except WageDataMissing:
+        avg_entry = None  # no published figure: say so and show no capped result
+    cap_wage = avg_entry.monthly * 3 if avg_entry else None
     city_name = table.city(city).name_zh
 
     floored = wage < min_entry.monthly
     base = min_entry.monthly if floored else wage
-    capped = base > cap_wage
+    capped = cap_wage is not None and base > cap_wage
     months = uncapped
-    if capped:
+    if capped and cap_wage is not None:
         base = cap_wage
         months = min(uncapped, Decimal(12))
     amount = _round(base * months)
@@ -356,13 +387,21 @@ def severance(
         )
     else:
         lines.append(f"月平均工资{_yuan(wage)}")
-    avg_text = f"{city_name}{avg_entry.year}年职工月平均工资{_yuan(avg_entry.monthly)}的三倍即{_yuan(cap_wage)}"
-    if capped:
-        lines.append(f"高于{avg_text}，计算基数按{_yuan(cap_wage)}，年限最高不超过十二年，计{_num(months)}个月")
+    if avg_entry is None or cap_wage is None:
+        lines.append(
+            f"工资配置中没有{city_name}{end.year - 1}年或更早年度公布的职工月平均工资，无法判断是否适用三倍封顶，"
+            "以下金额未按封顶计算"
+        )
     else:
-        lines.append(f"未超过{avg_text}，不封顶")
+        avg_text = f"{city_name}{avg_entry.year}年职工月平均工资{_yuan(avg_entry.monthly)}的三倍即{_yuan(cap_wage)}"
+        if avg_entry.source:
+            avg_text += f"（{avg_entry.source}）"
+        if capped:
+            lines.append(f"高于{avg_text}，计算基数按{_yuan(cap_wage)}，年限最高不超过十二年，计{_num(months)}个月")
+        else:
+            lines.append(f"未超过{avg_text}，不封顶")
     lines.append(f"经济补偿＝{_yuan(base)}×{_num(months)}＝{_yuan(amount)}")
-    warnings = _severance_warnings(start=start, end=end, avg_entry=avg_entry)
+    warnings = _severance_warnings(start=start, end=end, avg_entry=avg_entry, city_name=city_name)
     basis = "；".join(lines) + "。依据：劳动合同法 第47条。" + "".join(warnings)
     return SeveranceResult(
         monthly_wage=wage,
@@ -373,9 +412,10 @@ def severance(
         uncapped_months=uncapped,
         months=months,
         minimum_wage=min_entry.monthly,
-        average_monthly_wage=avg_entry.monthly,
-        average_wage_year=avg_entry.year,
-        average_wage_is_placeholder=avg_entry.placeholder,
+        average_monthly_wage=avg_entry.monthly if avg_entry else None,
+        average_wage_year=avg_entry.year if avg_entry else None,
+        average_wage_is_placeholder=bool(avg_entry and avg_entry.placeholder),
+        average_wage_source=avg_entry.source if avg_entry else "",
         cap_wage=cap_wage,
         floored=floored,
         capped=capped,
@@ -386,9 +426,14 @@ def severance(
     )
 
 
-def _severance_warnings(*, start: date, end: date, avg_entry: AverageWage) -> list[str]:
+def _severance_warnings(*, start: date, end: date, avg_entry: AverageWage | None, city_name: str) -> list[str]:
     warnings = []
-    if avg_entry.placeholder:
+    if avg_entry is None:
+        warnings.append(
+            f"注意：尚未配置{city_name}公布的职工月平均工资，本结果未按三倍封顶计算；月工资可能高于其三倍的，"
+            "须由管理员按统计部门公布的数据设置后再计算。"
+        )
+    elif avg_entry.placeholder:
         warnings.append("注意：所用职工月平均工资为占位配置值，须按本市公布数据设置后再向当事人出示。")
     elif avg_entry.year != end.year - 1:
         warnings.append(f"注意：{end.year - 1}年职工月平均工资尚未配置，暂用{avg_entry.year}年数据。")
@@ -705,3 +750,201 @@ def is_final_award_claim(
 ) -> bool:
     """True when one claim item's amount is at most 12 × the local monthly minimum wage (LDMAL 47)."""
     return final_award_check(amount=amount, city=city, on=on, wage_table=wage_table).is_final
+
+
+# --- final-award scope per item and per worker (终局裁决范围) -----------------------------------
+
+FinalAwardStatus = Literal["final", "not_final", "mixed", "undetermined", "not_applicable"]
+
+# LDMAL 47(1): the four kinds of money claim within the amount limit; 47(2): disputes over working
+# time, rest and leave, or social insurance under national standards, final whatever the amount.
+_FINAL_AWARD_KIND: Mapping[ClaimCategory, str] = MappingProxyType(
+    {
+        ClaimCategory.WAGE_ARREARS: "劳动报酬",
+        ClaimCategory.OVERTIME: "劳动报酬",
+        ClaimCategory.WORK_INJURY: "工伤医疗费",
+        ClaimCategory.SEVERANCE: "经济补偿",
+        ClaimCategory.NOTICE_PAY: "经济补偿",
+        ClaimCategory.ANNUAL_LEAVE: "经济补偿",
+        ClaimCategory.UNLAWFUL_TERMINATION: "赔偿金",
+        ClaimCategory.NO_CONTRACT_DOUBLE_WAGE: "赔偿金",
+    }
+)
+_FINAL_WHATEVER_AMOUNT = frozenset({ClaimCategory.SOCIAL_INSURANCE})
+FINAL_AWARD_SOURCES = (
+    "劳动争议调解仲裁法 第47条；劳动人事争议仲裁办案规则 第50条（仲裁裁决涉及数项的，每项确定的数额均不超过"
+    "当地月最低工资标准十二个月金额的，按终局裁决处理）；最高人民法院关于审理劳动争议案件适用法律问题的解释（一）"
+    "（法释〔2020〕26号，原解释（三）第13条同旨）"
+)
+
+
+@dataclass(frozen=True)
+class WorkerItemCheck:
+    """One worker's amount for one claim item, against the limit."""
+
+    worker_index: int
+    amount: Decimal
+    within_limit: bool
+
+
+@dataclass(frozen=True)
+class FinalAwardItem:
+    """Whether one claim item falls within the final-award scope (LDMAL 47), judged per worker."""
+
+    category: ClaimCategory
+    kind_zh: str | None  # 劳动报酬 / 工伤医疗费 / 经济补偿 / 赔偿金, or None
+    total: Decimal
+    worker_count: int
+    threshold: Decimal | None  # 12 × the monthly minimum wage (None for 47(2) and out-of-scope items)
+    minimum_wage: Decimal | None
+    workers: tuple[WorkerItemCheck, ...]  # per worker, when the amounts per worker are known
+    status: FinalAwardStatus
+    basis_zh: str
+    legal_basis: str = FINAL_AWARD_SOURCES
+
+    @property
+    def is_final(self) -> bool:
+        """True only when the item is final for every worker."""
+        return self.status == "final"
+
+
+@_exact
+def final_award_item(
+    *,
+    category: ClaimCategory | str,
+    amount: Decimal | int | str,
+    city: str,
+    on: date,
+    worker_count: int = 1,
+    worker_amounts: Sequence[Decimal | int | str] | None = None,
+    wage_table: WageTable | None = None,
+) -> FinalAwardItem:
+    """Final-award scope of one claim item (LDMAL 47).
+
+    47(1): a claim for 劳动报酬, 工伤医疗费, 经济补偿 or 赔偿金 is final when **each item** is at most 12 ×
+    the local monthly minimum wage in force ``on`` — judged for **each worker** of a collective case,
+    never on the group's total. Without the amounts per worker, a collective item whose total exceeds
+    the limit is ``undetermined`` (the share of each worker is not guessed). 47(2): social insurance
+    under national standards is final whatever the amount. Other categories are out of scope."""
+    cat = parse_claim_category(category)
+    total = _money(amount, "请求金额")
+    if not isinstance(worker_count, int) or worker_count < 1:
+        raise InvalidInput("final_award.worker_count", "劳动者人数应为正整数")
+    amounts: tuple[Decimal, ...] | None = None
+    if worker_amounts is not None:
+        amounts = tuple(_money(a, "每名劳动者的请求金额") for a in worker_amounts)
+        if len(amounts) != worker_count:
+            raise InvalidInput(
+                "final_award.worker_amounts", f"每名劳动者的金额应有{worker_count}项，实际为{len(amounts)}项"
+            )
+        if sum(amounts, Decimal(0)) != total:
+            raise InvalidInput("final_award.worker_amounts", "每名劳动者的金额之和应等于该项请求金额")
+    label = cat.label_zh
+    if cat in _FINAL_WHATEVER_AMOUNT:
+        basis = (
+            f"{label}：因执行国家的劳动标准在工作时间、休息休假、社会保险等方面发生的争议，不论金额，"
+            "均为终局裁决。依据：劳动争议调解仲裁法 第47条第2项。"
+        )
+        return FinalAwardItem(cat, None, total, worker_count, None, None, (), "final", basis)
+    kind = _FINAL_AWARD_KIND.get(cat)
+    if kind is None:
+        basis = f"{label}不属于劳动争议调解仲裁法 第47条所列的终局裁决事项。"
+        return FinalAwardItem(cat, None, total, worker_count, None, None, (), "not_applicable", basis)
+
+    table = wage_table or default_wage_table()
+    min_wage = table.minimum_wage(city, on=on)
+    threshold = _round(min_wage * 12)
+    limit = f"{table.city(city).name_zh}{on.isoformat()}适用的月最低工资标准{_yuan(min_wage)}×12＝{_yuan(threshold)}"
+    per_item = f"{label}属于“{kind}”，每项请求、每名劳动者分别判断，不以集体案件的合计金额判断"
+    if amounts is None and worker_count == 1:
+        amounts = (total,)
+    if amounts is None:
+        if total <= threshold:
+            status: FinalAwardStatus = "final"
+            verdict = f"{worker_count}名劳动者该项合计{_yuan(total)}未超过限额，每名劳动者的该项金额亦不超过，属于终局裁决范围"
+        else:
+            status = "undetermined"
+            verdict = (
+                f"{worker_count}名劳动者该项合计{_yuan(total)}；合计超过限额不等于每人超过，"
+                "须录入每名劳动者的该项金额后分别判断"
+            )
+        checks: tuple[WorkerItemCheck, ...] = ()
+    else:
+        checks = tuple(WorkerItemCheck(i, a, a <= threshold) for i, a in enumerate(amounts))
+        over = [c for c in checks if not c.within_limit]
+        if not over:
+            status = "final"
+            verdict = (
+                f"该项金额{_yuan(total)}不超过限额，属于终局裁决范围"
+                if worker_count == 1
+                else f"{worker_count}名劳动者的该项金额均不超过限额（最高{_yuan(max(amounts))}），属于终局裁决范围"
+            )
+        elif len(over) == len(checks):
+            status = "not_final"
+            verdict = (
+                f"该项金额{_yuan(total)}超过限额，不属于终局裁决范围"
+                if worker_count == 1
+                else f"{worker_count}名劳动者的该项金额均超过限额，不属于终局裁决范围"
+            )
+        else:
+            status = "mixed"
+            names = "、".join(f"第{c.worker_index + 1}名" for c in over)
+            verdict = f"{names}劳动者的该项金额超过限额，其余{len(checks) - len(over)}名劳动者的该项属于终局裁决范围"
+    basis = (
+        f"{limit}；{per_item}；{verdict}。受理时按请求金额预判，最终以仲裁裁决确定的每项数额为准。"
+        f"依据：{FINAL_AWARD_SOURCES}。"
+    )
+    return FinalAwardItem(cat, kind, total, worker_count, threshold, min_wage, checks, status, basis)
+
+
+# --- notice pay (代通知金) ---------------------------------------------------------------------
+
+NoticeGround = Literal["medical_period_ended", "incompetent", "changed_circumstances"]
+_NOTICE_GROUND_ZH: Mapping[str, str] = MappingProxyType(
+    {
+        "medical_period_ended": "劳动者患病或者非因工负伤，在规定的医疗期满后不能从事原工作，也不能从事由用人单位另行安排的工作（第1项）",
+        "incompetent": "劳动者不能胜任工作，经过培训或者调整工作岗位，仍不能胜任工作（第2项）",
+        "changed_circumstances": "劳动合同订立时所依据的客观情况发生重大变化，致使劳动合同无法履行，经协商未能就变更劳动合同内容达成协议（第3项）",
+    }
+)
+
+
+@dataclass(frozen=True)
+class NoticePayResult:
+    """代通知金: one month's wage at the previous month's rate, instead of 30 days' written notice (LCL 40)."""
+
+    previous_month_wage: Decimal
+    ground: str
+    written_notice_days: int
+    owed: bool
+    amount: Decimal
+    basis_zh: str
+    legal_basis: str = "劳动合同法 第40条；劳动合同法实施条例 第20条"
+
+
+@_exact
+def notice_pay(
+    *, previous_month_wage: Decimal | int | str, ground: NoticeGround | str, written_notice_days: int = 0
+) -> NoticePayResult:
+    """Notice pay (LCL 40; 实施条例 Art 20): an employer dismissing on an LCL-40 ground without 30 days'
+    written notice pays one extra month's wage, at the worker's wage of the month before dismissal."""
+    wage = _money(previous_month_wage, "上一个月工资")
+    if ground not in _NOTICE_GROUND_ZH:
+        known = "、".join(_NOTICE_GROUND_ZH)
+        raise InvalidInput("notice_pay.ground", f"代通知金只适用于劳动合同法第40条的三种情形，可选：{known}")
+    if not isinstance(written_notice_days, int) or isinstance(written_notice_days, bool) or written_notice_days < 0:
+        raise InvalidInput("notice_pay.written_notice_days", "提前书面通知的天数应为非负整数")
+    head = f"用人单位以劳动合同法第40条规定的情形解除劳动合同：{_NOTICE_GROUND_ZH[ground]}"
+    if written_notice_days >= 30:
+        basis = (
+            f"{head}；已提前{written_notice_days}日以书面形式通知劳动者本人（不少于30日），无需支付代通知金"
+            "（经济补偿另行计算，劳动合同法 第46条第3项）。依据：劳动合同法 第40条。"
+        )
+        return NoticePayResult(wage, ground, written_notice_days, False, Decimal("0.00"), basis)
+    amount = _round(wage)
+    notice = f"仅提前{written_notice_days}日书面通知" if written_notice_days else "未提前三十日书面通知"
+    basis = (
+        f"{head}；{notice}，应额外支付劳动者一个月工资，按劳动者上一个月的工资标准确定："
+        f"{_yuan(wage)}。依据：劳动合同法 第40条；劳动合同法实施条例 第20条。经济补偿另行计算（劳动合同法 第46条第3项）。"
+    )
+    return NoticePayResult(wage, ground, written_notice_days, True, amount, basis)

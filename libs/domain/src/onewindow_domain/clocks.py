@@ -38,7 +38,9 @@ from onewindow_domain.claims import ClaimCategory, parse_claim_category
 from onewindow_domain.errors import InvalidInput, UnknownRule
 
 __all__ = [
+    "DEFAULT_27_4_READING",
     "DEFAULT_RULES",
+    "LIMITATION_27_4_READINGS",
     "ClockRule",
     "ClockUnit",
     "Deadline",
@@ -46,6 +48,7 @@ __all__ = [
     "Interruption",
     "LimitationResult",
     "Pause",
+    "RemunerationReading",
     "add_months",
     "compute_due",
     "get_rule",
@@ -106,6 +109,9 @@ def _rule(code: str, amount: int, unit: ClockUnit, source: str, description_zh: 
 
 _D, _WD, _Y = ClockUnit.CALENDAR_DAYS, ClockUnit.WORKING_DAYS, ClockUnit.YEARS
 
+# Rules-33's final provisions: its "三日、五日、十日" are working days, "十五日、四十五日" calendar days.
+RULES_33_WORKING_DAYS = "劳动人事争议仲裁办案规则 第80条（本规则规定的三日、五日、十日指工作日）"
+
 DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
     {
         r.code: r
@@ -123,7 +129,7 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
                 30,
                 _D,
                 "最高人民法院关于人民法院特邀调解的规定 第27条；人民法院在线调解规则 第24条",
-                "诉前委派调解期限，自调解组织收到委派之日起计算",
+                "诉前委派调解期限，自调解组织或调解员确认接受委派之日起计算",
                 "经各方当事人同意可以延长",
             ),
             _rule(
@@ -136,9 +142,9 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
             _rule(
                 "arbitration_acceptance_5d",
                 5,
-                _D,
-                "劳动争议调解仲裁法 第29条",
-                "仲裁委员会自收到仲裁申请之日起决定是否受理的期限",
+                _WD,
+                f"劳动争议调解仲裁法 第29条；劳动人事争议仲裁办案规则 第30条；{RULES_33_WORKING_DAYS}",
+                "仲裁委员会自收到仲裁申请之日起决定是否受理的期限（5个工作日）",
             ),
             _rule(
                 "arbitration_award_45d",
@@ -158,9 +164,10 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
             _rule(
                 "arbitration_entrusted_mediation_10d",
                 10,
-                _D,
-                "劳动人事争议仲裁办案规则（人社部令第33号）",
-                "仲裁阶段委托调解组织调解的期限",
+                _WD,
+                f"劳动人事争议仲裁办案规则 第69条；{RULES_33_WORKING_DAYS}",
+                "开庭前经双方当事人同意，仲裁庭委托调解组织调解的期限，自当事人同意之日起计算（10个工作日）",
+                "期满未达成调解协议的，应当开庭审理",
             ),
             _rule(
                 "arbitration_review_application_15d",
@@ -196,9 +203,39 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
                 "in_litigation_referral_15d",
                 15,
                 _D,
-                "最高人民法院关于人民法院特邀调解的规定 第27条",
-                "诉中委托调解期限，自调解组织收到委托之日起计算",
-                "经各方当事人同意可以延长",
+                "人民法院在线调解规则 第24条",
+                "诉中委托调解期限（适用普通程序的案件），自调解组织或调解员确认接受委托之日起计算",
+                "经各方当事人同意可以延长；延长的调解期间不计入审理期限",
+            ),
+            _rule(
+                "in_litigation_referral_summary_7d",
+                7,
+                _D,
+                "人民法院在线调解规则 第24条",
+                "诉中委托调解期限（适用简易程序的案件），自调解组织或调解员确认接受委托之日起计算",
+                "经各方当事人同意可以延长；延长的调解期间不计入审理期限",
+            ),
+            _rule(
+                "payment_order_acceptance_5d",
+                5,
+                _D,
+                "民事诉讼法 第226条",
+                "债权人提出支付令申请后，人民法院通知是否受理的期限",
+            ),
+            _rule(
+                "payment_order_issue_15d",
+                15,
+                _D,
+                "民事诉讼法 第227条第1款",
+                "人民法院受理支付令申请后，对债权债务关系明确、合法的，发出支付令的期限，自受理之日起计算",
+            ),
+            _rule(
+                "payment_order_objection_15d",
+                15,
+                _D,
+                "民事诉讼法 第227条第2款",
+                "债务人自收到支付令之日起清偿债务或者提出书面异议的期限",
+                "债务人在此期间不提出异议又不履行支付令的，债权人可以向人民法院申请执行（民事诉讼法 第227条第3款）",
             ),
         )
     }
@@ -505,6 +542,36 @@ class LimitationResult:
     legal_basis: str = "劳动争议调解仲裁法 第27条；劳动人事争议仲裁办案规则 第26–27条"
 
 
+@dataclass(frozen=True)
+class RemunerationReading:
+    """A reading of LDMAL 27(4): which claims count as 劳动报酬 that run no limit during employment."""
+
+    code: str
+    categories: frozenset[ClaimCategory]
+    description_zh: str
+    source_zh: str
+
+
+LIMITATION_27_4_READINGS: Mapping[str, RemunerationReading] = MappingProxyType(
+    {
+        "all_remuneration": RemunerationReading(
+            "all_remuneration",
+            frozenset({ClaimCategory.WAGE_ARREARS, ClaimCategory.OVERTIME}),
+            "劳动关系存续期间的全部劳动报酬争议（含加班费）不受一年时效限制",
+            "劳动争议调解仲裁法 第27条第4款（“拖欠劳动报酬”）；加班费属于劳动报酬："
+            "劳动法 第44条规定延长工作时间须支付“工资报酬”，《关于工资总额组成的规定》第4条、第9条将加班加点工资列入工资总额",
+        ),
+        "wage_arrears_only": RemunerationReading(
+            "wage_arrears_only",
+            frozenset({ClaimCategory.WAGE_ARREARS}),
+            "仅拖欠正常工作时间工资的争议不受一年时效限制，加班费适用一年时效（部分地区的审判口径）",
+            "劳动争议调解仲裁法 第27条第4款的限缩理解；适用前请核对本地仲裁委员会、法院的指导意见",
+        ),
+    }
+)
+DEFAULT_27_4_READING = "all_remuneration"  # the better reading (DOMAIN.md §3); configurable per locality
+
+
 def limitation_check(
     *,
     knew_on: date,
@@ -512,11 +579,25 @@ def limitation_check(
     employment_ended_on: date | None = None,
     claim_category: ClaimCategory | str = ClaimCategory.OTHER,
     interruptions: Iterable[Interruption | date] = (),
+    suspensions: Iterable[Pause] = (),
+    remuneration_reading: str = DEFAULT_27_4_READING,
     calendar: HolidayCalendar | None = None,
     rules: Mapping[str, ClockRule] | None = None,
 ) -> LimitationResult:
-    """Check the 1-year limitation (LDMAL 27) on the application date; the application interrupts it."""
+    """Check the 1-year limitation (LDMAL 27) on the application date; the application interrupts it.
+
+    ``suspensions`` (中止, 27(3)): spans in which force majeure or another proper cause kept the worker
+    from applying; the period stands still on those days and continues once the cause is gone.
+    ``remuneration_reading`` picks the reading of 27(4) (``LIMITATION_27_4_READINGS``)."""
     category = parse_claim_category(claim_category)
+    try:
+        reading = LIMITATION_27_4_READINGS[remuneration_reading]
+    except KeyError:
+        known = "、".join(LIMITATION_27_4_READINGS)
+        raise InvalidInput(
+            "limitation.reading", f"未知的第27条第4款适用口径“{remuneration_reading}”，可选：{known}"
+        ) from None
+    halts = merge_pauses(suspensions)
     if applied_on < knew_on:
         raise InvalidInput("limitation.dates", "申请日期不能早于知道或应当知道权利被侵害之日")
     rule = get_rule("limitation_1y", rules=rules)
@@ -527,7 +608,7 @@ def limitation_check(
         (i if isinstance(i, Interruption) else Interruption(on=i) for i in interruptions), key=lambda i: i.on
     )
 
-    wage_case = category is ClaimCategory.WAGE_ARREARS
+    wage_case = category in reading.categories
     still_employed = wage_case and (employment_ended_on is None or employment_ended_on > applied_on)
     notes: list[str] = []
     if still_employed:
@@ -539,6 +620,7 @@ def limitation_check(
         explanation = (
             f"请求事项为{category.label_zh}，{ended_text}：劳动关系存续期间因拖欠劳动报酬发生争议的，"
             "申请仲裁不受一年仲裁时效期间的限制（劳动争议调解仲裁法 第27条第4款）；劳动关系终止后，应自终止之日起一年内提出。"
+            f"适用口径：{reading.description_zh}（{reading.source_zh}）。"
         )
         return LimitationResult(
             claim_category=category,
@@ -573,7 +655,7 @@ def limitation_check(
             f"时效自知道或应当知道权利被侵害之日{knew_on.isoformat()}起算一年（劳动争议调解仲裁法 第27条第1款）"
         )
 
-    deadline = compute_due(rule, start, calendar=cal)
+    deadline = compute_due(rule, start, pauses=halts, calendar=cal)
     applied: list[Interruption] = []
     ignored: list[Interruption] = []
     for event in events:
@@ -589,9 +671,19 @@ def limitation_check(
             notes.append(f"{label}发生时时效已于{deadline.due_on.isoformat()}届满，不能中断")
         else:
             applied.append(event)
-            deadline = compute_due(rule, event.on, calendar=cal)
+            deadline = compute_due(rule, event.on, pauses=halts, calendar=cal)
             notes.append(f"{label}时效中断，自该日起重新计算，届满日{deadline.due_on.isoformat()}")
 
+    if deadline.paused_days:
+        spans = "、".join(
+            f"{p.start.isoformat()}至{p.end.isoformat()}" + (f"（{p.reason}）" if p.reason else "")
+            for p in deadline.pauses
+            if _paused_days_in((p,), deadline.start, deadline.unadjusted_on)
+        )
+        notes.append(
+            f"时效中止{deadline.paused_days}日（{spans}）：因不可抗力或者有其他正当理由不能申请仲裁的，时效中止，"
+            f"自中止原因消除之日起继续计算（劳动争议调解仲裁法 第27条第3款），届满日顺延至{deadline.due_on.isoformat()}"
+        )
     exceeded = applied_on > deadline.due_on
     years = set(deadline.unconfirmed_years)
     if exceeded:

@@ -14,11 +14,13 @@ from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
 from onewindow_kit.events.outbox import EventRoutes
 from onewindow_kit.events.relay import Relay
-from onewindow_kit.events.router import EventHandlers, admin_router, internal_router
+from onewindow_kit.events.router import EventHandlers, admin_router, internal_router, outbox_collector
 from onewindow_kit.health import router as health_router
 from onewindow_kit.http import ServiceTokenProvider, build_client
 from onewindow_kit.inputs import BodyLimitMiddleware, reject_control_characters
 from onewindow_kit.logs import configure_logging
+from onewindow_kit.metrics import MetricsMiddleware, add_scrape_collector
+from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.settings import ServiceSettings
@@ -74,17 +76,12 @@ def create_service_app(
             token=tokens.token,
             invalidate_token=tokens.invalidate,
             poll_seconds=settings.relay_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
             batch_size=settings.relay_batch_size,
             backoff_base=settings.relay_backoff_base_seconds,
             backoff_max=settings.relay_backoff_max_seconds,
             timeout=settings.relay_timeout_seconds,
         )
-
-        def wake_relay(session: Any) -> None:
-            if session.info.pop("events_published", False):
-                relay.wake()
-
-        db.on_after_commit(wake_relay)
         app.state.db = db
         app.state.http = http
         app.state.service_tokens = tokens
@@ -120,8 +117,11 @@ def create_service_app(
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    add_scrape_collector(app, outbox_collector)
     app.include_router(health_router)
     app.include_router(internal_router)
+    app.include_router(metrics_router)
     app.include_router(admin_router)
     for router in routers:
         app.include_router(router)

@@ -27,8 +27,10 @@ from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
 from onewindow_kit.errors import Forbidden, Unauthorized, UpstreamUnavailable
 
-ROLES = ("clerk", "mediator", "supervisor", "admin", "court_partner", "arbitration_partner", "service")
-STAFF_ROLES = ("clerk", "mediator", "supervisor", "admin")
+# The agency desks' staff (DOMAIN.md §10): 劳动保障监察, 法律援助, 信访, 三方协调.
+DESK_ROLES = ("inspector", "legal_aid_officer", "petition_officer", "coordinator")
+STAFF_ROLES = ("clerk", "mediator", "supervisor", "admin", *DESK_ROLES)
+ROLES = (*STAFF_ROLES, "court_partner", "arbitration_partner", "service")
 PARTNER_ROLES = ("court_partner", "arbitration_partner")
 ALLOWED_ALGORITHMS = ("RS256",)
 

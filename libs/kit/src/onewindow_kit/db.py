@@ -17,8 +17,11 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+from onewindow_kit.worker import WakeHub
 
 # Constraint names are predictable, so migrations can drop and alter them on both backends.
 NAMING_CONVENTION = {
@@ -81,8 +84,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_sessionmaker(engine: AsyncEngine, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+def create_sessionmaker(
+    engine: AsyncEngine, info: dict[str, Any] | None = None, *, sync_session_class: type[Session] = Session
+) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info=info, sync_session_class=sync_session_class
+    )
+
+
+def _wake_session_class(hub: WakeHub) -> type[Session]:
+    """A Session class whose commits fire the wake signals marked in them (``WakeSignal.mark``)."""
+    cls = type("WakeSession", (Session,), {})
+    event.listen(cls, "after_commit", hub.committed)
+    event.listen(cls, "after_rollback", hub.rolled_back)
+    return cls
 
 
 class Database:
@@ -91,10 +106,15 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, info: dict[str, Any] | None = None) -> None:
         self.url = url
         self.engine = create_engine(url, echo=echo)
+        # Wake signals marked in a session fire when it commits (workers wake on work, not on a timer).
+        self.wakes = WakeHub(url)
+        session_class = _wake_session_class(self.wakes)
         # ``info`` reaches every session (the outbox reads its routes and service name there).
-        self.sessionmaker = create_sessionmaker(self.engine, info)
+        self.sessionmaker = create_sessionmaker(self.engine, info, sync_session_class=session_class)
         # For requests that only read: on SQLite a deferred transaction (no write lock taken).
-        self.read_sessionmaker = create_sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"), info)
+        self.read_sessionmaker = create_sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), info, sync_session_class=session_class
+        )
         self._after_commit: list[Callable[[AsyncSession], None]] = []
 
     @property
@@ -140,6 +160,7 @@ class Database:
                 await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        await self.wakes.stop()
         await self.engine.dispose()
 
 
@@ -162,8 +183,7 @@ async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     starts IMMEDIATE, so it queues for the write lock under the busy timeout. A DEFERRED read that
     later writes fails at once with "database is locked" when another writer committed meanwhile
     (SQLite cannot upgrade a stale snapshot, and the busy timeout does not apply)."""
-    db: Database = request.app.state.db
-    async for session in db.session(read_only=False):
+    async with database_of(request.app).transaction() as session:
         yield session
 
 

@@ -13,7 +13,7 @@ A service narrows the settings type once, next to its settings class::
 # No `from __future__ import annotations`: FastAPI must see the Annotated dependencies as objects.
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -21,7 +21,11 @@ from pydantic_settings import BaseSettings
 
 from onewindow_kit.db import Database, SessionDep, database_of
 from onewindow_kit.settings import ServiceSettings
-from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
+
+if TYPE_CHECKING:
+    # Imported lazily: the dispatcher's module brings the partner and webhook tables into the
+    # metadata, which only the bridges have (intake's Alembic autogenerate must not see them).
+    from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -76,23 +80,25 @@ def get_http(request: Request) -> httpx.AsyncClient:
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 
 
-def webhooks_of(app: FastAPI) -> WebhookDispatcher:
+def webhooks_of(app: FastAPI) -> "WebhookDispatcher":
     """The bridge's webhook dispatcher (its cipher, guard and settings: the partner context)."""
+    from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
+
     runtime = getattr(app.state, "webhooks", None)
     if not isinstance(runtime, WebhookDispatcher):
         raise RuntimeError("app.state.webhooks is not set: build the WebhookDispatcher in the startup hook")
     return runtime
 
 
-def install_webhooks(app: FastAPI, dispatcher: WebhookDispatcher) -> None:
+def install_webhooks(app: FastAPI, dispatcher: "WebhookDispatcher") -> None:
     app.state.webhooks = dispatcher
 
 
-def get_webhooks(request: Request) -> WebhookDispatcher:
+def get_webhooks(request: Request) -> "WebhookDispatcher":
     return webhooks_of(request.app)
 
 
-WebhooksDep = Annotated[WebhookDispatcher, Depends(get_webhooks)]
+WebhooksDep = Annotated["WebhookDispatcher", Depends(get_webhooks)]
 
 __all__ = [
     "DatabaseDep",

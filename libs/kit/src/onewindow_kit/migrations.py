@@ -29,6 +29,33 @@ def upgrade(migrations_dir: Path | str, database_url: str, revision: str = "head
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
+def next_revision_id(migrations_dir: Path | str, message: str) -> str:
+    """``NNNN_slug``: one more than the highest numbered revision in ``versions/``, then the
+    message in lower case with underscores (``0005_add_retention`` for "Add retention")."""
+    numbers = [int(p.name[:4]) for p in (Path(migrations_dir) / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    slug = "_".join("".join(c if c.isascii() and c.isalnum() else " " for c in message.lower()).split())
+    return f"{max(numbers, default=0) + 1:04d}_{slug[:40] or 'revision'}"
+
+
+def autogenerate_revision(migrations_dir: Path | str, message: str, rev_id: str | None = None) -> Path:
+    """Write a new revision of ``migrations_dir`` from the difference between the service's models
+    and its history: the history is applied to a throw-away SQLite database first, so nothing
+    needs to be running. Returns the new file (review it: autogenerate misses renames and data
+    changes, and a PostgreSQL-only detail must be added by hand)."""
+    import tempfile
+
+    rev_id = rev_id or next_revision_id(migrations_dir, message)
+    with tempfile.TemporaryDirectory(prefix="onewindow-migration-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'autogenerate.sqlite3'}"
+        config = alembic_config(migrations_dir, url)
+        config.set_main_option("file_template", "%%(rev)s")  # the id already carries the slug
+        command.upgrade(config, "head")
+        script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+    scripts = script if isinstance(script, list) else [script]
+    assert scripts and scripts[0] is not None
+    return Path(scripts[0].path)
+
+
 def run_env(target_metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py``."""
     config = context.config

@@ -57,6 +57,9 @@ class ServiceSettings(BaseServiceSettings):
     # Event relay.
     relay_enabled: bool = True
     relay_poll_seconds: float = 1.0
+    # Background workers sleep this long when idle while wake-on-work is live (commits wake them);
+    # ``relay_poll_seconds`` is their fallback while it is not (PostgreSQL LISTEN connection down).
+    worker_idle_seconds: float = 30.0
     relay_batch_size: int = 50
     relay_backoff_base_seconds: float = 1.0
     relay_backoff_max_seconds: float = 300.0

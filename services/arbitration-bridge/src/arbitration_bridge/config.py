@@ -33,9 +33,10 @@ class ArbitrationBridgeSettings(ServiceSettings):
     # The background work: registering referrals at intake when it was down, gathering the parties'
     # service addresses for failed referrals, preparing transfers and reviews (the file and the
     # identities from intake), accepting on the due day, flagging transfers the commission has not
-    # answered within its 5 days (劳动争议调解仲裁法 第29条).
+    # answered within its 5 working days (劳动争议调解仲裁法 第29条; 办案规则 第30条、第80条).
     worker_enabled: bool = True
-    worker_poll_seconds: float = 2.0
+    worker_poll_seconds: float = 2.0  # fallback while wake-on-work is down
+    worker_idle_seconds: float = 30.0  # sleep when idle while commits wake the worker
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     intake_timeout_seconds: float = 5.0

@@ -17,7 +17,7 @@ from arbitration_bridge.cases.service import apply_intake_event, apply_mediation
 from arbitration_bridge.context import ArbitrationContext
 from arbitration_bridge.referrals.service import apply_case_registered, apply_proceeding_event
 from arbitration_bridge.reviews.service import open_if_requested
-from arbitration_bridge.worker import WAKE_FLAG
+from arbitration_bridge.worker import WORK_WAKE
 
 PROCEEDING_VERBS = (
     "opened",
@@ -37,7 +37,7 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
         record = await apply_mediation_event(session=session, event=event)
         referral = await apply_proceeding_event(session=session, event=event, cipher=ctx.cipher)
         if referral is not None and referral.result_parties_state == "preparing":
-            session.info[WAKE_FLAG] = True  # the worker reads the service addresses and sends the result
+            WORK_WAKE.mark(session)  # the worker reads the service addresses and sends the result
         if record is not None and event.type == "mediation.proceeding.agreed":
             center_id = record.center_id or (referral.center_id if referral is not None else None)
             if (
@@ -49,12 +49,12 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
                 )
                 is not None
             ):
-                session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+                WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
     async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:
         await apply_intake_event(session=session, event=event)
         if await apply_case_registered(session=session, event=event):
-            session.info[WAKE_FLAG] = True  # the worker accepts it
+            WORK_WAKE.mark(session)  # the worker accepts it
 
     async def on_case_routed(session: AsyncSession, event: EventEnvelope) -> None:
         await apply_intake_event(session=session, event=event)

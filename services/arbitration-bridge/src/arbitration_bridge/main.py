@@ -69,8 +69,6 @@ def create_app(
         )
         ctx.worker = BridgeWorker(ctx)
         app.state.webhooks = dispatcher
-        app.state.db.on_after_commit(dispatcher.after_commit)
-        app.state.db.on_after_commit(ctx.worker.after_commit)
         if settings.webhooks.enabled:
             dispatcher.start()
         if settings.worker_enabled:

@@ -5,7 +5,7 @@
 - send failed and expired referral results with the parties' service addresses (read from intake);
 - prepare transfers and reviews: read the case file and the parties' identities from intake, then
   send ``transfer.requested`` / ``review.requested``;
-- flag transfers the commission has not decided within its 5 days (once each);
+- flag transfers the commission has not decided within its 5 working days (once each; 办案规则 第30条、第80条);
 - accept referrals nobody decided on their due day (when configured).
 
 Each step reads in a short session, talks HTTP with no transaction open, and records the answer in
@@ -25,7 +25,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.idempotency import purge_expired
-from onewindow_kit.waiting import wait_event
+from onewindow_kit.worker import WakeSignal, Worker, soonest, split_due
 from sqlalchemy import select
 
 from arbitration_bridge.casefile.client import IntakeError
@@ -46,7 +46,8 @@ from arbitration_bridge.transfers.models import Transfer
 
 log = logging.getLogger("arbitration_bridge.worker")
 
-WAKE_FLAG = "arbitration_work"
+WORK_WAKE = WakeSignal("arbitration_work")  # marked where work is written; wakes the worker after the commit
+PAGE = 50  # items of one kind per pass
 PURPOSE_RESULT = "仲裁院先行调解不成，向仲裁院反馈当事人送达地址"
 PURPOSE_TRANSFER = "调解不成转仲裁，向仲裁院移送当事人身份信息"
 PURPOSE_REVIEW = "仲裁审查确认申请（向仲裁院提交当事人身份信息）"
@@ -80,6 +81,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
             referral.case_last_error = exc.message[:500]
             if exc.retry:
                 referral.case_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.case_attempts))
+                WORK_WAKE.mark(session)  # the worker learns when the retry is due
             else:
                 referral.case_state = "rejected"
                 log.error(
@@ -89,7 +91,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
         return "retry" if exc.retry else "rejected"
     async for session in db.session():
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
-        session.info[WAKE_FLAG] = True  # the worker accepts it (after the commission has its 201)
+        WORK_WAKE.mark(session)  # the worker accepts it (after the commission has its 201)
     return "registered"
 
 
@@ -118,6 +120,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
                 referral.result_attempts += 1
                 referral.result_last_error = exc.message[:500]
                 referral.result_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.result_attempts))
+                WORK_WAKE.mark(session)  # the worker learns when the retry is due
             return "retry"
     async for session in db.session():
         await send_result(
@@ -169,6 +172,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             transfer.attempts += 1
             transfer.last_error = exc.message[:500]
             transfer.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, transfer.attempts))
+            WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
     async for session in db.session():
         await transfers.mark_requested(
@@ -201,6 +205,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
             review.attempts += 1
             review.last_error = exc.message[:500]
             review.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, review.attempts))
+            WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
     async for session in db.session():
         await reviews.mark_requested(
@@ -242,7 +247,7 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
 
 
 async def flag_overdue(ctx: ArbitrationContext) -> int:
-    """Transfers past their 5 days without a decision: flagged once (``arbitration.transfer.overdue``)."""
+    """Transfers past their 5 working days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
     async with ctx.db.sessionmaker() as session:
         due = (
@@ -260,91 +265,74 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     return flagged
 
 
-class BridgeWorker:
+class BridgeWorker(Worker):
+    """The bridge's background pass, on the kit's ``Worker``: woken by ``WORK_WAKE`` commits."""
+
     def __init__(self, ctx: ArbitrationContext) -> None:
+        settings = ctx.settings
+        super().__init__(
+            name="arbitration-bridge:worker",
+            db=ctx.db,
+            signals=(WORK_WAKE,),
+            poll_seconds=settings.worker_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
+            backoff_base=settings.worker_poll_seconds,
+            backoff_max=settings.retry_max_seconds,
+        )
         self.ctx = ctx
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
 
-    def after_commit(self, session: object) -> None:
-        if getattr(session, "info", {}).pop(WAKE_FLAG, False):
-            self.wake()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="arbitration-bridge:worker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("arbitration-bridge worker pass failed")
-            await wait_event(self._wake, self.ctx.settings.worker_poll_seconds)
-            self._wake.clear()
-
-    async def run_once(self) -> None:
-        """One pass over everything that is due."""
+    async def run_once(self) -> float | None:
+        """One pass over everything that is due; the seconds until the next item falls due."""
         now = utcnow()
         async with self.ctx.db.sessionmaker() as session:
-            referral_ids = (
+            referral_ids, referral_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Referral.id)
-                        .where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
+                        select(Referral.id, Referral.case_next_attempt_at)
+                        .where(Referral.case_state == "pending")
                         .order_by(Referral.case_next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            result_ids = (
+            result_ids, result_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Referral.id)
-                        .where(Referral.result_parties_state == "preparing", Referral.result_next_attempt_at <= now)
+                        select(Referral.id, Referral.result_next_attempt_at)
+                        .where(Referral.result_parties_state == "preparing")
                         .order_by(Referral.result_next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            transfer_ids = (
+            transfer_ids, transfer_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Transfer.id)
-                        .where(Transfer.state == "preparing", Transfer.next_attempt_at <= now)
+                        select(Transfer.id, Transfer.next_attempt_at)
+                        .where(Transfer.state == "preparing")
                         .order_by(Transfer.next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            review_ids = (
+            review_ids, review_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Review.id)
-                        .where(Review.state == "preparing", Review.next_attempt_at <= now)
+                        select(Review.id, Review.next_attempt_at)
+                        .where(Review.state == "preparing")
                         .order_by(Review.next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
         for referral_id in referral_ids:
             await register_referral(self.ctx, referral_id)
@@ -360,3 +348,8 @@ class BridgeWorker:
         if loop_time - self._last_purge > 3600:
             self._last_purge = loop_time
             await purge_expired(self.ctx.db)
+        wait = soonest(referral_ids_wait, result_ids_wait, transfer_ids_wait, review_ids_wait)
+        if referral_ids or result_ids or transfer_ids or review_ids:
+            # what was tried has its next attempt written now: look again soon
+            wait = soonest(wait, self.poll_seconds)
+        return wait

@@ -27,7 +27,8 @@ class CourtBridgeSettings(ServiceSettings):
     # The background work: registering referrals at intake when it was down, preparing 司法确认
     # applications (identities from intake), accepting on the due day.
     worker_enabled: bool = True
-    worker_poll_seconds: float = 2.0
+    worker_poll_seconds: float = 2.0  # fallback while wake-on-work is down
+    worker_idle_seconds: float = 30.0  # sleep when idle while commits wake the worker
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     intake_timeout_seconds: float = 5.0

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court_bridge.confirmations.service import open_if_requested
 from court_bridge.context import CourtContext
 from court_bridge.referrals.service import apply_case_registered, apply_proceeding_event
-from court_bridge.worker import WAKE_FLAG
+from court_bridge.worker import WORK_WAKE
 
 PROCEEDING_VERBS = (
     "opened",
@@ -31,11 +31,11 @@ def event_handlers(ctx: CourtContext) -> dict[str, EventHandler]:
         referral = await apply_proceeding_event(session=session, event=event, cipher=ctx.cipher)
         agreed = referral is not None and event.type == "mediation.proceeding.agreed"
         if agreed and await open_if_requested(session=session, referral=referral) is not None:
-            session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+            WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
 
     async def on_case_registered(session: AsyncSession, event: EventEnvelope) -> None:
         if await apply_case_registered(session=session, event=event):
-            session.info[WAKE_FLAG] = True  # the worker accepts it
+            WORK_WAKE.mark(session)  # the worker accepts it
 
     handlers: dict[str, EventHandler] = {f"mediation.proceeding.{verb}": on_proceeding for verb in PROCEEDING_VERBS}
     handlers["intake.case.registered"] = on_case_registered

@@ -22,7 +22,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.idempotency import purge_expired
-from onewindow_kit.waiting import wait_event
+from onewindow_kit.worker import WakeSignal, Worker, soonest, split_due
 from sqlalchemy import select
 
 from court_bridge.casefile.client import IntakeError
@@ -34,7 +34,8 @@ from court_bridge.referrals.service import accept_referral, complete_registratio
 
 log = logging.getLogger("court_bridge.worker")
 
-WAKE_FLAG = "court_work"
+WORK_WAKE = WakeSignal("court_work")  # marked where work is written; wakes the worker after the commit
+PAGE = 50  # items of one kind per pass
 PII_PURPOSE = "司法确认申请（向法院提交当事人身份信息）"
 
 
@@ -66,6 +67,7 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
             referral.case_last_error = exc.message[:500]
             if exc.retry:
                 referral.case_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.case_attempts))
+                WORK_WAKE.mark(session)  # the worker learns when the retry is due
             else:
                 referral.case_state = "rejected"
                 log.error(
@@ -75,7 +77,7 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
         return "retry" if exc.retry else "rejected"
     async for session in db.session():
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
-        session.info[WAKE_FLAG] = True  # the worker accepts it (after the court has its 201)
+        WORK_WAKE.mark(session)  # the worker accepts it (after the court has its 201)
     return "registered"
 
 
@@ -99,6 +101,7 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
             application.attempts += 1
             application.last_error = exc.message[:500]
             application.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, application.attempts))
+            WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
     applicants, respondents = confirmation_parties(parties, identities)
     async for session in db.session():
@@ -144,69 +147,50 @@ async def accept_ready(ctx: CourtContext) -> int:
     return accepted
 
 
-class BridgeWorker:
+class BridgeWorker(Worker):
+    """The bridge's background pass, on the kit's ``Worker``: woken by ``WORK_WAKE`` commits."""
+
     def __init__(self, ctx: CourtContext) -> None:
+        settings = ctx.settings
+        super().__init__(
+            name="court-bridge:worker",
+            db=ctx.db,
+            signals=(WORK_WAKE,),
+            poll_seconds=settings.worker_poll_seconds,
+            idle_seconds=settings.worker_idle_seconds,
+            backoff_base=settings.worker_poll_seconds,
+            backoff_max=settings.retry_max_seconds,
+        )
         self.ctx = ctx
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._last_purge = 0.0
 
-    def after_commit(self, session: object) -> None:
-        if getattr(session, "info", {}).pop(WAKE_FLAG, False):
-            self.wake()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="court-bridge:worker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("court-bridge worker pass failed")
-            await wait_event(self._wake, self.ctx.settings.worker_poll_seconds)
-            self._wake.clear()
-
-    async def run_once(self) -> None:
-        """One pass over everything that is due."""
+    async def run_once(self) -> float | None:
+        """One pass over everything that is due; the seconds until the next item falls due."""
         now = utcnow()
         async with self.ctx.db.sessionmaker() as session:
-            referral_ids = (
+            referral_ids, referral_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(Referral.id)
-                        .where(Referral.case_state == "pending", Referral.case_next_attempt_at <= now)
+                        select(Referral.id, Referral.case_next_attempt_at)
+                        .where(Referral.case_state == "pending")
                         .order_by(Referral.case_next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
-            application_ids = (
+            application_ids, application_ids_wait = split_due(
                 (
                     await session.execute(
-                        select(ConfirmationApplication.id)
-                        .where(
-                            ConfirmationApplication.state == "preparing", ConfirmationApplication.next_attempt_at <= now
-                        )
+                        select(ConfirmationApplication.id, ConfirmationApplication.next_attempt_at)
+                        .where(ConfirmationApplication.state == "preparing")
                         .order_by(ConfirmationApplication.next_attempt_at)
-                        .limit(50)
+                        .limit(PAGE)
                     )
-                )
-                .scalars()
-                .all()
+                ).all(),
+                now,
+                limit=PAGE,
             )
         for referral_id in referral_ids:
             await register_referral(self.ctx, referral_id)
@@ -217,3 +201,8 @@ class BridgeWorker:
         if loop_time - self._last_purge > 3600:
             self._last_purge = loop_time
             await purge_expired(self.ctx.db)
+        wait = soonest(referral_ids_wait, application_ids_wait)
+        if referral_ids or application_ids:
+            # what was tried has its next attempt written now: look again soon
+            wait = soonest(wait, self.poll_seconds)
+        return wait

@@ -8,6 +8,7 @@ from onewindow_kit.settings import ServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from intake.desks.schemas import DeskConfig
 from intake.triage.schemas import TriageConfig
 
 
@@ -18,6 +19,7 @@ class IntakeSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/db/intake.sqlite3"
 
     triage: TriageConfig = Field(default_factory=TriageConfig)
+    desks: DeskConfig = Field(default_factory=DeskConfig)
     # Roles that see full ID and phone numbers (each read is logged in pii_access). The bridges
     # (role service) need them for partner hand-offs: a court files a 司法确认 with the parties' IDs.
     pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "service"])

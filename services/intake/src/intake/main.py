@@ -13,6 +13,8 @@ from intake.cases.router import stats_router
 from intake.cases.service import EVENT_SUMMARY, apply_partner_event
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
+from intake.desks.router import router as desks_router
+from intake.notifications.router import router as notifications_router
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
@@ -35,7 +37,7 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         settings,
         title="OneWindow intake (一窗受理)",
         description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
-        routers=[centers_router, cases_router, stats_router],
+        routers=[centers_router, cases_router, stats_router, desks_router, notifications_router],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,

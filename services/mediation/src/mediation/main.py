@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.dependencies import database_of, settings_of
+from onewindow_kit.metrics import add_scrape_collector
 
 from mediation.agreements.router import router as agreements_router
 from mediation.assignment.router import router as assignment_router
@@ -14,6 +15,7 @@ from mediation.cases.service import event_handlers as case_event_handlers
 from mediation.centers.router import router as centers_router
 from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
+from mediation.proceedings.metrics import clocks_at_risk_collector
 from mediation.proceedings.router import router as proceedings_router
 from mediation.registry.router import router as registry_router
 from mediation.scheduler.service import Scheduler
@@ -56,7 +58,7 @@ async def _stop_scheduler(app: FastAPI) -> None:
 
 def create_app(settings: MediationSettings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or MediationSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="OneWindow mediation (联合调解)",
         description="Mediation organisations and mediators, explainable assignment, proceedings with statutory "
@@ -78,3 +80,5 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
         on_shutdown=[_stop_scheduler],
         openapi_tags=OPENAPI_TAGS,
     )
+    add_scrape_collector(app, clocks_at_risk_collector)
+    return app

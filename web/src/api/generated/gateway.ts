@@ -511,7 +511,7 @@ export interface components {
             /** Password */
             password: string;
             /** Roles */
-            roles: ("clerk" | "mediator" | "supervisor" | "admin")[];
+            roles: ("clerk" | "mediator" | "supervisor" | "admin" | "inspector" | "legal_aid_officer" | "petition_officer" | "coordinator")[];
             /** Username */
             username: string;
         };
@@ -564,7 +564,7 @@ export interface components {
             /** Password */
             password?: string | null;
             /** Roles */
-            roles?: ("clerk" | "mediator" | "supervisor" | "admin")[] | null;
+            roles?: ("clerk" | "mediator" | "supervisor" | "admin" | "inspector" | "legal_aid_officer" | "petition_officer" | "coordinator")[] | null;
         };
     };
     responses: never;

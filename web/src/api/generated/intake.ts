@@ -277,6 +277,167 @@ export interface paths {
         patch: operations["update_center"];
         trace?: never;
     };
+    "/desks/{desk}/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Desk Handoffs
+         * @description The desk's queue, the nearest deadline first (ended hand-offs too with ``include_ended``).
+         */
+        get: operations["list_desk_handoffs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/desks/{desk}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Desk Summary
+         * @description Open, at-risk and overdue hand-offs; for legal aid the share reviewed within the promise.
+         */
+        get: operations["get_desk_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Handoff
+         * @description One hand-off with its clocks and notes; ``ETag`` is the case's version.
+         */
+        get: operations["get_handoff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Handoff
+         * @description The desk takes the hand-off (签收). Needs ``If-Match``.
+         */
+        post: operations["accept_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}/aid-result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Aid Result
+         * @description The aided case's result, after legal aid was granted: the case closes.
+         */
+        post: operations["record_aid_result"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline Handoff
+         * @description The desk sends the hand-off back with a reason: the case returns to the window.
+         */
+        post: operations["decline_handoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Handoff Note
+         * @description A progress note (办理记录).
+         */
+        post: operations["add_handoff_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/handoffs/{handoff_id}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Handoff Outcome
+         * @description Record the desk's outcome (监察 立案/不予立案/责令改正/行政处罚/移送; 法援 给予/不予; 信访
+         *     受理/不予受理/办结; 协调 协商一致/未达成). Needs ``If-Match``: 412 when the case changed.
+         */
+        post: operations["record_handoff_outcome"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -289,6 +450,86 @@ export interface paths {
          * @description Alive: answers as long as the process serves requests.
          */
         get: operations["get_liveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description My notifications, newest first, with the unread count.
+         */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Notification Read
+         * @description Mark one notification read (for me; the other recipients keep theirs).
+         */
+        post: operations["mark_notification_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Notifications Read
+         * @description Mark all my notifications read.
+         */
+        post: operations["mark_all_notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Unread Notifications
+         * @description How many of my notifications are unread (the SPA's header asks every few seconds).
+         */
+        get: operations["count_unread_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -342,6 +583,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptRequest */
+        AcceptRequest: {
+            /** Note */
+            note?: string | null;
+        };
         /**
          * AgentIn
          * @description 委托代理人 or 代表人 (≥10 workers elect 3–5 representatives).
@@ -366,6 +612,14 @@ export interface components {
              * @description Indexes of the applicants represented; empty = all
              */
             represents?: number[];
+        };
+        /** AidResultRequest */
+        AidResultRequest: {
+            /**
+             * Result
+             * @description 受援案件的办理结果
+             */
+            result: string;
         };
         /**
          * ApplicantIn
@@ -458,6 +712,16 @@ export interface components {
         CasePublic: {
             /** Agents */
             agents: components["schemas"]["PartyPublic"][];
+            /**
+             * Agreed Amount
+             * @description amount the agreement promised
+             */
+            agreed_amount: string | null;
+            /**
+             * Allowed Routes
+             * @description routes the case may take now (re-routing)
+             */
+            allowed_routes: string[];
             /** Allowed Transitions */
             allowed_transitions: string[];
             /** Applicants */
@@ -498,9 +762,14 @@ export interface components {
             id: string;
             /** Knew On */
             knew_on: string | null;
+            /** Next Steps */
+            next_steps: components["schemas"]["NextStepPublic"][];
             /** Overdue */
             overdue: boolean;
-            /** Recovered */
+            /**
+             * Recovered
+             * @description 挽回金额: paid under agreements so far
+             */
             recovered: string;
             /**
              * Registered At
@@ -513,6 +782,8 @@ export interface components {
             registered_by_name: string | null;
             /** Respondents */
             respondents: components["schemas"]["PartyPublic"][];
+            /** Return Reason */
+            return_reason: string | null;
             /** Risk Grade */
             risk_grade: string;
             /** Route */
@@ -535,6 +806,11 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+            /**
+             * Worked By
+             * @description who works the case now: window, mediation, inspection, legal_aid, …
+             */
+            worked_by: string | null;
             /** Worker Count */
             worker_count: number;
         };
@@ -542,7 +818,7 @@ export interface components {
          * CaseStatus
          * @enum {string}
          */
-        CaseStatus: "registered" | "routed" | "in_mediation" | "transferred_to_arbitration" | "referred_to_court" | "referred_to_inspection" | "legal_aid" | "resolved" | "closed";
+        CaseStatus: "registered" | "routed" | "in_mediation" | "transferred_to_arbitration" | "referred_to_court" | "referred_to_inspection" | "legal_aid" | "referred_to_petition" | "in_negotiation" | "returned" | "resolved" | "closed";
         /**
          * CaseSummary
          * @description A row of the case desk.
@@ -666,6 +942,11 @@ export interface components {
              * @default 0
              */
             amount?: number | string;
+            /**
+             * Amounts By Applicant
+             * @description 每名申请人的该项金额, in applicant order (their sum is ``amount``): the final-award scope of LDMAL 47 is judged per worker
+             */
+            amounts_by_applicant?: (number | string)[] | null;
             category: components["schemas"]["ClaimCategory"];
             /** Description */
             description?: string | null;
@@ -691,11 +972,52 @@ export interface components {
             /** Period Start On */
             period_start_on: string | null;
         };
+        /** ClockPublic */
+        ClockPublic: {
+            /** At Risk */
+            at_risk: boolean;
+            /** Basis */
+            basis: string;
+            /** Code */
+            code: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /**
+             * Estimated
+             * @description reaches a year whose holidays are not yet published
+             * @default false
+             */
+            estimated?: boolean;
+            /** Label */
+            label: string;
+            /** Overdue */
+            overdue: boolean;
+            /**
+             * Remaining Days
+             * @description days left (negative: overdue); none once stopped
+             */
+            remaining_days: number | null;
+            /** Source */
+            source: string;
+            /**
+             * Start On
+             * Format: date
+             */
+            start_on: string;
+            /**
+             * Stopped On
+             * @description the day the step was done (the clock stopped)
+             */
+            stopped_on: string | null;
+        };
         /**
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "withdrawn" | "agreement_fulfilled" | "not_accepted" | "transferred" | "duplicate" | "other";
+        CloseReason: "withdrawn" | "agreement_fulfilled" | "not_accepted" | "transferred" | "duplicate" | "handled_by_agency" | "other";
         /** CollectiveResult */
         CollectiveResult: {
             /** Common Claims */
@@ -722,6 +1044,14 @@ export interface components {
             threshold: number;
             /** Worker Count */
             worker_count: number;
+        };
+        /** DeclineRequest */
+        DeclineRequest: {
+            /**
+             * Reason
+             * @description 退回理由
+             */
+            reason: string;
         };
         /** DeliveryPage */
         DeliveryPage: {
@@ -765,6 +1095,38 @@ export interface components {
             /** Subscriber */
             subscriber: string;
         };
+        /**
+         * Desk
+         * @enum {string}
+         */
+        Desk: "inspection" | "legal_aid" | "petition" | "negotiation";
+        /** DeskSummary */
+        DeskSummary: {
+            /** At Risk */
+            at_risk: number;
+            /**
+             * Decided
+             * @description legal aid: review decisions made
+             */
+            decided: number;
+            /** Decided Within Promise */
+            decided_within_promise: number;
+            /** Desk */
+            desk: string;
+            /** Desk Label */
+            desk_label: string;
+            /** Open */
+            open: number;
+            /** Overdue */
+            overdue: number;
+            /** Promise Days */
+            promise_days: number | null;
+            /**
+             * Share Within Promise
+             * @description e.g. 1.0 for 5日内审核率100%
+             */
+            share_within_promise: number | null;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -778,7 +1140,10 @@ export interface components {
              */
             message: string;
         };
-        /** FinalAwardFlag */
+        /**
+         * FinalAwardFlag
+         * @description LDMAL 47 for one claim item, judged per worker (onewindow_domain.final_award_item).
+         */
         FinalAwardFlag: {
             /** Amount */
             amount: string;
@@ -790,8 +1155,107 @@ export interface components {
             claim_index: number;
             /** Is Final */
             is_final: boolean;
+            /** Kind */
+            kind: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "final" | "not_final" | "mixed" | "undetermined";
+            /** Status Label */
+            status_label: string;
             /** Threshold */
-            threshold: string;
+            threshold: string | null;
+            /** Worker Count */
+            worker_count: number;
+            /** Workers */
+            workers?: components["schemas"]["WorkerAmount"][];
+        };
+        /** HandoffPage */
+        HandoffPage: {
+            /** Items */
+            items: components["schemas"]["HandoffPublic"][];
+        };
+        /** HandoffPublic */
+        HandoffPublic: {
+            /** Aid Lawyer */
+            aid_lawyer: string | null;
+            /** Aid Result */
+            aid_result: string | null;
+            /** Allowed Outcomes */
+            allowed_outcomes: string[];
+            /** Applicants */
+            applicants: string[];
+            /** At Risk */
+            at_risk: boolean;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Case Status */
+            case_status: string;
+            /** Case Status Label */
+            case_status_label: string;
+            /**
+             * Case Version
+             * @description send it as If-Match to accept, decline or record an outcome
+             */
+            case_version: number;
+            /** Clocks */
+            clocks: components["schemas"]["ClockPublic"][];
+            /** Decided On */
+            decided_on: string | null;
+            /** Decline Reason */
+            decline_reason: string | null;
+            /** Desk */
+            desk: string;
+            /** Desk Label */
+            desk_label: string;
+            /** Due On */
+            due_on: string | null;
+            /** Employer Names */
+            employer_names: string;
+            /** Green Channel */
+            green_channel: boolean;
+            /** Handled By */
+            handled_by: string | null;
+            /** Id */
+            id: string;
+            /** Notes */
+            notes?: components["schemas"]["NotePublic"][];
+            /** Outcome */
+            outcome: string | null;
+            /** Outcome Label */
+            outcome_label: string | null;
+            /** Outcome Labels */
+            outcome_labels: {
+                [key: string]: string;
+            };
+            /** Outcome Reason */
+            outcome_reason: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Priority Provision */
+            priority_provision: boolean;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Received On
+             * Format: date
+             */
+            received_on: string;
+            /** Remaining Days */
+            remaining_days: number | null;
+            /** Reply */
+            reply: string | null;
+            /** Stage */
+            stage: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Total Claimed */
+            total_claimed: string;
         };
         /** IdNumberSearch */
         IdNumberSearch: {
@@ -845,6 +1309,94 @@ export interface components {
             registered_on: string;
             /** Worker Count */
             worker_count: number;
+        };
+        /** MarkedRead */
+        MarkedRead: {
+            /** Marked */
+            marked: number;
+        };
+        /**
+         * NextStepPublic
+         * @description A way on that the window offers a case that came back (退回窗口).
+         */
+        NextStepPublic: {
+            /** Label */
+            label: string;
+            /** Note */
+            note: string;
+            /** Route */
+            route: string;
+        };
+        /** NoteCreate */
+        NoteCreate: {
+            /** Text */
+            text: string;
+        };
+        /** NotePublic */
+        NotePublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Author */
+            author: string;
+            /** Text */
+            text: string;
+        };
+        /** NotificationPage */
+        NotificationPage: {
+            /** Items */
+            items: components["schemas"]["NotificationPublic"][];
+            /** Unread */
+            unread: number;
+        };
+        /** NotificationPublic */
+        NotificationPublic: {
+            /** Body */
+            body: string;
+            /** Case Id */
+            case_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: string | null;
+            /** Read */
+            read: boolean;
+            /** Title */
+            title: string;
+        };
+        /** OutcomeRequest */
+        OutcomeRequest: {
+            /**
+             * Aid Lawyer
+             * @description 指派的法律援助人员（给予时必填）
+             */
+            aid_lawyer?: string | null;
+            /**
+             * Decided On
+             * @description 决定日期，默认今天
+             */
+            decided_on?: string | null;
+            /** Outcome */
+            outcome: string;
+            /**
+             * Reason
+             * @description 理由（不予/未达成时必填）
+             */
+            reason?: string | null;
+            /**
+             * Reply
+             * @description 信访答复意见（办结时必填）
+             */
+            reply?: string | null;
         };
         /** PartyPii */
         PartyPii: {
@@ -1174,6 +1726,20 @@ export interface components {
             /** Reasons */
             reasons: components["schemas"]["Reason"][];
             route: components["schemas"]["RouteSuggestion"];
+        };
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
+        };
+        /** WorkerAmount */
+        WorkerAmount: {
+            /** Amount */
+            amount: string;
+            /** Within Limit */
+            within_limit: boolean;
+            /** Worker Index */
+            worker_index: number;
         };
     };
     responses: never;
@@ -2208,6 +2774,662 @@ export interface operations {
             };
         };
     };
+    list_desk_handoffs: {
+        parameters: {
+            query?: {
+                include_ended?: boolean;
+            };
+            header?: never;
+            path: {
+                desk: components["schemas"]["Desk"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_desk_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                desk: components["schemas"]["Desk"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskSummary"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_handoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_aid_result: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AidResultRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decline_handoff: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclineRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_handoff_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_handoff_outcome: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                handoff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_liveness: {
         parameters: {
             query?: never;
@@ -2226,6 +3448,190 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                unread_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_notification_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_all_notifications_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    count_unread_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -82,6 +82,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calculators/average-wages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Average Wages
+         * @description The city average wages an administrator has set (LCL 47's 3× cap), with their sources.
+         */
+        get: operations["list_average_wages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calculators/average-wages/{city}/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Average Wage
+         * @description Set a city's published average monthly wage of a year with its source document (admins; audited in
+         *     ``/registry/audit?entity=average_wage`` with old and new values).
+         */
+        put: operations["set_average_wage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calculators/double-wage": {
         parameters: {
             query?: never;
@@ -122,6 +163,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calculators/notice-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calculate Notice Pay
+         * @description 代通知金 (LCL 40; 实施条例 Art 20): the previous month's wage unless 30 days' written notice was given.
+         */
+        post: operations["calculate_notice_pay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calculators/overtime": {
         parameters: {
             query?: never;
@@ -153,7 +214,8 @@ export interface paths {
         put?: never;
         /**
          * Calculate Severance
-         * @description 经济补偿 N: one month's wage per year of service, with the minimum-wage floor and the 3×/12-year cap.
+         * @description 经济补偿 N: one month's wage per year of service, with the minimum-wage floor and the 3×/12-year cap
+         *     (the cap needs the city's published average wage; without it the result says so and is not capped).
          */
         post: operations["calculate_severance"];
         delete?: never;
@@ -1122,6 +1184,41 @@ export interface components {
             /** Mediator Id */
             mediator_id: string | null;
         };
+        /**
+         * AverageWageIn
+         * @description 本市上年度职工月平均工资 as published, with its source (LCL 47's 3× cap).
+         */
+        AverageWageIn: {
+            /** Monthly */
+            monthly: number | string;
+            /** Published On */
+            published_on?: string | null;
+            /**
+             * Source
+             * @description 发布文件：标题、文号、发布日期
+             */
+            source: string;
+        };
+        /** AverageWagePublic */
+        AverageWagePublic: {
+            /** City */
+            city: string;
+            /** Monthly */
+            monthly: string;
+            /** Published On */
+            published_on: string | null;
+            /**
+             * Set At
+             * Format: date-time
+             */
+            set_at: string;
+            /** Set By */
+            set_by: string;
+            /** Source */
+            source: string;
+            /** Year */
+            year: number;
+        };
         /** CalculationPublic */
         CalculationPublic: {
             /** Amount */
@@ -1395,11 +1492,17 @@ export interface components {
         };
         /**
          * FinalAwardInput
-         * @description 终局裁决: one claim item ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条).
+         * @description 终局裁决: each item, for each worker, ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条).
          */
         FinalAwardInput: {
             /** Amount */
             amount: number | string;
+            /**
+             * Category
+             * @description 请求事项类别 (claim category code)
+             * @default wage_arrears
+             */
+            category?: string;
             /** City */
             city?: string | null;
             /**
@@ -1408,6 +1511,16 @@ export interface components {
              * @description the date whose minimum wage applies (usually the application date)
              */
             on: string;
+            /**
+             * Worker Amounts
+             * @description 每名劳动者的该项金额 (their sum is ``amount``)
+             */
+            worker_amounts?: (number | string)[] | null;
+            /**
+             * Worker Count
+             * @default 1
+             */
+            worker_count?: number;
         };
         /**
          * Grade
@@ -1679,6 +1792,29 @@ export interface components {
             id: number;
             /** Text */
             text: string;
+        };
+        /**
+         * NoticePayInput
+         * @description 代通知金: one month's wage at the previous month's rate (劳动合同法 第40条; 实施条例 第20条).
+         */
+        NoticePayInput: {
+            /**
+             * Ground
+             * @description 劳动合同法 第40条 第1/2/3项
+             * @enum {string}
+             */
+            ground: "medical_period_ended" | "incompetent" | "changed_circumstances";
+            /**
+             * Previous Month Wage
+             * @description 劳动者上一个月的工资
+             */
+            previous_month_wage: number | string;
+            /**
+             * Written Notice Days
+             * @description 提前书面通知的天数（未通知为0）
+             * @default 0
+             */
+            written_notice_days?: number;
         };
         /**
          * OrganisationCreate
@@ -2485,6 +2621,116 @@ export interface operations {
             };
         };
     };
+    list_average_wages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AverageWagePublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_average_wage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                city: string;
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AverageWageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AverageWagePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     calculate_double_wage: {
         parameters: {
             query?: never;
@@ -2555,6 +2801,66 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["FinalAwardInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculationPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calculate_notice_pay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticePayInput"];
             };
         };
         responses: {

@@ -9,10 +9,11 @@
 """
 
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
-from onewindow_kit.events.outbox import EventRoutes, publish
+from onewindow_kit.events.outbox import OUTBOX_WAKE, EventRoutes, publish
 from onewindow_kit.events.relay import Relay
 
 __all__ = [
+    "OUTBOX_WAKE",
     "EventEnvelope",
     "EventRoutes",
     "InboxEvent",

@@ -8,45 +8,69 @@ admin view, never dropped. A subscriber that *rejects* an event (4xx other than 
 
 HTTP is never awaited inside a database transaction (on SQLite that would hold the write lock).
 With PostgreSQL and several replicas, a session-level advisory lock per subscriber makes exactly one
-replica the deliverer for that subscriber at a time; on SQLite one process runs one relay.
+replica the deliverer for that subscriber at a time; on SQLite one process runs one relay. Each
+subscriber's lane is a kit ``Worker``: it sleeps until a commit that published an event wakes it
+(NOTIFY across replicas on PostgreSQL), or a retry falls due, or a long idle timeout passes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select, update
 
+from onewindow_kit import metrics
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
-from onewindow_kit.events.outbox import EventRoutes
-from onewindow_kit.waiting import wait_event
+from onewindow_kit.events.outbox import OUTBOX_WAKE, EventRoutes
+from onewindow_kit.worker import Worker, WorkerMetrics, backoff_seconds
+from onewindow_kit.worker import advisory_key as worker_advisory_key
 
 log = logging.getLogger("onewindow.relay")
 
 PERMANENT_REJECTIONS = {400, 404, 405, 410, 413, 415, 422}
 
 
-def backoff_seconds(attempts: int, *, base: float, cap: float) -> float:
-    """Exponential backoff with ±20% jitter: base, 2·base, 4·base… capped at ``cap``."""
-    delay = min(cap, base * (2 ** max(0, attempts - 1)))
-    return delay * random.uniform(0.8, 1.2)
+IDLE = float("inf")  # deliver_batch: nothing pending
 
 
 def advisory_key(service: str, subscriber: str) -> int:
-    digest = hashlib.sha256(f"outbox:{service}:{subscriber}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return worker_advisory_key("outbox", service, subscriber)
+
+
+class _RelayLane(Worker):
+    """Delivers to one subscriber; on PostgreSQL one replica at a time (advisory lock)."""
+
+    def __init__(self, relay: Relay, subscriber: str, *, idle_seconds: float, metrics: WorkerMetrics | None) -> None:
+        super().__init__(
+            name=f"relay:{subscriber}",
+            db=relay.db,
+            signals=(OUTBOX_WAKE,),
+            poll_seconds=relay.poll_seconds,
+            idle_seconds=idle_seconds,
+            backoff_base=relay.poll_seconds,
+            backoff_max=relay.poll_seconds * 30,
+            lock_key=advisory_key(relay.service, subscriber),
+            metrics=metrics,
+        )
+        self.relay = relay
+        self.subscriber = subscriber
+
+    async def run_once(self) -> float | None:
+        wait = await self.relay.deliver_batch(self.subscriber)
+        if wait is None:
+            return 0
+        return None if wait == IDLE else wait
 
 
 class Relay:
+    """One :class:`~onewindow_kit.worker.Worker` lane per subscriber, woken by ``OUTBOX_WAKE``."""
+
     def __init__(
         self,
         *,
@@ -58,10 +82,12 @@ class Relay:
         token: Callable[[], Awaitable[str]],
         invalidate_token: Callable[[], None] = lambda: None,
         poll_seconds: float = 1.0,
+        idle_seconds: float = 30.0,
         batch_size: int = 50,
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
         timeout: float = 10.0,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.db = db
         self.service = service
@@ -75,75 +101,28 @@ class Relay:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.timeout = timeout
-        self._wake: dict[str, asyncio.Event] = {name: asyncio.Event() for name in routes.subscribers}
-        self._tasks: list[asyncio.Task[None]] = []
-        self._stopping = asyncio.Event()
+        self.lanes = {
+            name: _RelayLane(self, name, idle_seconds=idle_seconds, metrics=metrics) for name in routes.subscribers
+        }
 
     def wake(self) -> None:
-        """Called after a commit that published events: deliver now rather than at the next poll."""
-        for event in self._wake.values():
-            event.set()
+        """Deliver now rather than at the next poll (commits that publish wake the relay themselves)."""
+        for lane in self.lanes.values():
+            lane.wake()
 
     def start(self) -> None:
-        for subscriber in self.routes.subscribers:
-            self._tasks.append(asyncio.create_task(self._run(subscriber), name=f"relay:{subscriber}"))
+        for lane in self.lanes.values():
+            lane.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self.wake()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await asyncio.gather(*(lane.stop() for lane in self.lanes.values()))
 
-    async def _run(self, subscriber: str) -> None:
-        while not self._stopping.is_set():
-            try:
-                if self.db.is_sqlite:
-                    await self._deliver_loop(subscriber)
-                else:
-                    await self._deliver_loop_with_lock(subscriber)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("relay loop for %s failed; restarting", subscriber, extra={"subscriber": subscriber})
-                await self._sleep(subscriber, self.poll_seconds * 5)
-
-    async def _deliver_loop_with_lock(self, subscriber: str) -> None:
-        key = advisory_key(self.service, subscriber)
-        async with self.db.engine.connect() as lock_conn:
-            while not self._stopping.is_set():
-                got = await self._try_lock(lock_conn, key)
-                if got:
-                    break
-                await self._sleep(subscriber, self.poll_seconds * 5)
-            try:
-                await self._deliver_loop(subscriber)
-            finally:
-                await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                await lock_conn.commit()
-
-    @staticmethod
-    async def _try_lock(conn: AsyncConnection, key: int) -> bool:
-        result = await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
-        got = bool(result.scalar())
-        await conn.commit()
-        return got
-
-    async def _deliver_loop(self, subscriber: str) -> None:
-        while not self._stopping.is_set():
-            wait = await self.deliver_batch(subscriber)
-            if wait is None:
-                continue  # more work right away
-            await self._sleep(subscriber, wait)
-
-    async def _sleep(self, subscriber: str, seconds: float) -> None:
-        event = self._wake[subscriber]
-        await wait_event(event, max(0.01, seconds))
-        event.clear()
+    def health(self) -> list[dict[str, object]]:
+        return [lane.health() for lane in self.lanes.values()]
 
     async def deliver_batch(self, subscriber: str) -> float | None:
-        """Deliver what is due for ``subscriber``. Returns seconds to wait, or None for "go on"."""
+        """Deliver what is due for ``subscriber``. Returns seconds to wait, None for "go on", or
+        ``IDLE`` when nothing is pending (the lane then sleeps until an outbox commit wakes it)."""
         async with self.db.transaction(read_only=True) as session:
             rows = (
                 await session.execute(
@@ -157,17 +136,20 @@ class Relay:
         # Leaving the block ends the transaction: the rows stay loaded (expire_on_commit is off)
         # and no transaction is open while we talk HTTP.
         if not rows:
-            return self.poll_seconds
+            metrics.WORKER_LAG.labels(self.service, f"relay:{subscriber}").set(0)
+            return IDLE
         now = utcnow()
         head = rows[0][0]
         if head.next_attempt_at > now:
-            return min(self.poll_seconds * 5, (head.next_attempt_at - now).total_seconds())
+            return (head.next_attempt_at - now).total_seconds()
+        metrics.WORKER_LAG.labels(self.service, f"relay:{subscriber}").set((now - head.next_attempt_at).total_seconds())
         for delivery, event in rows:
             outcome = await self._post(subscriber, event)
+            metrics.EVENT_DELIVERY_ATTEMPTS.labels(self.service, subscriber, outcome[0]).inc()
             await self._record(delivery, outcome)
             if outcome[0] == "retry":
                 return None  # the head now waits for its backoff; the next batch will see it
-        return None if len(rows) == self.batch_size else self.poll_seconds
+        return None
 
     async def _post(self, subscriber: str, event: OutboxEvent) -> tuple[str, int | None, str | None]:
         url = self.peers.get(subscriber)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
+from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.auth import Principal, require_roles
-from onewindow_kit.db import SessionDep, utcnow
+from onewindow_kit.db import SessionDep, database_of, utcnow
 from onewindow_kit.dependencies import SettingsDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
+from onewindow_kit.events.outbox import OUTBOX_WAKE
 
 log = logging.getLogger("onewindow.inbox")
 
@@ -200,40 +202,38 @@ async def retry_event_delivery(
         .where(OutboxDelivery.id == delivery_id)
         .values(status="pending", next_attempt_at=utcnow())
     )
-    session.info["events_published"] = True  # wake the relay after commit
+    OUTBOX_WAKE.mark(session)  # wake the relay after commit
     await session.refresh(delivery)
     event = await session.get(OutboxEvent, delivery.event_seq)
     assert event is not None
     return _delivery_public(delivery, event)
 
 
-@internal_router.get("/internal/metrics", operation_id="get_metrics", include_in_schema=False)
-async def get_metrics(session: SessionDep, settings: SettingsDep) -> Response:
-    """Prometheus text: outbox deliveries by subscriber and status, and the oldest pending age.
-    Under ``/internal/`` so the gateway never exposes it; scraped inside the network."""
-    rows = (
-        await session.execute(
-            select(
-                OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at)
-            ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
-        )
-    ).all()
-    service = settings.service_name
+async def outbox_collector(app: Any, registry: CollectorRegistry) -> None:
+    """Outbox depth and age, read from the database at scrape time."""
+    async with database_of(app).sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(
+                    OutboxDelivery.subscriber, OutboxDelivery.status, func.count(), func.min(OutboxDelivery.created_at)
+                ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
+            )
+        ).all()
+    service = app.state.settings.service_name
+    depth = Gauge(
+        "onewindow_outbox_deliveries",
+        "Outbox deliveries by subscriber and status (pending is the depth).",
+        ["service", "subscriber", "status"],
+        registry=registry,
+    )
+    age = Gauge(
+        "onewindow_outbox_oldest_pending_seconds",
+        "Age of the oldest pending outbox delivery, by subscriber.",
+        ["service", "subscriber"],
+        registry=registry,
+    )
     now = utcnow()
-    lines = [
-        "# HELP onewindow_outbox_deliveries Outbox deliveries by subscriber and status.",
-        "# TYPE onewindow_outbox_deliveries gauge",
-    ]
-    lines += [
-        f'onewindow_outbox_deliveries{{service="{service}",subscriber="{s}",status="{st}"}} {n}' for s, st, n, _ in rows
-    ]
-    lines += [
-        "# HELP onewindow_outbox_oldest_pending_seconds Age of the oldest pending delivery.",
-        "# TYPE onewindow_outbox_oldest_pending_seconds gauge",
-    ]
-    lines += [
-        f'onewindow_outbox_oldest_pending_seconds{{service="{service}",subscriber="{s}"}} {(now - oldest).total_seconds():.1f}'
-        for s, st, _n, oldest in rows
-        if st == "pending" and oldest is not None
-    ]
-    return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    for subscriber, status, count, oldest in rows:
+        depth.labels(service, subscriber, status).set(count)
+        if status == "pending" and oldest is not None:
+            age.labels(service, subscriber).set(max(0.0, (now - oldest).total_seconds()))

@@ -32,6 +32,7 @@ from onewindow_kit.partners.schemas import (
 )
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.webhooks.guard import UrlRefused
+from onewindow_kit.webhooks.outbox import WEBHOOKS_WAKE
 
 AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
 
@@ -199,7 +200,7 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         """Re-enable a partner; held webhooks go out again."""
         partner = await service.get_partner(session=session, partner_id=partner_id, kind=kind)
         public = await to_public(session, await service.set_active(session=session, partner=partner, active=True))
-        session.info["webhooks_enqueued"] = True  # wake the deliverer after the commit
+        WEBHOOKS_WAKE.mark(session)  # wake the deliverer after the commit
         return public
 
     return router

@@ -25,6 +25,7 @@ _EXPORTS = {
     "WebhookMessage": "models",
     "WebhookDispatcher": "dispatcher",
     "enqueue": "outbox",
+    "WEBHOOKS_WAKE": "outbox",
     "new_secret": "signing",
     "sign": "signing",
     "signed_headers": "signing",

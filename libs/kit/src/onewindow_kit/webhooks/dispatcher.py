@@ -1,8 +1,10 @@
 """The deliverer: signed webhooks to partners, in order per stream, at least once, never dropped.
 
-Like the event relay (``events/relay.py``): one asyncio task per partner, so a partner that is down
-delays only its own messages; HTTP is never awaited inside a database transaction; on PostgreSQL a
-session-level advisory lock per partner makes one replica its deliverer at a time.
+Like the event relay (``events/relay.py``): one kit ``Worker`` lane per partner, so a partner that is
+down delays only its own messages; HTTP is never awaited inside a database transaction; on
+PostgreSQL a session-level advisory lock per partner makes one replica its deliverer at a time. A
+supervisor worker starts a lane for each partner with pending messages; all of them sleep until a
+commit that enqueued wakes them (``WEBHOOKS_WAKE``), a retry falls due, or a long idle timeout.
 
 Within a partner, each *stream* (e.g. one referral) is a queue: only its oldest undelivered message
 is tried, so a partner sees a referral's events in order; different streams go out concurrently
@@ -15,7 +17,6 @@ the messages behind it in its stream (order is the contract), never the other st
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
 import time
@@ -24,28 +25,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
 
+from onewindow_kit import metrics
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.service import valid_secrets
-from onewindow_kit.waiting import wait_event
 from onewindow_kit.webhooks.guard import AddressGuard, UrlRefused, guarded_client
 from onewindow_kit.webhooks.models import WebhookAttempt, WebhookMessage
-from onewindow_kit.webhooks.outbox import WAKE_FLAG, message_body
+from onewindow_kit.webhooks.outbox import WEBHOOKS_WAKE, message_body
 from onewindow_kit.webhooks.settings import WebhookSettings
 from onewindow_kit.webhooks.signing import signed_headers
+from onewindow_kit.worker import Worker, WorkerMetrics
+from onewindow_kit.worker import advisory_key as worker_advisory_key
 
 log = logging.getLogger("onewindow.webhooks")
 
 SNIPPET_BYTES = 1024
 
 
+IDLE = float("inf")  # _deliver: nothing pending for the partner
+
+
 def advisory_key(service: str, partner_id: str) -> int:
-    digest = hashlib.sha256(f"webhooks:{service}:{partner_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return worker_advisory_key("webhooks", service, partner_id)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def stream_heads(messages: Sequence[WebhookMessage], blocked: set[str]) -> list[
 
 
 class WebhookDispatcher:
-    """Start it in the service's startup hook; ``after_commit`` wakes it when a commit enqueued."""
+    """Start it in the service's startup hook; a commit that enqueued wakes it (``WEBHOOKS_WAKE``)."""
 
     def __init__(
         self,
@@ -98,6 +102,7 @@ class WebhookDispatcher:
         guard: AddressGuard | None = None,
         client: httpx.AsyncClient | None = None,
         user_agent: str = "OneWindow-Webhooks/1.0",
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.db = db
         self.service = service
@@ -111,55 +116,39 @@ class WebhookDispatcher:
         self._owns_client = client is None
         self.client = client or guarded_client(self.guard, timeout=settings.timeout_seconds)
         self.user_agent = user_agent
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._wake: dict[str, asyncio.Event] = {}
-        self._supervisor_wake = asyncio.Event()
-        self._supervisor: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self.metrics = metrics
+        self._lanes: dict[str, _PartnerLane] = {}
+        self._supervisor = _Supervisor(self)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def after_commit(self, session: object) -> None:
-        """``Database.on_after_commit`` hook: deliver now rather than at the next poll."""
-        info = getattr(session, "info", {})
-        if info.pop(WAKE_FLAG, False):
-            self.wake()
-
     def wake(self) -> None:
-        self._supervisor_wake.set()
-        for event in self._wake.values():
-            event.set()
+        """Deliver now (commits that enqueue wake the dispatcher themselves, via ``WEBHOOKS_WAKE``)."""
+        self._supervisor.wake()
+        for lane in self._lanes.values():
+            lane.wake()
 
     def start(self) -> None:
-        self._stopping.clear()
-        self._supervisor = asyncio.create_task(self._supervise(), name="webhooks:supervisor")
+        self._supervisor.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        tasks = [t for t in (self._supervisor, *self._tasks.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
-        self._supervisor = None
+        await self._supervisor.stop()
+        await asyncio.gather(*(lane.stop() for lane in self._lanes.values()))
+        self._lanes.clear()
         if self._owns_client:
             await self.client.aclose()
 
-    async def _supervise(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                for partner_id in await self.partners_with_pending():
-                    task = self._tasks.get(partner_id)
-                    if task is None or task.done():
-                        self._wake.setdefault(partner_id, asyncio.Event())
-                        self._tasks[partner_id] = asyncio.create_task(
-                            self._run(partner_id), name=f"webhooks:{partner_id}"
-                        )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook supervisor pass failed")
-            await self._sleep(self._supervisor_wake, self.settings.poll_seconds * 5)
+    def health(self) -> list[dict[str, object]]:
+        return [self._supervisor.health(), *(lane.health() for lane in self._lanes.values())]
+
+    async def _start_lanes(self) -> None:
+        """One lane per partner with pending messages (started once, then it wakes on work)."""
+        for partner_id in await self.partners_with_pending():
+            lane = self._lanes.get(partner_id)
+            if lane is None:
+                lane = self._lanes[partner_id] = _PartnerLane(self, partner_id)
+            if not lane.running:
+                lane.start()
 
     async def partners_with_pending(self) -> list[str]:
         async with self.db.transaction(read_only=True) as session:
@@ -168,53 +157,15 @@ class WebhookDispatcher:
             )
             return [r[0] for r in rows]
 
-    async def _run(self, partner_id: str) -> None:
-        while not self._stopping.is_set():
-            try:
-                if self.db.is_sqlite:
-                    await self._deliver_loop(partner_id)
-                else:
-                    await self._deliver_loop_with_lock(partner_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook loop for %s failed; restarting", partner_id)
-                await self._sleep(self._wake[partner_id], self.settings.poll_seconds * 5)
-
-    async def _deliver_loop_with_lock(self, partner_id: str) -> None:
-        key = advisory_key(self.service, partner_id)
-        async with self.db.engine.connect() as lock_conn:
-            while not self._stopping.is_set():
-                if await self._try_lock(lock_conn, key):
-                    break
-                await self._sleep(self._wake[partner_id], self.settings.poll_seconds * 5)
-            try:
-                await self._deliver_loop(partner_id)
-            finally:
-                await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                await lock_conn.commit()
-
-    @staticmethod
-    async def _try_lock(conn: AsyncConnection, key: int) -> bool:
-        got = bool((await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar())
-        await conn.commit()
-        return got
-
-    async def _deliver_loop(self, partner_id: str) -> None:
-        while not self._stopping.is_set():
-            wait = await self.deliver_once(partner_id)
-            if wait is not None:
-                await self._sleep(self._wake[partner_id], wait)
-
-    @staticmethod
-    async def _sleep(event: asyncio.Event, seconds: float) -> None:
-        await wait_event(event, max(0.01, seconds))
-        event.clear()
-
     # -- one pass -------------------------------------------------------------------------------
 
     async def deliver_once(self, partner_id: str) -> float | None:
         """Try every stream head that is due. Returns seconds to wait, or None to go on at once."""
+        wait = await self._deliver(partner_id)
+        return self.settings.poll_seconds if wait == IDLE else wait
+
+    async def _deliver(self, partner_id: str) -> float | None:
+        """``deliver_once``, telling "nothing pending" (``IDLE``) apart."""
         poll = self.settings.poll_seconds
         async with self.db.transaction(read_only=True) as session:
             messages = (
@@ -230,7 +181,7 @@ class WebhookDispatcher:
                 .all()
             )
             if not messages:
-                return poll
+                return IDLE
             blocked = set(
                 (
                     await session.execute(
@@ -249,6 +200,8 @@ class WebhookDispatcher:
         now = utcnow()
         heads = stream_heads(messages, blocked)
         due = [m for m in heads if m.next_attempt_at <= now]
+        lag = max([(now - m.next_attempt_at).total_seconds() for m in due], default=0.0)
+        metrics.WORKER_LAG.labels(self.service, f"webhooks:{partner_id}").set(lag)
         if not due:
             waits = [(m.next_attempt_at - now).total_seconds() for m in heads]
             return min([poll * 5, *waits]) if waits else poll * 5
@@ -258,7 +211,8 @@ class WebhookDispatcher:
         async def one(message: WebhookMessage) -> None:
             async with semaphore:
                 result = await self.attempt(url=url, secrets=secrets, message=message)
-                await self.record(message=message, url=url, result=result)
+                outcome = await self.record(message=message, url=url, result=result)
+                metrics.WEBHOOK_ATTEMPTS.labels(self.service, partner_id, outcome).inc()
 
         await asyncio.gather(*(one(m) for m in due))
         return None
@@ -352,3 +306,47 @@ class WebhookDispatcher:
                 )
             )
         return outcome
+
+
+class _Supervisor(Worker):
+    def __init__(self, dispatcher: WebhookDispatcher) -> None:
+        settings = dispatcher.settings
+        super().__init__(
+            name=f"webhooks:{dispatcher.service}",
+            db=dispatcher.db,
+            signals=(WEBHOOKS_WAKE,),
+            poll_seconds=settings.poll_seconds * 5,
+            idle_seconds=settings.idle_seconds,
+            backoff_base=settings.poll_seconds,
+            backoff_max=settings.poll_seconds * 30,
+            metrics=dispatcher.metrics,
+        )
+        self.dispatcher = dispatcher
+
+    async def run_once(self) -> float | None:
+        await self.dispatcher._start_lanes()
+        return None
+
+
+class _PartnerLane(Worker):
+    def __init__(self, dispatcher: WebhookDispatcher, partner_id: str) -> None:
+        settings = dispatcher.settings
+        super().__init__(
+            name=f"webhooks:{dispatcher.service}:{partner_id}",
+            db=dispatcher.db,
+            signals=(WEBHOOKS_WAKE,),
+            poll_seconds=settings.poll_seconds,
+            idle_seconds=settings.idle_seconds,
+            backoff_base=settings.poll_seconds,
+            backoff_max=settings.poll_seconds * 30,
+            lock_key=advisory_key(dispatcher.service, partner_id),
+            metrics=dispatcher.metrics,
+        )
+        self.dispatcher = dispatcher
+        self.partner_id = partner_id
+
+    async def run_once(self) -> float | None:
+        wait = await self.dispatcher._deliver(self.partner_id)
+        if wait is None:
+            return 0
+        return None if wait == IDLE else wait

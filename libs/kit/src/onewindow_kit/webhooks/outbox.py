@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.webhooks.models import WebhookMessage
+from onewindow_kit.worker import WakeSignal
 
 BODY_CONTEXT = "webhook_body"
-WAKE_FLAG = "webhooks_enqueued"
+WEBHOOKS_WAKE = WakeSignal("webhooks")  # marked by enqueue(); wakes the dispatcher after the commit
 
 
 def new_msg_id() -> str:
@@ -64,6 +65,6 @@ async def enqueue(
         encrypted=cipher is not None,
     )
     session.add(message)
-    session.info[WAKE_FLAG] = True  # the deliverer is woken after the commit
+    WEBHOOKS_WAKE.mark(session)  # the deliverer is woken after the commit
     await session.flush()
     return message

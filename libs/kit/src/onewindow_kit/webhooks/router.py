@@ -17,7 +17,7 @@ from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.service import secret_rows
 from onewindow_kit.webhooks.dispatcher import held_reason
 from onewindow_kit.webhooks.models import WebhookAttempt, WebhookMessage
-from onewindow_kit.webhooks.outbox import WAKE_FLAG
+from onewindow_kit.webhooks.outbox import WEBHOOKS_WAKE
 
 AdminOnly = Annotated[Principal, Depends(require_roles("admin"))]
 
@@ -115,7 +115,7 @@ async def _replay(session: AsyncSession, where: list) -> int:
             replays=WebhookMessage.replays + 1,
         )
     )
-    session.info[WAKE_FLAG] = True
+    WEBHOOKS_WAKE.mark(session)
     return result.rowcount or 0
 
 

@@ -19,7 +19,8 @@ class WebhookSettings(BaseModel):
     retry_schedule_seconds: list[float] = Field(default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE))
     retry_jitter: float = Field(default=0.1, ge=0, le=0.5)  # ± fraction, so retries after an outage spread out
     timeout_seconds: float = Field(default=15.0, gt=0)  # the whole exchange, connect to last byte
-    poll_seconds: float = Field(default=1.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)  # fallback while wake-on-work is down
+    idle_seconds: float = Field(default=30.0, gt=0)  # sleep when idle while commits wake the dispatcher
     batch_size: int = Field(default=200, ge=1)
     max_concurrency: int = Field(default=8, ge=1)  # per partner, across referrals (order holds per referral)
     # Secret rotation: the previous secret keeps signing (alongside the new one) for this long.

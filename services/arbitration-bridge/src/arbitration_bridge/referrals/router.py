@@ -35,7 +35,7 @@ from arbitration_bridge.referrals.schemas import (
     ReferralStatus,
     WithdrawRequest,
 )
-from arbitration_bridge.worker import WAKE_FLAG, register_referral
+from arbitration_bridge.worker import WORK_WAKE, register_referral
 
 log = logging.getLogger("arbitration_bridge.referrals")
 
@@ -306,5 +306,5 @@ async def retry_arbitration_referral_registration(
         session=session, principal=principal, referral_id=referral_id, for_update=True
     )
     referral = await service.retry_registration(session=session, referral=referral)
-    session.info[WAKE_FLAG] = True
+    WORK_WAKE.mark(session)
     return staff_view(referral, request)

@@ -31,7 +31,7 @@ from arbitration_bridge.reviews.schemas import (
     ReviewState,
     ReviewView,
 )
-from arbitration_bridge.worker import WAKE_FLAG
+from arbitration_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API v1"])
 staff_router = APIRouter(prefix="/reviews", tags=["reviews (staff)"])
@@ -118,7 +118,7 @@ async def request_arbitration_review(data: ReviewCreate, request: Request, princ
             default_partner_id=ctx.settings.default_partner_id,
             note=data.note,
         )
-        session.info[WAKE_FLAG] = True  # the worker reads the identities and sends the request
+        WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
         view = service.to_view(review)
     return view
 

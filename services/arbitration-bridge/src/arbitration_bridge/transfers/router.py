@@ -28,7 +28,7 @@ from arbitration_bridge.transfers.schemas import (
     TransferState,
     TransferView,
 )
-from arbitration_bridge.worker import WAKE_FLAG
+from arbitration_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["arbitration partner API v1"])
 staff_router = APIRouter(prefix="/transfers", tags=["transfers (staff)"])
@@ -108,7 +108,7 @@ async def create_arbitration_transfer(data: TransferCreate, request: Request, pr
             center_id=center_id,
             default_partner_id=ctx.settings.default_partner_id,
         )
-        session.info[WAKE_FLAG] = True  # the worker gathers the file and sends it
+        WORK_WAKE.mark(session)  # the worker gathers the file and sends it
         view = service.to_view(transfer)
     return view
 

@@ -26,7 +26,7 @@ from arbitration_bridge.referrals.service import calendar, can_see, decode_curso
 from arbitration_bridge.transfers.models import Transfer
 from arbitration_bridge.transfers.schemas import TransferCreate, TransferDecision, TransferView
 
-ACCEPTANCE_RULE = "arbitration_acceptance_5d"  # 劳动争议调解仲裁法 第29条
+ACCEPTANCE_RULE = "arbitration_acceptance_5d"  # 5 working days: 调解仲裁法 第29条; 办案规则 第30条、第80条
 ACTIVE = ("preparing", "requested", "accepted")
 SOURCE_ZH = {"court_pre_filing": "法院委派", "court_in_litigation": "法院委托", "arbitration_pre_filing": "仲裁院委托"}
 

@@ -20,6 +20,7 @@ from court_bridge.referrals.dependencies import BoundedBody, CurrentCourt, Requi
 from court_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
 from court_bridge.referrals.schemas import Agreement
 from court_bridge.referrals.service import get_staff_referral
+from court_bridge.worker import WORK_WAKE
 
 partner_router = APIRouter(prefix=PARTNER_PREFIX, tags=["court partner API v1"])
 staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
@@ -105,7 +106,7 @@ async def request_judicial_confirmation(
     application = await service.open_application(
         session=session, referral=referral, requested_by=principal.name or principal.subject
     )
-    session.info["court_work"] = True  # the worker reads the identities and sends the request
+    WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
     return to_public(application)
 
 

@@ -45,7 +45,7 @@ from court_bridge.referrals.schemas import (
     Result,
     WithdrawRequest,
 )
-from court_bridge.worker import register_referral
+from court_bridge.worker import WORK_WAKE, register_referral
 
 log = logging.getLogger("court_bridge.referrals")
 
@@ -309,5 +309,5 @@ async def retry_referral_registration(
         session=session, principal=principal, referral_id=referral_id, for_update=True
     )
     referral = await service.retry_registration(session=session, referral=referral)
-    session.info["court_work"] = True
+    WORK_WAKE.mark(session)
     return await staff_view(session, referral)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
+from onewindow_domain.calendar import china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
@@ -161,6 +162,8 @@ class ReferralCreate(_In):
 
     @model_validator(mode="after")
     def _consistent(self) -> ReferralCreate:
+        if self.referred_on > china_today():  # a referral is made on or before the day it arrives
+            raise ValueError("referred_on: 日期不能晚于今天")
         if self.deadline is not None and self.deadline < self.referred_on:
             raise ValueError("deadline: 调解期限不能早于委派日期")
         seen: set[str] = set()

@@ -64,7 +64,9 @@ class CaseFile(SQLModel, table=True):
     knew_on: date | None = None
     street: str | None = Field(default=None, max_length=60)
     total_claimed: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
-    recovered: Decimal = Field(default=Decimal("0"), sa_type=MONEY)
+    recovered: Decimal = Field(default=Decimal("0"), sa_type=MONEY)  # paid under agreements (挽回金额)
+    agreed_amount: Decimal | None = Field(default=None, sa_type=MONEY)  # promised by the agreement
+    return_reason: str | None = Field(default=None, max_length=500)  # why it came back to the window
     employer_names: str = Field(default="", max_length=1000)  # respondents' names, for substring search
     primary_credit_code: str | None = Field(default=None, max_length=18, index=True)
 

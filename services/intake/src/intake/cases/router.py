@@ -20,7 +20,7 @@ from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
-from intake.cases.models import CaseFile
+from intake.cases.models import CaseClaim, CaseFile, CaseParty
 from intake.cases.schemas import (
     CaseCreate,
     CasePage,
@@ -28,6 +28,7 @@ from intake.cases.schemas import (
     CaseSummary,
     ClaimPublic,
     IdNumberSearch,
+    NextStepPublic,
     PartyPii,
     PartyPublic,
     RouteRequest,
@@ -36,6 +37,7 @@ from intake.cases.schemas import (
     TransitionRequest,
 )
 from intake.config import SettingsDep
+from intake.lifecycle import service as lifecycle
 from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -61,8 +63,11 @@ def _center_for(principal: Principal, center_id: str | None) -> str:
     raise ValidationFailed.field("center_id", "须指定受理中心")
 
 
-async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
-    parties, claims = await service.case_parts(session=session, case_id=case.id)
+async def to_public(
+    session: AsyncSession, case: CaseFile, parts: tuple[list[CaseParty], list[CaseClaim]] | None = None
+) -> CasePublic:
+    """The public view; ``parts`` (parties, claims) when the caller has them (just written)."""
+    parties, claims = parts or await service.case_parts(session=session, case_id=case.id)
     today = china_today()
     days_left = (case.deadline_on - today).days if case.deadline_on else None
     return CasePublic(
@@ -97,10 +102,22 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
                 "updated_at",
                 "closed_at",
                 "close_reason",
+                "agreed_amount",
+                "return_reason",
             )
         },
-        status_label=service.STATUS_ZH[case.status],
-        allowed_transitions=list(service.TRANSITIONS[case.status]),
+        status_label=lifecycle.STATUS_ZH[case.status],
+        worked_by=lifecycle.WORKED_BY[case.status],
+        allowed_transitions=["closed"] if case.status in lifecycle.CLOSABLE_FROM else [],
+        allowed_routes=lifecycle.allowed_routes(case.status, dispute_type=case.dispute_type, current_route=case.route),
+        next_steps=[
+            NextStepPublic(route=n.route, label=n.label_zh, note=n.note_zh)
+            for n in (
+                lifecycle.next_steps(dispute_type=case.dispute_type, has_undisputed_facts=False)
+                if case.status == "returned"
+                else []
+            )
+        ],
         triage=TriageResult.model_validate(case.triage),
         applicants=[PartyPublic.model_validate(p) for p in parties if p.role == "applicant"],
         respondents=[PartyPublic.model_validate(p) for p in parties if p.role == "respondent"],
@@ -118,7 +135,7 @@ async def to_public(session: AsyncSession, case: CaseFile) -> CasePublic:
             for c in claims
         ],
         days_left=days_left,
-        overdue=bool(days_left is not None and days_left < 0 and case.status in service.OPEN_STATUSES),
+        overdue=bool(days_left is not None and days_left < 0 and case.status in lifecycle.CLOCKED_STATUSES),
     )
 
 
@@ -161,7 +178,7 @@ async def register_case(
     key = check_key(idempotency_key, required=False)
 
     async def work(session: AsyncSession) -> tuple[int, dict]:
-        case = await service.register_case(
+        written = await service.register_case(
             session=session,
             principal=principal,
             center_id=center,
@@ -169,7 +186,8 @@ async def register_case(
             config=settings.triage,
             cipher=_cipher(request),
         )
-        return 201, (await to_public(session, case)).model_dump(mode="json")
+        public = await to_public(session, written.case, (written.parties, written.claims))
+        return 201, public.model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
         db,
@@ -260,7 +278,7 @@ async def _search(
                 id=c.id,
                 case_no=c.case_no,
                 status=c.status,
-                status_label=service.STATUS_ZH[c.status],
+                status_label=lifecycle.STATUS_ZH[c.status],
                 risk_grade=c.risk_grade,
                 collective=c.collective,
                 worker_count=c.worker_count,
@@ -270,7 +288,7 @@ async def _search(
                 employer_names=c.employer_names,
                 total_claimed=c.total_claimed,
                 deadline_on=c.deadline_on,
-                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in service.OPEN_STATUSES),
+                overdue=bool(c.deadline_on and c.deadline_on < today and c.status in lifecycle.CLOCKED_STATUSES),
                 registered_at=c.registered_at,
             )
             for c in cases

@@ -43,6 +43,9 @@ class CaseStatus(StrEnum):
     referred_to_court = "referred_to_court"
     referred_to_inspection = "referred_to_inspection"
     legal_aid = "legal_aid"
+    referred_to_petition = "referred_to_petition"
+    in_negotiation = "in_negotiation"
+    returned = "returned"
     resolved = "resolved"
     closed = "closed"
 
@@ -53,6 +56,7 @@ class CloseReason(StrEnum):
     not_accepted = "not_accepted"  # 不予受理
     transferred = "transferred"  # 已移交其他机构处理
     duplicate = "duplicate"  # 重复登记
+    handled_by_agency = "handled_by_agency"  # 进驻部门办结
     other = "other"
 
 
@@ -145,6 +149,12 @@ class ClaimIn(BaseModel):
 
     category: ClaimCategory
     amount: Money = Decimal("0")
+    amounts_by_applicant: list[Money] | None = Field(
+        default=None,
+        max_length=500,
+        description="每名申请人的该项金额, in applicant order (their sum is ``amount``): the final-award "
+        "scope of LDMAL 47 is judged per worker",
+    )
     period_start_on: BoundedDate | None = None
     period_end_on: BoundedDate | None = None
     description: str | None = Field(default=None, max_length=2000)
@@ -204,6 +214,15 @@ class CaseCreate(BaseModel):
             value = getattr(self, name)
             if value and value > today:
                 raise ValueError(f"{name}: 日期不能晚于今天")
+        for i, claim in enumerate(self.claims):
+            if claim.amounts_by_applicant is None:
+                continue
+            if len(claim.amounts_by_applicant) != len(self.applicants):
+                raise ValueError(
+                    f"claims[{i}].amounts_by_applicant: 每名申请人应各有一项金额（共{len(self.applicants)}名申请人）"
+                )
+            if sum(claim.amounts_by_applicant, Decimal(0)) != claim.amount:
+                raise ValueError(f"claims[{i}].amounts_by_applicant: 每名申请人的金额之和应等于该项请求金额")
         seen: set[str] = set()
         for i, applicant in enumerate(self.applicants):
             if applicant.id_number in seen:
@@ -261,6 +280,14 @@ class ClaimPublic(BaseModel):
     final_award: bool
 
 
+class NextStepPublic(BaseModel):
+    """A way on that the window offers a case that came back (退回窗口)."""
+
+    route: str
+    label: str
+    note: str
+
+
 class CasePublic(BaseModel):
     id: str
     case_no: str
@@ -268,7 +295,11 @@ class CasePublic(BaseModel):
     channel: str
     status: str
     status_label: str
+    worked_by: str | None = Field(description="who works the case now: window, mediation, inspection, legal_aid, …")
     allowed_transitions: list[str]
+    allowed_routes: list[str] = Field(description="routes the case may take now (re-routing)")
+    next_steps: list[NextStepPublic]
+    return_reason: str | None
     version: int
     risk_grade: str
     collective: bool
@@ -288,7 +319,8 @@ class CasePublic(BaseModel):
     employment_end_on: date | None
     knew_on: date | None
     total_claimed: Decimal
-    recovered: Decimal
+    recovered: Decimal = Field(description="挽回金额: paid under agreements so far")
+    agreed_amount: Decimal | None = Field(description="amount the agreement promised")
     deadline_on: date | None
     days_left: int | None
     overdue: bool

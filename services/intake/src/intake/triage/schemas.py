@@ -24,6 +24,9 @@ class TriageConfig(BaseModel):
     red_amount: Decimal = Decimal("1000000")
     yellow_workers: int = 10
     yellow_arrears_workers: int = 3  # "arrears ≥ 1 month's wages for several workers"
+    # LDMAL 27(4): which claims are 劳动报酬 without a limit during employment (onewindow_domain.clocks.
+    # LIMITATION_27_4_READINGS: "all_remuneration", overtime included, or "wage_arrears_only").
+    limitation_27_4_reading: str = "all_remuneration"
 
 
 class Reason(BaseModel):
@@ -62,12 +65,25 @@ class LimitationWarning(BaseModel):
     warning: str | None
 
 
+class WorkerAmount(BaseModel):
+    worker_index: int
+    amount: Decimal
+    within_limit: bool
+
+
 class FinalAwardFlag(BaseModel):
+    """LDMAL 47 for one claim item, judged per worker (onewindow_domain.final_award_item)."""
+
     claim_index: int
     category: str
     amount: Decimal
-    threshold: Decimal
-    is_final: bool
+    threshold: Decimal | None  # 12 × the monthly minimum wage; None for 47(2) items (final whatever the amount)
+    is_final: bool  # final for every worker
+    status: Literal["final", "not_final", "mixed", "undetermined"]
+    status_label: str
+    kind: str | None  # 劳动报酬 / 工伤医疗费 / 经济补偿 / 赔偿金
+    worker_count: int
+    workers: list[WorkerAmount] = Field(default_factory=list)  # when each worker's amount is known
     basis: str
 
 

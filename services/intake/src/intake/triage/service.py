@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from onewindow_domain.calculators import final_award_check
+from onewindow_domain.calculators import final_award_item
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import limitation_check
 from onewindow_domain.errors import DomainError
@@ -22,6 +22,7 @@ from intake.triage.schemas import (
     RouteSuggestion,
     TriageConfig,
     TriageResult,
+    WorkerAmount,
 )
 
 ROUTE_LABELS = {
@@ -49,6 +50,7 @@ class Claim:
     amount: Decimal
     period_start_on: date | None = None
     period_end_on: date | None = None
+    worker_amounts: tuple[Decimal, ...] | None = None  # each applicant's share, when given
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def triage(*, form: Form, history: EmployerHistory, config: TriageConfig, today:
     collective = _collective(form=form, history=history, config=config)
     dispute_type = "interest" if form.claims and all(c.category.is_interest for c in form.claims) else "rights"
     grade, reasons = _grade(form=form, history=history, config=config, collective=collective)
-    limitation = _limitation(form=form, today=today)
+    limitation = _limitation(form=form, today=today, config=config)
     final = _final_award(form=form, config=config, today=today)
     route = _route(form=form, dispute_type=dispute_type, collective=collective)
     return TriageResult(
@@ -186,7 +188,7 @@ def _arrears_several_months(*, form: Form, config: TriageConfig) -> bool:
     return False
 
 
-def _limitation(*, form: Form, today: date) -> list[LimitationWarning]:
+def _limitation(*, form: Form, today: date, config: TriageConfig) -> list[LimitationWarning]:
     if form.knew_on is None:
         return []
     out = []
@@ -199,6 +201,7 @@ def _limitation(*, form: Form, today: date) -> list[LimitationWarning]:
                 applied_on=today,
                 employment_ended_on=form.employment_end_on,
                 claim_category=claim.category,
+                remuneration_reading=config.limitation_27_4_reading,
             )
         except DomainError as exc:
             out.append(
@@ -231,12 +234,30 @@ def _limitation(*, form: Form, today: date) -> list[LimitationWarning]:
     return out
 
 
+STATUS_ZH = {
+    "final": "属于终局裁决范围",
+    "not_final": "非终局",
+    "mixed": "部分劳动者属于终局裁决范围",
+    "undetermined": "待按每名劳动者金额判断",
+}
+
+
 def _final_award(*, form: Form, config: TriageConfig, today: date) -> list[FinalAwardFlag]:
+    """LDMAL 47 per claim item and per worker (never on a collective case's total)."""
     out = []
     for index, claim in enumerate(form.claims):
-        if not claim.category.is_monetary or claim.amount <= 0:
+        if claim.category.is_interest:
             continue
-        check = final_award_check(amount=claim.amount, city=config.city, on=today)
+        check = final_award_item(
+            category=claim.category,
+            amount=claim.amount,
+            city=config.city,
+            on=today,
+            worker_count=form.worker_count,
+            worker_amounts=claim.worker_amounts,
+        )
+        if check.status == "not_applicable" or (check.threshold is not None and claim.amount <= 0):
+            continue
         out.append(
             FinalAwardFlag(
                 claim_index=index,
@@ -244,6 +265,16 @@ def _final_award(*, form: Form, config: TriageConfig, today: date) -> list[Final
                 amount=claim.amount,
                 threshold=check.threshold,
                 is_final=check.is_final,
+                status=check.status,
+                status_label=STATUS_ZH[check.status],
+                kind=check.kind_zh,
+                worker_count=check.worker_count,
+                workers=[
+                    WorkerAmount(worker_index=w.worker_index, amount=w.amount, within_limit=w.within_limit)
+                    for w in check.workers
+                ]
+                if form.worker_count > 1
+                else [],
                 basis=check.basis_zh,
             )
         )

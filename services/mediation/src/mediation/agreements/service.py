@@ -199,6 +199,21 @@ async def mark_paid(
         action="instalment_paid",
         detail={"position": position, "paid_on": paid_on.isoformat(), "amount": str(target.amount)},
     )
+    # Intake counts 挽回金额 from these: money actually paid, not the amount agreed (DOMAIN.md §7).
+    await publish(
+        session,
+        type="mediation.agreement.instalment_paid",
+        case_id=proceeding.case_id,
+        data={
+            **_event_data(
+                proceeding,
+                agreement,
+                target,
+                f"调解协议（{agreement.agreement_no}）第{target.position}期款项{target.amount}元已于{paid_on.isoformat()}支付",
+            ),
+            "paid_on": paid_on,
+        },
+    )
     if all(i.paid_on is not None for i in instalments):
         fulfilled = await session.execute(
             update(Agreement)

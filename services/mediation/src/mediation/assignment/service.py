@@ -445,7 +445,11 @@ async def _install(
             session, proceeding, actor, action="reassigned" if previous else "assigned", detail=detail
         )
         proceedings.bump(proceeding)
-    mediator = brief
+    # The mediator's sign-in travels too: intake notifies them of the assignment (issue 10).
+    subject = (
+        await session.execute(select(Mediator.user_subject).where(Mediator.id == mediator_id))
+    ).scalar_one_or_none()
+    mediator = {**brief, "user_subject": subject}
     verb = {"auto": "自动分派", "override": "中心负责人指定", "reassign": "重新分派"}.get(kind, "分派")
     text = f"{verb}调解员{mediator['name']}（{mediator['organisation']}）"
     if reason:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -62,9 +63,24 @@ class AnnualLeaveInput(_In):
     unused_days: Annotated[Decimal, Field(ge=0, le=15, max_digits=4, decimal_places=1)]
 
 
-class FinalAwardInput(_In):
-    """终局裁决: one claim item ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条)."""
+class NoticePayInput(_In):
+    """代通知金: one month's wage at the previous month's rate (劳动合同法 第40条; 实施条例 第20条)."""
 
+    previous_month_wage: Money = Field(description="劳动者上一个月的工资")
+    ground: Literal["medical_period_ended", "incompetent", "changed_circumstances"] = Field(
+        description="劳动合同法 第40条 第1/2/3项"
+    )
+    written_notice_days: int = Field(default=0, ge=0, le=366, description="提前书面通知的天数（未通知为0）")
+
+
+class FinalAwardInput(_In):
+    """终局裁决: each item, for each worker, ≤ 12 × local monthly minimum wage (劳动争议调解仲裁法 第47条)."""
+
+    category: str = Field(default="wage_arrears", max_length=40, description="请求事项类别 (claim category code)")
+    worker_count: int = Field(default=1, ge=1, le=500)
+    worker_amounts: list[Money] | None = Field(
+        default=None, max_length=500, description="每名劳动者的该项金额 (their sum is ``amount``)"
+    )
     amount: Money
     on: BoundedDate = Field(description="the date whose minimum wage applies (usually the application date)")
     city: str | None = Field(default=None, max_length=30)
@@ -79,3 +95,23 @@ class CalculationPublic(BaseModel):
     legal_basis: str
     warnings_zh: list[str]
     details: dict[str, Any]
+
+
+class AverageWageIn(_In):
+    """本市上年度职工月平均工资 as published, with its source (LCL 47's 3× cap)."""
+
+    monthly: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    source: str = Field(min_length=4, max_length=300, description="发布文件：标题、文号、发布日期")
+    published_on: BoundedDate | None = None
+
+
+class AverageWagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    city: str
+    year: int
+    monthly: Decimal
+    source: str
+    published_on: date | None
+    set_by: str
+    set_at: datetime

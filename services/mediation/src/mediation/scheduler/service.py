@@ -9,7 +9,6 @@ its own transaction: one failing item is logged and retried on the next tick, ne
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +17,7 @@ from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import Conflict
 from onewindow_kit.events import publish
-from onewindow_kit.waiting import wait_event
+from onewindow_kit.worker import Worker
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -201,42 +200,33 @@ async def tick(
     return report
 
 
-class Scheduler:
-    """Runs ``tick`` every ``interval`` seconds until stopped."""
+class Scheduler(Worker):
+    """Runs ``tick`` every ``interval`` seconds until stopped (the kit's ``Worker``: time-driven work,
+    so no wake signal; a failed tick is retried with backoff)."""
 
     def __init__(self, *, db: Database, settings: MediationSettings) -> None:
-        self.db = db
-        self.settings = settings
         self.interval = settings.scheduler_interval_seconds
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        super().__init__(
+            name="mediation:scheduler",
+            db=db,
+            poll_seconds=self.interval,
+            idle_seconds=self.interval,
+            backoff_base=min(5.0, self.interval),
+            backoff_max=self.interval,
+        )
+        self.settings = settings
+        self.database = db
         self.ticks = 0
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mediation:scheduler")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                report = await tick(db=self.db, settings=self.settings)
-                self.ticks += 1
-                if report.expired or report.overdue or report.assigned:
-                    log.info(
-                        "scheduler tick: %d expired, %d overdue, %d reminded, %d assigned",
-                        len(report.expired),
-                        len(report.overdue),
-                        len(report.reminded),
-                        len(report.assigned),
-                    )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduler tick failed")
-            await wait_event(self._stopping, self.interval)
+    async def run_once(self) -> float | None:
+        report = await tick(db=self.database, settings=self.settings)
+        self.ticks += 1
+        if report.expired or report.overdue or report.assigned:
+            log.info(
+                "scheduler tick: %d expired, %d overdue, %d reminded, %d assigned",
+                len(report.expired),
+                len(report.overdue),
+                len(report.reminded),
+                len(report.assigned),
+            )
+        return self.interval

@@ -1,8 +1,8 @@
 """Proxy benchmark: an authenticated small GET, direct to a service vs through the gateway.
 
-    uv run python gateway/bench_proxy.py                       # direct vs gateway
-    uv run python gateway/bench_proxy.py --variants builtin,httpx,httpcore
-    uv run --with aiohttp python gateway/bench_proxy.py --variants aiohttp
+    uv run python bench/proxy_bench.py                       # direct vs gateway
+    uv run python bench/proxy_bench.py --variants builtin,httpx,httpcore
+    uv run --with aiohttp python bench/proxy_bench.py --variants aiohttp
 
 Starts, on loopback ports: a trivial upstream (FastAPI under uvicorn, verifying the Bearer token
 with the kit's TokenVerifier like a real service), the real gateway (migrated and seeded in a temp
@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 PASSWORD = "bench-password-1"
 
 # ---------------------------------------------------------------------------------------------
-# The processes under test (this file is also their entry point: ``bench_proxy.py serve-…``)
+# The processes under test (this file is also their entry point: ``proxy_bench.py serve-…``)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -324,7 +324,7 @@ def main() -> None:
         wait_ready(f"http://127.0.0.1:{gw_port}/healthz")
         with urllib.request.urlopen(f"http://127.0.0.1:{gw_port}/.well-known/jwks.json") as response:
             (work / "jwks.json").write_bytes(response.read())
-        start(uvicorn_cmd("bench_proxy:upstream_app", up_port), {"BENCH_JWKS_FILE": str(work / "jwks.json")})
+        start(uvicorn_cmd("proxy_bench:upstream_app", up_port), {"BENCH_JWKS_FILE": str(work / "jwks.json")})
         wait_ready(f"{upstream_url}/readyz")
         form = urllib.parse.urlencode({"grant_type": "password", "username": "bench", "password": PASSWORD}).encode()
         with urllib.request.urlopen(f"http://127.0.0.1:{gw_port}/auth/token", data=form) as response:
@@ -336,7 +336,7 @@ def main() -> None:
         for variant in filter(None, args.variants.split(",")):
             port = free_port()
             start(
-                uvicorn_cmd("bench_proxy:variant_app", port), {"BENCH_CLIENT": variant, "BENCH_UPSTREAM": upstream_url}
+                uvicorn_cmd("proxy_bench:variant_app", port), {"BENCH_CLIENT": variant, "BENCH_UPSTREAM": upstream_url}
             )
             wait_ready(f"http://127.0.0.1:{port}/readyz")
             targets[f"bare-{variant}"] = f"http://127.0.0.1:{port}/cases/1"

@@ -1,0 +1,101 @@
+"""SQL round trips per registration on PostgreSQL (issue 17: ≤ 8), counted, not timed.
+
+    uv run python bench/register_roundtrips.py [checkout]       # BENCH_REGISTRATIONS=20
+
+Runs intake in-process (ASGI, no network) on a fresh, migrated PostgreSQL database, registers a
+one-worker case BENCH_REGISTRATIONS times (the first, warm-up one is not counted) and counts, with
+SQLAlchemy's engine events, every statement sent plus the BEGIN and COMMIT each transaction costs
+on asyncpg. Prints a JSON line: round trips per registration and the statements of the last one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+N = int(os.environ.get("BENCH_REGISTRATIONS", "20"))
+
+
+async def main() -> dict:
+    import httpx
+    from common import admin_url
+    from factories import case_form
+    from intake.config import IntakeSettings
+    from intake.main import create_app
+    from onewindow_kit.auth import Signer, generate_private_key_pem
+    from onewindow_kit.crypto import new_key
+    from onewindow_kit.migrations import upgrade
+    from onewindow_kit.testing import TestKeys, create_pg_database, drop_pg_database, unique_db_name
+    from sqlalchemy import event
+
+    admin = admin_url()
+    name = unique_db_name("bench_rt")
+    url = await create_pg_database(admin, name)
+    try:
+        await asyncio.to_thread(upgrade, ROOT / "services" / "intake" / "migrations", url)
+        keys = TestKeys(Signer(generate_private_key_pem()), Signer(generate_private_key_pem()))
+        settings = IntakeSettings(
+            database_url=url,
+            environment="test",
+            relay_enabled=False,
+            data_keys={"k1": new_key()},
+            lookup_key=new_key(),
+        )
+        app = create_app(settings, key_source=keys.source)
+        statements: list[str] = []
+        async with app.router.lifespan_context(app):
+            engine = app.state.db.engine.sync_engine
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _stmt(_conn, _cursor, statement, _params, _context, executemany):  # type: ignore[no-untyped-def]
+                statements.append(("MANY " if executemany else "") + " ".join(statement.split())[:90])
+
+            @event.listens_for(engine, "begin")
+            def _begin(_conn):  # type: ignore[no-untyped-def]
+                statements.append("BEGIN")
+
+            @event.listens_for(engine, "commit")
+            def _commit(_conn):  # type: ignore[no-untyped-def]
+                statements.append("COMMIT")
+
+            @event.listens_for(engine, "rollback")
+            def _rollback(_conn):  # type: ignore[no-untyped-def]
+                statements.append("ROLLBACK")
+
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+                admin_h = keys.headers(roles=["admin"])
+                center = {"id": "futian", "name": "福田中心", "short_name": "福田", "district": "深圳市福田区"}
+                assert (await client.post("/centers", json=center, headers=admin_h)).status_code == 201
+                clerk = keys.headers(roles=["clerk"], center_id="futian")
+                body = case_form()
+                per: list[int] = []
+                last: list[str] = []
+                for i in range(N):
+                    statements.clear()
+                    response = await client.post("/cases", json=body, headers=clerk)
+                    assert response.status_code == 201, response.text
+                    if i:
+                        per.append(len(statements))
+                        last = list(statements)
+        kinds = Counter(s.split(" ")[0] for s in last)
+        return {
+            "registrations_counted": len(per),
+            "round_trips_per_registration": max(per),
+            "min": min(per),
+            "by_kind": dict(kinds),
+            "statements": last,
+        }
+    finally:
+        await drop_pg_database(admin, name)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main()), ensure_ascii=False), flush=True)

@@ -1,0 +1,404 @@
+"""Registration: the case number, the case, its parties, claims, timeline and event in one transaction."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from onewindow_domain import clock
+from onewindow_domain.calendar import china_date
+from onewindow_domain.identifiers import mask_id_number, mask_mobile, validate_id_number
+from onewindow_kit.auth import Principal
+from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.db import utcnow
+from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.events import publish
+from onewindow_kit.events.outbox import outbox_ctes, prepare_event
+from sqlalchemy import Text, cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, TimelineEntry, new_id
+from intake.cases.schemas import CaseCreate
+from intake.cases.service.lifecycle import _apply_route, _case_event, _timeline
+from intake.cases.service.triage_input import employer_history, triage_form
+from intake.centers.models import Center
+from intake.notifications import service as notifications
+from intake.triage.schemas import TriageConfig
+from intake.triage.service import triage
+
+
+async def next_case_number(*, session: AsyncSession, center: Center, year: int) -> tuple[int, str]:
+    """Take the next number of ``center`` in ``year``: gap-free, because the counter row is updated
+    in the registration's own transaction (a rollback gives the number back) and locked until commit."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(CaseCounter)
+        .values(center_id=center.id, year=year, last_seq=1)
+        .on_conflict_do_update(index_elements=["center_id", "year"], set_={"last_seq": CaseCounter.last_seq + 1})
+        .returning(CaseCounter.last_seq)
+    )
+    seq = (await session.execute(stmt)).scalar_one()
+    return seq, center.case_no_format.format(short_name=center.short_name, year=year, seq=seq)
+
+
+def _mask_phone(phone: str | None) -> str | None:
+    """Mobile numbers as 138****8000; other numbers (landlines) keep only their last four digits."""
+    if not phone:
+        return None
+    if len(phone) == 11 and phone.isdigit():
+        return mask_mobile(phone)
+    return "*" * max(0, len(phone) - 4) + phone[-4:]
+
+
+def _protect(cipher: FieldCipher, value: str | None, context: str) -> str | None:
+    return cipher.encrypt(value, context=context) if value else None
+
+
+async def register_case(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    center_id: str,
+    data: CaseCreate,
+    config: TriageConfig,
+    cipher: FieldCipher,
+) -> Registered:
+    """Register a dispute once: parties, claims, triage, a gap-free number, events, timeline."""
+    center = await session.get(Center, center_id)
+    if center is None or not center.active:
+        raise ValidationFailed.field("center_id", "受理中心不存在或已停用")
+    now = clock.now()
+    today = china_date(now)
+    credit_codes = [r.credit_code for r in data.respondents]
+    history = await employer_history(
+        session=session, center_id=center_id, credit_codes=credit_codes, config=config, today=today
+    )
+    result = triage(form=triage_form(data), history=history, config=config, today=today)
+
+    route_choice = data.route
+    if route_choice and route_choice.route.value != result.route.route and not route_choice.reason:
+        raise ValidationFailed.field("route.reason", "改变建议分流去向时须填写理由")
+
+    case = CaseFile(
+        id=new_id(),
+        center_id=center_id,
+        year=today.year,
+        seq=0,
+        case_no="",
+        channel=data.channel.value,
+        dispute_type=result.dispute_type,
+        risk_grade=result.grade,
+        collective=result.collective.is_collective,
+        worker_count=len(data.applicants),
+        triage=json.loads(result.model_dump_json()),
+        suggested_route=result.route.route,
+        facts=data.facts,
+        employment_start_on=data.employment_start_on,
+        employment_end_on=data.employment_end_on,
+        knew_on=data.knew_on,
+        street=data.street,
+        total_claimed=sum((c.amount for c in data.claims), Decimal("0")),
+        employer_names=" / ".join(r.name for r in data.respondents)[:1000],
+        primary_credit_code=credit_codes[0],
+        external_ref=data.external_ref,
+        deadline_on=data.deadline_on,
+        registered_by=principal.subject,
+        registered_by_name=(principal.name or principal.subject)[:100],
+        registered_at=now,
+        updated_at=now,
+    )
+    if result.collective.linked_cases:
+        case.group_id = history.group_id or new_id()
+        unlinked = [c.case_id for c in result.collective.linked_cases]
+        await session.execute(
+            update(CaseFile)
+            .where(CaseFile.id.in_(unlinked), CaseFile.group_id.is_(None))
+            .values(group_id=case.group_id)
+        )
+        case.triage["collective"]["group_id"] = case.group_id
+
+    parties: list[CaseParty] = []
+    for i, a in enumerate(data.applicants):
+        ident = validate_id_number(a.id_number)
+        parties.append(
+            CaseParty(
+                case_id=case.id,
+                role="applicant",
+                position=i,
+                name=a.name,
+                id_number_enc=_protect(cipher, ident.value, "id_number"),
+                id_number_hash=cipher.lookup_hash(ident.value, context="id_number"),
+                id_number_masked=ident.masked,
+                sex=ident.sex,
+                birth_on=ident.birth_date,
+                phone_enc=_protect(cipher, a.phone, "phone"),
+                phone_masked=mask_mobile(a.phone) if a.phone else None,
+                address=a.address,
+                occupation=a.occupation,
+                monthly_wage=a.monthly_wage,
+                migrant_worker=a.migrant_worker,
+                platform_worker=a.platform_worker,
+            )
+        )
+    for i, r in enumerate(data.respondents):
+        parties.append(
+            CaseParty(
+                case_id=case.id,
+                role="respondent",
+                position=i,
+                name=r.name,
+                credit_code=r.credit_code,
+                employer_role=r.role,
+                address=r.address,
+                legal_representative=r.legal_representative,
+                industry=r.industry,
+                phone_enc=_protect(cipher, r.phone, "phone"),
+                phone_masked=_mask_phone(r.phone),
+            )
+        )
+    for i, g in enumerate(data.agents):
+        parties.append(
+            CaseParty(
+                case_id=case.id,
+                role="agent",
+                position=i,
+                name=g.name,
+                agent_kind=g.kind,
+                represents=g.represents,
+                has_power_of_attorney=g.has_power_of_attorney,
+                id_number_enc=_protect(cipher, g.id_number, "id_number"),
+                id_number_hash=cipher.lookup_hash(g.id_number, context="id_number") if g.id_number else None,
+                id_number_masked=mask_id_number(g.id_number) if g.id_number else None,
+                phone_enc=_protect(cipher, g.phone, "phone"),
+                phone_masked=mask_mobile(g.phone) if g.phone else None,
+            )
+        )
+    final = {f.claim_index: f.is_final for f in result.final_award}
+    claims = [
+        CaseClaim(
+            case_id=case.id,
+            position=i,
+            category=c.category.value,
+            amount=c.amount,
+            period_start_on=c.period_start_on,
+            period_end_on=c.period_end_on,
+            description=c.description,
+            final_award=final.get(i, False),
+        )
+        for i, c in enumerate(data.claims)
+    ]
+
+    registered_summary = "窗口登记受理，编号{case_no}；风险等级{grade}；建议分流：{route}"
+    alert_summary = "红色预警：" + "；".join(r.text for r in result.reasons)
+    case_no_sql = _case_no_sql(center, today.year)
+    if not route_choice and case_no_sql is not None and _dialect(session) == "postgresql":
+        # PostgreSQL: the number is taken in the statement that writes the case, and everything
+        # else (parties, claims, timeline, events and their deliveries) goes in one more.
+        case.seq, case.case_no = await _insert_case_numbered(session, case, center, today.year, case_no_sql)
+        entries = [
+            _entry(
+                case,
+                principal,
+                kind="case.registered",
+                summary=registered_summary.format(
+                    case_no=case.case_no, grade=result.grade_label, route=result.route.route_label
+                ),
+            )
+        ]
+        events = [prepare_event(session, type="intake.case.registered", case_id=case.id, data=_case_event(case))]
+        if result.grade == "red":
+            events.append(
+                prepare_event(
+                    session,
+                    type="intake.alert.raised",
+                    case_id=case.id,
+                    data={**_case_event(case), "alert": "red_grade", "reasons": [r.code for r in result.reasons]},
+                )
+            )
+            entries.append(_entry(case, principal, kind="alert.raised", summary=alert_summary))
+        ctes: list[Any] = []
+        for name, rows in (("parties", parties), ("claims", claims), ("timeline", entries)):
+            if rows:
+                table = rows[0].__table__
+                ctes.append(insert(table).values([_row(r) for r in rows]).cte(name))
+        for i, (event, subscribers) in enumerate(events):
+            ctes.extend(outbox_ctes(event, subscribers, name=f"event{i}"))
+        await session.execute(select(literal(1)).add_cte(*ctes))
+        if result.grade == "red":
+            # The centre's supervisors are told (rare: one more statement for a red case only).
+            await notifications.notify(
+                session,
+                center_id=case.center_id,
+                audiences=["role:supervisor"],
+                cause=f"red:{case.id}",
+                kind="red_alert",
+                title=f"红色预警：{case.case_no}",
+                body="；".join(r.text for r in result.reasons),
+                case_id=case.id,
+                link=f"/cases/{case.id}",
+            )
+        return Registered(case, _ordered(parties), claims)
+
+    # The number comes last: the counter row stays locked from here to the commit, so keep it short.
+    case.seq, case.case_no = await next_case_number(session=session, center=center, year=today.year)
+    session.add(case)
+    await session.flush()
+    session.add_all(parties)
+    session.add_all(claims)
+    _timeline(
+        session,
+        case,
+        kind="case.registered",
+        actor=principal,
+        summary=registered_summary.format(
+            case_no=case.case_no, grade=result.grade_label, route=result.route.route_label
+        ),
+    )
+    await publish(session, type="intake.case.registered", case_id=case.id, data=_case_event(case))
+    if result.grade == "red":
+        await publish(
+            session,
+            type="intake.alert.raised",
+            case_id=case.id,
+            data={**_case_event(case), "alert": "red_grade", "reasons": [r.code for r in result.reasons]},
+        )
+        _timeline(session, case, kind="alert.raised", actor=principal, summary=alert_summary)
+        await notifications.notify(
+            session,
+            center_id=case.center_id,
+            audiences=["role:supervisor"],
+            cause=f"red:{case.id}",
+            kind="red_alert",
+            title=f"红色预警：{case.case_no}",
+            body="；".join(r.text for r in result.reasons),
+            case_id=case.id,
+            link=f"/cases/{case.id}",
+        )
+    if route_choice:
+        await _apply_route(
+            session=session,
+            case=case,
+            principal=principal,
+            route=route_choice.route,
+            reason=route_choice.reason,
+            suggested=result.route.route,
+        )
+    await session.flush()
+    return Registered(case, _ordered(parties), claims)
+
+
+@dataclass
+class Registered:
+    """What a registration wrote: the response is built from it, not read back."""
+
+    case: CaseFile
+    parties: list[CaseParty]
+    claims: list[CaseClaim]
+
+
+def _ordered(parties: list[CaseParty]) -> list[CaseParty]:
+    return sorted(parties, key=lambda p: (p.role, p.position))  # as case_parts reads them
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """An object's column values for a Core insert (database-generated keys left out)."""
+    table = obj.__table__
+    return {c.name: getattr(obj, c.key) for c in table.columns if not (c.primary_key and getattr(obj, c.key) is None)}
+
+
+def _entry(case: CaseFile, actor: Principal, *, kind: str, summary: str) -> TimelineEntry:
+    return TimelineEntry(
+        case_id=case.id,
+        at=utcnow(),
+        source="intake",
+        kind=kind,
+        summary=summary[:500],
+        data={},
+        actor=actor.name or actor.subject,
+    )
+
+
+_SEQ_SPEC = re.compile(r"^0?(\d*)d?$")
+
+
+def _case_no_sql(center: Center, year: int) -> list[str | tuple[int, bool]] | None:
+    """The centre's number format as literal text and ``seq`` slots ``(width, zero-padded)``, or
+    None when it uses a ``seq`` spec SQL cannot reproduce (then the two-statement path runs)."""
+    parts: list[str | tuple[int, bool]] = []
+    for text_, field_name, spec, conversion in string.Formatter().parse(center.case_no_format):
+        if text_:
+            parts.append(text_)
+        if field_name is None:
+            continue
+        if conversion:
+            return None
+        if field_name == "seq":
+            match = _SEQ_SPEC.match(spec or "")
+            if not match:
+                return None
+            parts.append((int(match.group(1) or 0), (spec or "").startswith("0")))
+        else:
+            value = {"short_name": center.short_name, "year": year}.get(field_name)
+            if value is None:
+                return None
+            parts.append(format(value, spec or ""))
+    if any(isinstance(p, tuple) and not p[1] and p[0] for p in parts):
+        return None  # space-padded widths: rare, left to Python
+    return parts
+
+
+async def _insert_case_numbered(
+    session: AsyncSession, case: CaseFile, center: Center, year: int, case_no: list[str | tuple[int, bool]]
+) -> tuple[int, str]:
+    """INSERT the case with the next number of its centre-year taken in the same statement (a CTE
+    upserting the counter row): gap-free as before — the increment is part of the transaction, a
+    rollback gives the number back — and the counter row is locked only from here to the commit."""
+    counter = (
+        pg_insert(CaseCounter)
+        .values(center_id=center.id, year=year, last_seq=1)
+        .on_conflict_do_update(index_elements=["center_id", "year"], set_={"last_seq": CaseCounter.last_seq + 1})
+        .returning(CaseCounter.last_seq)
+        .cte("number")
+    )
+    seq_text = cast(counter.c.last_seq, Text)
+    pieces: list[Any] = []
+    for part in case_no:
+        if isinstance(part, str):
+            pieces.append(literal(part, Text))
+        else:
+            width = part[0]
+            pieces.append(func.lpad(seq_text, func.greatest(width, func.length(seq_text)), "0") if width else seq_text)
+    number: Any = pieces[0]
+    for piece in pieces[1:]:
+        number = number.op("||")(piece)
+    table = CaseFile.__table__
+    values = _row(case)
+    columns = [c for c in table.columns if c.name in values]
+    exprs = [
+        counter.c.last_seq
+        if c.name == "seq"
+        else cast(number, c.type)
+        if c.name == "case_no"
+        else literal(values[c.name], c.type)
+        for c in columns
+    ]
+    stmt = (
+        insert(table)
+        .from_select([c.name for c in columns], select(*exprs).select_from(counter))
+        .returning(table.c.seq, table.c.case_no)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:  # (the upsert always yields a row; kept as a guard)
+        raise ValidationFailed.field("center_id", "受理中心不存在或已停用")
+    return int(row[0]), str(row[1])

@@ -1,0 +1,1 @@
+"""Staff notifications (通知中心): red alerts, assignments, hand-offs, clocks at risk, overdue payments."""
