@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV = $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install web web-deps web-test e2e run test test-pg compose-test bench lint format migration clean
+.PHONY: help install web web-deps web-test e2e run test test-pg compose-test bench bench-gateway lint format migration clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F ':.*?## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,7 +55,10 @@ test-pg: ## the same with the local PostgreSQL required (what CI runs)
 compose-test: install ## the cross-service journeys against the docker compose stack (as root: installs/starts the engine)
 	@$(UV) run --frozen python scripts/compose_test.py
 
-bench: install ## gateway vs direct throughput (needs wrk); writes bench/results/
+bench: install ## issue 17's target table in one run beside its anchors (needs wrk, pgbench, PostgreSQL); writes bench/results/
+	@$(UV) run --frozen python bench/run_all.py
+
+bench-gateway: install ## gateway vs direct throughput (needs wrk); writes bench/results/
 	@$(UV) run --frozen python bench/gateway_bench.py
 
 lint: install web-deps ## ruff (format + lint), mypy, import boundaries, k8s schemas + deploy consistency, ESLint/Prettier/vue-tsc

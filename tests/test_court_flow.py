@@ -163,10 +163,12 @@ def test_a_court_referral_ends_in_a_ruling_on_the_timeline(court, gateway, failu
         if failures:
             assert court.get("/received").json()["failed_on_purpose"] >= failures
 
+        # The ruling (from the bridge) and the agreement (from mediation) reach intake on two relays:
+        # wait for both, in whichever order they arrive.
         timeline = wait_for(
-            lambda: (lambda kinds: "court.confirmation.ruled" in kinds and kinds)(
-                [t["kind"] for t in clerk.get(f"/api/intake/cases/{case['id']}/timeline").json()]
-            ),
+            lambda: (
+                lambda kinds: "court.confirmation.ruled" in kinds and "mediation.proceeding.agreed" in kinds and kinds
+            )([t["kind"] for t in clerk.get(f"/api/intake/cases/{case['id']}/timeline").json()]),
             timeout=60,
             what="the ruling on the case timeline",
         )

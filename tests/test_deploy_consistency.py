@@ -766,3 +766,18 @@ def test_edits_to_the_compose_test_override_are_caught(table: Table) -> None:
         "compose.test: service 'arbitration-bridge' is missing",
     ):
         assert expected in problems, f"{expected!r} not reported in:\n{problems}"
+
+
+# --- the Prometheus rules (promtool where Debian's prometheus package is installed) ----------------
+def test_alert_rules_pass_promtool_where_installed() -> None:
+    import shutil
+    import subprocess
+
+    rules = DEPLOY / "prometheus" / "alerts.yml"
+    parsed = yaml.safe_load(rules.read_text(encoding="utf-8"))
+    assert [r["alert"] for g in parsed["groups"] for r in g["rules"]], "no alert rules"
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed (apt-get install prometheus); libs/kit/tests/test_metrics.py checks names")
+    result = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

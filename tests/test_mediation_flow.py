@@ -76,8 +76,8 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
                         "payer": "深圳市某某电子有限公司",
                         "payee": "工人41",
                     },
-                    {
-                        "due_on": (signed + timedelta(days=7)).isoformat(),
+                    {  # not due yet, paid early: announcing it overdue is impossible, not a race
+                        "due_on": (china_today() + timedelta(days=3)).isoformat(),
                         "amount": "6000.00",
                         "payer": "深圳市某某电子有限公司",
                         "payee": "工人41",
@@ -96,8 +96,8 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code in (200, 201), recorded.text
             paid = mediator.post(
-                f"/api/mediation/proceedings/{pid}/agreement/instalments/1/paid",
-                json={"paid_on": (signed + timedelta(days=3)).isoformat()},
+                f"/api/mediation/proceedings/{pid}/agreement/instalments/2/paid",
+                json={"paid_on": china_today().isoformat()},
             )
             assert paid.status_code in (200, 201), paid.text
         finally:

@@ -6,6 +6,7 @@ import {
   blankForm,
   blankRespondent,
   buildCase,
+  equalShares,
   formErrors,
   mapServerErrors,
   missing,
@@ -117,5 +118,25 @@ describe("server errors next to their field", () => {
       "decision.reason": "改变建议去向须说明理由",
     });
     expect(mapped.general).toEqual(["agents[0].represents：被代理申请人序号不存在"]);
+  });
+});
+
+describe("每名申请人金额相同 (LDMAL 47 is judged per worker)", () => {
+  it("splits the item into equal shares in fen", () => {
+    expect(equalShares("240000", 12)).toEqual(Array(12).fill("20000.00"));
+    expect(equalShares("100.00", 3)).toEqual(["33.34", "33.33", "33.33"]);
+    expect(equalShares("100", 1)).toBeNull();
+    expect(equalShares("abc", 3)).toBeNull();
+  });
+
+  it("sends the shares only when the clerk says so", () => {
+    const form = blankForm();
+    form.applicants = Array.from({ length: 12 }, (_, i) =>
+      blankApplicant({ name: `工人${i}`, id_number: makeIdNumber("440304", "19900101", i + 1) }),
+    );
+    form.claims = [blankClaim({ category: "wage_arrears", amount: "240000", equal_shares: true })];
+    expect(buildCase(form, null).body.claims[0].amounts_by_applicant).toEqual(Array(12).fill("20000.00"));
+    form.claims[0].equal_shares = false;
+    expect(buildCase(form, null).body.claims[0].amounts_by_applicant).toBeUndefined();
   });
 });

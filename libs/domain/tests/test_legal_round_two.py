@@ -285,3 +285,29 @@ def test_a_published_average_wage_set_with_its_source_caps_severance():
     assert "测试用公布文件" in r.basis_zh and r.average_wage_source == figure.source
     with pytest.raises(InvalidInput):
         default_wage_table().with_average_wages("深圳", [AverageWage(year=2024, monthly=Decimal(1), source=" ")])
+
+
+# --- 5. a year without a notice: the statutory holidays are known by law --------------------------
+# 全国年节及纪念日放假办法 (2024 amendment) 第2条: 元旦放假1天（1月1日）；清明节放假1天（农历清明当日）；
+#   劳动节放假2天（5月1日、2日）；国庆节放假3天（10月1日至3日）; 春节4天, 端午节1天, 中秋节1天 (lunar).
+
+
+def test_an_unpublished_year_never_treats_new_years_day_as_a_working_day():
+    lenient = CAL.lenient()
+    assert 2027 not in CAL.years  # no 2027 notice could be sourced (searched 2026-12-01)
+    assert not lenient.is_working_day(date(2027, 1, 1))  # Friday, 元旦
+    assert not lenient.is_working_day(date(2027, 4, 5))  # Monday, 清明 (27 × 0.2422 + 4.81 = 11.35 → 11 − 6 = 5)
+    assert lenient.is_working_day(date(2027, 5, 3))  # Monday: only 05-01 and 05-02 are statutory
+    assert not lenient.is_working_day(date(2027, 10, 1))  # Friday, 国庆节
+    assert "须复核" in lenient.describe_day(date(2027, 1, 1))
+    # 15 days (调解仲裁法 第14条) from Thu 2026-12-17 → Fri 2027-01-01 (元旦) → Mon 2027-01-04, flagged.
+    due = compute_due("mediation_15d", date(2026, 12, 17), calendar=lenient)
+    assert due.due_on == date(2027, 1, 4) and due.unconfirmed_years == (2027,) and "须复核" in due.basis_zh
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025, 2026])
+def test_the_qingming_estimate_matches_the_published_notices(year):
+    from onewindow_domain.calendar import estimated_statutory_days
+
+    qingming = next(d for d, name in estimated_statutory_days(year).items() if name == "清明节")
+    assert CAL.holiday_name(qingming) == "清明节"

@@ -63,7 +63,7 @@ async def test_outbox_depth_age_and_failed_attempts_are_exposed(app, client):
         )
         router.post(f"{PEER}/internal/events").mock(return_value=httpx.Response(503))
         before = await scrape(client)
-        async for session in app.state.db.session():
+        async with app.state.db.transaction() as session:
             await publish(session, type="probe.thing.happened", data={"n": 1})
         peer = {"service": "kit-probe", "subscriber": "peer"}
         for _ in range(500):  # until the relay has failed twice (bounded: 10 s)

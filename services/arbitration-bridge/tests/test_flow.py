@@ -132,7 +132,7 @@ async def test_an_expired_mediation_waits_for_intake_then_reports_with_addresses
     await wait_for(lambda: arb_a.types == ["referral.accepted", "referral.expired"], what="referral.expired")
     data = arb_a.last("referral.expired")
     assert data["undisputed_facts"] == "双方确认入职日期" and data["applicants"][0]["address"]
-    async with app.state.db.sessionmaker() as session:  # the identities sent are kept only encrypted
+    async with app.state.db.transaction(read_only=True) as session:  # the identities sent are kept only encrypted
         row = (await session.execute(text("SELECT result, result_parties_enc FROM referral"))).mappings().one()
     assert data["applicants"][0]["id_number"] not in json.dumps(row["result"]) + row["result_parties_enc"]
 
@@ -212,5 +212,5 @@ async def test_events_are_applied_once_and_only_to_referred_cases(client, app, t
     await deliver(client, test_keys, court)
     await wait_for(lambda: len(arb_a.delivered) == 2, what="two webhooks")
     assert arb_a.types == ["referral.accepted", "referral.mediator_assigned"]
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM webhook_message"))).scalar_one() == 2

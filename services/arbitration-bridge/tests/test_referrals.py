@@ -81,7 +81,7 @@ async def test_a_commission_refers_a_dispute_and_the_case_is_registered_at_intak
     assert events[0].case_id == intake.by_key[f"arbitration-referral:{body['referral_id']}"]
     assert "附调解建议书" in events[0].data["summary_zh"] and form["pre_filing_no"] in events[0].data["summary_zh"]
     # Identities, facts and the suggestion are at rest only encrypted.
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         row = (await session.execute(text("SELECT * FROM referral"))).mappings().one()
         bodies = (await session.execute(text("SELECT body FROM webhook_message"))).scalars().all()
     dump = " ".join(str(v) for v in row.values()) + " ".join(bodies)
@@ -106,7 +106,7 @@ async def test_the_same_key_and_body_answer_the_same_referral(client, app, commi
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     reordered = json.loads(json.dumps(form, sort_keys=True))  # key order is not a different body
     assert (await create(client, commissions["a"], reordered)).json()["referral_id"] == first.json()["referral_id"]
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 1
     assert len(intake.registrations) == 1
 
@@ -142,7 +142,7 @@ async def test_concurrent_duplicates_create_one_referral(client, app, commission
     answers = await asyncio.gather(*[create(client, commissions["a"], form, idem="same") for _ in range(5)])
     assert {a.status_code for a in answers} <= {201, 409}
     assert len({a.json()["referral_id"] for a in answers if a.status_code == 201}) == 1
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 1
 
 
@@ -259,7 +259,7 @@ async def test_invalid_referrals_name_the_field_and_write_nothing(client, app, c
         assert problem["status"] == 422 and problem["type"] and problem["title"]
         assert field in [e["field"] for e in problem["errors"]], problem
         assert all(e["message"] for e in problem["errors"])
-    async with app.state.db.sessionmaker() as session:  # nothing half-written
+    async with app.state.db.transaction(read_only=True) as session:  # nothing half-written
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 0
         assert (await session.execute(text("SELECT count(*) FROM idempotency_record"))).scalar_one() == 0
     assert intake.registrations == []

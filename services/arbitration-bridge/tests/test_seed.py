@@ -39,7 +39,7 @@ async def test_seed_creates_then_updates_and_adopts_a_given_secret(database_url)
     Webhook(fresh[0]["webhook_secret"])  # a generated secret is printed once, in the standard format
     await seed_commissions(settings, [entry.model_copy(update={"webhook_secret": second})])
     db = Database(database_url)
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         assert await valid_secrets(session=session, partner_id="futian-arbitration", cipher=cipher) == [second]
     await db.dispose()
     with pytest.raises(UrlRefused):

@@ -174,7 +174,7 @@ async def test_the_simulated_commission_over_real_http(database_url, test_keys, 
             case_no = by_kind["transfer"]["answer"]["arbitration_case_no"]
             assert by_kind["transfer"]["answer"]["status"] == "accepted" and case_no.startswith("深劳人仲案")
             assert by_kind["review"]["answer"]["decision"] == "confirmed"
-            async with bridge_app.state.db.sessionmaker() as session:
+            async with bridge_app.state.db.transaction(read_only=True) as session:
                 rows = (await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars().all()
             accepted = next(e for e in rows if e.type == "arbitration.transfer.accepted")
             assert accepted.case_id == window and case_no in accepted.data["summary_zh"]

@@ -243,7 +243,7 @@ async def test_the_centre_is_read_from_intake_when_its_event_has_not_arrived(
     intake.down = 1
     down = await transfer(client, test_keys, case_id)
     assert down.status_code == 503  # nothing written
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM transfer"))).scalar_one() == 0
     created = await transfer(client, test_keys, case_id)
     assert created.status_code == 201 and created.json()["center_id"] == "futian"
@@ -312,9 +312,8 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     # The commission received it 9 days ago and has said nothing.
     sent_on = china_today() - timedelta(days=9)
     due = compute_due("arbitration_acceptance_5d", sent_on, calendar=default_calendar().lenient()).due_on
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction() as session:
         await session.execute(text("UPDATE transfer SET requested_on = :s, due_on = :d"), {"s": sent_on, "d": due})
-        await session.commit()
     app.state.arbitration.worker.wake()
 
     async def overdue_events():
@@ -337,7 +336,7 @@ async def test_an_unanswered_transfer_is_flagged_once_and_listed(client, app, te
     # Once: more passes (or another replica, or a restarted process) flag nothing more.
     for _ in range(3):
         await app.state.arbitration.worker.run_once()
-    async for session in app.state.db.session():
+    async with app.state.db.transaction() as session:
         assert await flag_overdue(session=session) == 0
     assert len(await overdue_events()) == 1
     # A late answer still counts.

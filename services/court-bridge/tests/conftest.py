@@ -274,6 +274,6 @@ async def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
 
 
 async def published(app, prefix: str = "court.") -> list[OutboxEvent]:
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         rows = (await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars().all()
     return [e for e in rows if e.type.startswith(prefix)]

@@ -230,7 +230,7 @@ async def test_events_are_applied_once_and_only_to_referred_cases(client, app, t
     await deliver(client, test_keys, other_court)
     await wait_for(lambda: len(court_a.delivered) == 2, what="two webhooks")
     assert court_a.types == ["referral.accepted", "referral.mediator_assigned"]
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM webhook_message"))).scalar_one() == 2
 
 
@@ -350,7 +350,7 @@ async def test_withdrawal_before_registration_reaches_mediation_once_the_case_ex
     withdrawn = await client.post(f"{REFERRALS}/{referral_id}/withdraw", json={"reason": "已和解"}, headers=courts["a"])
     assert withdrawn.status_code == 200
     assert [e.type for e in await published(app)] == []  # no case yet: nobody to tell
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT case_state FROM referral"))).scalar_one() == "cancelled"
     # But intake had registered it before it went quiet: its event tells us the case, and the
     # withdrawal follows at once so mediation does not start on it.

@@ -74,7 +74,7 @@ async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(cli
     received = (await published(app))[0]
     assert received.case_id == intake.by_key[f"court-referral:{body['referral_id']}"]
     # Identities are at rest only encrypted.
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         row = (await session.execute(text("SELECT * FROM referral"))).mappings().one()
         bodies = (await session.execute(text("SELECT body FROM webhook_message"))).scalars().all()
     dump = " ".join(str(v) for v in row.values()) + " ".join(bodies)
@@ -96,7 +96,7 @@ async def test_the_same_key_and_body_answer_the_same_referral(client, app, court
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     reordered = json.loads(json.dumps(form, sort_keys=True))  # key order is not a different body
     assert (await create(client, courts["a"], reordered)).json()["referral_id"] == first.json()["referral_id"]
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 1
     assert len(intake.registrations) == 1
 
@@ -133,7 +133,7 @@ async def test_concurrent_duplicates_create_one_referral(client, app, courts):
     assert {a.status_code for a in answers} <= {201, 409}
     ids = {a.json()["referral_id"] for a in answers if a.status_code == 201}
     assert len(ids) == 1
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 1
 
 
@@ -247,7 +247,7 @@ async def test_invalid_referrals_name_the_field(client, app, courts, intake, cha
     assert problem["status"] == 422 and problem["type"] and problem["title"]
     assert field in [e["field"] for e in problem["errors"]], problem
     assert all(e["message"] for e in problem["errors"])
-    async with app.state.db.sessionmaker() as session:
+    async with app.state.db.transaction(read_only=True) as session:
         assert (await session.execute(text("SELECT count(*) FROM referral"))).scalar_one() == 0
     assert intake.registrations == []
 

@@ -123,7 +123,7 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
 
             [ruling] = await wait_for(ruled, timeout=10, what="the ruling")
             assert ruling["answer"]["status"] == "ruled" and ruling["answer"]["ruling"] == "valid"
-            async with bridge_app.state.db.sessionmaker() as session:
+            async with bridge_app.state.db.transaction(read_only=True) as session:
                 types = (await session.execute(select(OutboxEvent.type).order_by(OutboxEvent.seq))).scalars().all()
             assert types[-1] == "court.confirmation.ruled"
             read = (await http.get(f"{court}/referrals/{referral_id}")).json()

@@ -46,6 +46,8 @@ export interface ClaimRow {
   period_start_on: string;
   period_end_on: string;
   description: string;
+  /** The clerk confirms every applicant claims the same amount for this item (LDMAL 47 is judged per worker). */
+  equal_shares?: boolean;
 }
 
 export interface RouteDecision {
@@ -260,6 +262,17 @@ const money = (s: string): string | null => {
   return `${fen / 100n}.${String(fen % 100n).padStart(2, "0")}`;
 };
 
+/** ``amount`` split into ``n`` equal shares in fen (the first shares take any remaining fen), or null
+ * when there is nothing to split: the clerk stated that every applicant claims the same amount. */
+export function equalShares(amount: string, n: number): string[] | null {
+  const fen = toFen(amount);
+  if (fen === null || n < 2) return null;
+  const base = fen / BigInt(n);
+  const rest = fen % BigInt(n);
+  const yuan = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, "0")}`;
+  return Array.from({ length: n }, (_, i) => yuan(base + (BigInt(i) < rest ? 1n : 0n)));
+}
+
 export function buildCase(form: IntakeForm, suggestedRoute: string | null): Built {
   const paths: Record<string, string> = {};
   const applicants = form.applicants.filter((a) => !applicantIsEmpty(a));
@@ -292,6 +305,7 @@ export function buildCase(form: IntakeForm, suggestedRoute: string | null): Buil
     claims: claims.map((c) => ({
       category: c.category as IntakeSchemas["ClaimIn"]["category"],
       amount: money(c.amount) ?? "0.00",
+      ...(c.equal_shares ? { amounts_by_applicant: equalShares(c.amount, applicants.length) } : {}),
       period_start_on: opt(c.period_start_on),
       period_end_on: opt(c.period_end_on),
       description: opt(c.description),

@@ -39,6 +39,7 @@ __all__ = [
     "HolidaySource",
     "HolidayYear",
     "default_calendar",
+    "estimated_statutory_days",
 ]
 
 _FORMAT = 1
@@ -188,13 +189,19 @@ class HolidayCalendar:
         return d in self._make_up
 
     def is_working_day(self, d: date) -> bool:
-        """Mon–Fri and not an official day off, or a listed make-up working day."""
+        """Mon–Fri and not an official day off, or a listed make-up working day.
+
+        A year without a notice (lenient calendars only) still has the statutory holidays whose
+        dates need no lunar calendar (``estimated_statutory_days``); its make-up days are unknown."""
         if d in self._make_up:
             return True
         if d in self._days_off:
             return False
-        if self._strict and d.year not in self._years:
-            raise CalendarYearMissing(d.year)
+        if d.year not in self._years:
+            if self._strict:
+                raise CalendarYearMissing(d.year)
+            if d in estimated_statutory_days(d.year):
+                return False
         return d.weekday() < 5
 
     def is_day_off(self, d: date) -> bool:
@@ -208,6 +215,9 @@ class HolidayCalendar:
             return f"{d.isoformat()}（{wd}，{self._make_up[d]}调休上班日）"
         if d in self._days_off:
             return f"{d.isoformat()}（{wd}，{self._days_off[d]}假期）"
+        if d.year not in self._years and d in estimated_statutory_days(d.year):
+            name = estimated_statutory_days(d.year)[d]
+            return f"{d.isoformat()}（{wd}，{name}，按全国年节及纪念日放假办法推算，须复核）"
         if d.weekday() >= 5:
             return f"{d.isoformat()}（{wd}，休息日）"
         return f"{d.isoformat()}（{wd}）"
@@ -245,6 +255,27 @@ class HolidayCalendar:
 
     def __repr__(self) -> str:
         return f"HolidayCalendar(years={list(self.years)}, strict={self._strict})"
+
+
+def _qingming(year: int) -> date:
+    """清明 (the solar term) in 2001–2099: day = ⌊Y × 0.2422 + 4.81⌋ − ⌊Y / 4⌋ with Y = year − 2000 (the
+    usual 21st-century approximation of the term; 2023 → 04-05, 2024 → 04-04, 2025 → 04-04, 2026 → 04-05)."""
+    y = year % 100
+    return date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
+
+
+@lru_cache(maxsize=32)
+def estimated_statutory_days(year: int) -> Mapping[date, str]:
+    """Statutory holidays of a year without a notice whose dates need no lunar calendar
+    (全国年节及纪念日放假办法, as amended in 2024, 第2条): 元旦 1 day (01-01), 清明节 1 day (the solar
+    term), 劳动节 2 days (05-01, 05-02), 国庆节 3 days (10-01…10-03). 春节 (4 days), 端午节 and 中秋节 follow
+    the lunar calendar and are **not** estimated here, nor are the make-up days: such years stay
+    "unconfirmed" (须复核) on every deadline that consults them."""
+    if not 2001 <= year <= 2099:
+        return {}
+    days = {date(year, 1, 1): "元旦", _qingming(year): "清明节", date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节"}
+    days |= {date(year, 10, n): "国庆节" for n in (1, 2, 3)}
+    return days
 
 
 @lru_cache(maxsize=1)

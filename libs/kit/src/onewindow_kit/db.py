@@ -149,11 +149,6 @@ class Database:
             for hook in self._after_commit:
                 hook(session)
 
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """Deprecated spelling of :meth:`transaction` (``async for``); removed once no caller is left."""
-        async with self.transaction(read_only=read_only) as session:
-            yield session
-
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):
             async with self.engine.connect() as conn:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.db import Database
 
 from arbitration_bridge.casefile.client import IntakeClient
 from arbitration_bridge.config import ArbitrationBridgeSettings
@@ -21,7 +22,13 @@ class ArbitrationContext:
     cipher: FieldCipher
     intake: IntakeClient | None = None  # built in the lifespan (it needs the process's HTTP client)
     worker: BridgeWorker | None = None
-    db: Any = None
+    database: Database | None = None  # the process's Database, set in the lifespan (use ``db``)
+
+    @property
+    def db(self) -> Database:
+        if self.database is None:
+            raise RuntimeError("the bridge's database is set in the startup hook; the lifespan has not run")
+        return self.database
 
 
 def get_context(request: Request) -> ArbitrationContext:

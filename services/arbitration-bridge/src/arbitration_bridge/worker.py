@@ -61,7 +61,7 @@ def backoff(ctx: ArbitrationContext, attempts: int) -> float:
 async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
     """Register one pending referral at intake: ``registered``, ``retry``, ``rejected`` or ``skipped``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.case_state != "pending" or referral.case_id is not None:
             return "skipped"
@@ -73,7 +73,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
             center_id=center_id, body=body, idempotency_key=f"arbitration-referral:{referral_id}"
         )
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             referral = await session.get(Referral, referral_id)
             if referral is None or referral.case_state != "pending":
                 return "skipped"
@@ -89,7 +89,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
                     extra={"status": exc.status},
                 )
         return "retry" if exc.retry else "rejected"
-    async for session in db.session():
+    async with db.transaction() as session:
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
         WORK_WAKE.mark(session)  # the worker accepts it (after the commission has its 201)
     return "registered"
@@ -98,7 +98,7 @@ async def register_referral(ctx: ArbitrationContext, referral_id: str) -> str:
 async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str:
     """Read the parties' service addresses from intake and send the failed/expired result."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.result_parties_state != "preparing":
             return "skipped"
@@ -113,7 +113,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
             # Intake cannot tell (e.g. the case is gone): the addresses the commission sent us serve.
             applicants, respondents = await referral_parties(ctx, referral_id)
         else:
-            async for session in db.session():
+            async with db.transaction() as session:
                 referral = await session.get(Referral, referral_id)
                 if referral is None or referral.result_parties_state != "preparing":
                     return "skipped"
@@ -122,7 +122,7 @@ async def send_referral_result(ctx: ArbitrationContext, referral_id: str) -> str
                 referral.result_next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, referral.result_attempts))
                 WORK_WAKE.mark(session)  # the worker learns when the retry is due
             return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await send_result(
             session=session, referral_id=referral_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -133,7 +133,7 @@ async def referral_parties(
     ctx: ArbitrationContext, referral_id: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The parties as the commission sent them (the fallback when intake cannot answer for the case)."""
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         assert referral is not None
         data = open_payload(referral, ctx.cipher)
@@ -156,7 +156,7 @@ async def referral_parties(
 async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     """Read the case file and identities from intake and send ``transfer.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         transfer = await session.get(Transfer, transfer_id)
         if transfer is None or transfer.state != "preparing":
             return "skipped"
@@ -165,7 +165,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     try:
         case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_TRANSFER)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             transfer = await session.get(Transfer, transfer_id)
             if transfer is None or transfer.state != "preparing":
                 return "skipped"
@@ -174,7 +174,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             transfer.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, transfer.attempts))
             WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await transfers.mark_requested(
             session=session,
             transfer_id=transfer_id,
@@ -189,7 +189,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
 async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     """Read the parties' identities from intake and send ``review.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         review = await session.get(Review, review_id)
         if review is None or review.state != "preparing":
             return "skipped"
@@ -198,7 +198,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     try:
         _case, applicants, respondents = await gather(ctx.intake, case_id=case_id, purpose=PURPOSE_REVIEW)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             review = await session.get(Review, review_id)
             if review is None or review.state != "preparing":
                 return "skipped"
@@ -207,7 +207,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
             review.next_attempt_at = utcnow() + timedelta(seconds=backoff(ctx, review.attempts))
             WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
-    async for session in db.session():
+    async with db.transaction() as session:
         await reviews.mark_requested(
             session=session, review_id=review_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
         )
@@ -223,11 +223,11 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
     ready = [Referral.status == "received", Referral.case_state == "registered"]
     if not settings.auto_accept:
         ready.append(Referral.accept_due_on <= china_today())
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         if not (await session.execute(select(Referral.id).where(*ready).limit(1))).first():
             return 0
     accepted = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
         )  # a clerk or an event may hold one now
@@ -249,7 +249,7 @@ async def accept_ready(ctx: ArbitrationContext) -> int:
 async def flag_overdue(ctx: ArbitrationContext) -> int:
     """Transfers past their 5 working days without a decision: flagged once (``arbitration.transfer.overdue``)."""
     today = china_today()
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         due = (
             await session.execute(
                 select(Transfer.id)
@@ -260,7 +260,7 @@ async def flag_overdue(ctx: ArbitrationContext) -> int:
     if due is None:
         return 0
     flagged = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         flagged = await transfers.flag_overdue(session=session, today=today)
     return flagged
 
@@ -285,7 +285,7 @@ class BridgeWorker(Worker):
     async def run_once(self) -> float | None:
         """One pass over everything that is due; the seconds until the next item falls due."""
         now = utcnow()
-        async with self.ctx.db.sessionmaker() as session:
+        async with self.ctx.db.transaction(read_only=True) as session:
             referral_ids, referral_ids_wait = split_due(
                 (
                     await session.execute(

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.dependencies import database_of, http_of, install_webhooks, webhooks_of
 from onewindow_kit.partners.router import partner_admin_router
 from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
 from onewindow_kit.webhooks.guard import AddressGuard
@@ -48,22 +49,23 @@ def create_app(
     )
 
     async def startup(app: FastAPI) -> None:
-        ctx.db = app.state.db
+        db = database_of(app)
+        ctx.database = db
         ctx.intake = IntakeClient(
-            http=app.state.http,
+            http=http_of(app),
             base_url=settings.peers.get("intake"),
             tokens=app.state.service_tokens,
             timeout=settings.intake_timeout_seconds,
         )
         dispatcher = WebhookDispatcher(
-            db=app.state.db,
+            db=db,
             service=settings.service_name,
             settings=settings.webhooks,
             cipher=ctx.cipher,
             guard=webhook_guard,
         )
         ctx.worker = BridgeWorker(ctx)
-        app.state.webhooks = dispatcher
+        install_webhooks(app, dispatcher)
         if settings.webhooks.enabled:
             dispatcher.start()
         if settings.worker_enabled:
@@ -72,7 +74,7 @@ def create_app(
     async def shutdown(app: FastAPI) -> None:
         if ctx.worker is not None:
             await ctx.worker.stop()
-        await app.state.webhooks.stop()
+        await webhooks_of(app).stop()
 
     app = create_service_app(
         settings,

@@ -46,7 +46,7 @@ async def seed_partners(settings: CourtBridgeSettings, entries: list[SeedPartner
         for entry in entries:
             if entry.webhook_url:
                 await guard.check_url(entry.webhook_url)
-            async for session in db.session():
+            async with db.transaction() as session:
                 partner = await session.get(Partner, entry.partner_id)
                 shown = None
                 if partner is None:

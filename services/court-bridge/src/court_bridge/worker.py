@@ -47,7 +47,7 @@ def backoff(ctx: CourtContext, attempts: int) -> float:
 async def register_referral(ctx: CourtContext, referral_id: str) -> str:
     """Register one pending referral at intake: ``registered``, ``retry``, ``rejected`` or ``skipped``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
         if referral is None or referral.case_state != "pending" or referral.case_id is not None:
             return "skipped"
@@ -59,7 +59,7 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
             center_id=center_id, body=body, idempotency_key=f"court-referral:{referral_id}"
         )
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             referral = await session.get(Referral, referral_id)
             if referral is None or referral.case_state != "pending":
                 return "skipped"
@@ -75,7 +75,7 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
                     extra={"status": exc.status},
                 )
         return "retry" if exc.retry else "rejected"
-    async for session in db.session():
+    async with db.transaction() as session:
         await complete_registration(session=session, referral_id=referral_id, case_id=case.id, case_no=case.case_no)
         WORK_WAKE.mark(session)  # the worker accepts it (after the court has its 201)
     return "registered"
@@ -84,7 +84,7 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
 async def prepare_application(ctx: CourtContext, application_id: str) -> str:
     """Read the parties' identities from intake and send ``confirmation.requested``."""
     db = ctx.db
-    async with db.sessionmaker() as session:
+    async with db.transaction(read_only=True) as session:
         application = await session.get(ConfirmationApplication, application_id)
         if application is None or application.state != "preparing":
             return "skipped"
@@ -94,7 +94,7 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
         parties = await ctx.intake.case_parties(case_id=case_id)
         identities = await ctx.intake.identities(case_id=case_id, purpose=PII_PURPOSE)
     except IntakeError as exc:
-        async for session in db.session():
+        async with db.transaction() as session:
             application = await session.get(ConfirmationApplication, application_id)
             if application is None or application.state != "preparing":
                 return "skipped"
@@ -104,7 +104,7 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
             WORK_WAKE.mark(session)  # the worker learns when the retry is due
         return "retry"
     applicants, respondents = confirmation_parties(parties, identities)
-    async for session in db.session():
+    async with db.transaction() as session:
         await mark_requested(
             session=session,
             application_id=application_id,
@@ -124,11 +124,11 @@ async def accept_ready(ctx: CourtContext) -> int:
     ready = [Referral.status == "received", Referral.case_state == "registered"]
     if not settings.auto_accept:
         ready.append(Referral.accept_due_on <= china_today())
-    async with ctx.db.sessionmaker() as session:
+    async with ctx.db.transaction(read_only=True) as session:
         if not (await session.execute(select(Referral.id).where(*ready).limit(1))).first():
             return 0
     accepted = 0
-    async for session in ctx.db.session():
+    async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(Referral).where(*ready).order_by(Referral.created_at).limit(100).with_for_update(skip_locked=True)
         )  # a clerk or an event may hold one now
@@ -167,7 +167,7 @@ class BridgeWorker(Worker):
     async def run_once(self) -> float | None:
         """One pass over everything that is due; the seconds until the next item falls due."""
         now = utcnow()
-        async with self.ctx.db.sessionmaker() as session:
+        async with self.ctx.db.transaction(read_only=True) as session:
             referral_ids, referral_ids_wait = split_due(
                 (
                     await session.execute(

@@ -39,7 +39,10 @@ OPENAPI_TAGS = [
     {"name": "sessions", "description": "调解会：现场或在线，调解员不得重复预约"},
     {"name": "agreements", "description": "调解协议及履行：分期支付、逾期提醒、履行完毕"},
     {"name": "subsidies", "description": "以案定补：按结果和复杂程度计补，按月汇总"},
-    {"name": "calculators", "description": "经济补偿、赔偿金、二倍工资、加班费、年休假工资、终局裁决判断"},
+    {
+        "name": "calculators",
+        "description": "经济补偿、赔偿金、二倍工资、加班费、年休假工资、代通知金、终局裁决判断、职工月平均工资",
+    },
 ]
 
 

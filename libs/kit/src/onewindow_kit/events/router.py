@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep, database_of, utcnow
-from onewindow_kit.dependencies import SettingsDep
+from onewindow_kit.dependencies import SettingsDep, settings_of
 from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
 from onewindow_kit.events.outbox import OUTBOX_WAKE
+from onewindow_kit.settings import ServiceSettings
 
 log = logging.getLogger("onewindow.inbox")
 
@@ -211,7 +212,7 @@ async def retry_event_delivery(
 
 async def outbox_collector(app: Any, registry: CollectorRegistry) -> None:
     """Outbox depth and age, read from the database at scrape time."""
-    async with database_of(app).sessionmaker() as session:
+    async with database_of(app).transaction(read_only=True) as session:
         rows = (
             await session.execute(
                 select(
@@ -219,7 +220,7 @@ async def outbox_collector(app: Any, registry: CollectorRegistry) -> None:
                 ).group_by(OutboxDelivery.subscriber, OutboxDelivery.status)
             )
         ).all()
-    service = app.state.settings.service_name
+    service = settings_of(app, ServiceSettings).service_name
     depth = Gauge(
         "onewindow_outbox_deliveries",
         "Outbox deliveries by subscriber and status (pending is the depth).",

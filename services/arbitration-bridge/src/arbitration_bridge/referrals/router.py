@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
@@ -96,7 +97,7 @@ async def create_referral(
         }
 
     status_code, stored, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"arbitration:{commission.id}:referrals",
         key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals", await request.body()),
@@ -109,7 +110,7 @@ async def create_referral(
                 await register_referral(ctx, referral_id)
         except Exception:  # the worker retries; the commission has its referral_id either way
             log.warning("registering the referred case at intake failed; the worker retries", exc_info=True)
-    async with request.app.state.db.sessionmaker() as session:
+    async with database_of(request.app).transaction(read_only=True) as session:
         referral = await session.get(Referral, referral_id)
     assert referral is not None
     body = ReferralCreated(**stored, case_no=referral.case_no)
@@ -173,7 +174,7 @@ async def withdraw_referral(
         return 200, service.to_public(referral, cipher).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"arbitration:{commission.id}:withdrawals",
         key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/referrals/{referral_id}/withdraw", await request.body()),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
@@ -64,7 +65,7 @@ async def record_review_decision(
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"arbitration:{commission.id}:review-decisions",
         key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/reviews/{review_id}/decision", await request.body()),
@@ -95,8 +96,8 @@ async def request_arbitration_review(data: ReviewCreate, request: Request, princ
     signing; refused with the reason once 15 days have passed since it took effect
     (劳动人事争议仲裁办案规则 第74条)."""
     ctx = get_context(request)
-    db = request.app.state.db
-    async with db.sessionmaker() as session:
+    db = database_of(request.app)
+    async with db.transaction(read_only=True) as session:
         record = await session.get(CaseRecord, data.case_id)
         referral = await referral_of_case(session=session, case_id=data.case_id)
         center_id = (record.center_id if record else None) or (referral.center_id if referral else None)
@@ -106,7 +107,7 @@ async def request_arbitration_review(data: ReviewCreate, request: Request, princ
         center_id = await center_of(ctx, data.case_id)  # no transaction is open while intake is asked
     if not can_see(principal, center_id):
         raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
-    async for session in db.session():
+    async with db.transaction() as session:
         record = await session.get(CaseRecord, data.case_id, with_for_update=True, populate_existing=True)
         assert record is not None
         review = await service.open_review(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
@@ -61,7 +62,7 @@ async def record_transfer_decision(
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"arbitration:{commission.id}:transfer-decisions",
         key=key,
         fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/transfers/{transfer_id}/decision", await request.body()),
@@ -92,15 +93,15 @@ async def create_arbitration_transfer(data: TransferCreate, request: Request, pr
     """The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):
     the case file goes to the commission (``transfer.requested``); its 5-day clock starts then."""
     ctx = get_context(request)
-    db = request.app.state.db
-    async with db.sessionmaker() as session:
+    db = database_of(request.app)
+    async with db.transaction(read_only=True) as session:
         record = await service.known_center(session=session, case_id=data.case_id)
         center_id = record.center_id if record is not None else None
     if record is None:
         raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
     if center_id is None:
         center_id = await center_of(ctx, data.case_id)  # no transaction is open while intake is asked
-    async for session in db.session():
+    async with db.transaction() as session:
         transfer = await service.open_transfer(
             session=session,
             principal=principal,

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
@@ -55,7 +56,7 @@ async def record_confirmation_ruling(
         ).model_dump(mode="json")
 
     status_code, body, replayed = await run_idempotent(
-        request.app.state.db,
+        database_of(request.app),
         scope=f"court:{court.id}:rulings",
         key=key,
         fingerprint=fingerprint(

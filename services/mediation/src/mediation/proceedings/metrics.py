@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from onewindow_kit.dependencies import database_of, settings_of
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from mediation.config import MediationSettings
 from mediation.proceedings.models import Proceeding
 
 
 async def clocks_at_risk_collector(app: Any, registry: CollectorRegistry) -> None:
-    async with app.state.db.sessionmaker() as session:
+    async with database_of(app).transaction(read_only=True) as session:
         rows = (
             await session.execute(
                 select(col(Proceeding.status), func.count())
@@ -27,7 +29,7 @@ async def clocks_at_risk_collector(app: Any, registry: CollectorRegistry) -> Non
         ["service", "status"],
         registry=registry,
     )
-    service = app.state.settings.service_name
+    service = settings_of(app, MediationSettings).service_name
     gauge.labels(service, "any").set(sum(count for _status, count in rows))
     for status, count in rows:
         gauge.labels(service, status).set(count)
