@@ -9,9 +9,9 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import EditConflict, StateConflict
 from onewindow_kit.openapi import problems
-from onewindow_kit.pagination import decode_cursor, encode_cursor
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from mediation.config import SettingsDep
 from mediation.proceedings import service
@@ -22,7 +22,7 @@ from mediation.proceedings.dependencies import (
     visible_proceeding,
 )
 from mediation.proceedings.exceptions import DeadlinePassed
-from mediation.proceedings.models import Extension, Proceeding
+from mediation.proceedings.models import Proceeding
 from mediation.proceedings.schemas import (
     AcceptRequest,
     AgentRequest,
@@ -41,7 +41,6 @@ from mediation.proceedings.schemas import (
 )
 from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator, Organisation
-from mediation.registry.service import mediator_for_principal
 
 router = APIRouter(prefix="/proceedings", tags=["proceedings"])
 
@@ -51,9 +50,9 @@ async def _briefs(session: AsyncSession, ids: set[str]) -> dict[str, MediatorBri
         return {}
     rows = (
         await session.execute(
-            select(Mediator.id, Mediator.name, Organisation.name)
-            .join(Organisation, Organisation.id == Mediator.organisation_id)
-            .where(Mediator.id.in_(ids))
+            select(col(Mediator.id), col(Mediator.name), col(Organisation.name))
+            .join(Organisation, col(Organisation.id) == col(Mediator.organisation_id))
+            .where(col(Mediator.id).in_(ids))
         )
     ).all()
     return {r[0]: MediatorBrief(id=r[0], name=r[1], organisation=r[2]) for r in rows}
@@ -133,40 +132,23 @@ async def list_proceedings(
 ) -> ProceedingPage:
     """Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
     their centre's, admins all (keyset pagination)."""
-    stmt = select(Proceeding)
-    if principal.has_any_role("admin", "service"):
-        if center_id:
-            stmt = stmt.where(Proceeding.center_id == center_id)
-    elif principal.has_any_role("supervisor", "clerk"):
-        stmt = stmt.where(Proceeding.center_id == principal.center_id)
-    else:
-        me = await mediator_for_principal(session=session, principal=principal)
-        stmt = stmt.where(Proceeding.mediator_id == (me.id if me else "-"))
-    if status_:
-        stmt = stmt.where(Proceeding.status == status_)
-    if open_only:
-        stmt = stmt.where(Proceeding.status.in_(service.OPEN_STATES))
-    if parked is not None:
-        stmt = stmt.where(Proceeding.parked_at.is_not(None) if parked else Proceeding.parked_at.is_(None))
-    if at_risk is not None:
-        stmt = stmt.where(Proceeding.deadline_at_risk.is_(at_risk))
-    if mediator_id:
-        stmt = stmt.where(Proceeding.mediator_id == mediator_id)
-    if case_id:
-        stmt = stmt.where(Proceeding.case_id == case_id)
-    if cursor:
-        at, pid = decode_cursor(cursor)
-        stmt = stmt.where(or_(Proceeding.opened_at < at, and_(Proceeding.opened_at == at, Proceeding.id < pid)))
-    rows = list(
-        (
-            await session.execute(stmt.order_by(Proceeding.opened_at.desc(), Proceeding.id.desc()).limit(limit + 1))
-        ).scalars()
+    page, next_cursor = await service.list_proceedings(
+        session=session,
+        principal=principal,
+        status=status_,
+        open_only=open_only,
+        parked=parked,
+        at_risk=at_risk,
+        mediator_id=mediator_id,
+        case_id=case_id,
+        center_id=center_id,
+        cursor=cursor,
+        limit=limit,
     )
-    page = rows[:limit]
     briefs = await _briefs(session, {p.mediator_id for p in page if p.mediator_id})
     return ProceedingPage(
         items=[_public(p, briefs) for p in page],
-        next_cursor=encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None,
+        next_cursor=next_cursor,
     )
 
 
@@ -300,10 +282,7 @@ async def list_proceeding_extensions(
 ) -> list[ExtensionPublic]:
     """Extensions granted, with the consents recorded."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
-    rows = (
-        await session.execute(select(Extension).where(Extension.proceeding_id == p.id).order_by(Extension.id))
-    ).scalars()
-    return [ExtensionPublic.model_validate(e) for e in rows]
+    return [ExtensionPublic.model_validate(e) for e in await service.list_extensions(session=session, proceeding=p)]
 
 
 @router.post(

@@ -24,9 +24,11 @@ from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
-from sqlalchemy import select, update
+from onewindow_kit.pagination import decode_cursor, encode_cursor
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from mediation.config import ComplexityRules, MediationSettings
 from mediation.proceedings.exceptions import DeadlinePassed
@@ -732,3 +734,65 @@ def received_on_of(data: Mapping[str, Any], occurred: Any) -> date:
 
 def at_risk(p: Proceeding, *, today: date, risk_days: int) -> bool:
     return p.status in OPEN_STATES and (p.deadline_on - today) <= timedelta(days=risk_days)
+
+
+async def list_proceedings(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    status: str | None = None,
+    open_only: bool = False,
+    parked: bool | None = None,
+    at_risk: bool | None = None,
+    mediator_id: str | None = None,
+    case_id: str | None = None,
+    center_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> tuple[list[Proceeding], str | None]:
+    """The proceedings ``principal`` may see, newest first: a mediator their own, supervisors and
+    clerks their centre's, admins all; one keyset page and the cursor of the next (or None)."""
+    from mediation.registry.service import mediator_for_principal  # registry imports this module
+
+    stmt = select(Proceeding)
+    if principal.has_any_role("admin", "service"):
+        if center_id:
+            stmt = stmt.where(col(Proceeding.center_id) == center_id)
+    elif principal.has_any_role("supervisor", "clerk"):
+        stmt = stmt.where(col(Proceeding.center_id) == principal.center_id)
+    else:
+        me = await mediator_for_principal(session=session, principal=principal)
+        stmt = stmt.where(col(Proceeding.mediator_id) == (me.id if me else "-"))
+    if status:
+        stmt = stmt.where(col(Proceeding.status) == status)
+    if open_only:
+        stmt = stmt.where(col(Proceeding.status).in_(OPEN_STATES))
+    if parked is not None:
+        stmt = stmt.where(col(Proceeding.parked_at).is_not(None) if parked else col(Proceeding.parked_at).is_(None))
+    if at_risk is not None:
+        stmt = stmt.where(col(Proceeding.deadline_at_risk).is_(at_risk))
+    if mediator_id:
+        stmt = stmt.where(col(Proceeding.mediator_id) == mediator_id)
+    if case_id:
+        stmt = stmt.where(col(Proceeding.case_id) == case_id)
+    if cursor:
+        at, pid = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(col(Proceeding.opened_at) < at, and_(col(Proceeding.opened_at) == at, col(Proceeding.id) < pid))
+        )
+    rows = list(
+        (
+            await session.execute(
+                stmt.order_by(col(Proceeding.opened_at).desc(), col(Proceeding.id).desc()).limit(limit + 1)
+            )
+        ).scalars()
+    )
+    page = rows[:limit]
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
+
+
+async def list_extensions(*, session: AsyncSession, proceeding: Proceeding) -> Sequence[Extension]:
+    """The extensions granted to ``proceeding``, oldest first."""
+    stmt = select(Extension).where(col(Extension.proceeding_id) == proceeding.id).order_by(col(Extension.id))
+    return (await session.execute(stmt)).scalars().all()
