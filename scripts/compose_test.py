@@ -256,7 +256,6 @@ def write_secrets(table: list[stack_module.ServiceSpec]) -> tuple[Path, Path]:
         shutil.rmtree(seed)
     accounts = stack_module.accounts(seed, table)
     clients = {c["client_id"]: c["client_secret"] for c in accounts["clients"]}
-    (seed / "demo-accounts.json").chmod(0o644)  # read by the containers' user
 
     def key() -> str:
         return base64.b64encode(secrets.token_bytes(32)).decode()
@@ -278,6 +277,10 @@ def write_secrets(table: list[stack_module.ServiceSpec]) -> tuple[Path, Path]:
             if r == role
         ]
         (seed / f"{bridge}-partners.json").write_text(json.dumps(partners, ensure_ascii=False), encoding="utf-8")
+    # Read by the containers' user (uid 10001) whatever this shell's umask is; test-only demo secrets.
+    seed.chmod(0o755)
+    for item in seed.iterdir():
+        item.chmod(0o644)
     env_file = ARTIFACTS / "compose.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()), encoding="utf-8")
     env_file.chmod(0o600)
@@ -305,7 +308,7 @@ def container_states(compose: list[str]) -> dict[str, str]:
     return states
 
 
-def wait_healthy(compose: list[str], names: list[str], timeout: float = 240) -> None:
+def wait_healthy(compose: list[str], names: list[str], timeout: float = 420) -> None:
     deadline = time.monotonic() + timeout
     states: dict[str, str] = {}
     while time.monotonic() < deadline:

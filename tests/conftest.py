@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
 
         yield ComposeStack(json.loads(compose))  # type: ignore[misc]  # the same surface as Stack
         return
+    with running_stack(tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+    """A whole stack of its own (the session's ``stack``, or one for a module whose requests
+    would disturb the others, like the schemathesis suite)."""
     table = stack_module.load_table()
     var_dir = tmp_path_factory.mktemp("stack")
     admin_url = postgres_url()

@@ -233,6 +233,12 @@ def test_a_failed_window_mediation_is_transferred_and_accepted(commission, gatew
         assert case.status_code == 201, case.text
         case_id = case.json()["id"]
         _terminate(gateway, case_id)
+        # Back at the window with next steps, never left in mediation nor overdue (issue 10).
+        back = wait_for(
+            lambda: (lambda c: c["status"] == "returned" and c)(clerk.get(f"/api/intake/cases/{case_id}").json()),
+            what="the case back at the window",
+        )
+        assert back["overdue"] is False and "arbitration" in [s["route"] for s in back["next_steps"]]
         moved = wait_for(
             lambda: (lambda r: r.status_code == 201 and r)(
                 clerk.post("/api/arbitration/transfers", json={"case_id": case_id, "reason": "申请人选择申请仲裁"})

@@ -120,8 +120,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 # fails, and so does a listed one that is gone (delete it here then).
 KNOWN_CYCLES = {
     "gateway": [["identity", "tokens"]],
-    # Arrived with issue 10's desks while this check was being written (found at merge): to break.
-    "intake": [["cases", "desks", "notifications"]],
+    # Arrived with issues 10 and 17 (desks, the split case service, statistics) while this check was
+    # being written; found at merge: to break.
+    "intake": [["cases", "desks", "notifications", "statistics"]],
     "mediation": [["assignment", "proceedings", "registry", "sessions", "subsidies"]],
     "court_bridge": [["confirmations", "referrals"]],
 }

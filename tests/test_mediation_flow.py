@@ -41,11 +41,11 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
         assert all(c["why_zh"] for c in candidates)  # and why not the others (exclusions or a lower score)
 
         # The assigned mediator (one of the two demo mediators) works the case.
-        mediator = None
+        mediator, mediator_name = None, ""
         for username in ("mediator1", "mediator2"):
             client = gateway.as_user(username)
             if client.get(f"/api/mediation/proceedings/{proceeding['id']}").status_code == 200:
-                mediator = client
+                mediator, mediator_name = client, username
                 break
             client.close()
         assert mediator is not None, "neither demo mediator sees the proceeding assigned to them"
@@ -71,7 +71,7 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
                 "total_amount": "12000.00",
                 "payments": [
                     {
-                        "due_on": (signed + timedelta(days=3)).isoformat(),
+                        "due_on": (signed + timedelta(days=7)).isoformat(),
                         "amount": "6000.00",
                         "payer": "深圳市某某电子有限公司",
                         "payee": "工人41",
@@ -119,4 +119,15 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
             "mediation.proceeding.agreed",
         ):
             assert expected in kinds, (expected, kinds)
-        assert clerk.get(f"/api/intake/cases/{case_id}").json()["status"] == "resolved"
+        final = wait_for(
+            lambda: (lambda c: c["recovered"] == "6000.00" and c)(clerk.get(f"/api/intake/cases/{case_id}").json()),
+            what="the paid instalment counted as recovered",
+        )
+        # 挽回金额 is the money paid (one instalment of two), the agreed amount is apart (issue 10).
+        assert final["status"] == "resolved" and final["agreed_amount"] == "12000.00"
+        behind = supervisor.get("/api/intake/stats/cases", params={"figure": "recovered", "limit": 200}).json()
+        assert case_id in [c["id"] for c in behind["items"]]
+        # The assigned mediator was told of the assignment and of the overdue instalment, once each.
+        with gateway.as_user(mediator_name) as me:
+            mine = [n for n in me.get("/api/intake/notifications").json()["items"] if n["case_id"] == case_id]
+        assert sorted(n["kind"] for n in mine) == ["assignment", "payment_overdue"]

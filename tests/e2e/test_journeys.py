@@ -44,14 +44,22 @@ def test_clerk_mediator_and_supervisor_journeys_in_chromium(spa_dist, gateway, g
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=420,
     )
     print(result.stdout)
     print(result.stderr[-4000:])
     summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
     assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
     steps = [json.loads(line)["step"] for line in result.stdout.splitlines()[:-1] if line.startswith("{")]
-    for expected in ("triage preview", "registered", "agreement with two instalments", "dashboard"):
+    for expected in (
+        "triage preview",
+        "registered",
+        "agreement with two instalments",
+        "dashboard",
+        "re-routed to inspection",
+        "re-routed to legal aid",
+        "red alert notified",
+    ):
         assert expected in steps
     shots = sorted(p.name for p in ARTIFACTS.glob("*.png"))
     for name in (

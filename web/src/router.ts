@@ -35,6 +35,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { roles: ["clerk", "supervisor", "admin"], title: "案件详情" },
       },
       {
+        path: "desks/:desk",
+        component: () => import("./views/DeskView.vue"),
+        meta: {
+          roles: ["inspector", "legal_aid_officer", "petition_officer", "coordinator", "supervisor", "admin"],
+          title: "部门办理",
+        },
+      },
+      {
+        path: "notifications",
+        component: () => import("./views/NotificationsView.vue"),
+        meta: {
+          roles: [
+            "clerk",
+            "mediator",
+            "supervisor",
+            "inspector",
+            "legal_aid_officer",
+            "petition_officer",
+            "coordinator",
+          ],
+          title: "通知中心",
+        },
+      },
+      {
         path: "workbench",
         component: () => import("./views/WorkbenchView.vue"),
         meta: { roles: ["mediator"], title: "调解工作台" },
@@ -63,6 +87,11 @@ export const routes: RouteRecordRaw[] = [
         path: "registry",
         component: () => import("./views/RegistryView.vue"),
         meta: { roles: ["supervisor", "admin"], title: "调解员名册" },
+      },
+      {
+        path: "pii-access",
+        component: () => import("./views/PiiAccessView.vue"),
+        meta: { roles: ["supervisor", "admin"], title: "个人信息查阅记录" },
       },
       {
         path: "deliveries",

@@ -102,3 +102,15 @@ async def test_alert_rules_and_dashboard_name_only_defined_metrics(app, client):
     dashboard = (ROOT / "deploy/grafana/onewindow.json").read_text(encoding="utf-8")
     used = set(re.findall(r"\bonewindow_\w+", "\n".join(exprs) + dashboard))
     assert used and used <= known, f"unknown metrics: {sorted(used - known)}"
+
+
+async def test_kit_workers_counters_are_exposed(app, client):
+    from onewindow_kit.worker import default_metrics
+
+    default_metrics.observe_pass("probe-worker", 0.01, True)
+    default_metrics.observe_pass("probe-worker", 0.01, False)
+    default_metrics.set_running("probe-worker", True)
+    samples = await scrape(client)
+    assert value(samples, "onewindow_worker_passes_total", worker="probe-worker") >= 2
+    assert value(samples, "onewindow_worker_failures_total", worker="probe-worker") >= 1
+    assert value(samples, "onewindow_worker_running", worker="probe-worker") == 1

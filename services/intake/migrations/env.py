@@ -1,7 +1,8 @@
 import intake.cases.models
 import intake.centers.models
 import intake.desks.models
-import intake.notifications.models  # noqa: F401
+import intake.notifications.models
+import intake.retention.models  # noqa: F401
 import onewindow_kit.events.models
 import onewindow_kit.idempotency  # noqa: F401
 from onewindow_kit.migrations import run_env

@@ -125,3 +125,26 @@ async def test_a_failed_insert_logs_the_statement_and_error_class_not_the_row(ap
     assert "INSERT case_party" in entry["exc"]
     for secret in ("欧阳震华", "1987-06-15", "莲花路", "no-such-case"):
         assert secret not in line
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/centers/futian", "GET, PATCH"),
+        ("DELETE", "/centers/futian", "GET, PATCH"),
+        ("PUT", "/cases", "GET, POST"),
+    ],
+)
+async def test_405_lists_every_method_the_path_accepts(client, futian, method, path, allow):
+    response = await client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_document_says_what_a_replay_answers(app):
+    """Decided (docs/decisions/0009): a replay answers the first answer again — 201 — marked with
+    ``Idempotent-Replayed: true``; the document no longer promises a 200."""
+    responses = app.openapi()["paths"]["/cases"]["post"]["responses"]
+    assert "200" not in responses
+    assert "Idempotent-Replayed" in responses["201"]["headers"]

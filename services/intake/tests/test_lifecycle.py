@@ -168,3 +168,20 @@ async def test_a_failed_mediation_comes_back_to_the_window_and_is_never_overdue(
     )
     assert routed.status_code == 200, routed.text
     assert routed.json()["status"] == "legal_aid"
+
+
+@pytest.mark.anyio
+async def test_events_out_of_order_are_reconciled_and_shown_once_in_order(client, test_keys, futian):
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    case = (await client.post("/cases", json=case_form(route={"route": "mediation"}), headers=clerk)).json()
+    service = test_keys.headers(roles=["service"], sub="svc-mediation")
+    opened = _envelope(case["id"], "mediation.proceeding.opened", deadline_on="2026-12-30")
+    agreed = _envelope(case["id"], "mediation.proceeding.agreed", recovered_amount="5000.00")
+    agreed["occurred_at"] = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+    for envelope in (agreed, opened, agreed):  # the agreement first, then the opening, then a redelivery
+        assert (await client.post("/internal/events", json=envelope, headers=service)).status_code == 200
+    after = (await client.get(f"/cases/{case['id']}", headers=clerk)).json()
+    assert after["status"] == "resolved" and after["agreed_amount"] == "5000.00"
+    kinds = [t["kind"] for t in (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()]
+    assert kinds[-2:] == ["mediation.proceeding.opened", "mediation.proceeding.agreed"]
+    assert kinds.count("mediation.proceeding.agreed") == 1

@@ -13,7 +13,23 @@ const STORAGE_KEY = "onewindow.session";
 // Refresh this long before the access token expires (15-minute tokens: at 14 minutes).
 export const REFRESH_MARGIN_MS = 60_000;
 
-export type Role = "clerk" | "mediator" | "supervisor" | "admin";
+export type Role =
+  | "clerk"
+  | "mediator"
+  | "supervisor"
+  | "admin"
+  | "inspector"
+  | "legal_aid_officer"
+  | "petition_officer"
+  | "coordinator";
+
+/** The desk a desk role works (DOMAIN.md §10). */
+export const DESK_OF_ROLE: Record<string, string> = {
+  inspector: "inspection",
+  legal_aid_officer: "legal_aid",
+  petition_officer: "petition",
+  coordinator: "negotiation",
+};
 
 interface Saved {
   accessToken: string;
@@ -84,6 +100,8 @@ export const useAuthStore = defineStore("auth", {
       if (this.hasRole("clerk")) return "/intake";
       if (this.hasRole("mediator")) return "/workbench";
       if (this.hasRole("supervisor", "admin")) return "/dashboard";
+      const desk = this.roles.map((r) => DESK_OF_ROLE[r]).find(Boolean);
+      if (desk) return `/desks/${desk}`;
       return "/login";
     },
 

@@ -47,12 +47,23 @@ export const CASE_STATUSES: { value: string; label: string }[] = [
   { value: "registered", label: "已登记" },
   { value: "routed", label: "已分流" },
   { value: "in_mediation", label: "调解中" },
+  { value: "returned", label: "已退回窗口" },
   { value: "transferred_to_arbitration", label: "已转仲裁" },
   { value: "referred_to_court", label: "已转法院" },
-  { value: "referred_to_inspection", label: "已移送劳动监察" },
-  { value: "legal_aid", label: "法律援助" },
-  { value: "resolved", label: "已化解" },
+  { value: "referred_to_inspection", label: "劳动监察办理中" },
+  { value: "legal_aid", label: "法律援助办理中" },
+  { value: "referred_to_petition", label: "信访办理中" },
+  { value: "in_negotiation", label: "三方协调中" },
+  { value: "resolved", label: "已达成协议，待履行" },
   { value: "closed", label: "已结案" },
+];
+
+/** The agency desks (DOMAIN.md §10) and the role that works each. */
+export const DESKS: { value: string; label: string; role: string }[] = [
+  { value: "inspection", label: "劳动保障监察", role: "inspector" },
+  { value: "legal_aid", label: "法律援助", role: "legal_aid_officer" },
+  { value: "petition", label: "信访", role: "petition_officer" },
+  { value: "negotiation", label: "三方协调", role: "coordinator" },
 ];
 
 export const RESPONDENT_ROLES: { value: string; label: string }[] = [

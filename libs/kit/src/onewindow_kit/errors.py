@@ -265,6 +265,17 @@ def _message_zh(err: Mapping[str, Any]) -> str | None:
 _NAMED_FIELD = re.compile(r"^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): (.+)$", re.S)
 
 
+def _allow_header(request: Request, exc: StarletteHTTPException) -> dict[str, str] | None:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        from onewindow_kit.inputs import allowed_methods  # inputs imports this module
+
+        methods = allowed_methods(request)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return headers or None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as problem+json. Unexpected exceptions are logged with a traceback."""
 
@@ -293,7 +304,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(422, "Validation failed", detail, slug="validation", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {
             404: "Not found",
             405: "Method not allowed",
@@ -305,7 +316,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code,
             titles.get(exc.status_code, "HTTP error"),
             str(exc.detail) if exc.detail else None,
-            headers=getattr(exc, "headers", None),
+            headers=_allow_header(request, exc),
         )
 
     @app.exception_handler(Exception)

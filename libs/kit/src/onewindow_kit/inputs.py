@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onewindow_kit.errors import ValidationFailed, problem_response
@@ -147,3 +148,15 @@ class _BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"请求体不能超过{limit}字节", headers={"Connection": "close"})
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app accepts at this path. Starlette's 405 lists only the
+    methods of the first route whose path matched (``GET /centers/{id}`` hides ``PATCH``), which
+    contradicts the OpenAPI document."""
+    methods = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.append(method)
+    return methods

@@ -77,9 +77,23 @@ def scrape_collectors(app: Any) -> list[ScrapeCollector]:
     return list(getattr(app.state, "scrape_collectors", None) or [])
 
 
+def worker_stats(registry: CollectorRegistry) -> None:
+    """The kit Workers' in-memory counters (``onewindow_kit.worker.default_metrics``), as they are now."""
+    from onewindow_kit.worker import default_metrics  # here: the worker module imports the database layer
+
+    passes = Counter("onewindow_worker_passes", "Passes of a background worker.", ["worker"], registry=registry)
+    failures = Counter("onewindow_worker_failures", "Passes that raised.", ["worker"], registry=registry)
+    running = Gauge("onewindow_worker_running", "1 while the worker's loop runs.", ["worker"], registry=registry)
+    for name, stats in default_metrics.stats.items():
+        passes.labels(name).inc(stats.passes)
+        failures.labels(name).inc(stats.failures)
+        running.labels(name).set(1 if stats.running else 0)
+
+
 async def render(app: Any) -> tuple[bytes, str]:
     """The exposition text of the process registry and of this scrape's database gauges."""
     scrape = CollectorRegistry(auto_describe=True)
+    worker_stats(scrape)
     for collector in scrape_collectors(app):
         await collector(app, scrape)
     return generate_latest(REGISTRY) + generate_latest(scrape), CONTENT_TYPE_LATEST

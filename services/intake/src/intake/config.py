@@ -23,6 +23,13 @@ class IntakeSettings(ServiceSettings):
     # Roles that see full ID and phone numbers (each read is logged in pii_access). The bridges
     # (role service) need them for partner hand-offs: a court files a 司法确认 with the parties' IDs.
     pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "service"])
+    # Retention (DOMAIN.md §9): closed case files are anonymised this many years after closing.
+    # The job runs every interval; without ``retention_apply`` it only logs its dry run.
+    retention_mediated_years: int = Field(default=5, ge=5)
+    retention_awarded_years: int = Field(default=10, ge=10)
+    retention_interval_seconds: float = Field(default=86400.0, gt=0)
+    retention_apply: bool = False
+    retention_enabled: bool = True
 
     @model_validator(mode="after")
     def _keys_present(self) -> "IntakeSettings":

@@ -2505,16 +2505,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A retry with the same Idempotency-Key and body: the same referral */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Successful Response */
+            /** @description Created. A retry with the same Idempotency-Key and body answers the same 201 and body again */
             201: {
                 headers: {
+                    /** @description ``true`` when this answer is the replay of an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

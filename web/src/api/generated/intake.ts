@@ -538,6 +538,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pii-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Personal Data Access
+         * @description Who read full ID or phone numbers of the centre's cases, when and why (newest first).
+         */
+        get: operations["list_personal_data_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -550,6 +570,27 @@ export interface paths {
          * @description Ready: the service's database is reachable.
          */
         get: operations["get_readiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retention/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retention Plan
+         * @description Dry run of the retention job: the closed case files whose retention period has ended (as of
+         *     ``today``, default today in China) and would be anonymised. Nothing is changed.
+         */
+        get: operations["get_retention_plan"];
         put?: never;
         post?: never;
         delete?: never;
@@ -571,6 +612,27 @@ export interface paths {
          *     status and grade; collective cases; amounts claimed and recovered; success rate; days to close.
          */
         get: operations["get_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cases Behind Figure
+         * @description The cases behind one dashboard figure (its ``figure`` key, e.g. ``recovered``,
+         *     ``status:returned``, ``handoff:inspection:filed``, ``legal_aid:within_promise``).
+         */
+        get: operations["list_cases_behind_figure"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1100,6 +1162,19 @@ export interface components {
          * @enum {string}
          */
         Desk: "inspection" | "legal_aid" | "petition" | "negotiation";
+        /** DeskHandoffs */
+        DeskHandoffs: {
+            /** Desk */
+            desk: string;
+            /** Label */
+            label: string;
+            /** Outcomes */
+            outcomes: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Total */
+            total: number;
+        };
         /** DeskSummary */
         DeskSummary: {
             /** At Risk */
@@ -1139,6 +1214,18 @@ export interface components {
              * @description What is wrong, in Simplified Chinese where the kit knows it
              */
             message: string;
+        };
+        /** Figure */
+        Figure: {
+            /** Count */
+            count: number;
+            /**
+             * Figure
+             * @description pass to GET /stats/cases?figure=… for the cases behind it
+             */
+            figure: string;
+            /** Label */
+            label: string;
         };
         /**
          * FinalAwardFlag
@@ -1268,6 +1355,17 @@ export interface components {
              * @default 20
              */
             limit?: number;
+        };
+        /** LegalAidReview */
+        LegalAidReview: {
+            /** Decided */
+            decided: number;
+            /** Promise Days */
+            promise_days: number;
+            /** Share Within Promise */
+            share_within_promise: number | null;
+            /** Within Promise */
+            within_promise: number;
         };
         /** LimitationWarning */
         LimitationWarning: {
@@ -1466,6 +1564,38 @@ export interface components {
             /** Sex */
             sex?: string | null;
         };
+        /** PiiAccessPage */
+        PiiAccessPage: {
+            /** Items */
+            items: components["schemas"]["PiiAccessPublic"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+        };
+        /**
+         * PiiAccessPublic
+         * @description One read of full ID or phone numbers.
+         */
+        PiiAccessPublic: {
+            /** Actor */
+            actor: string;
+            /** Actor Roles */
+            actor_roles: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Fields */
+            fields: string;
+            /** Id */
+            id: number;
+            /** Purpose */
+            purpose: string;
+        };
         /**
          * Problem
          * @description An RFC 9457 problem. Some problems carry further members (e.g. ``current_status``).
@@ -1540,6 +1670,50 @@ export interface components {
             role?: string;
         };
         /**
+         * RetentionClass
+         * @enum {string}
+         */
+        RetentionClass: "mediated" | "awarded";
+        /**
+         * RetentionDue
+         * @description A closed case file whose retention period has ended (identified by id and number only).
+         */
+        RetentionDue: {
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Center Id */
+            center_id: string;
+            /**
+             * Closed On
+             * Format: date
+             */
+            closed_on: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            retention_class: components["schemas"]["RetentionClass"];
+        };
+        /** RetentionReport */
+        RetentionReport: {
+            /** Applied */
+            applied: boolean;
+            /** Awarded Years */
+            awarded_years: number;
+            /** Cases */
+            cases: components["schemas"]["RetentionDue"][];
+            /** Mediated Years */
+            mediated_years: number;
+            /**
+             * Today
+             * Format: date
+             */
+            today: string;
+        };
+        /**
          * RiskSignals
          * @description What the clerk observed; the triage rules turn these into a grade.
          */
@@ -1596,12 +1770,23 @@ export interface components {
             /** To */
             to: string;
         };
-        /** Stats */
+        /**
+         * Stats
+         * @description The base counts plus the report (statistics.schemas.Report); ``amount_recovered`` is
+         *     money actually paid under agreements (挽回金额), ``amount_agreed`` what they promised.
+         */
         Stats: {
+            /**
+             * Amount Agreed
+             * @description amounts the agreements promised (挽回金额 is what was paid)
+             */
+            amount_agreed: string;
             /** Amount Claimed */
             amount_claimed: string;
             /** Amount Recovered */
             amount_recovered: string;
+            /** Average Days To Close */
+            average_days_to_close: number | null;
             /** By Channel */
             by_channel: {
                 [key: string]: number;
@@ -1624,6 +1809,9 @@ export interface components {
             center_id: string | null;
             /** Collective Cases */
             collective_cases: number;
+            /** Handoffs */
+            handoffs: components["schemas"]["DeskHandoffs"][];
+            legal_aid_review: components["schemas"]["LegalAidReview"];
             /** Median Days To Close */
             median_days_to_close: number | null;
             /** Mediations Agreed */
@@ -1632,6 +1820,18 @@ export interface components {
             mediations_ended: number;
             /** Overdue */
             overdue: number;
+            /** Partner Outcomes */
+            partner_outcomes: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Referrals In */
+            referrals_in: {
+                [key: string]: components["schemas"]["Figure"];
+            };
+            /** Referrals Out */
+            referrals_out: {
+                [key: string]: components["schemas"]["Figure"];
+            };
             /**
              * Since
              * Format: date
@@ -1986,16 +2186,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A retried request with the same Idempotency-Key: the first result */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Successful Response */
+            /** @description Created. A retry with the same Idempotency-Key and body answers the same 201 and body again */
             201: {
                 headers: {
+                    /** @description ``true`` when this answer is the replay of an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3681,6 +3876,57 @@ export interface operations {
             };
         };
     };
+    list_personal_data_access: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                cursor?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PiiAccessPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_readiness: {
         parameters: {
             query?: never;
@@ -3697,6 +3943,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_retention_plan: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                today?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation failed */
@@ -3730,6 +4026,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_cases_behind_figure: {
+        parameters: {
+            query: {
+                center_id?: string | null;
+                figure: string;
+                limit?: number;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePage"];
                 };
             };
             /** @description Unauthorized */

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from onewindow_kit import metrics
 from onewindow_kit.db import Database, utcnow
@@ -143,13 +144,48 @@ class Relay:
         if head.next_attempt_at > now:
             return (head.next_attempt_at - now).total_seconds()
         metrics.WORKER_LAG.labels(self.service, f"relay:{subscriber}").set((now - head.next_attempt_at).total_seconds())
-        for delivery, event in rows:
-            outcome = await self._post(subscriber, event)
-            metrics.EVENT_DELIVERY_ATTEMPTS.labels(self.service, subscriber, outcome[0]).inc()
-            await self._record(delivery, outcome)
-            if outcome[0] == "retry":
-                return None  # the head now waits for its backoff; the next batch will see it
+        delivered: list[tuple[OutboxDelivery, int | None]] = []
+        try:
+            for delivery, event in rows:
+                outcome = await self._post(subscriber, event)
+                metrics.EVENT_DELIVERY_ATTEMPTS.labels(self.service, subscriber, outcome[0]).inc()
+                if outcome[0] == "delivered":
+                    delivered.append((delivery, outcome[1]))  # marked together, below
+                    continue
+                await self._mark_delivered(delivered)
+                delivered = []
+                await self._record(delivery, outcome)
+                if outcome[0] == "retry":
+                    return None  # the head now waits for its backoff; the next batch will see it
+        finally:
+            # One UPDATE for the run of successes (per status code), not one transaction each: a
+            # crash before it only means those events are sent again, which the inbox absorbs.
+            await self._mark_delivered(delivered)
         return None
+
+    async def _mark_delivered(self, delivered: list[tuple[OutboxDelivery, int | None]]) -> None:
+        if not delivered:
+            return
+        now = utcnow()
+        by_code: dict[int | None, list[int]] = {}
+        for delivery, code in delivered:
+            assert delivery.id is not None
+            by_code.setdefault(code, []).append(delivery.id)
+        async with self.db.transaction() as session:
+            for code, ids in by_code.items():
+                await session.execute(
+                    update(OutboxDelivery)
+                    .where(col(OutboxDelivery.id).in_(ids), OutboxDelivery.status == "pending")
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        attempts=OutboxDelivery.attempts + 1,
+                        last_attempt_at=now,
+                        last_status_code=code,
+                        last_error=None,
+                    )
+                )
+        delivered.clear()
 
     async def _post(self, subscriber: str, event: OutboxEvent) -> tuple[str, int | None, str | None]:
         url = self.peers.get(subscriber)

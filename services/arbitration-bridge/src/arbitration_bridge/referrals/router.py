@@ -60,7 +60,15 @@ REPLAYED = {"Idempotent-Replayed": "true"}
     operation_id="create_referral",
     dependencies=[BoundedBody],
     responses={
-        200: {"description": "A retry with the same Idempotency-Key and body: the same referral"},
+        201: {
+            "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "``true`` when this answer is the replay of an earlier request with the same key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
         **problems(
             AlreadyExists,
             descriptions={

@@ -39,6 +39,7 @@ from intake.cases.schemas import (
 )
 from intake.config import SettingsDep
 from intake.lifecycle import service as lifecycle
+from intake.statistics import service as statistics
 from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -156,7 +157,15 @@ async def preview_triage(
     status_code=status.HTTP_201_CREATED,
     operation_id="register_case",
     responses={
-        200: {"description": "A retried request with the same Idempotency-Key: the first result"},
+        201: {
+            "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "``true`` when this answer is the replay of an earlier request with the same key",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
         **problems(*IDEMPOTENT),
     },
 )
@@ -267,6 +276,11 @@ async def _search(
     cases, next_cursor = await service.search_cases(
         session=session, principal=principal, query=query, cipher=_cipher(request), cursor=cursor, limit=limit
     )
+    return await case_page(session, cases, next_cursor)
+
+
+async def case_page(session: AsyncSession, cases: list[CaseFile], next_cursor: str | None) -> CasePage:
+    """Rows of the case desk (names; ID numbers masked)."""
     applicants = await service.applicants_of(session=session, case_ids=[c.id for c in cases])
     today = china_today()
     return CasePage(
@@ -385,6 +399,7 @@ async def transition_case(
 async def get_stats(
     session: SessionDep,
     principal: StatsRead,
+    settings: SettingsDep,
     since: BoundedDate | None = None,
     until: BoundedDate | None = None,
     center_id: str | None = None,
@@ -396,4 +411,38 @@ async def get_stats(
     if since > until:
         raise ValidationFailed.field("since", "开始日期不能晚于结束日期")
     scope = center_id if principal.has_any_role("admin") else principal.center_id
-    return Stats(**await service.statistics(session=session, center_id=scope, since=since, until=until))
+    base = await service.statistics(session=session, center_id=scope, since=since, until=until)
+    extra = await statistics.report(
+        session=session, center_id=scope, since=since, until=until, promise_days=settings.desks.legal_aid_promise_days
+    )
+    return Stats(**base, **extra)
+
+
+@stats_router.get("/stats/cases", response_model=CasePage, operation_id="list_cases_behind_figure")
+async def list_cases_behind_figure(
+    session: SessionDep,
+    principal: StatsRead,
+    settings: SettingsDep,
+    figure: Annotated[str, Query(min_length=1, max_length=80)],
+    since: BoundedDate | None = None,
+    until: BoundedDate | None = None,
+    center_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> CasePage:
+    """The cases behind one dashboard figure (its ``figure`` key, e.g. ``recovered``,
+    ``status:returned``, ``handoff:inspection:filed``, ``legal_aid:within_promise``)."""
+    until = until or china_today()
+    since = since or until - timedelta(days=29)
+    if since > until:
+        raise ValidationFailed.field("since", "开始日期不能晚于结束日期")
+    scope = center_id if principal.has_any_role("admin") else principal.center_id
+    cases = await statistics.cases_behind(
+        session=session,
+        center_id=scope,
+        since=since,
+        until=until,
+        figure=figure,
+        promise_days=settings.desks.legal_aid_promise_days,
+        limit=limit,
+    )
+    return await case_page(session, cases, None)

@@ -15,6 +15,8 @@ from onewindow_domain.identifiers import validate_credit_code, validate_id_numbe
 from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from intake.statistics.schemas import Report
+
 
 class Channel(StrEnum):
     walk_in = "walk_in"  # 窗口来访
@@ -406,7 +408,10 @@ class PartyPii(BaseModel):
     phone: str | None
 
 
-class Stats(BaseModel):
+class Stats(Report):
+    """The base counts plus the report (statistics.schemas.Report); ``amount_recovered`` is
+    money actually paid under agreements (挽回金额), ``amount_agreed`` what they promised."""
+
     center_id: str | None
     since: date
     until: date

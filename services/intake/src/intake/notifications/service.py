@@ -52,7 +52,20 @@ async def notify(
 
 
 def audiences_of(principal: Principal) -> list[str]:
-    return [f"user:{principal.subject}", *(f"role:{r}" for r in sorted(principal.roles))]
+    """Whom a notification may be addressed to for ``principal``: their subject, their login name
+    (the mediator registry links logins by either) and each of their roles."""
+    mine = [f"user:{principal.subject}", *(f"role:{r}" for r in sorted(principal.roles))]
+    login = principal.claims.get("preferred_username")
+    return [*mine, f"username:{login}"] if login else mine
+
+
+def mediator_audience(mediator: dict[str, Any] | None) -> str | None:
+    """The audience of a mediator as events describe them (``user_subject`` or ``username``)."""
+    if not mediator:
+        return None
+    if mediator.get("user_subject"):
+        return f"user:{mediator['user_subject']}"
+    return f"username:{mediator['username']}" if mediator.get("username") else None
 
 
 def _mine(principal: Principal) -> Any:

@@ -446,10 +446,10 @@ async def _install(
         )
         proceedings.bump(proceeding)
     # The mediator's sign-in travels too: intake notifies them of the assignment (issue 10).
-    subject = (
-        await session.execute(select(Mediator.user_subject).where(Mediator.id == mediator_id))
-    ).scalar_one_or_none()
-    mediator = {**brief, "user_subject": subject}
+    login = (
+        await session.execute(select(Mediator.user_subject, Mediator.username).where(Mediator.id == mediator_id))
+    ).one()
+    mediator = {**brief, "user_subject": login[0], "username": login[1]}
     verb = {"auto": "自动分派", "override": "中心负责人指定", "reassign": "重新分派"}.get(kind, "分派")
     text = f"{verb}调解员{mediator['name']}（{mediator['organisation']}）"
     if reason:

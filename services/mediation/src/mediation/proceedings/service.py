@@ -277,18 +277,20 @@ async def open_proceeding(*, session: AsyncSession, case: CaseRouted, settings: 
 
 
 async def mediator_brief(session: AsyncSession, mediator_id: str | None) -> dict[str, Any] | None:
-    """``{id, name, organisation, user_subject}`` of a mediator, as events and partners show it
-    (``user_subject``: the mediator's sign-in, so intake can notify them of an assignment)."""
+    """``{id, name, organisation, user_subject, username}`` of a mediator, as events and partners
+    show it (the sign-in, so intake can notify them of an assignment)."""
     if mediator_id is None:
         return None
     row = (
         await session.execute(
-            select(Mediator.id, Mediator.name, Organisation.name, Mediator.user_subject)
+            select(Mediator.id, Mediator.name, Organisation.name, Mediator.user_subject, Mediator.username)
             .join(Organisation, Organisation.id == Mediator.organisation_id)
             .where(Mediator.id == mediator_id)
         )
     ).one_or_none()
-    return {"id": row[0], "name": row[1], "organisation": row[2], "user_subject": row[3]} if row else None
+    if row is None:
+        return None
+    return {"id": row[0], "name": row[1], "organisation": row[2], "user_subject": row[3], "username": row[4]}
 
 
 def base_event_data(p: Proceeding, summary_zh: str) -> dict[str, Any]:

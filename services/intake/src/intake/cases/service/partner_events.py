@@ -91,13 +91,13 @@ async def _notify_staff(session: AsyncSession, case: CaseFile, event: EventEnvel
     data = event.data
     proceeding = data.get("proceeding_id", "")
     if event.type == "mediation.proceeding.assigned":
-        mediator = data.get("mediator") or {}
-        if mediator.get("user_subject"):
+        audience = notifications.mediator_audience(data.get("mediator"))
+        if audience:
             await notifications.notify(
                 session,
                 center_id=case.center_id,
-                audiences=[f"user:{mediator['user_subject']}"],
-                cause=f"assigned:{proceeding}:{mediator['user_subject']}",
+                audiences=[audience],
+                cause=f"assigned:{proceeding}:{audience}",
                 kind="assignment",
                 title=f"新分派案件：{case.case_no}",
                 body=data.get("summary_zh") or "您有一件新分派的调解案件",
@@ -110,7 +110,7 @@ async def _notify_staff(session: AsyncSession, case: CaseFile, event: EventEnvel
         await notifications.notify(
             session,
             center_id=case.center_id,
-            audiences=[f"user:{subject}"] if subject else ["role:supervisor"],
+            audiences=[subject] if subject else ["role:supervisor"],
             cause=f"overdue:{proceeding}:{instalment.get('due_on')}",
             kind="payment_overdue",
             title=f"协议款项逾期未付：{case.case_no}",
@@ -123,7 +123,7 @@ async def _notify_staff(session: AsyncSession, case: CaseFile, event: EventEnvel
         await notifications.notify(
             session,
             center_id=case.center_id,
-            audiences=["role:supervisor", *([f"user:{subject}"] if subject else [])],
+            audiences=["role:supervisor", *([subject] if subject else [])],
             cause=f"mediation-alert:{proceeding}:{data.get('alert')}",
             kind="clock_at_risk",
             title=f"调解预警：{case.case_no}",
@@ -134,7 +134,7 @@ async def _notify_staff(session: AsyncSession, case: CaseFile, event: EventEnvel
 
 
 async def _mediator_of(session: AsyncSession, case_id: str) -> str | None:
-    """The gateway subject of the case's latest assigned mediator, from the timeline."""
+    """The notification audience of the case's latest assigned mediator, from the timeline."""
     entry = (
         await session.execute(
             select(TimelineEntry)
@@ -144,7 +144,7 @@ async def _mediator_of(session: AsyncSession, case_id: str) -> str | None:
         )
     ).scalar_one_or_none()
     mediator = (entry.data or {}).get("mediator") if entry else None
-    return mediator.get("user_subject") if isinstance(mediator, dict) else None
+    return notifications.mediator_audience(mediator) if isinstance(mediator, dict) else None
 
 
 async def lifecycle_follow(
