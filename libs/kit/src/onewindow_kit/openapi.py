@@ -326,5 +326,6 @@ class RecordStatuses:
             await self.app(scope, receive, send_status)
         finally:
             route = scope.get("route")
-            if isinstance(route, APIRoute):
+            # A method the path does not have (405) is no operation of the document.
+            if isinstance(route, APIRoute) and scope["method"] in (route.methods or ()):
                 self.recorder.record(self.owner, scope["method"], route, status)
