@@ -18,6 +18,7 @@ from onewindow_kit.inputs import reject_control_characters
 from onewindow_kit.logs import configure_logging
 from onewindow_kit.metrics import MetricsMiddleware
 from onewindow_kit.metrics import router as metrics_router
+from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -137,6 +138,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         rate=settings.login_ip_failures_per_minute / 60.0, burst=settings.login_ip_failure_burst
     )
     install_error_handlers(app)
+    install_openapi(app)
 
     front_options: dict[str, Any] = {
         "routes": [

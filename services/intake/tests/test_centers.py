@@ -53,7 +53,7 @@ async def test_duplicate_centre_is_a_conflict(client, test_keys):
     assert (await client.post("/centers", json=FUTIAN, headers=admin)).status_code == 201
     again = await client.post("/centers", json=FUTIAN, headers=admin)
     assert again.status_code == 409
-    assert again.json()["title"] == "Conflict"
+    assert again.json()["type"].endswith("/already-exists")
 
 
 async def test_unknown_centre_is_404_problem(client, test_keys):

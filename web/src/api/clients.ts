@@ -3,7 +3,7 @@
 
 import createClient, { type Client } from "openapi-fetch";
 
-import { ApiError, errorFromProblem } from "./errors";
+import { ApiError, errorFromProblem, type Problem } from "./errors";
 import type { paths as ArbitrationPaths } from "./generated/arbitration";
 import type { paths as CourtPaths } from "./generated/court";
 import type { components as GatewayComponents, paths as GatewayPaths } from "./generated/gateway";
@@ -41,7 +41,8 @@ export function createClients(fetchImpl: (input: Request) => Promise<Response>, 
 
 interface Result<T> {
   data?: T;
-  error?: unknown;
+  /** The error body the operation documents: the services' problem+json. */
+  error?: Problem;
   response: Response;
 }
 

@@ -1,20 +1,15 @@
 // How an API failure reaches the person: problem+json errors by field, a lost connection or an
 // unavailable service said plainly (the form keeps what was typed: nothing is cleared on error).
 
+import type { components } from "./generated/intake";
+
 export type FieldErrors = Record<string, string>;
 
 export type ErrorKind = "network" | "unavailable" | "unauthenticated" | "http";
 
-export interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  detail_zh?: string;
-  errors?: { field: string; message: string }[];
-  request_id?: string;
-  [key: string]: unknown;
-}
+/** The services' problem+json body (RFC 9457), as every OpenAPI document declares it (the kit's
+ * ``Problem`` schema); partial because a proxy or a dropped connection may answer something else. */
+export type Problem = Partial<components["schemas"]["Problem"]>;
 
 const STATUS_ZH: Record<number, string> = {
   400: "请求有误",

@@ -38,7 +38,16 @@ async def _check_gateway(request: Request) -> dict[str, Any]:
     return {"status": "ok", "database": "ok", "signing_key": request.app.state.keys.signer.kid}
 
 
-@router.get("/health", operation_id="get_health")
+@router.get(
+    "/health",
+    operation_id="get_health",
+    responses={
+        503: {
+            "description": "``degraded``: a part is down (the same body as 200, not a problem)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 async def get_health(request: Request, settings: SettingsDep, http: HttpDep) -> JSONResponse:
     """Every part of OneWindow: the gateway (its database) and each service's ``/readyz``, checked
     concurrently with a short timeout. 200 when all are up, 503 (``degraded``) otherwise."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from onewindow_kit.errors import Conflict
+
 
 class InvalidCredentials(Exception):
     """Unknown name, wrong password or secret, or a disabled account (the caller is not told which)."""
@@ -19,3 +21,9 @@ class AccountLocked(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} seconds")
         self.retry_after = max(1, retry_after)
+
+
+class CannotDisableSelf(Conflict):
+    """An administrator tried to disable their own account."""
+
+    title, slug = "Cannot disable yourself", "cannot-disable-self"

@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from onewindow_kit.auth import AdminPrincipal
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import Conflict
+from onewindow_kit.errors import AlreadyExists
+from onewindow_kit.openapi import problems
 
 from gateway.identity import service
+from gateway.identity.exceptions import CannotDisableSelf
 from gateway.identity.schemas import (
     ClientCreate,
     ClientCreated,
@@ -28,7 +30,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.post("/users", status_code=201, operation_id="create_user")
+@router.post("/users", status_code=201, operation_id="create_user", responses=problems(AlreadyExists))
 async def create_user(data: UserCreate, session: SessionDep, _admin: AdminPrincipal) -> UserPublic:
     """Create a staff user (409 if the username is taken)."""
     user = await service.create_user(session=session, data=data)
@@ -61,12 +63,12 @@ async def update_user(user_id: uuid.UUID, data: UserUpdate, session: SessionDep,
     return UserPublic.model_validate(await service.update_user(session=session, user=user, data=data))
 
 
-@router.post("/users/{user_id}/disable", operation_id="disable_user")
+@router.post("/users/{user_id}/disable", operation_id="disable_user", responses=problems(CannotDisableSelf))
 async def disable_user(user_id: uuid.UUID, session: SessionDep, admin: AdminPrincipal) -> UserPublic:
     """Disable a user: no more logins, refresh tokens revoked (access tokens run out within minutes)."""
     user = await service.get_user(session=session, user_id=user_id)
     if str(user.id) == admin.subject:
-        raise Conflict("administrators cannot disable themselves")
+        raise CannotDisableSelf("administrators cannot disable themselves")
     return UserPublic.model_validate(await service.set_user_active(session=session, user=user, active=False))
 
 
@@ -77,7 +79,7 @@ async def enable_user(user_id: uuid.UUID, session: SessionDep, _admin: AdminPrin
     return UserPublic.model_validate(await service.set_user_active(session=session, user=user, active=True))
 
 
-@router.post("/clients", status_code=201, operation_id="create_client")
+@router.post("/clients", status_code=201, operation_id="create_client", responses=problems(AlreadyExists))
 async def create_client(
     data: ClientCreate, session: SessionDep, _admin: AdminPrincipal, response: Response
 ) -> ClientCreated:

@@ -13,7 +13,7 @@ import anyio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import AlreadyExists, NotFound, ValidationFailed
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,7 +106,7 @@ async def get_user(*, session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
 async def create_user(*, session: AsyncSession, data: UserCreate) -> StaffUser:
     """Create a staff user; Conflict if the username is taken."""
     if await get_user_by_username(session=session, username=data.username) is not None:
-        raise Conflict(f"username {data.username!r} is taken")
+        raise AlreadyExists(f"username {data.username!r} is taken")
     user = StaffUser(
         username=data.username,
         display_name=data.display_name,
@@ -256,7 +256,7 @@ async def _find_client(*, session: AsyncSession, client_id: str) -> Client | Non
 async def create_client(*, session: AsyncSession, data: ClientCreate) -> tuple[Client, str]:
     """Create a client with a fresh secret; returns the client and the secret (shown once)."""
     if await _find_client(session=session, client_id=data.client_id) is not None:
-        raise Conflict(f"client_id {data.client_id!r} is taken")
+        raise AlreadyExists(f"client_id {data.client_id!r} is taken")
     secret = new_client_secret()
     client = Client(
         client_id=data.client_id,

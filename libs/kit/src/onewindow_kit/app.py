@@ -21,6 +21,7 @@ from onewindow_kit.inputs import BodyLimitMiddleware, reject_control_characters
 from onewindow_kit.logs import configure_logging
 from onewindow_kit.metrics import MetricsMiddleware, add_scrape_collector
 from onewindow_kit.metrics import router as metrics_router
+from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.settings import ServiceSettings
 
@@ -113,6 +114,7 @@ def create_service_app(
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)

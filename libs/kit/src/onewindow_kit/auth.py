@@ -111,7 +111,7 @@ class Signer:
         self._key = jwk.construct(private_pem, "RS256")
 
     def sign(self, claims: Mapping[str, Any]) -> str:
-        return jwt.encode(dict(claims), self._key, algorithm="RS256", headers={"kid": self.kid})
+        return str(jwt.encode(dict(claims), self._key, algorithm="RS256", headers={"kid": self.kid}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +322,16 @@ def require_roles(*roles: str) -> Callable[..., Any]:
         return principal
 
     dependency.__name__ = "require_" + "_or_".join(sorted(wanted))
+    _ROLE_CHECKS[dependency] = wanted
     return dependency
+
+
+_ROLE_CHECKS: dict[Callable[..., Any], frozenset[str]] = {}
+
+
+def required_roles(call: Callable[..., Any]) -> frozenset[str] | None:
+    """The roles a ``require_roles`` dependency lets through (None for any other callable)."""
+    return _ROLE_CHECKS.get(call)
 
 
 ServicePrincipal = Annotated[Principal, Depends(require_roles("service"))]

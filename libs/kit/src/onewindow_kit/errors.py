@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,7 +68,45 @@ class NotFound(AppError):
 
 
 class Conflict(AppError):
+    """The base of every 409. Raise one of its kinds, each with its own problem ``type``."""
+
     status, title, slug = 409, "Conflict", "conflict"
+
+
+class StateConflict(Conflict):
+    """The object's current state does not allow the action (``current_status``, ``allowed``)."""
+
+    title, slug = "Not allowed in the current state", "state-conflict"
+
+
+class AlreadyExists(Conflict):
+    """The object (or the one application, transfer, review… a case may have) exists already."""
+
+    title, slug = "Already exists", "already-exists"
+
+
+class EditConflict(Conflict):
+    """Someone else changed the object meanwhile; reload it and try again."""
+
+    title, slug = "Changed meanwhile", "edit-conflict"
+
+
+class RequestInProgress(Conflict):
+    """A request with the same ``Idempotency-Key`` is still being processed (``Retry-After``)."""
+
+    title, slug = "Request still in progress", "request-in-progress"
+
+
+class PreconditionFailed(AppError):
+    """``If-Match`` names a version that is no longer current."""
+
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+class PreconditionRequired(AppError):
+    """The change needs ``If-Match`` with the version the client read."""
+
+    status, title, slug = 428, "Precondition required", "precondition-required"
 
 
 class PayloadTooLarge(AppError):
@@ -155,7 +193,7 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out or "body"
 
 
-def validation_errors(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+def validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Pydantic error dicts -> ``[{"field", "message"}]``, without echoing the input value."""
     out = []
     for err in errors:
@@ -214,7 +252,7 @@ _ZH = {
 }
 
 
-def _message_zh(err: dict[str, Any]) -> str | None:
+def _message_zh(err: Mapping[str, Any]) -> str | None:
     template = _ZH.get(err.get("type", ""))
     if template is None:
         return None

@@ -14,15 +14,15 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, delete, update
+from sqlalchemy import JSON, Column, CursorResult, Executable, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from onewindow_kit.db import Database, UtcDateTime, utcnow
-from onewindow_kit.errors import BadRequest, Conflict, ValidationFailed
+from onewindow_kit.errors import BadRequest, RequestInProgress, ValidationFailed
 
 MAX_KEY_LENGTH = 255
 DEFAULT_RETENTION = timedelta(days=8)
@@ -103,34 +103,40 @@ async def claim(
             if record.state == "done":
                 return Replay(status_code=record.status_code or 200, body=record.body)
             if now - record.created_at < stale_after:
-                raise Conflict(
+                raise RequestInProgress(
                     "a request with this Idempotency-Key is still being processed; retry later",
                     headers={"Retry-After": "1"},
                 )
             # The first request's process died mid-flight: take the claim over.
-            taken = await session.execute(
+            taken = await _execute(
+                session,
                 update(IdempotencyRecord)
                 .where(
-                    IdempotencyRecord.scope == scope,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.state == "in_flight",
-                    IdempotencyRecord.created_at == record.created_at,
+                    col(IdempotencyRecord.scope) == scope,
+                    col(IdempotencyRecord.key) == key,
+                    col(IdempotencyRecord.state) == "in_flight",
+                    col(IdempotencyRecord.created_at) == record.created_at,
                 )
-                .values(created_at=now, expires_at=now + retention)
+                .values(created_at=now, expires_at=now + retention),
             )
         if taken.rowcount != 1:
-            raise Conflict(
+            raise RequestInProgress(
                 "a request with this Idempotency-Key is still being processed; retry later",
                 headers={"Retry-After": "1"},
             )
         return None
 
 
+async def _execute(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+    """``session.execute`` for an UPDATE or DELETE, typed so that ``rowcount`` is known."""
+    return cast(CursorResult[Any], await session.execute(statement))
+
+
 async def complete(session: AsyncSession, *, scope: str, key: str, status_code: int, body: Any) -> None:
     """Store the result in the work's own transaction."""
     await session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        .where(col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key)
         .values(state="done", status_code=status_code, body=body)
     )
 
@@ -140,7 +146,9 @@ async def release(db: Database, *, scope: str, key: str) -> None:
     async with db.transaction() as session:
         await session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.state == "in_flight"
+                col(IdempotencyRecord.scope) == scope,
+                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.state) == "in_flight",
             )
         )
 
@@ -180,7 +188,7 @@ async def run_idempotent(
 
 async def purge_expired(db: Database) -> int:
     async with db.transaction() as session:
-        result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < utcnow()))
+        result = await _execute(session, delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) < utcnow()))
     return result.rowcount or 0
 
 

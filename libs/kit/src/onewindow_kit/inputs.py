@@ -24,6 +24,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onewindow_kit.errors import ValidationFailed, problem_response
+from onewindow_kit.openapi import declares
 
 CONTROL_MESSAGE = "不能包含控制字符"
 # C0 controls except tab, LF and CR; DEL; C1 controls; surrogates.
@@ -51,6 +52,7 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
+@declares(ValidationFailed)
 async def reject_control_characters(request: Request) -> None:
     """422 naming the first path parameter, query parameter or body field with a control character."""
     for name, value in request.path_params.items():

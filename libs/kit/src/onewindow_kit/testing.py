@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from onewindow_kit import openapi
 from onewindow_kit.auth import Signer, StaticKeySource, generate_private_key_pem
+from onewindow_kit.errors import PROBLEM_JSON
 from onewindow_kit.migrations import upgrade
 
 ISSUER = "onewindow-gateway"
@@ -220,7 +222,7 @@ def _db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templat
 def db_backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
         skip_without_postgres()
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture
@@ -255,7 +257,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
     outcome = yield
     report = outcome.get_result()
     if report.skipped and require_postgres():
@@ -263,3 +265,121 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if "postgres" in reason.lower():
             report.outcome = "failed"
             report.longrepr = f"REQUIRE_POSTGRES=1 forbids skipping: {reason}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The OpenAPI document tells the truth: every status the tests observe is documented
+# ---------------------------------------------------------------------------------------------
+
+STATUS_MARK = "openapi_statuses"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{STATUS_MARK}: runs last; checks the statuses the suite observed")
+    # Every app built from here on records (method, route, status) of the requests it answers.
+    openapi.RECORDER = openapi.StatusRecorder()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker(STATUS_MARK) is not None)
+
+
+def check_observed_statuses(request: pytest.FixtureRequest) -> None:
+    """Fail unless every (method, route, status) the suite observed is in the app's document.
+
+    Run by a test marked ``openapi_statuses`` (sorted last). It cannot pass vacuously: when other
+    collected tests use the ``client`` fixture and nothing was recorded, it fails; alone it skips.
+    """
+    recorder = openapi.RECORDER
+    assert recorder is not None, "the kit's pytest plugin did not install the status recorder"
+    others = [item for item in request.session.items if item.get_closest_marker(STATUS_MARK) is None]
+    if not any("client" in getattr(item, "fixturenames", ()) for item in others):
+        pytest.skip("checks what the other tests of the suite observed: run it with them")
+    assert recorder.observed, "no request to any app was recorded: is the recorder installed?"
+    problems = []
+    for title in sorted(recorder.observed):
+        problems += [f"{title}: {m} {p} -> {s}" for m, p, s in recorder.undocumented(title)]
+    assert not problems, "statuses the tests observed but the OpenAPI document does not list:\n" + "\n".join(problems)
+
+
+def assert_truthful_document(schema: dict[str, Any], *, other_formats: Collection[tuple[str, str, str]] = ()) -> None:
+    """What every public document must hold: problem+json errors, bearer auth, no internals.
+    ``other_formats`` names (method, path, status) that answer another error format on purpose."""
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, item in schema["paths"].items():
+        assert not path.startswith("/internal"), path
+        for method, operation in item.items():
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400 and (method, path, status) not in other_formats:
+                    content = response.get("content", {})
+                    assert list(content) == [PROBLEM_JSON], (method, path, status, list(content))
+                    assert content[PROBLEM_JSON]["schema"] == {"$ref": openapi.PROBLEM_REF}
+            if (method, path, "401") not in other_formats:
+                assert ("401" in responses) == ("security" in operation), (method, path)
+
+
+def assert_partner_examples(app: Any, prefix: str = "/partner/") -> None:
+    """Every partner operation shows examples: of its request body (which must validate against
+    the body's own model, so an example cannot rot) and of the problems it can answer."""
+    from pydantic import TypeAdapter
+
+    schema = app.openapi()
+    seen = 0
+    for op in openapi.operations(app):
+        if not op.path.startswith(prefix):
+            continue
+        seen += 1
+        for method in op.methods:
+            operation = schema["paths"][op.path][method.lower()]
+            problem_examples = [
+                r["content"][PROBLEM_JSON].get("examples")
+                for status, r in operation["responses"].items()
+                if status.startswith("4") and PROBLEM_JSON in r.get("content", {})
+            ]
+            assert problem_examples and all(problem_examples), (method, op.path)
+            body = op.route.body_field
+            if body is None:
+                continue
+            annotation = body.field_info.annotation
+            assert annotation is not None
+            examples = TypeAdapter(annotation).json_schema().get("examples")
+            assert examples, f"{method} {op.path}: the request body has no example"
+            for example in examples:
+                TypeAdapter(annotation).validate_python(example)
+    assert seen, f"no operation under {prefix}"
+
+
+# The tests each suite imports into its ``tests/test_openapi.py`` (pytest collects them there).
+
+
+@pytest.mark.anyio
+async def test_document_is_truthful(app: Any) -> None:
+    # OAuth's token endpoint answers RFC 6749 errors; the gateway's /health its own body when degraded.
+    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")}
+    assert_truthful_document(app.openapi(), other_formats=oauth | {("get", "/health", "503")})
+
+
+@pytest.mark.openapi_statuses
+def test_every_observed_status_is_documented(request: pytest.FixtureRequest) -> None:
+    check_observed_statuses(request)
+
+
+@pytest.mark.anyio
+async def test_partner_operations_have_examples(app: Any) -> None:
+    assert_partner_examples(app)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    recorder = openapi.RECORDER
+    if recorder is None or not recorder.observed:
+        return
+    for title in sorted(recorder.observed):
+        documented = openapi.documented_statuses(recorder.apps[title].openapi())
+        pairs = {(m, p, s) for (m, p), statuses in documented.items() for s in statuses}
+        seen = recorder.observed[title] & pairs
+        terminalreporter.write_line(
+            f"openapi statuses: {title}: {len(seen)} of {len(pairs)} documented (operation, status) observed; "
+            f"{len(recorder.undocumented(title))} observed but undocumented"
+        )

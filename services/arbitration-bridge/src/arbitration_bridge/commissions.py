@@ -9,6 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+class CommissionUnresolved(Conflict):
+    """No arbitration commission, or several, serve the case's centre and none was named."""
+
+    title, slug = "Arbitration commission unresolved", "commission-unresolved"
+
+
 async def choose_commission(
     *, session: AsyncSession, center_id: str, partner_id: str | None, default_partner_id: str | None
 ) -> Partner:
@@ -36,11 +42,11 @@ async def choose_commission(
         if partner is not None and partner.kind == "arbitration" and partner.active:
             return partner
     if rows:
-        raise Conflict(
+        raise CommissionUnresolved(
             f"several arbitration commissions serve centre {center_id}; name one with partner_id",
             extra={"partner_ids": [p.id for p in rows]},
         )
-    raise Conflict(
+    raise CommissionUnresolved(
         f"no arbitration commission is registered for centre {center_id}",
         extra={"detail_zh": "本中心尚未登记对接的仲裁院，请管理员先登记"},
     )

@@ -35,7 +35,7 @@ from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.bridge.worker import attempt, each_due
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
-from onewindow_kit.errors import Conflict, NotFound
+from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict
 from onewindow_kit.events import EventEnvelope
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
@@ -156,8 +156,8 @@ class ReferralLifecycle:
     def open_payload(self, referral: Any, cipher: FieldCipher) -> Any:
         return self.payload_model.model_validate_json(cipher.decrypt(referral.payload_enc, context=PAYLOAD_CONTEXT))
 
-    def duplicate(self, existing_id: str, number: str) -> Conflict:
-        return Conflict(
+    def duplicate(self, existing_id: str, number: str) -> AlreadyExists:
+        return AlreadyExists(
             f"a referral with {self.number_field} {number} already exists: {existing_id}",
             extra={"referral_id": existing_id},
         )
@@ -416,11 +416,11 @@ class ReferralLifecycle:
     ) -> Any:
         """Accept the referral: the partner hears ``referral.accepted`` with the case number and deadline."""
         if referral.status != "received":
-            raise Conflict(
+            raise StateConflict(
                 f"a referral that is {referral.status} cannot be accepted", extra={"current_status": referral.status}
             )
         if referral.case_no is None:
-            raise Conflict(
+            raise StateConflict(
                 "the case is still being registered at intake; accept it once it has a case number",
                 extra={"case_state": referral.case_state},
             )
@@ -444,7 +444,7 @@ class ReferralLifecycle:
     ) -> Any:
         """Decline the referral with a reason: ``referral.declined`` to the partner, mediation stops."""
         if referral.status != "received":
-            raise Conflict(
+            raise StateConflict(
                 f"a referral that is {referral.status} cannot be declined", extra={"current_status": referral.status}
             )
         referral.status = "declined"
@@ -464,7 +464,7 @@ class ReferralLifecycle:
     async def withdraw(self, *, session: AsyncSession, referral: Any, reason: str) -> Any:
         """The partner withdraws its referral (409 once there is a result); mediation is told to stop."""
         if referral.status in FINAL_STATUSES:
-            raise Conflict(
+            raise StateConflict(
                 f"the referral already has a result ({referral.status}) and can no longer be withdrawn",
                 extra={"current_status": referral.status},
             )
@@ -705,7 +705,9 @@ class ReferralLifecycle:
     async def retry_registration(self, *, session: AsyncSession, referral: Any) -> Any:
         """Put a rejected (or waiting) registration back in line to be tried now."""
         if referral.case_state not in ("pending", "rejected"):
-            raise Conflict(f"the case registration is {referral.case_state}", extra={"case_state": referral.case_state})
+            raise StateConflict(
+                f"the case registration is {referral.case_state}", extra={"case_state": referral.case_state}
+            )
         referral.case_state = "pending"
         referral.case_next_attempt_at = utcnow()
         await session.flush()

@@ -125,6 +125,7 @@ async def publish(
     event, subscribers = prepare_event(session, type=type, data=data, case_id=case_id, schema_version=schema_version)
     session.add(event)
     await session.flush()
+    assert event.seq is not None  # assigned by the flush
     for subscriber in subscribers:
         session.add(OutboxDelivery(event_seq=event.seq, subscriber=subscriber))
     await session.flush()

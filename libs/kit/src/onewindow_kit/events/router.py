@@ -36,7 +36,9 @@ class EventAck(BaseModel):
     status: Literal["handled", "ignored", "duplicate"]
 
 
-@internal_router.post("/internal/events", response_model=EventAck, operation_id="receive_event")
+@internal_router.post(
+    "/internal/events", response_model=EventAck, operation_id="receive_event", include_in_schema=False
+)
 async def receive_event(
     envelope: EventEnvelope,
     request: Request,

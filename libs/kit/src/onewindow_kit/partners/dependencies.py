@@ -19,8 +19,9 @@ from pydantic_settings import BaseSettings
 
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.dependencies import database_of, settings_of
-from onewindow_kit.errors import Forbidden, PayloadTooLarge
+from onewindow_kit.errors import BadRequest, Forbidden, PayloadTooLarge, RequestInProgress, ValidationFailed
 from onewindow_kit.idempotency import check_key
+from onewindow_kit.openapi import declares
 from onewindow_kit.partners.models import Partner
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -31,6 +32,7 @@ def partner_dependency(*, kind: str, role: str, label: str | None = None) -> Cal
     token_dependency = require_roles(role)
     who = label or kind
 
+    @declares(Forbidden)
     async def current_partner(request: Request, principal: Annotated[Principal, Depends(token_dependency)]) -> Partner:
         # Read in its own short session: the routes that follow may open their own transactions.
         if not principal.partner_id:
@@ -47,6 +49,7 @@ def partner_dependency(*, kind: str, role: str, label: str | None = None) -> Cal
     return current_partner
 
 
+@declares(PayloadTooLarge)
 async def bounded_body(request: Request) -> None:
     """413 for a body larger than ``settings.max_body_bytes``."""
     limit = getattr(settings_of(request.app, BaseSettings), "max_body_bytes", DEFAULT_MAX_BODY_BYTES)
@@ -55,6 +58,7 @@ async def bounded_body(request: Request) -> None:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
 
 
+@declares(BadRequest, ValidationFailed, RequestInProgress)
 async def required_idempotency_key(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> str:
@@ -64,6 +68,7 @@ async def required_idempotency_key(
     return key
 
 
+@declares(ValidationFailed, RequestInProgress)
 async def optional_idempotency_key(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> str | None:

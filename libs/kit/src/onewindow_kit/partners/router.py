@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import DatabaseDep, HttpDep, SettingsDep, WebhooksDep, webhooks_of
-from onewindow_kit.errors import Conflict, Forbidden, UpstreamUnavailable, ValidationFailed
+from onewindow_kit.errors import AlreadyExists, Forbidden, UpstreamUnavailable, ValidationFailed
+from onewindow_kit.openapi import problems
 from onewindow_kit.partners import service
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.schemas import (
@@ -83,7 +84,7 @@ async def _issue_gateway_client(
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable("the gateway did not answer; the partner was not created") from exc
     if response.status_code == 409:
-        raise Conflict(
+        raise AlreadyExists(
             f"the gateway already has a client {data.partner_id}; register the partner without "
             "issue_client_credentials, or rotate that client's secret at the gateway"
         )
@@ -99,7 +100,13 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
     """Create, read, change, rotate the secret of, disable and enable partners of ``kind``."""
     router = APIRouter(prefix=prefix, tags=["admin: partners"])
 
-    @router.post("", response_model=PartnerCreated, status_code=status.HTTP_201_CREATED, operation_id="create_partner")
+    @router.post(
+        "",
+        response_model=PartnerCreated,
+        status_code=status.HTTP_201_CREATED,
+        operation_id="create_partner",
+        responses=problems(AlreadyExists, UpstreamUnavailable),
+    )
     async def create_partner(
         data: PartnerCreate,
         request: Request,
@@ -115,7 +122,7 @@ def partner_admin_router(*, kind: str, prefix: str = "/admin/partners") -> APIRo
         ``issue_client_credentials`` the gateway client is created too (its secret shown once)."""
         async with db.transaction(read_only=True) as session:
             if await session.get(Partner, data.partner_id) is not None:
-                raise Conflict(f"partner {data.partner_id} already exists", extra={"partner_id": data.partner_id})
+                raise AlreadyExists(f"partner {data.partner_id} already exists", extra={"partner_id": data.partner_id})
         await check_webhook_url(request, data.webhook_url)
         credentials = (
             await _issue_gateway_client(request, settings, http, data, kind) if data.issue_client_credentials else None

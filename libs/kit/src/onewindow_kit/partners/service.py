@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound
+from onewindow_kit.errors import AlreadyExists, NotFound
 from onewindow_kit.partners.models import Partner, PartnerSecret
 from onewindow_kit.webhooks.signing import new_secret, secret_key
 
@@ -57,7 +57,7 @@ async def create_partner(
 ) -> tuple[Partner, str]:
     """Register a partner with a first ``whsec_`` secret: ``(partner, secret)`` (the secret is shown once)."""
     if await session.get(Partner, partner_id) is not None:
-        raise Conflict(f"partner {partner_id} already exists", extra={"partner_id": partner_id})
+        raise AlreadyExists(f"partner {partner_id} already exists", extra={"partner_id": partner_id})
     partner = Partner(
         id=partner_id, kind=kind, name=name, center_id=center_id, webhook_url=webhook_url, client_id=client_id
     )

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
+from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from onewindow_kit.types import BoundedDateTime
 
@@ -65,9 +66,14 @@ REPLAYED = routes.REPLAYED
                 }
             },
         },
-        400: {"description": "No Idempotency-Key"},
-        409: {"description": "pre_filing_no already referred (``referral_id`` names it), or the same key in flight"},
-        422: {"description": "An invalid field, or the same key with a different body"},
+        **problems(
+            AlreadyExists,
+            descriptions={
+                400: "No Idempotency-Key",
+                409: "pre_filing_no already referred (``referral_id`` names it), or the same key in flight",
+                422: "An invalid field, or the same key with a different body",
+            },
+        ),
     },
 )
 async def create_referral(
@@ -138,7 +144,7 @@ async def list_referrals(
     response_model=ReferralPublic,
     operation_id="withdraw_referral",
     dependencies=[BoundedBody],
-    responses={409: {"description": "The referral already has a result"}},
+    responses=problems(StateConflict, descriptions={409: "The referral already has a result"}),
 )
 async def withdraw_referral(
     referral_id: str, commission: CurrentCommission, key: RequiredKey, data: WithdrawRequest, request: Request
@@ -231,7 +237,10 @@ async def get_arbitration_referral(
 
 
 @staff_router.post(
-    "/{referral_id}/accept", response_model=ReferralStaffView, operation_id="accept_arbitration_referral"
+    "/{referral_id}/accept",
+    response_model=ReferralStaffView,
+    operation_id="accept_arbitration_referral",
+    responses=problems(StateConflict),
 )
 async def accept_arbitration_referral(
     referral_id: str, request: Request, session: SessionDep, principal: StaffDecide
@@ -247,7 +256,10 @@ async def accept_arbitration_referral(
 
 
 @staff_router.post(
-    "/{referral_id}/decline", response_model=ReferralStaffView, operation_id="decline_arbitration_referral"
+    "/{referral_id}/decline",
+    response_model=ReferralStaffView,
+    operation_id="decline_arbitration_referral",
+    responses=problems(StateConflict),
 )
 async def decline_arbitration_referral(
     referral_id: str, data: DeclineRequest, request: Request, session: SessionDep, principal: StaffDecide
@@ -263,7 +275,10 @@ async def decline_arbitration_referral(
 
 
 @admin_router.post(
-    "/{referral_id}/register", response_model=ReferralStaffView, operation_id="retry_arbitration_referral_registration"
+    "/{referral_id}/register",
+    response_model=ReferralStaffView,
+    operation_id="retry_arbitration_referral_registration",
+    responses=problems(StateConflict),
 )
 async def retry_arbitration_referral_registration(
     referral_id: str, request: Request, session: SessionDep, principal: AdminOnly

@@ -107,6 +107,40 @@ class ClaimIn(_In):
 class ReferralCreate(_In):
     """A referral from a commission (POST /partner/arbitration/v1/referrals)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pre_filing_no": "深劳人仲预〔2026〕88号",
+                    "commission_name": "深圳市福田区劳动人事争议仲裁院",
+                    "referred_on": "2026-11-20",
+                    "applicants": [
+                        {
+                            "name": "李四",
+                            "id_number": "44030419910305017X",
+                            "phone": "13800138000",
+                            "address": "深圳市福田区福田街道某小区",
+                        }
+                    ],
+                    "respondents": [
+                        {
+                            "name": "深圳市某某电子有限公司",
+                            "credit_code": "91440300MA00000077",
+                            "address": "深圳市福田区某路1号",
+                            "legal_representative": "赵某",
+                            "phone": "0755-88888888",
+                        }
+                    ],
+                    "claims": [
+                        {"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}
+                    ],
+                    "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
+                    "mediation_suggestion": "建议就拖欠工资数额先行核对考勤与工资表",
+                }
+            ]
+        }
+    )
+
     pre_filing_no: str = Field(
         min_length=1, max_length=100, description="e.g. 深劳人仲预〔2026〕88号; unique per commission"
     )
@@ -230,6 +264,8 @@ class ReferralPage(BaseModel):
 
 
 class WithdrawRequest(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "申请人已撤回仲裁申请"}]})
+
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -9,18 +9,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import NotFound
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.casefile.dependencies import center_of
 from arbitration_bridge.cases.models import CaseRecord
+from arbitration_bridge.commissions import CommissionUnresolved
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
 from arbitration_bridge.referrals.service import WORK_WAKE, can_see, referral_of_case
 from arbitration_bridge.reviews import service
+from arbitration_bridge.reviews.exceptions import ReviewTooLate
 from arbitration_bridge.reviews.schemas import (
     ReviewCreate,
     ReviewDecided,
@@ -39,7 +42,7 @@ staff_router = APIRouter(prefix="/reviews", tags=["reviews (staff)"])
     response_model=ReviewDecided,
     operation_id="record_review_decision",
     dependencies=[BoundedBody],
-    responses={409: {"description": "Already decided, or the same key in flight"}},
+    responses=problems(StateConflict, descriptions={409: "Already decided, or the same key in flight"}),
 )
 async def record_review_decision(
     review_id: str, commission: CurrentCommission, key: RequiredKey, data: ReviewDecision, request: Request
@@ -75,12 +78,17 @@ async def record_review_decision(
     response_model=ReviewView,
     status_code=201,
     operation_id="request_arbitration_review",
-    responses={
-        409: {
-            "description": "No agreement, already requested, past the 15 days (the reason "
+    responses=problems(
+        NotFound,
+        StateConflict,
+        AlreadyExists,
+        ReviewTooLate,
+        CommissionUnresolved,
+        descriptions={
+            409: "No agreement, already requested, past the 15 days (the reason "
             "with ``effective_on`` and ``apply_by``), or no commission fits"
-        }
-    },
+        },
+    ),
 )
 async def request_arbitration_review(data: ReviewCreate, request: Request, principal: StaffDecide) -> ReviewView:
     """Ask the commission to review the case's agreement (仲裁审查确认) when both parties apply after

@@ -28,7 +28,13 @@ class ReviewCreate(BaseModel):
 class ReviewDecision(BaseModel):
     """POST /partner/arbitration/v1/reviews/{review_id}/decision."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "confirmed", "document_no": "深劳人仲调〔2026〕15号", "decided_on": "2026-12-20"}]
+        },
+    )
 
     decision: Literal["confirmed", "refused"]
     document_no: str | None = Field(

@@ -12,7 +12,7 @@ from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict, ValidationFailed
 from onewindow_kit.partners.models import Partner
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from arbitration_bridge.commissions import choose_commission
 from arbitration_bridge.referrals.models import Referral
 from arbitration_bridge.referrals.schemas import Agreement
 from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor, referral_of_case
+from arbitration_bridge.reviews.exceptions import ReviewTooLate
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.reviews.schemas import ReviewDecision, ReviewView
 from arbitration_bridge.transfers.service import stream_of
@@ -34,10 +35,6 @@ APPLICATION_RULE = "arbitration_review_application_15d"  # 劳动人事争议仲
 def apply_by(*, effective_on: date) -> date:
     """The last day to ask: 15 days after the agreement took effect, first day excluded, rolled past days off."""
     return compute_due(APPLICATION_RULE, effective_on, calendar=calendar()).due_on
-
-
-class ReviewTooLate(Conflict):
-    slug = "review-too-late"
 
 
 async def open_review(
@@ -54,7 +51,7 @@ async def open_review(
     """Ask the commission to review the case's agreement; refused with the reason past the 15 days."""
     agreement = record.agreement
     if record.mediation_status != "agreed" or not agreement or record.agreement_effective_on is None:
-        raise Conflict(
+        raise StateConflict(
             "only an agreement can be reviewed: this case's mediation has none",
             extra={
                 "mediation_status": record.mediation_status,
@@ -68,7 +65,7 @@ async def open_review(
         )
     ).scalar_one_or_none()
     if existing is not None:
-        raise Conflict(f"仲裁审查确认 was already requested: {existing.id}", extra={"review_id": existing.id})
+        raise AlreadyExists(f"仲裁审查确认 was already requested: {existing.id}", extra={"review_id": existing.id})
     today = today or china_today()
     effective = record.agreement_effective_on
     last_day = apply_by(effective_on=effective)
@@ -190,7 +187,7 @@ async def record_decision(*, session: AsyncSession, partner_id: str, review_id: 
     if review is None or review.partner_id != partner_id or review.state == "preparing":
         raise NotFound(f"review {review_id} does not exist")
     if review.state == "decided":
-        raise Conflict(
+        raise StateConflict(
             f"review {review_id} was already decided ({review.decision}, {review.document_no})",
             extra={"decision": review.decision, "document_no": review.document_no},
         )

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import NotFound
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.casefile.dependencies import center_of
+from arbitration_bridge.commissions import CommissionUnresolved
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
 from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
@@ -38,7 +40,7 @@ staff_router = APIRouter(prefix="/transfers", tags=["transfers (staff)"])
     response_model=TransferDecided,
     operation_id="record_transfer_decision",
     dependencies=[BoundedBody],
-    responses={409: {"description": "Already decided, or the same key in flight"}},
+    responses=problems(StateConflict, descriptions={409: "Already decided, or the same key in flight"}),
 )
 async def record_transfer_decision(
     transfer_id: str, commission: CurrentCommission, key: RequiredKey, data: TransferDecision, request: Request
@@ -74,13 +76,18 @@ async def record_transfer_decision(
     response_model=TransferView,
     status_code=201,
     operation_id="create_arbitration_transfer",
-    responses={
-        409: {
-            "description": "The mediation has not terminated or expired, the case was "
-            "referred, it is already transferred, or no commission fits"
+    responses=problems(
+        NotFound,
+        StateConflict,
+        AlreadyExists,
+        CommissionUnresolved,
+        UpstreamUnavailable,
+        descriptions={
+            409: "The mediation has not terminated or expired, the case was "
+            "referred, it is already transferred, or no commission fits",
+            503: "Intake did not answer (the case's centre was needed)",
         },
-        503: {"description": "Intake did not answer (the case's centre was needed)"},
-    },
+    ),
 )
 async def create_arbitration_transfer(data: TransferCreate, request: Request, principal: StaffDecide) -> TransferView:
     """The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):

@@ -26,7 +26,15 @@ class TransferCreate(BaseModel):
 class TransferDecision(BaseModel):
     """POST /partner/arbitration/v1/transfers/{transfer_id}/decision."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"decision": "accepted", "arbitration_case_no": "深劳人仲案〔2026〕123号", "decided_on": "2026-12-20"}
+            ]
+        },
+    )
 
     decision: Literal["accepted", "rejected"]
     arbitration_case_no: str | None = Field(

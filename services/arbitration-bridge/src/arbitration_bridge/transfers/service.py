@@ -14,7 +14,7 @@ from onewindow_kit.bridge.casefile import CaseFile
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, ValidationFailed
 from onewindow_kit.partners.models import Partner
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +67,7 @@ async def open_transfer(
     if record.center_id is None:
         record.center_id = center_id
     if record.source and record.source != "window":
-        raise Conflict(
+        raise StateConflict(
             f"this case was referred ({record.source}); the result goes back to the referrer, not by transfer",
             extra={
                 "source": record.source,
@@ -76,7 +76,7 @@ async def open_transfer(
         )
     if record.mediation_status not in TRANSFERABLE:
         status = record.mediation_status or "unknown"
-        raise Conflict(
+        raise StateConflict(
             "a case is transferred once its mediation terminated or expired without agreement",
             extra={
                 "mediation_status": status,
@@ -89,7 +89,7 @@ async def open_transfer(
         .first()
     )
     if active is not None:
-        raise Conflict(
+        raise AlreadyExists(
             f"the case was already transferred: {active.id} ({active.state})",
             extra={"transfer_id": active.id, "state": active.state},
         )
@@ -188,7 +188,7 @@ async def record_decision(
     if transfer is None or transfer.partner_id != partner_id or transfer.state == "preparing":
         raise NotFound(f"transfer {transfer_id} does not exist")
     if transfer.state != "requested":
-        raise Conflict(
+        raise StateConflict(
             f"transfer {transfer_id} was already decided ({transfer.state})",
             extra={"state": transfer.state, "arbitration_case_no": transfer.arbitration_case_no},
         )

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import NotFound
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
 from onewindow_kit.idempotency import fingerprint, run_idempotent
+from onewindow_kit.openapi import problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.confirmations import service
+from court_bridge.confirmations.exceptions import ConfirmationTooLate
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import ApplicationPublic, ConfirmationRequest, RulingIn, RulingRecorded
 from court_bridge.referrals.dependencies import BoundedBody, CurrentCourt, RequiredKey, StaffDecide, StaffRead
@@ -30,7 +32,7 @@ staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
     response_model=RulingRecorded,
     operation_id="record_confirmation_ruling",
     dependencies=[BoundedBody],
-    responses={409: {"description": "Already ruled on, or the same key in flight"}},
+    responses=problems(StateConflict, descriptions={409: "Already ruled on, or the same key in flight"}),
 )
 async def record_confirmation_ruling(
     application_id: str, court: CurrentCourt, key: RequiredKey, data: RulingIn, request: Request
@@ -89,7 +91,12 @@ def to_public(application: ConfirmationApplication) -> ApplicationPublic:
     response_model=ApplicationPublic,
     status_code=201,
     operation_id="request_judicial_confirmation",
-    responses={409: {"description": "No agreement, already applied, or past the 30 days (the reason says which)"}},
+    responses=problems(
+        StateConflict,
+        AlreadyExists,
+        ConfirmationTooLate,
+        descriptions={409: "No agreement, already applied, or past the 30 days (the reason says which)"},
+    ),
 )
 async def request_judicial_confirmation(
     referral_id: str, session: SessionDep, principal: StaffDecide, data: ConfirmationRequest | None = None

@@ -14,7 +14,13 @@ from court_bridge.referrals.schemas import Agreement
 class RulingIn(BaseModel):
     """POST /partner/court/v1/confirmations/{application_id}/ruling."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"ruling": "valid", "ruling_no": "（2026）粤0304诉前调确12号", "ruled_on": "2026-12-20"}]
+        },
+    )
 
     ruling: Literal["valid", "dismissed"]
     ruling_no: str = Field(min_length=1, max_length=100, description="e.g. （2026）粤0304诉前调确12号")

@@ -10,10 +10,11 @@ from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict, ValidationFailed
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court_bridge.confirmations.exceptions import ConfirmationTooLate
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import RulingIn
 from court_bridge.referrals.models import Referral
@@ -29,10 +30,6 @@ def apply_by(*, effective_on: date) -> date:
     return compute_due(APPLICATION_RULE, effective_on, calendar=default_calendar().lenient()).due_on
 
 
-class ConfirmationTooLate(Conflict):
-    slug = "confirmation-too-late"
-
-
 async def application_of(*, session: AsyncSession, referral_id: str) -> ConfirmationApplication | None:
     return (
         await session.execute(select(ConfirmationApplication).where(ConfirmationApplication.referral_id == referral_id))
@@ -45,14 +42,14 @@ async def open_application(
     """Apply for 司法确认 of the referral's agreement; refused with the reason past the 30 days."""
     agreement = (referral.result or {}).get("agreement")
     if referral.status != "agreed" or not agreement or referral.agreement_effective_on is None:
-        raise Conflict(
+        raise StateConflict(
             "only an agreement can be confirmed: this referral has none", extra={"current_status": referral.status}
         )
     if not referral.case_id:
-        raise Conflict("the case is not registered at intake")
+        raise StateConflict("the case is not registered at intake")
     existing = await application_of(session=session, referral_id=referral.id)
     if existing is not None:
-        raise Conflict(f"司法确认 was already applied for: {existing.id}", extra={"application_id": existing.id})
+        raise AlreadyExists(f"司法确认 was already applied for: {existing.id}", extra={"application_id": existing.id})
     today = today or china_today()
     last_day = apply_by(effective_on=referral.agreement_effective_on)
     if today > last_day:
@@ -144,7 +141,7 @@ async def record_ruling(
     if application is None or application.partner_id != partner_id or application.state == "preparing":
         raise NotFound(f"confirmation application {application_id} does not exist")
     if application.state == "ruled":
-        raise Conflict(
+        raise StateConflict(
             f"application {application_id} was already ruled on ({application.ruling}, {application.ruling_no})",
             extra={"ruling": application.ruling, "ruling_no": application.ruling_no},
         )

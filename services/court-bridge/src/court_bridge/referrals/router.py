@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
+from onewindow_kit.openapi import problems
 from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,9 +77,14 @@ REPLAYED = routes.REPLAYED
                 }
             },
         },
-        400: {"description": "No Idempotency-Key"},
-        409: {"description": "court_case_no already referred (``referral_id`` names it), or the same key in flight"},
-        422: {"description": "An invalid field, or the same key with a different body"},
+        **problems(
+            AlreadyExists,
+            descriptions={
+                400: "No Idempotency-Key",
+                409: "court_case_no already referred (``referral_id`` names it), or the same key in flight",
+                422: "An invalid field, or the same key with a different body",
+            },
+        ),
     },
 )
 async def create_referral(
@@ -139,7 +145,7 @@ async def list_referrals(
     response_model=ReferralPublic,
     operation_id="withdraw_referral",
     dependencies=[BoundedBody],
-    responses={409: {"description": "The referral already has a result"}},
+    responses=problems(StateConflict, descriptions={409: "The referral already has a result"}),
 )
 async def withdraw_referral(
     referral_id: str, court: CurrentCourt, key: OptionalKey, data: WithdrawRequest, request: Request
@@ -234,7 +240,12 @@ async def get_court_referral(referral_id: str, session: SessionDep, principal: S
     )
 
 
-@staff_router.post("/{referral_id}/accept", response_model=ReferralStaffView, operation_id="accept_court_referral")
+@staff_router.post(
+    "/{referral_id}/accept",
+    response_model=ReferralStaffView,
+    operation_id="accept_court_referral",
+    responses=problems(StateConflict),
+)
 async def accept_court_referral(
     referral_id: str, request: Request, session: SessionDep, principal: StaffDecide
 ) -> ReferralStaffView:
@@ -248,7 +259,12 @@ async def accept_court_referral(
     return await staff_view(session, referral)
 
 
-@staff_router.post("/{referral_id}/decline", response_model=ReferralStaffView, operation_id="decline_court_referral")
+@staff_router.post(
+    "/{referral_id}/decline",
+    response_model=ReferralStaffView,
+    operation_id="decline_court_referral",
+    responses=problems(StateConflict),
+)
 async def decline_court_referral(
     referral_id: str, data: DeclineRequest, request: Request, session: SessionDep, principal: StaffDecide
 ) -> ReferralStaffView:
@@ -263,7 +279,10 @@ async def decline_court_referral(
 
 
 @admin_router.post(
-    "/{referral_id}/register", response_model=ReferralStaffView, operation_id="retry_referral_registration"
+    "/{referral_id}/register",
+    response_model=ReferralStaffView,
+    operation_id="retry_referral_registration",
+    responses=problems(StateConflict),
 )
 async def retry_referral_registration(
     referral_id: str, request: Request, session: SessionDep, principal: AdminOnly

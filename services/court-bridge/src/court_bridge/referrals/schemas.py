@@ -110,6 +110,41 @@ class ClaimIn(_In):
 class ReferralCreate(_In):
     """A referral from a court (POST /partner/court/v1/referrals)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "court_case_no": "（2026）粤0304民诉前调1234号",
+                    "kind": "pre_filing",
+                    "court_name": "深圳市福田区人民法院",
+                    "judge": {"name": "刘法官", "phone": "0755-83000000"},
+                    "referred_on": "2026-11-20",
+                    "applicants": [
+                        {
+                            "name": "李四",
+                            "id_number": "44030419910305017X",
+                            "phone": "13800138000",
+                            "address": "深圳市福田区福田街道某小区",
+                        }
+                    ],
+                    "respondents": [
+                        {
+                            "name": "深圳市某某电子有限公司",
+                            "credit_code": "91440300MA00000077",
+                            "address": "深圳市福田区某路1号",
+                            "legal_representative": "赵某",
+                            "phone": "0755-88888888",
+                        }
+                    ],
+                    "claims": [
+                        {"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}
+                    ],
+                    "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
+                }
+            ]
+        }
+    )
+
     court_case_no: str = Field(
         min_length=1, max_length=100, description="e.g. （2026）粤0304民诉前调1234号; unique per court"
     )
@@ -203,6 +238,8 @@ class ReferralPage(BaseModel):
 
 
 class WithdrawRequest(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "当事人已自行和解，撤回委派"}]})
+
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from onewindow_domain.calendar import china_today
 from onewindow_domain.claims import ClaimCategory
-from onewindow_kit.auth import Principal, require_roles
+from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep, WriteSessionDep
 from onewindow_kit.dependencies import DatabaseDep
-from onewindow_kit.errors import Forbidden, ValidationFailed
+from onewindow_kit.errors import Forbidden, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
+from onewindow_kit.openapi import IDEMPOTENT, IF_MATCH, problems
 from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
+from intake.cases.auth import CaseStaff, StatsRead
 from intake.cases.models import CaseClaim, CaseFile, CaseParty
 from intake.cases.schemas import (
     CaseCreate,
@@ -42,10 +44,6 @@ from intake.triage.schemas import TriageResult
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 stats_router = APIRouter(tags=["statistics"])
-
-CaseWrite = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "admin", "service"))]
-CaseRead = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "admin", "service"))]
-StatsRead = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "admin"))]
 
 
 def _cipher(request: Request) -> FieldCipher:
@@ -145,7 +143,7 @@ def _etag(case_version: int) -> dict[str, str]:
 
 @router.post("/triage", response_model=TriageResult, operation_id="preview_triage")
 async def preview_triage(
-    data: CaseCreate, session: SessionDep, settings: SettingsDep, principal: CaseWrite, center_id: str | None = None
+    data: CaseCreate, session: SessionDep, settings: SettingsDep, principal: CaseStaff, center_id: str | None = None
 ) -> TriageResult:
     """Preview triage for the registration form (grade with reasons, collective, limitation,
     final-award flags, suggested route); nothing is saved."""
@@ -168,6 +166,7 @@ async def preview_triage(
                 }
             },
         },
+        **problems(*IDEMPOTENT),
     },
 )
 async def register_case(
@@ -175,7 +174,7 @@ async def register_case(
     request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
-    principal: CaseWrite,
+    principal: CaseStaff,
     center_id: str | None = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
@@ -213,7 +212,7 @@ async def register_case(
 async def list_cases(
     request: Request,
     session: SessionDep,
-    principal: CaseRead,
+    principal: CaseStaff,
     case_no: str | None = None,
     applicant_name: Annotated[str | None, Query(max_length=100)] = None,
     employer: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
@@ -256,7 +255,7 @@ async def list_cases(
 
 @router.post("/search", response_model=CasePage, operation_id="search_cases_by_id_number")
 async def search_cases_by_id_number(
-    body: IdNumberSearch, request: Request, session: SessionDep, principal: CaseRead
+    body: IdNumberSearch, request: Request, session: SessionDep, principal: CaseStaff
 ) -> CasePage:
     """Cases of a worker by 公民身份号码 (exact, through a keyed hash; never a plaintext scan)."""
     return await _search(
@@ -310,7 +309,7 @@ async def case_page(session: AsyncSession, cases: list[CaseFile], next_cursor: s
 
 
 @router.get("/{case_id}", response_model=CasePublic, operation_id="get_case")
-async def get_case(case_id: str, response: Response, session: SessionDep, principal: CaseRead) -> CasePublic:
+async def get_case(case_id: str, response: Response, session: SessionDep, principal: CaseStaff) -> CasePublic:
     """A case with its parties (masked), claims, triage and deadline; ``ETag`` carries its version."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     response.headers.update(_etag(case.version))
@@ -323,7 +322,7 @@ async def get_case_personal_data(
     request: Request,
     session: WriteSessionDep,
     settings: SettingsDep,
-    principal: CaseRead,
+    principal: CaseStaff,
     purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
 ) -> list[PartyPii]:
     """Full ID and phone numbers of the parties, for roles that need them; every read is logged."""
@@ -337,19 +336,24 @@ async def get_case_personal_data(
 
 
 @router.get("/{case_id}/timeline", response_model=list[TimelineEntryPublic], operation_id="get_case_timeline")
-async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseRead) -> list[TimelineEntryPublic]:
+async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseStaff) -> list[TimelineEntryPublic]:
     """Everything that happened to the case here and in the other services, oldest first."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     return [TimelineEntryPublic.model_validate(e) for e in await service.timeline(session=session, case=case)]
 
 
-@router.post("/{case_id}/route", response_model=CasePublic, operation_id="route_case")
+@router.post(
+    "/{case_id}/route",
+    response_model=CasePublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="route_case",
+)
 async def route_case(
     case_id: str,
     body: RouteRequest,
     response: Response,
     session: SessionDep,
-    principal: CaseWrite,
+    principal: CaseStaff,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CasePublic:
     """Confirm the suggested route, or override it with a reason. Needs ``If-Match``."""
@@ -362,13 +366,18 @@ async def route_case(
     return await to_public(session, case)
 
 
-@router.post("/{case_id}/transitions", response_model=CasePublic, operation_id="transition_case")
+@router.post(
+    "/{case_id}/transitions",
+    response_model=CasePublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="transition_case",
+)
 async def transition_case(
     case_id: str,
     body: TransitionRequest,
     response: Response,
     session: SessionDep,
-    principal: CaseWrite,
+    principal: CaseStaff,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CasePublic:
     """Move the case to another state (409 lists the allowed ones). Needs ``If-Match``."""

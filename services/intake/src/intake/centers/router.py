@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
-from onewindow_kit.auth import Principal, require_roles
+from fastapi import APIRouter, status
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import AlreadyExists
+from onewindow_kit.openapi import problems
 
 from intake.centers import service
+from intake.centers.auth import CenterAdmin, CenterRead
 from intake.centers.schemas import CenterCreate, CenterPublic, CenterUpdate
 
 router = APIRouter(prefix="/centers", tags=["centres"])
-
-CenterRead = Annotated[Principal, Depends(require_roles("clerk", "mediator", "supervisor", "admin", "service"))]
-CenterAdmin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 @router.get("", response_model=list[CenterPublic], operation_id="list_centers")
@@ -27,7 +24,13 @@ async def get_center(center_id: str, session: SessionDep, _principal: CenterRead
     return CenterPublic.model_validate(await service.get_center(session=session, center_id=center_id))
 
 
-@router.post("", response_model=CenterPublic, status_code=status.HTTP_201_CREATED, operation_id="create_center")
+@router.post(
+    "",
+    response_model=CenterPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(AlreadyExists),
+    operation_id="create_center",
+)
 async def create_center(data: CenterCreate, session: SessionDep, _admin: CenterAdmin) -> CenterPublic:
     """Register a centre (admin)."""
     return CenterPublic.model_validate(await service.create_center(session=session, data=data))

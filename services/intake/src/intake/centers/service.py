@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound
+from onewindow_kit.errors import AlreadyExists, NotFound
 from onewindow_kit.events import publish
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +38,7 @@ async def list_centers(*, session: AsyncSession) -> Sequence[Center]:
 async def create_center(*, session: AsyncSession, data: CenterCreate) -> Center:
     """Register a centre and announce it (``intake.center.created``)."""
     if await session.get(Center, data.id) is not None:
-        raise Conflict(f"centre {data.id} already exists")
+        raise AlreadyExists(f"centre {data.id} already exists")
     center = Center(**data.model_dump())
     session.add(center)
     await session.flush()

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Header, Response
 from onewindow_domain import clock
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import StateConflict
+from onewindow_kit.openapi import IF_MATCH, problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service as cases
@@ -153,7 +155,12 @@ async def _answer(session: AsyncSession, settings: SettingsDep, response: Respon
     return public
 
 
-@router.post("/handoffs/{handoff_id}/accept", response_model=HandoffPublic, operation_id="accept_handoff")
+@router.post(
+    "/handoffs/{handoff_id}/accept",
+    response_model=HandoffPublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="accept_handoff",
+)
 async def accept_handoff(
     handoff_id: str,
     body: AcceptRequest,
@@ -169,7 +176,12 @@ async def accept_handoff(
     return await _answer(session, settings, response, handoff)
 
 
-@router.post("/handoffs/{handoff_id}/decline", response_model=HandoffPublic, operation_id="decline_handoff")
+@router.post(
+    "/handoffs/{handoff_id}/decline",
+    response_model=HandoffPublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="decline_handoff",
+)
 async def decline_handoff(
     handoff_id: str,
     body: DeclineRequest,
@@ -186,7 +198,11 @@ async def decline_handoff(
 
 
 @router.post(
-    "/handoffs/{handoff_id}/notes", response_model=NotePublic, status_code=201, operation_id="add_handoff_note"
+    "/handoffs/{handoff_id}/notes",
+    response_model=NotePublic,
+    status_code=201,
+    responses=problems(StateConflict),
+    operation_id="add_handoff_note",
 )
 async def add_handoff_note(handoff_id: str, body: NoteCreate, session: SessionDep, principal: DeskWork) -> NotePublic:
     """A progress note (办理记录)."""
@@ -196,7 +212,12 @@ async def add_handoff_note(handoff_id: str, body: NoteCreate, session: SessionDe
     )
 
 
-@router.post("/handoffs/{handoff_id}/outcome", response_model=HandoffPublic, operation_id="record_handoff_outcome")
+@router.post(
+    "/handoffs/{handoff_id}/outcome",
+    response_model=HandoffPublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="record_handoff_outcome",
+)
 async def record_handoff_outcome(
     handoff_id: str,
     body: OutcomeRequest,
@@ -223,7 +244,12 @@ async def record_handoff_outcome(
     return await _answer(session, settings, response, handoff)
 
 
-@router.post("/handoffs/{handoff_id}/aid-result", response_model=HandoffPublic, operation_id="record_aid_result")
+@router.post(
+    "/handoffs/{handoff_id}/aid-result",
+    response_model=HandoffPublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="record_aid_result",
+)
 async def record_aid_result(
     handoff_id: str,
     body: AidResultRequest,

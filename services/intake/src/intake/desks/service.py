@@ -19,7 +19,7 @@ from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -317,7 +317,7 @@ def _actor(principal: Principal) -> str:
 def _require_open(handoff: Handoff, *, pending: bool = False) -> None:
     states = ("pending",) if pending else OPEN_HANDOFF
     if handoff.status not in states:
-        raise Conflict(
+        raise StateConflict(
             f"该移交事项当前为“{HANDOFF_STATUS_ZH[handoff.status]}”，不能再办理",
             extra={"current_status": handoff.status},
         )
@@ -398,7 +398,9 @@ async def record_outcome(
     spec = table[outcome]
     if handoff.stage not in spec.after:
         allowed = "、".join(table[c].label for c in allowed_outcomes(handoff)) or "无"
-        raise Conflict(f"当前不能记录“{spec.label}”；可记录：{allowed}", extra={"allowed": allowed_outcomes(handoff)})
+        raise StateConflict(
+            f"当前不能记录“{spec.label}”；可记录：{allowed}", extra={"allowed": allowed_outcomes(handoff)}
+        )
     given = {"reason": reason, "reply": reply, "aid_lawyer": aid_lawyer}
     if spec.needs and not given[spec.needs]:
         raise ValidationFailed.field(spec.needs, NEEDS_ZH[spec.needs])
@@ -454,7 +456,7 @@ async def record_aid_result(
 
     _require_open(handoff)
     if handoff.desk != "legal_aid" or handoff.stage != "granted":
-        raise Conflict("只有已给予法律援助的事项才能登记受援案件结果", extra={"current_stage": handoff.stage})
+        raise StateConflict("只有已给予法律援助的事项才能登记受援案件结果", extra={"current_stage": handoff.stage})
     handoff.aid_result, handoff.status = result, "concluded"
     handoff.ended_at = handoff.updated_at = utcnow()
     cases.add_timeline(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from onewindow_kit.errors import Conflict
+from onewindow_kit.errors import StateConflict
 
 # status -> (label for clerks, who works a case in it)
 STATUSES: dict[str, tuple[str, str | None]] = {
@@ -171,7 +171,7 @@ def check_route(status: str, route: str, *, dispute_type: str, current_route: st
         why = f"案件当前状态为“{STATUS_ZH[status]}”，不能改变去向"
     else:
         why = f"案件已在“{STATUS_ZH[status]}”"
-    raise Conflict(
+    raise StateConflict(
         why + _allowed_sentence([ROUTE_ZH[r] for r in allowed]),
         extra={"current_status": status, "allowed_routes": allowed, "allowed": [ROUTE_STATUS[r] for r in allowed]},
     )
@@ -187,7 +187,7 @@ def check_close(status: str) -> None:
         why = "案件正在调解中，须先由调解员终结调解"
     else:
         why = f"案件当前状态为“{STATUS_ZH[status]}”，由承办机构办结后自动结案"
-    raise Conflict(why, extra={"current_status": status, "allowed": []})
+    raise StateConflict(why, extra={"current_status": status, "allowed": []})
 
 
 def _allowed_sentence(labels: Sequence[str]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import EditConflict, StateConflict
+from onewindow_kit.openapi import problems
 
 from mediation.agreements import service
 from mediation.agreements.models import Agreement, Instalment
@@ -52,6 +54,7 @@ def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
     "/{proceeding_id}/agreement",
     response_model=AgreementPublic,
     status_code=status.HTTP_201_CREATED,
+    responses=problems(StateConflict, EditConflict),
     operation_id="record_agreement",
 )
 async def record_agreement(
@@ -76,6 +79,7 @@ async def get_agreement(proceeding_id: str, session: SessionDep, principal: Proc
 @router.post(
     "/{proceeding_id}/agreement/instalments/{position}/paid",
     response_model=AgreementPublic,
+    responses=problems(StateConflict),
     operation_id="mark_instalment_paid",
 )
 async def mark_instalment_paid(

@@ -15,7 +15,7 @@ from typing import Any
 
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -188,7 +188,9 @@ async def mark_paid(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
-        raise Conflict("this instalment is already recorded as paid", extra={"detail_zh": "该期款项已登记为已支付"})
+        raise StateConflict(
+            "this instalment is already recorded as paid", extra={"detail_zh": "该期款项已登记为已支付"}
+        )
     target.paid_on, target.marked_paid_by = paid_on, actor.subject
     proceedings.record_change(
         session,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import StateConflict
+from onewindow_kit.openapi import problems
 
 from mediation.assignment import service
+from mediation.assignment.exceptions import MediatorExcluded
 from mediation.assignment.schemas import AssignmentPublic, AssignmentRecordPublic, OverrideRequest
 from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingRead, ProceedingSupervise, visible_proceeding
@@ -36,7 +39,12 @@ async def get_proceeding_assignment(
     return await _public(session, p)
 
 
-@router.post("/{proceeding_id}/assignment", response_model=AssignmentPublic, operation_id="override_assignment")
+@router.post(
+    "/{proceeding_id}/assignment",
+    response_model=AssignmentPublic,
+    responses=problems(StateConflict, MediatorExcluded),
+    operation_id="override_assignment",
+)
 async def override_assignment(
     proceeding_id: str,
     body: OverrideRequest,
@@ -58,7 +66,12 @@ async def override_assignment(
     return await _public(session, p)
 
 
-@router.post("/{proceeding_id}/assignment/retry", response_model=AssignmentPublic, operation_id="retry_assignment")
+@router.post(
+    "/{proceeding_id}/assignment/retry",
+    response_model=AssignmentPublic,
+    responses=problems(StateConflict),
+    operation_id="retry_assignment",
+)
 async def retry_assignment(
     proceeding_id: str, settings: SettingsDep, session: SessionDep, principal: ProceedingSupervise
 ) -> AssignmentPublic:

@@ -17,7 +17,7 @@ from typing import Any
 
 from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, ValidationFailed
+from onewindow_kit.errors import StateConflict, ValidationFailed
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from mediation.assignment.engine import (
     Weights,
     decide,
 )
+from mediation.assignment.exceptions import MediatorExcluded
 from mediation.assignment.models import AssignmentRecord
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
@@ -566,12 +567,12 @@ async def override(
     if not reason or len(reason.strip()) < 2:
         raise ValidationFailed.field("reason", "指定或改派调解员须填写理由")
     if proceeding.status not in OPEN_STATES:
-        raise Conflict(
+        raise StateConflict(
             "the proceeding has ended",
             extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能改派"},
         )
     if proceeding.mediator_id == mediator_id:
-        raise Conflict("the proceeding is already with this mediator", extra={"detail_zh": "该调解员已在承办本案"})
+        raise StateConflict("the proceeding is already with this mediator", extra={"detail_zh": "该调解员已在承办本案"})
     if await session.get(Mediator, mediator_id) is None:
         raise ValidationFailed.field("mediator_id", "调解员不存在")
     today = today or china_today()
@@ -589,7 +590,7 @@ async def override(
     if target is None:
         raise ValidationFailed.field("mediator_id", "该调解员不属于本案受理中心的调解组织")
     if not target.eligible:
-        raise Conflict(
+        raise MediatorExcluded(
             "this mediator may not take the case: " + "; ".join(e.code for e in target.exclusions),
             extra={
                 "reasons": [{"code": e.code, "reason_zh": e.reason_zh} for e in target.exclusions],
@@ -741,7 +742,7 @@ async def retry_parked(
 ) -> Outcome | None:
     """Try the automatic assignment again for a parked proceeding."""
     if proceeding.status not in OPEN_STATES or proceeding.mediator_id is not None:
-        raise Conflict(
+        raise StateConflict(
             "the proceeding is not waiting for a mediator",
             extra={"current_status": proceeding.status, "detail_zh": "该程序不在待分派状态"},
         )

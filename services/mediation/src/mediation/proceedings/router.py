@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
-from onewindow_kit.pagination import decode_cursor, encode_cursor
-from sqlalchemy import and_, or_, select
+from onewindow_kit.errors import EditConflict, StateConflict
+from onewindow_kit.openapi import problems
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from mediation.config import SettingsDep
 from mediation.proceedings import service
@@ -19,7 +21,8 @@ from mediation.proceedings.dependencies import (
     ProceedingSupervise,
     visible_proceeding,
 )
-from mediation.proceedings.models import Extension, Proceeding
+from mediation.proceedings.exceptions import DeadlinePassed
+from mediation.proceedings.models import Proceeding
 from mediation.proceedings.schemas import (
     AcceptRequest,
     AgentRequest,
@@ -38,7 +41,6 @@ from mediation.proceedings.schemas import (
 )
 from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator, Organisation
-from mediation.registry.service import mediator_for_principal
 
 router = APIRouter(prefix="/proceedings", tags=["proceedings"])
 
@@ -48,9 +50,9 @@ async def _briefs(session: AsyncSession, ids: set[str]) -> dict[str, MediatorBri
         return {}
     rows = (
         await session.execute(
-            select(Mediator.id, Mediator.name, Organisation.name)
-            .join(Organisation, Organisation.id == Mediator.organisation_id)
-            .where(Mediator.id.in_(ids))
+            select(col(Mediator.id), col(Mediator.name), col(Organisation.name))
+            .join(Organisation, col(Organisation.id) == col(Mediator.organisation_id))
+            .where(col(Mediator.id).in_(ids))
         )
     ).all()
     return {r[0]: MediatorBrief(id=r[0], name=r[1], organisation=r[2]) for r in rows}
@@ -130,40 +132,23 @@ async def list_proceedings(
 ) -> ProceedingPage:
     """Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
     their centre's, admins all (keyset pagination)."""
-    stmt = select(Proceeding)
-    if principal.has_any_role("admin", "service"):
-        if center_id:
-            stmt = stmt.where(Proceeding.center_id == center_id)
-    elif principal.has_any_role("supervisor", "clerk"):
-        stmt = stmt.where(Proceeding.center_id == principal.center_id)
-    else:
-        me = await mediator_for_principal(session=session, principal=principal)
-        stmt = stmt.where(Proceeding.mediator_id == (me.id if me else "-"))
-    if status_:
-        stmt = stmt.where(Proceeding.status == status_)
-    if open_only:
-        stmt = stmt.where(Proceeding.status.in_(service.OPEN_STATES))
-    if parked is not None:
-        stmt = stmt.where(Proceeding.parked_at.is_not(None) if parked else Proceeding.parked_at.is_(None))
-    if at_risk is not None:
-        stmt = stmt.where(Proceeding.deadline_at_risk.is_(at_risk))
-    if mediator_id:
-        stmt = stmt.where(Proceeding.mediator_id == mediator_id)
-    if case_id:
-        stmt = stmt.where(Proceeding.case_id == case_id)
-    if cursor:
-        at, pid = decode_cursor(cursor)
-        stmt = stmt.where(or_(Proceeding.opened_at < at, and_(Proceeding.opened_at == at, Proceeding.id < pid)))
-    rows = list(
-        (
-            await session.execute(stmt.order_by(Proceeding.opened_at.desc(), Proceeding.id.desc()).limit(limit + 1))
-        ).scalars()
+    page, next_cursor = await service.list_proceedings(
+        session=session,
+        principal=principal,
+        status=status_,
+        open_only=open_only,
+        parked=parked,
+        at_risk=at_risk,
+        mediator_id=mediator_id,
+        case_id=case_id,
+        center_id=center_id,
+        cursor=cursor,
+        limit=limit,
     )
-    page = rows[:limit]
     briefs = await _briefs(session, {p.mediator_id for p in page if p.mediator_id})
     return ProceedingPage(
         items=[_public(p, briefs) for p in page],
-        next_cursor=encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None,
+        next_cursor=next_cursor,
     )
 
 
@@ -183,7 +168,12 @@ async def get_proceeding_history(
     return [ChangePublic.model_validate(c) for c in await service.history(session=session, proceeding=p)]
 
 
-@router.post("/{proceeding_id}/accept", response_model=ProceedingPublic, operation_id="accept_proceeding")
+@router.post(
+    "/{proceeding_id}/accept",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="accept_proceeding",
+)
 async def accept_proceeding(
     proceeding_id: str, body: AcceptRequest, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -193,7 +183,12 @@ async def accept_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/decline", response_model=ProceedingPublic, operation_id="decline_proceeding")
+@router.post(
+    "/{proceeding_id}/decline",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="decline_proceeding",
+)
 async def decline_proceeding(
     proceeding_id: str, body: DeclineRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -210,7 +205,12 @@ async def decline_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/withdraw", response_model=ProceedingPublic, operation_id="withdraw_proceeding")
+@router.post(
+    "/{proceeding_id}/withdraw",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="withdraw_proceeding",
+)
 async def withdraw_proceeding(
     proceeding_id: str, body: WithdrawRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -226,7 +226,12 @@ async def withdraw_proceeding(
     return await to_public(session, p)
 
 
-@router.post("/{proceeding_id}/terminate", response_model=ProceedingPublic, operation_id="terminate_proceeding")
+@router.post(
+    "/{proceeding_id}/terminate",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict, EditConflict),
+    operation_id="terminate_proceeding",
+)
 async def terminate_proceeding(
     proceeding_id: str, body: TerminateRequest, settings: SettingsDep, session: SessionDep, principal: ProceedingAct
 ) -> ProceedingPublic:
@@ -249,6 +254,7 @@ async def terminate_proceeding(
     "/{proceeding_id}/extensions",
     response_model=ExtensionPublic,
     status_code=status.HTTP_201_CREATED,
+    responses=problems(StateConflict, DeadlinePassed),
     operation_id="extend_proceeding",
 )
 async def extend_proceeding(
@@ -276,10 +282,7 @@ async def list_proceeding_extensions(
 ) -> list[ExtensionPublic]:
     """Extensions granted, with the consents recorded."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
-    rows = (
-        await session.execute(select(Extension).where(Extension.proceeding_id == p.id).order_by(Extension.id))
-    ).scalars()
-    return [ExtensionPublic.model_validate(e) for e in rows]
+    return [ExtensionPublic.model_validate(e) for e in await service.list_extensions(session=session, proceeding=p)]
 
 
 @router.post(
@@ -305,7 +308,12 @@ async def list_proceeding_notes(proceeding_id: str, session: SessionDep, princip
     return [NotePublic.model_validate(n) for n in await service.list_notes(session=session, proceeding=p)]
 
 
-@router.put("/{proceeding_id}/panel", response_model=ProceedingPublic, operation_id="set_proceeding_panel")
+@router.put(
+    "/{proceeding_id}/panel",
+    response_model=ProceedingPublic,
+    responses=problems(StateConflict),
+    operation_id="set_proceeding_panel",
+)
 async def set_proceeding_panel(
     proceeding_id: str, body: PanelRequest, session: SessionDep, principal: ProceedingSupervise
 ) -> ProceedingPublic:

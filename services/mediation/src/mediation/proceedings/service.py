@@ -22,13 +22,16 @@ from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due, get_rule
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, ValidationFailed
+from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
-from sqlalchemy import select, update
+from onewindow_kit.pagination import decode_cursor, encode_cursor
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from mediation.config import ComplexityRules, MediationSettings
+from mediation.proceedings.exceptions import DeadlinePassed
 from mediation.proceedings.models import (
     Extension,
     Proceeding,
@@ -363,7 +366,7 @@ def bump(p: Proceeding) -> None:
 def check_transition(p: Proceeding, to: str) -> None:
     allowed = TRANSITIONS.get(p.status, ())
     if to not in allowed:
-        raise Conflict(
+        raise StateConflict(
             f"a proceeding that is {p.status} cannot become {to}; allowed: {', '.join(allowed) or 'none'}",
             extra={
                 "current_status": p.status,
@@ -395,7 +398,7 @@ async def move(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("the proceeding changed meanwhile; reload it", extra={"current_status": frm})
+        raise EditConflict("the proceeding changed meanwhile; reload it", extra={"current_status": frm})
     set_committed_value(proceeding, "status", to)
     set_committed_value(proceeding, "version", proceeding.version + 1)
     set_committed_value(proceeding, "updated_at", now)
@@ -584,12 +587,12 @@ async def extend(
 ) -> Extension:
     """Extend the clock with both parties' recorded consent (LDMAL 14; 特邀 27)."""
     if proceeding.status not in OPEN_STATES:
-        raise Conflict(
+        raise StateConflict(
             "only an open proceeding can be extended",
             extra={"current_status": proceeding.status, "allowed": [], "detail_zh": "程序已结束，不能延长"},
         )
     if today > proceeding.deadline_on:
-        raise Conflict(
+        raise DeadlinePassed(
             f"the deadline {proceeding.deadline_on} has passed; it can no longer be extended",
             extra={"detail_zh": f"调解期限已于{proceeding.deadline_on.isoformat()}届满，不能再延长"},
         )
@@ -679,9 +682,9 @@ async def set_panel(
 ) -> Proceeding:
     """A tripartite panel (人社 + 工会 + 企业代表) for a collective dispute."""
     if not proceeding.collective:
-        raise Conflict("a panel is for collective disputes", extra={"detail_zh": "仅集体争议可组成三方调解小组"})
+        raise StateConflict("a panel is for collective disputes", extra={"detail_zh": "仅集体争议可组成三方调解小组"})
     if proceeding.status not in OPEN_STATES:
-        raise Conflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": []})
+        raise StateConflict("the proceeding has ended", extra={"current_status": proceeding.status, "allowed": []})
     for i, member in enumerate(members):
         if member.get("mediator_id"):
             m = await session.get(Mediator, member["mediator_id"])
@@ -733,3 +736,65 @@ def received_on_of(data: Mapping[str, Any], occurred: Any) -> date:
 
 def at_risk(p: Proceeding, *, today: date, risk_days: int) -> bool:
     return p.status in OPEN_STATES and (p.deadline_on - today) <= timedelta(days=risk_days)
+
+
+async def list_proceedings(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    status: str | None = None,
+    open_only: bool = False,
+    parked: bool | None = None,
+    at_risk: bool | None = None,
+    mediator_id: str | None = None,
+    case_id: str | None = None,
+    center_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> tuple[list[Proceeding], str | None]:
+    """The proceedings ``principal`` may see, newest first: a mediator their own, supervisors and
+    clerks their centre's, admins all; one keyset page and the cursor of the next (or None)."""
+    from mediation.registry.service import mediator_for_principal  # registry imports this module
+
+    stmt = select(Proceeding)
+    if principal.has_any_role("admin", "service"):
+        if center_id:
+            stmt = stmt.where(col(Proceeding.center_id) == center_id)
+    elif principal.has_any_role("supervisor", "clerk"):
+        stmt = stmt.where(col(Proceeding.center_id) == principal.center_id)
+    else:
+        me = await mediator_for_principal(session=session, principal=principal)
+        stmt = stmt.where(col(Proceeding.mediator_id) == (me.id if me else "-"))
+    if status:
+        stmt = stmt.where(col(Proceeding.status) == status)
+    if open_only:
+        stmt = stmt.where(col(Proceeding.status).in_(OPEN_STATES))
+    if parked is not None:
+        stmt = stmt.where(col(Proceeding.parked_at).is_not(None) if parked else col(Proceeding.parked_at).is_(None))
+    if at_risk is not None:
+        stmt = stmt.where(col(Proceeding.deadline_at_risk).is_(at_risk))
+    if mediator_id:
+        stmt = stmt.where(col(Proceeding.mediator_id) == mediator_id)
+    if case_id:
+        stmt = stmt.where(col(Proceeding.case_id) == case_id)
+    if cursor:
+        at, pid = decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(col(Proceeding.opened_at) < at, and_(col(Proceeding.opened_at) == at, col(Proceeding.id) < pid))
+        )
+    rows = list(
+        (
+            await session.execute(
+                stmt.order_by(col(Proceeding.opened_at).desc(), col(Proceeding.id).desc()).limit(limit + 1)
+            )
+        ).scalars()
+    )
+    page = rows[:limit]
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
+
+
+async def list_extensions(*, session: AsyncSession, proceeding: Proceeding) -> Sequence[Extension]:
+    """The extensions granted to ``proceeding``, oldest first."""
+    stmt = select(Extension).where(col(Extension.proceeding_id) == proceeding.id).order_by(col(Extension.id))
+    return (await session.execute(stmt)).scalars().all()

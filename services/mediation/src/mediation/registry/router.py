@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
+from onewindow_kit.openapi import problems
 
 from mediation.config import SettingsDep
 from mediation.registry import service
@@ -110,7 +111,9 @@ async def list_mediators(
     return [_mediator_public(m, o) for m, o in rows]
 
 
-@router.get("/mediators/me", response_model=MediatorPublic, operation_id="get_my_mediator_record")
+@router.get(
+    "/mediators/me", response_model=MediatorPublic, responses=problems(NotFound), operation_id="get_my_mediator_record"
+)
 async def get_my_mediator_record(session: SessionDep, principal: MediatorSelf) -> MediatorPublic:
     """The registry record linked to the calling mediator's account (404 when none is linked)."""
     mediator = await service.mediator_for_principal(session=session, principal=principal)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import StateConflict
+from onewindow_kit.openapi import problems
 
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
 from mediation.proceedings.service import Actor
 from mediation.sessions import service
+from mediation.sessions.exceptions import ScheduleClash
 from mediation.sessions.schemas import CancelRequest, MinutesRequest, SessionCreate, SessionPublic
 
 router = APIRouter(prefix="/proceedings", tags=["sessions"])
@@ -17,6 +20,7 @@ router = APIRouter(prefix="/proceedings", tags=["sessions"])
     "/{proceeding_id}/sessions",
     response_model=SessionPublic,
     status_code=status.HTTP_201_CREATED,
+    responses=problems(StateConflict, ScheduleClash),
     operation_id="schedule_session",
 )
 async def schedule_session(
@@ -39,6 +43,7 @@ async def list_sessions(proceeding_id: str, session: SessionDep, principal: Proc
 @router.post(
     "/{proceeding_id}/sessions/{session_id}/minutes",
     response_model=SessionPublic,
+    responses=problems(StateConflict),
     operation_id="record_session_minutes",
 )
 async def record_session_minutes(
@@ -54,7 +59,10 @@ async def record_session_minutes(
 
 
 @router.post(
-    "/{proceeding_id}/sessions/{session_id}/cancel", response_model=SessionPublic, operation_id="cancel_session"
+    "/{proceeding_id}/sessions/{session_id}/cancel",
+    response_model=SessionPublic,
+    responses=problems(StateConflict),
+    operation_id="cancel_session",
 )
 async def cancel_session(
     proceeding_id: str, session_id: str, body: CancelRequest, session: SessionDep, principal: ProceedingAct

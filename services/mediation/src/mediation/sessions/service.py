@@ -7,7 +7,7 @@ from datetime import datetime
 
 from onewindow_domain.calendar import CHINA_TZ, china_date
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import Conflict, NotFound, ValidationFailed
+from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator
+from mediation.sessions.exceptions import ScheduleClash
 from mediation.sessions.models import MediationSession
 from mediation.sessions.schemas import MinutesRequest, SessionCreate
 
@@ -30,7 +31,7 @@ async def schedule(
 ) -> MediationSession:
     """Book a session for the proceeding's mediator; 409 when it overlaps another of theirs."""
     if proceeding.status not in SCHEDULABLE:
-        raise Conflict(
+        raise StateConflict(
             f"sessions are scheduled once both parties accepted (now {proceeding.status})",
             extra={
                 "current_status": proceeding.status,
@@ -39,7 +40,7 @@ async def schedule(
             },
         )
     if proceeding.mediator_id is None:
-        raise Conflict("the proceeding has no mediator", extra={"detail_zh": "尚未分派调解员"})
+        raise StateConflict("the proceeding has no mediator", extra={"detail_zh": "尚未分派调解员"})
     assert data.ends_at is not None
     if china_date(data.starts_at) > proceeding.deadline_on:
         raise ValidationFailed.field(
@@ -61,7 +62,7 @@ async def schedule(
         )
     ).scalar_one_or_none()
     if clash is not None:
-        raise Conflict(
+        raise ScheduleClash(
             "the mediator already has a session at that time",
             extra={
                 "conflicting_session": {
@@ -139,7 +140,7 @@ async def record_minutes(
     """The sitting took place: its minutes (调解笔录) and who attended."""
     row = await _get(session, proceeding, session_id)
     if row.status == "cancelled":
-        raise Conflict("the session was cancelled", extra={"detail_zh": "该调解会已取消"})
+        raise StateConflict("the session was cancelled", extra={"detail_zh": "该调解会已取消"})
     row.status = "held"
     row.notes = data.notes
     if data.attendees is not None:
@@ -156,7 +157,9 @@ async def cancel(
     """Cancel a scheduled session (frees the mediator's time)."""
     row = await _get(session, proceeding, session_id)
     if row.status != "scheduled":
-        raise Conflict(f"a {row.status} session cannot be cancelled", extra={"detail_zh": "只能取消尚未举行的调解会"})
+        raise StateConflict(
+            f"a {row.status} session cannot be cancelled", extra={"detail_zh": "只能取消尚未举行的调解会"}
+        )
     row.status = "cancelled"
     row.updated_at = utcnow()
     proceedings.record_change(

@@ -9,7 +9,12 @@ from typing import Any
 from onewindow_domain.calendar import china_date
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import AppError, Conflict, ValidationFailed
+from onewindow_kit.errors import (
+    PreconditionFailed,
+    PreconditionRequired,
+    StateConflict,
+    ValidationFailed,
+)
 from onewindow_kit.events import publish
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,14 +66,6 @@ def _timeline(
             event_id=event_id,
         )
     )
-
-
-class PreconditionRequired(AppError):
-    status, title, slug = 428, "Precondition required", "precondition-required"
-
-
-class PreconditionFailed(AppError):
-    status, title, slug = 412, "Precondition failed", "precondition-failed"
 
 
 def check_version(case: CaseFile, if_match: str | None) -> None:
@@ -176,7 +173,7 @@ async def transition_case(
 ) -> CaseFile:
     """Move the case along its lifecycle (409 with the allowed states when the move is illegal)."""
     if status is not CaseStatus.closed:
-        raise Conflict(
+        raise StateConflict(
             "案件状态随办理结果自动变化，只能手动结案；改变去向请使用“分流”",
             extra={
                 "current_status": case.status,
