@@ -3,7 +3,7 @@ document and sends them through the gateway of the real stack, with a token of a
 operation allows (found by asking the service once per role), so generated input reaches past
 401/403 into validation and the service code. A test fails on any 5xx and on any response that
 contradicts the document (the schema of a successful response; error bodies are problem+json,
-which the documents do not declare yet — see docs/decisions/0009-i15-input-hardening.md).
+which the documents do not declare yet — see docs/decisions/0014-input-hardening.md).
 
 Bounded for CI: ``SCHEMATHESIS_MAX_EXAMPLES`` cases per operation (default 3), no shrinking, and
 a soft time budget per service (``SCHEMATHESIS_BUDGET_SECONDS``, default 45) after which the

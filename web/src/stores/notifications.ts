@@ -1,5 +1,5 @@
 // The notification centre: the header asks for the unread count every few seconds (short polling,
-// docs/decisions/0009-i10-notification-delivery.md) and the list when it is opened.
+// docs/decisions/0009-notification-delivery.md) and the list when it is opened.
 
 import { defineStore } from "pinia";
 

@@ -167,7 +167,7 @@ async def run_idempotent(
     the claim is released so the client's retry does the work. Without a key the work simply runs
     in its own transaction. The work is a closure rather than the body of a ``with`` block because
     a replay must skip it, and a context manager cannot skip its body
-    (docs/decisions/0008-i11-one-transaction-idiom.md).
+    (docs/decisions/0010-one-transaction-idiom.md).
     """
     if key is None:
         async with db.transaction() as session:

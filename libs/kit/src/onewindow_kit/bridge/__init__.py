@@ -1,4 +1,4 @@
-"""The machinery both partner bridges (court-bridge, arbitration-bridge) share (decision 0008):
+"""The machinery both partner bridges (court-bridge, arbitration-bridge) share (decision 0013):
 
 - ``casefile``: the typed client towards intake (register a case once per key, read the case file
   and, for a stated purpose, the parties' identities) and the contract's party shapes built from them;

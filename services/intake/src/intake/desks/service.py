@@ -1,6 +1,6 @@
 """Agency desks: open, accept, decline, note and conclude hand-offs, each on its statutory clock.
 
-A hand-off belongs to the case file (intake owns both; docs/decisions/0008-i10). The case's status
+A hand-off belongs to the case file (intake owns both; docs/decisions/0008). The case's status
 follows the desk through the lifecycle table: a declined or failed hand-off goes back to the
 window with its reason, an outcome that ends the matter closes the case.
 """

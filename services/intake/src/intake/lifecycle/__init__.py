@@ -1,1 +1,1 @@
-"""The case lifecycle: one transition table for every route and every event (docs/decisions/0008-i10)."""
+"""The case lifecycle: one transition table for every route and every event (docs/decisions/0008)."""

@@ -1,4 +1,4 @@
-"""The notification centre: the header polls the unread count (docs/decisions/0009-i10)."""
+"""The notification centre: the header polls the unread count (docs/decisions/0009)."""
 
 from __future__ import annotations
 
