@@ -2,8 +2,8 @@
 document and sends them through the gateway of the real stack, with a token of a role the
 operation allows (found by asking the service once per role), so generated input reaches past
 401/403 into validation and the service code. A test fails on any 5xx and on any response that
-contradicts the document (the schema of a successful response; error bodies are problem+json,
-which the documents do not declare yet — see docs/decisions/0014-input-hardening.md).
+contradicts the document: the schema of every response, error bodies (problem+json, declared on
+every operation since decision 0011) included, and its content type.
 
 Bounded for CI: ``SCHEMATHESIS_MAX_EXAMPLES`` cases per operation (default 3), no shrinking, and
 a soft time budget per service (``SCHEMATHESIS_BUDGET_SECONDS``, default 45) after which the
@@ -24,15 +24,14 @@ import schemathesis
 from conftest import Gateway, running_stack
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 pytestmark = pytest.mark.crossservice
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 BUDGET_SECONDS = float(os.environ.get("SCHEMATHESIS_BUDGET_SECONDS", "45"))
-# Error bodies (problem+json) are checked for 5xx only until the documents declare them (issue 11);
-# successful responses are checked against their documented schema as well.
-ERROR_CHECKS = [not_a_server_error]
+# Every response is checked against the document: no 5xx, the documented content type, the schema.
+ERROR_CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 SUCCESS_CHECKS = [not_a_server_error, response_schema_conformance]
 
 # Who may call what is decided by the services; these are the identities the stack seeds.
