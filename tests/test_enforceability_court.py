@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intak
 from conftest import wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
-from test_court_flow import court  # noqa: F401  (the simulator court, registered at the bridge)
+from test_court_flow import court as simulator_court  # noqa: F401  (registers the fixture `court`)
 
 
 def _agreed_window_case(gateway, *, worker: int, signed_days_ago: int, due_days_ago: int, hour: int) -> tuple[str, str]:
@@ -87,7 +87,7 @@ def _received(court, application_id: str) -> list[dict]:
     return [e for e in court.get("/received").json()["events"] if e["data"].get("application_id") == application_id]
 
 
-def test_a_window_agreement_is_confirmed_by_the_court_and_the_ruling_reaches_the_timeline(court, gateway):  # noqa: F811
+def test_a_window_agreement_is_confirmed_by_the_court_and_the_ruling_reaches_the_timeline(court, gateway):
     with gateway.as_user("admin") as admin:
         area = admin.put("/api/court/admin/courts/futian-court/jurisdiction", json={"districts": ["福田区"]})
         assert area.status_code == 200, area.text
@@ -127,7 +127,7 @@ def test_a_window_agreement_is_confirmed_by_the_court_and_the_ruling_reaches_the
         assert agreement["judicial_confirmation"]["ruling_no"] == ruled["ruling_no"]
 
 
-def test_an_overdue_wage_instalment_leads_to_a_payment_order_issued_then_paid(court, gateway):  # noqa: F811
+def test_an_overdue_wage_instalment_leads_to_a_payment_order_issued_then_paid(court, gateway):
     case_id, pid = _agreed_window_case(gateway, worker=132, signed_days_ago=20, due_days_ago=2, hour=14)
     with gateway.as_user("clerk") as clerk:
         offer = wait_for(
