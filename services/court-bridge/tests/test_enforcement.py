@@ -255,9 +255,12 @@ async def test_an_objection_ends_the_payment_order_and_points_to_arbitration(cli
     assert (await client.post(path, json=objected, headers=courts["a"] | {"Idempotency-Key": "x2"})).status_code == 200
     last = (await published(app))[-1]
     assert last.type == "court.payment_order.objected" and "仲裁" in last.data["summary_zh"]
-    # Ended: a new application may be made (e.g. after arbitration is refused the order is not the way).
+    # Ended: the way on is arbitration or suit, not a second order on the same agreement.
     read = (await client.get(f"/agreements/{proceeding_id}", headers=clerk)).json()
     assert read["payment_orders"][0]["state"] == "objected"
+    assert read["payment_order_offer"]["eligible"] is False and "仲裁" in read["payment_order_offer"]["reasons_zh"][-1]
+    again = await client.post(f"/agreements/{proceeding_id}/payment-order", json={}, headers=clerk)
+    assert again.status_code == 409 and "第二百二十八条" in again.json()["detail"]
 
 
 async def test_a_wage_agreement_only_other_items_cannot_have_a_payment_order(client, test_keys, courts, intake):

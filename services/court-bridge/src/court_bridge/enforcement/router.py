@@ -47,6 +47,8 @@ async def get_agreement_enforcement(
         application = await confirmations.application_of(session=session, referral_id=record.referral_id)
     apply_by = confirmations.apply_by(effective_on=record.effective_on)
     today = china_today()
+    orders = await payment_orders.list_for(session=session, proceeding_id=proceeding_id)
+    objected = any(o.state == "objected" for o in orders)
     return AgreementEnforcementPublic(
         proceeding_id=record.proceeding_id,
         case_id=record.case_id,
@@ -61,12 +63,9 @@ async def get_agreement_enforcement(
         fulfilled=record.fulfilled,
         confirmation=confirmation_public(application) if application else None,
         payment_order_offer=PaymentOrderOffer(
-            **payment_orders.offer(record=record, categories=categories, today=today)
+            **payment_orders.offer(record=record, categories=categories, today=today, objected=objected)
         ),
-        payment_orders=[
-            PaymentOrderPublic.model_validate(p)
-            for p in await payment_orders.list_for(session=session, proceeding_id=proceeding_id)
-        ],
+        payment_orders=[PaymentOrderPublic.model_validate(p) for p in orders],
     )
 
 

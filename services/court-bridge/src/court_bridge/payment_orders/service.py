@@ -42,11 +42,16 @@ TRANSITIONS = {
     "objected": ("issued",),
     "paid": ("requested", "accepted", "issued"),
 }
-ONWARD_ZH = "劳动者可以依法申请劳动争议仲裁或者向人民法院提起诉讼"
+# After the order lapses the labour dispute itself goes to arbitration first (LDMAL 5; the SPC's labour
+# interpretation (一) 第13条 sends a worker who sues directly to arbitration), then to court.
+ONWARD_ZH = "劳动者可以就劳动争议事项依法申请劳动争议仲裁，对仲裁裁决不服的可以向人民法院提起诉讼"
 
 
-def offer(*, record: CentreAgreement, categories: list[str] | None, today: date) -> dict[str, Any]:
-    """Whether the case offers the worker a 支付令 today, with the reasons (LDMAL 16; CPL 225)."""
+def offer(
+    *, record: CentreAgreement, categories: list[str] | None, today: date, objected: bool = False
+) -> dict[str, Any]:
+    """Whether the case offers the worker a 支付令 today, with the reasons (LDMAL 16; CPL 225); once
+    the employer objected to an order on this agreement, the way on is arbitration or suit (CPL 228)."""
     unpaid = overdue_unpaid(record)
     payments = record.agreement.get("payments") or []
     due = min((date.fromisoformat(str(i["due_on"])) for i in unpaid), default=None)
@@ -67,8 +72,10 @@ def offer(*, record: CentreAgreement, categories: list[str] | None, today: date)
     reasons = list(check.reasons_zh)
     if check.eligible and not unpaid:
         reasons.append("调解协议没有逾期未付的款项")
+    if objected:
+        reasons.append(f"用人单位已对本协议的支付令提出书面异议，支付令失效（民事诉讼法第二百二十八条）；{ONWARD_ZH}")
     return {
-        "eligible": check.eligible and bool(unpaid),
+        "eligible": check.eligible and bool(unpaid) and not objected,
         "categories": [c.value for c in check.categories],
         "reasons_zh": reasons,
         "basis_zh": check.basis_zh,
@@ -85,6 +92,16 @@ async def open_for(*, session: AsyncSession, proceeding_id: str) -> PaymentOrder
             )
         )
     ).scalar_one_or_none()
+
+
+async def was_objected(*, session: AsyncSession, proceeding_id: str) -> bool:
+    found = await session.execute(
+        select(PaymentOrderApplication.id).where(
+            col(PaymentOrderApplication.proceeding_id) == proceeding_id,
+            col(PaymentOrderApplication.state) == "objected",
+        )
+    )
+    return found.first() is not None
 
 
 async def list_for(*, session: AsyncSession, proceeding_id: str) -> list[PaymentOrderApplication]:
@@ -110,7 +127,8 @@ async def open_application(
     existing = await open_for(session=session, proceeding_id=record.proceeding_id)
     if existing is not None:
         raise AlreadyExists(f"a 支付令 application is under way: {existing.id}", extra={"application_id": existing.id})
-    verdict = offer(record=record, categories=categories, today=today)
+    objected = await was_objected(session=session, proceeding_id=record.proceeding_id)
+    verdict = offer(record=record, categories=categories, today=today, objected=objected)
     if not verdict["eligible"]:
         message = "；".join(verdict["reasons_zh"]) or "不符合申请支付令的条件"
         raise PaymentOrderNotAvailable(
