@@ -96,7 +96,7 @@ async def open_for(*, session: AsyncSession, proceeding_id: str) -> PaymentOrder
 
 async def was_objected(*, session: AsyncSession, proceeding_id: str) -> bool:
     found = await session.execute(
-        select(PaymentOrderApplication.id).where(
+        select(col(PaymentOrderApplication.id)).where(
             col(PaymentOrderApplication.proceeding_id) == proceeding_id,
             col(PaymentOrderApplication.state) == "objected",
         )
