@@ -132,6 +132,8 @@ class FakeIntake:
             json={
                 "id": case_id,
                 "case_no": self.cases[case_id]["case_no"],
+                "center_id": self.cases[case_id]["center_id"],
+                "status": "mediating",
                 "applicants": [
                     {
                         "role": "applicant",
@@ -153,6 +155,7 @@ class FakeIntake:
                     }
                     for i, r in enumerate(form["respondents"])
                 ],
+                "claims": form.get("claims", []),
             },
         )
 

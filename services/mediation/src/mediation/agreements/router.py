@@ -39,6 +39,8 @@ def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
                 "arbitration_review_apply_by",
                 "signatures",
                 "fulfilled_at",
+                "judicial_confirmation",
+                "payment_order",
                 "created_at",
             )
         },
