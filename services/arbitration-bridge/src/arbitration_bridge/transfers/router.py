@@ -15,7 +15,7 @@ from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arbitration_bridge.casefile.dependencies import center_of
+from arbitration_bridge.casefile.dependencies import case_of, center_of
 from arbitration_bridge.commissions import CommissionUnresolved
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
@@ -83,22 +83,40 @@ async def record_transfer_decision(
         CommissionUnresolved,
         UpstreamUnavailable,
         descriptions={
-            409: "The mediation has not terminated or expired, the case was "
-            "referred, it is already transferred, or no commission fits",
+            409: "The case does not qualify for the kind (failed_mediation: the mediation has not "
+            "terminated or expired; refused_mediation: a proceeding is still running or agreed; "
+            "breached_agreement: no overdue instalment), the case was referred, it is already "
+            "transferred, an interest dispute (劳动法 第84条), or no commission fits",
             503: "Intake did not answer (the case's centre was needed)",
         },
     ),
 )
 async def create_arbitration_transfer(data: TransferCreate, request: Request, principal: StaffDecide) -> TransferView:
-    """The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):
-    the case file goes to the commission (``transfer.requested``); its 5-day clock starts then."""
+    """The worker chose arbitration — after the window mediation terminated or expired (调解不成转仲裁,
+    ``kind=failed_mediation``), instead of mediation (``refused_mediation``: at the window or after
+    declining; 人民调解法 第17条) or because the employer breached the agreement
+    (``breached_agreement``): the 申请书 and the file go to the commission (``transfer.requested``);
+    its 5-working-day acceptance clock starts then."""
     ctx = get_context(request)
     db = database_of(request.app)
     async with db.transaction(read_only=True) as session:
         record = await service.known_center(session=session, case_id=data.case_id)
         center_id = record.center_id if record is not None else None
-    if record is None:
+    if record is None and data.kind != "refused_mediation":
         raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
+    if data.kind != "failed_mediation":
+        # Direct arbitration reads the case first (no transaction open): its centre (it may be new to
+        # us) and its dispute type — an interest dispute is not arbitrated (劳动法 第84条).
+        case = await case_of(ctx, data.case_id)
+        center_id = center_id or case.center_id
+        if case.dispute_type == "interest":
+            raise StateConflict(
+                "an interest dispute is not arbitrated (劳动法 第84条)",
+                extra={
+                    "dispute_type": "interest",
+                    "detail_zh": "利益争议不属于劳动仲裁受理范围（劳动法第84条），应通过三方协调处理",
+                },
+            )
     if center_id is None:
         center_id = await center_of(ctx, data.case_id)  # no transaction is open while intake is asked
     async with db.transaction() as session:
