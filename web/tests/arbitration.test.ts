@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import {
   applicationPreview,
+  arbitrationReviewText,
   canAskReview,
   canTransfer,
   clockText,
@@ -78,5 +79,17 @@ describe("clocks and results read in Chinese", () => {
     expect(reviewResult({ decision: "refused", decision_reason: "协议违法" } as ReviewView)).toBe(
       "不予确认：协议违法",
     );
+  });
+});
+
+describe("the review on the agreement", () => {
+  it("reads the state the bridge reported", () => {
+    expect(arbitrationReviewText({ state: "requested", due_on: "2026-12-09" })).toBe(
+      "已向仲裁院申请，待审查（应于2026-12-09前作出结论）",
+    );
+    expect(arbitrationReviewText({ state: "confirmed", document_no: "深劳人仲调字〔2026〕45号" })).toBe(
+      "仲裁院已审查确认，出具仲裁调解书（深劳人仲调字〔2026〕45号）",
+    );
+    expect(arbitrationReviewText({ state: "refused", reason: "协议违法" })).toBe("仲裁院不予确认：协议违法");
   });
 });

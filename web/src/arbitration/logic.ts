@@ -2,12 +2,13 @@
 // case offers now, the 申请书 preview the clerk checks before sending, and how a request's clock and
 // result read. Pure functions: the component only fetches and shows.
 
-import type { ArbitrationSchemas, IntakeSchemas } from "@/api";
+import type { ArbitrationSchemas, IntakeSchemas, MediationSchemas } from "@/api";
 
 export type CasePublic = IntakeSchemas["CasePublic"];
 export type TransferView = ArbitrationSchemas["TransferView"];
 export type ReviewView = ArbitrationSchemas["ReviewView"];
 export type TransferKind = TransferView["kind"];
+export type AgreementReview = NonNullable<MediationSchemas["AgreementPublic"]["arbitration_review"]>;
 
 export const TRANSFER_KINDS: { value: TransferKind; label: string; note: string }[] = [
   {
@@ -133,4 +134,11 @@ export function reviewResult(r: ReviewView): string {
   if (r.decision === "confirmed") return `审查确认，出具仲裁调解书：${r.document_no ?? ""}`;
   if (r.decision === "refused") return `不予确认：${r.decision_reason ?? ""}`;
   return "";
+}
+
+/** The review as the agreement shows it (mediation keeps what the bridge reported). */
+export function arbitrationReviewText(r: AgreementReview): string {
+  if (r.state === "confirmed") return `仲裁院已审查确认，出具仲裁调解书（${r.document_no ?? ""}）`;
+  if (r.state === "refused") return `仲裁院不予确认${r.reason ? "：" + r.reason : ""}`;
+  return `已向仲裁院申请，待审查${r.due_on ? `（应于${r.due_on}前作出结论）` : ""}`;
 }
