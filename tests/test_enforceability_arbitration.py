@@ -7,6 +7,11 @@ commission's case number on the timeline and the case ``transferred_to_arbitrati
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
+
 from conftest import wait_for
 from factories import applicant, case_form
 from test_arbitration_flow import _agree_with_review, _received, _timeline, commission
