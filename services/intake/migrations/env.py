@@ -1,3 +1,4 @@
+import intake.attachments.models
 import intake.cases.models
 import intake.centers.models
 import intake.desks.models

@@ -30,6 +30,12 @@ class IntakeSettings(ServiceSettings):
     retention_interval_seconds: float = Field(default=86400.0, gt=0)
     retention_apply: bool = False
     retention_enabled: bool = True
+    # Evidence attachments: the largest file (413 above it, before anything is stored) and the
+    # types taken, as detected from the content (not the file name).
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    attachment_allowed_types: list[str] = Field(
+        default_factory=lambda: ["pdf", "jpeg", "png", "heic", "webp", "docx", "xlsx"]
+    )
 
     @model_validator(mode="after")
     def _keys_present(self) -> "IntakeSettings":

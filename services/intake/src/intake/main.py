@@ -8,6 +8,7 @@ from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.dependencies import settings_of
 
+from intake.attachments.router import router as attachments_router
 from intake.cases.router import router as cases_router
 from intake.cases.router import stats_router
 from intake.cases.service import EVENT_SUMMARY, apply_partner_event
@@ -52,10 +53,20 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         settings,
         title="OneWindow intake (一窗受理)",
         description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
-        routers=[centers_router, cases_router, stats_router, desks_router, notifications_router, retention_router],
+        routers=[
+            centers_router,
+            cases_router,
+            attachments_router,
+            stats_router,
+            desks_router,
+            notifications_router,
+            retention_router,
+        ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,
         on_startup=[_startup],
         on_shutdown=[_shutdown],
+        # Uploads take their own limit (plus the multipart framing); every other route keeps max_body_bytes.
+        body_limits={r"/cases/[^/]+/attachments": settings.attachment_max_bytes + 64 * 1024},
     )
