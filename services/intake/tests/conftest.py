@@ -28,7 +28,7 @@ def app_factory(test_keys, settings_overrides, tmp_path):
             relay_enabled=False,
             data_keys={"k1": DATA_KEY},
             lookup_key=LOOKUP_KEY,
-            **({"storage_dir": str(tmp_path / "files")} | settings_overrides),
+            **({"storage_dir": str(tmp_path / "files"), "sms_worker_enabled": False} | settings_overrides),
         )
         return create_app(settings, key_source=test_keys.source)
 

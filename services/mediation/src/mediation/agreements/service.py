@@ -165,7 +165,7 @@ def _event_data(p: Proceeding, a: Agreement, i: Instalment, summary: str) -> dic
     return {
         **proceedings.base_event_data(p, summary),
         "agreement_no": a.agreement_no,
-        "instalment": {"due_on": i.due_on, "amount": i.amount},
+        "instalment": {"position": i.position, "due_on": i.due_on, "amount": i.amount},
     }
 
 
