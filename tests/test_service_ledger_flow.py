@@ -45,7 +45,7 @@ def sms_simulator(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: stack_module.http_status(f"{url}/health") == 200, what="sms simulator up")
+        wait_for(lambda: stack_module.http_status(f"{url}/health") == 200, timeout=90, what="sms simulator up")
         yield url, log_path
     finally:
         proc.terminate()
@@ -122,7 +122,7 @@ def test_served_by_sms_and_in_person_appear_in_the_ledger(ledger_stack, sms_simu
             lambda: (lambda body: body if body["pending"] == 0 else None)(
                 clerk.get(f"/api/intake/cases/{case_id}/service").json()
             ),
-            timeout=30,
+            timeout=90,
             what="every party served",
         )
         methods = Counter(r["method"] for r in ledger["documents"][0]["records"])
