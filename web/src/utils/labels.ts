@@ -59,7 +59,7 @@ export function registryActionLabel(action: string): string {
   return (LABELS.registry_action as Table)[action] ?? unknown(action);
 }
 export function registryFieldLabel(field: string): string {
-  return (LABELS.registry_field as Table)[field] ?? field.replace(/_/g, " ");
+  return (LABELS.registry_field as Table)[field] ?? unknown(field);
 }
 
 function unknown(code: string): string {
