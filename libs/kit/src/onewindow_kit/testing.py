@@ -398,8 +398,8 @@ def assert_partner_examples(app: Any, prefix: str = "/partner/") -> None:
 
 @pytest.mark.anyio
 async def test_document_is_truthful(app: Any) -> None:
-    # OAuth's token endpoint answers RFC 6749 errors; the gateway's /health its own body when degraded.
-    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")}
+    # The OAuth endpoints answer RFC 6749 / RFC 7009 errors; the gateway's /health its own body when degraded.
+    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")} | {("post", "/auth/revoke", "400")}
     assert_truthful_document(app.openapi(), other_formats=oauth | {("get", "/health", "503")})
 
 

@@ -830,7 +830,7 @@ export interface components {
              */
             migrant_worker?: boolean;
             /** Monthly Wage */
-            monthly_wage?: number | string | null;
+            monthly_wage?: (number | string) | null;
             /** Name */
             name: string;
             /** Occupation */

@@ -499,8 +499,9 @@ export interface paths {
         };
         /**
          * List Proceedings
-         * @description Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
-         *     their centre's, admins all (keyset pagination).
+         * @description Proceedings the caller may see, newest first (``sort=deadline``: nearest deadline first): a
+         *     mediator their own, supervisors and clerks their centre's, admins all (keyset pagination; a
+         *     cursor continues the order it came from).
          */
         get: operations["list_proceedings"];
         put?: never;
@@ -4137,6 +4138,7 @@ export interface operations {
                 mediator_id?: string | null;
                 open_only?: boolean;
                 parked?: boolean | null;
+                sort?: "newest" | "deadline";
                 status?: string | null;
             };
             header?: never;

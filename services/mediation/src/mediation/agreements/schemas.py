@@ -7,12 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from onewindow_kit.types import BoundedDate
+from onewindow_kit.types import Amount, BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.proceedings.schemas import EventText
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Amount  # full-width digits and thousands separators accepted and normalised
 PartyName = Annotated[EventText, Field(min_length=1, max_length=200)]
 
 
