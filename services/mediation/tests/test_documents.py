@@ -142,7 +142,7 @@ async def test_an_agreement_renders_stores_and_versions(client, app, test_keys, 
     assert pdf.content.startswith(b"%PDF") and hashlib.sha256(pdf.content).hexdigest() == first["sha256"]
     text = pdf_text(pdf.content, tmp_path)
     if text is not None:
-        flat = text.replace(" ", "")
+        flat = text.replace(" ", "").replace("\n", "")
         assert "调解协议书" in flat and "工人甲0" in flat and "工人乙1" in flat and "12000.00" in flat
         assert flat.count("签名") >= 4  # both workers, the employer, the mediator
     # The bytes are not in the database; the data they came from is.
@@ -197,7 +197,7 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
     pdf = (await client.get(f"/documents/{r.json()['id']}/content", headers=me)).content
     text = pdf_text(pdf, tmp_path)
     if text is not None:
-        flat = text.replace(" ", "")
+        flat = text.replace(" ", "").replace("\n", "")
         assert "调解终结书" in flat and "无争议事实" in flat and "月工资6000元" in flat and "工人甲0" in flat
 
 

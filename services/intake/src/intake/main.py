@@ -14,6 +14,8 @@ from intake.cases.service import EVENT_SUMMARY, apply_partner_event
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
+from intake.documents.dependencies import setup_documents
+from intake.documents.router import router as documents_router
 from intake.notifications.router import router as notifications_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
@@ -52,10 +54,18 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         settings,
         title="OneWindow intake (一窗受理)",
         description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
-        routers=[centers_router, cases_router, stats_router, desks_router, notifications_router, retention_router],
+        routers=[
+            centers_router,
+            cases_router,
+            stats_router,
+            desks_router,
+            notifications_router,
+            retention_router,
+            documents_router,
+        ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,
-        on_startup=[_startup],
+        on_startup=[setup_documents, _startup],
         on_shutdown=[_shutdown],
     )
