@@ -57,7 +57,7 @@ def fpdf2_agreement(data: dict[str, Any]) -> bytes:
     for a in data["applicants"]:
         pdf.multi_cell(0, 9, f"申请人：{a['name']}，{a['gender']}，住址 {a['address']}", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 9, data["facts"], new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(15, 60, 25)) as table:
+    with pdf.table(col_widths=(15, 60, 25), first_row_as_headings=False) as table:
         table.row(["序号", "申请人", "金额（元）"])
         for i, w in enumerate(data["workers"]):
             table.row([str(i + 1), w["name"], w["amount"]])

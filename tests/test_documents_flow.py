@@ -139,7 +139,7 @@ def test_agreement_receipt_and_termination_pdfs_carry_the_parties_and_amounts(ga
         assert "仲裁委员会受理决定期限" in text and "王芳" in text and "调解期限" not in text
 
         # A mediation that ends without agreement: the 调解终结书 with the undisputed facts.
-        case2, pid2, mediator2 = open_and_accept(gateway, clerk, supervisor, ["赵小明"], day_offset=6)
+        _case2, pid2, mediator2 = open_and_accept(gateway, clerk, supervisor, ["赵小明"], day_offset=6)
         with closing(mediator2):
             r = mediator2.post(
                 f"/api/mediation/proceedings/{pid2}/terminate",
@@ -167,3 +167,96 @@ def test_agreement_receipt_and_termination_pdfs_carry_the_parties_and_amounts(ga
         if partner:
             r = gateway.http.get(doc.json()["download_path"], headers={"Authorization": f"Bearer {partner}"})
             assert r.status_code in (403, 404), r.text
+
+
+# -- partners get documents, not titles -------------------------------------------------------------
+from test_arbitration_flow import commission  # noqa: E402,F401  (the simulator commission fixture)
+
+
+def _received(sim, transfer_id: str) -> list[dict]:
+    return [e for e in sim.get("/received").json()["events"] if e["data"].get("transfer_id") == transfer_id]
+
+
+def _transfer(gateway, clerk, supervisor, sim, name: str, day_offset: int, tamper=None) -> tuple[dict, str]:
+    case, pid, mediator = open_and_accept(gateway, clerk, supervisor, [name], day_offset=day_offset)
+    with closing(mediator):
+        r = mediator.post(
+            f"/api/mediation/proceedings/{pid}/terminate",
+            json={
+                "reason_code": "no_agreement",
+                "reason": "双方对赔偿数额分歧较大",
+                "undisputed_facts": "申请人2023年5月入职\n月工资7000元",
+                "undisputed_facts_signed": True,
+                "dispute_focus": "解除是否合法",
+                "arbitration_notice_given": True,
+            },
+        )
+        assert r.status_code == 200, r.text
+        printed = mediator.post(f"/api/mediation/proceedings/{pid}/documents", json={"kind": "termination"})
+        assert printed.status_code == 201, printed.text
+    if tamper is not None:
+        tamper(printed.json())
+    moved = wait_for(
+        lambda: (lambda r: r.status_code == 201 and r)(
+            clerk.post("/api/arbitration/transfers", json={"case_id": case["id"], "reason": "申请人选择申请仲裁"})
+        ),
+        what="the transfer (once the bridge heard the mediation ended)",
+    )
+    transfer_id = moved.json()["transfer_id"]
+    [requested] = wait_for(lambda: _received(sim, transfer_id), timeout=60, what="transfer.requested")
+    return requested, transfer_id
+
+
+def test_a_transfer_carries_document_digests_the_commission_verifies(stack, gateway, commission):  # noqa: F811
+    assert commission.post("/control", json={"transfer_answer": "accepted"}).status_code == 200
+    with gateway.as_user("clerk") as clerk, gateway.as_user("supervisor") as supervisor:
+        requested, transfer_id = _transfer(gateway, clerk, supervisor, commission, "孙丽", day_offset=7)
+        docs = {d["kind"]: d for d in requested["data"]["documents"]}
+        assert {"termination", "undisputed_facts"} <= set(docs)  # the bridge rendered the missing one itself
+        for kind in ("termination", "undisputed_facts"):
+            assert len(docs[kind]["sha256"]) == 64 and docs[kind]["url"].startswith(gateway.url)
+        assert "title" in docs["application"] and "sha256" not in docs["application"]  # titles-only stays v1
+        view = wait_for(
+            lambda: (lambda v: v["state"] == "accepted" and v)(
+                clerk.get(f"/api/arbitration/transfers/{transfer_id}").json()
+            ),
+            timeout=30,
+            what="the commission's acceptance",
+        )
+        assert view["arbitration_case_no"]
+        checks = [c for c in commission.get("/received").json()["document_checks"] if c["subject_id"] == transfer_id]
+        assert sorted(c["kind"] for c in checks) == ["termination", "undisputed_facts"] and all(c["ok"] for c in checks)
+        # The link is the commission's alone, signed and bound to its document.
+        url = docs["termination"]["url"]
+        token = gateway.client_token("futian-arbitration")
+        assert gateway.http.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert gateway.http.get(
+            url.replace("signature=", "signature=0"), headers={"Authorization": f"Bearer {token}"}
+        ).status_code in (403, 422)
+        forged = url.rsplit("=", 1)[0] + "=" + "0" * 64
+        assert gateway.http.get(forged, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+        assert gateway.http.get(url).status_code == 401
+
+
+def test_a_document_that_does_not_match_its_digest_is_rejected_by_the_commission(stack, gateway, commission):  # noqa: F811
+    assert commission.post("/control", json={"transfer_answer": "accepted"}).status_code == 200
+    storage = stack.config.var_dir / "files" / "mediation"
+
+    def tamper(doc: dict) -> None:  # the stored PDF changes behind the record's back
+        path = storage / "documents" / f"{doc['id']}.pdf"
+        assert path.exists(), path
+        path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%tampered\n%%EOF"))
+
+    with gateway.as_user("clerk") as clerk, gateway.as_user("supervisor") as supervisor:
+        _requested, transfer_id = _transfer(gateway, clerk, supervisor, commission, "周杰", day_offset=8, tamper=tamper)
+        view = wait_for(
+            lambda: (lambda v: v["state"] == "rejected" and v)(
+                clerk.get(f"/api/arbitration/transfers/{transfer_id}").json()
+            ),
+            timeout=30,
+            what="the commission's rejection",
+        )
+        assert "摘要不符" in (view.get("decision_reason") or view.get("reason") or str(view))
+        checks = [c for c in commission.get("/received").json()["document_checks"] if c["subject_id"] == transfer_id]
+        bad = [c for c in checks if not c["ok"]]
+        assert [c["kind"] for c in bad] == ["termination"] and bad[0]["status_code"] == 200

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 from onewindow_domain.calendar import china_today
+from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
@@ -13,9 +16,13 @@ from mediation.documents import service
 from mediation.documents.dependencies import IntakeDep, StorageDep
 from mediation.documents.models import Document
 from mediation.documents.schemas import DocumentCreate, DocumentPublic
-from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
+from mediation.proceedings.dependencies import ProceedingRead, visible_proceeding
 
 router = APIRouter(tags=["documents"])
+
+# Who may render: the people who act on the proceeding, and the bridges (a transfer or a
+# confirmation bundle needs the 调解终结书 / 调解协议书 even when nobody printed it yet).
+DocumentWrite = Annotated[Principal, Depends(require_roles("mediator", "supervisor", "admin", "service"))]
 
 
 def _public(doc: Document) -> DocumentPublic:
@@ -49,14 +56,15 @@ async def generate_proceeding_document(
     proceeding_id: str,
     body: DocumentCreate,
     session: SessionDep,
-    principal: ProceedingAct,
+    principal: DocumentWrite,
     storage: StorageDep,
     intake: IntakeDep,
 ) -> DocumentPublic:
     """Render a document from the proceeding's current data (调解协议书, 调解终结书, 无争议事实确认书,
     调解通知书, 司法确认申请书, 仲裁审查确认申请书, 送达回证). Generating again after a correction makes
     a new version; earlier versions stay as they were."""
-    p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=True)
+    act = not principal.has_any_role("service")
+    p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id, act=act)
     case = await service.read_case(intake=intake, case_id=p.case_id)
     doc = await service.generate(
         session=session,
