@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 def settings_overrides(tmp_path):
-    return {"storage_url": str(tmp_path / "files")}
+    return {"storage_dir": str(tmp_path / "files")}
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str | None:

@@ -29,7 +29,7 @@ def settings_overrides(tmp_path):
         "gateway_url": GATEWAY,
         "service_client_id": "svc-mediation",
         "service_client_secret": "test-secret",
-        "storage_url": str(tmp_path / "files"),
+        "storage_dir": str(tmp_path / "files"),
     }
 
 

@@ -30,8 +30,6 @@ class IntakeSettings(ServiceSettings):
     retention_interval_seconds: float = Field(default=86400.0, gt=0)
     retention_apply: bool = False
     retention_enabled: bool = True
-    # Where generated documents' bytes go (never the database): a folder (``file://`` optional).
-    storage_url: str = "var/files/intake"
 
     @model_validator(mode="after")
     def _keys_present(self) -> "IntakeSettings":

@@ -14,7 +14,6 @@ from intake.cases.service import EVENT_SUMMARY, apply_partner_event
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
-from intake.documents.dependencies import setup_documents
 from intake.documents.router import router as documents_router
 from intake.notifications.router import router as notifications_router
 from intake.retention.router import router as retention_router
@@ -22,7 +21,7 @@ from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed"],
+    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed", "intake.case.deadline_changed"],
     "court-bridge": ["intake.case.*"],
     "arbitration-bridge": ["intake.case.*"],
 }
@@ -66,6 +65,6 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,
-        on_startup=[setup_documents, _startup],
+        on_startup=[_startup],
         on_shutdown=[_shutdown],
     )

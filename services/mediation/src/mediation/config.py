@@ -91,8 +91,6 @@ class MediationSettings(ServiceSettings):
     # The background loop: expiry, overdue instalments, session reminders, parked retries.
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 60.0
-    # Where generated documents' bytes go (never the database): a folder (``file://`` optional).
-    storage_url: str = "var/files/mediation"
     reminder_hours: int = 24
 
 

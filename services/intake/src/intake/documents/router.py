@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import StorageDep
 from onewindow_kit.errors import NotFound
 from onewindow_kit.openapi import problems
-from onewindow_kit.storage import StoredObjectMissing
+from onewindow_kit.storage import ObjectMissing, read_all
 
 from intake.cases.auth import CaseStaff
 from intake.cases.service.reading import get_case
 from intake.documents import service
-from intake.documents.dependencies import StorageDep
 from intake.documents.models import CaseDocument
 from intake.documents.schemas import CaseDocumentCreate, CaseDocumentPublic
 
@@ -74,8 +74,8 @@ async def download_case_document(
     doc = await service.get_document(session=session, document_id=document_id)
     await get_case(session=session, principal=principal, case_id=doc.case_id)
     try:
-        pdf = await storage.get(doc.storage_key)
-    except StoredObjectMissing as exc:
+        pdf = await read_all(storage, doc.storage_key)
+    except ObjectMissing as exc:
         raise NotFound(f"the file of document {document_id} is missing from storage") from exc
     return Response(
         content=pdf,

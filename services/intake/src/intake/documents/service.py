@@ -11,7 +11,7 @@ from onewindow_documents import render
 from onewindow_domain.calendar import china_date, default_calendar
 from onewindow_domain.clocks import compute_due, get_rule
 from onewindow_kit.errors import NotFound
-from onewindow_kit.storage import Storage
+from onewindow_kit.storage import Storage, iterate
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -123,7 +123,7 @@ async def generate(
         created_by=actor[:64],
     )
     doc.storage_key = f"documents/{doc.id}.pdf"
-    await storage.put(doc.storage_key, rendered.pdf)
+    await storage.save(doc.storage_key, iterate(rendered.pdf))
     session.add(doc)
     await session.flush()
     return doc

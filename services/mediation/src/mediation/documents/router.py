@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Response, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
+from onewindow_kit.dependencies import StorageDep
 from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
-from onewindow_kit.storage import StoredObjectMissing
+from onewindow_kit.storage import ObjectMissing, read_all
 
 from mediation.documents import service
-from mediation.documents.dependencies import IntakeDep, StorageDep
+from mediation.documents.dependencies import IntakeDep
 from mediation.documents.models import Document
 from mediation.documents.schemas import DocumentCreate, DocumentPublic
 from mediation.proceedings.dependencies import ProceedingRead, visible_proceeding
@@ -104,8 +105,8 @@ async def download_document(
     doc = await service.get_document(session=session, document_id=document_id)
     await visible_proceeding(session=session, principal=principal, proceeding_id=doc.proceeding_id)
     try:
-        pdf = await storage.get(doc.storage_key)
-    except StoredObjectMissing as exc:
+        pdf = await read_all(storage, doc.storage_key)
+    except ObjectMissing as exc:
         raise NotFound(f"the file of document {document_id} is missing from storage") from exc
     return Response(
         content=pdf,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from onewindow_documents import Rendered, RenderError, render, template_of
 from onewindow_kit.bridge.casefile import CaseFile, IntakeClient, IntakeError
 from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
-from onewindow_kit.storage import Storage
+from onewindow_kit.storage import Storage, iterate
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -208,7 +208,7 @@ async def generate(
         created_by=actor[:64],
     )
     doc.storage_key = storage_key(doc.id)
-    await storage.put(doc.storage_key, rendered.pdf)
+    await storage.save(doc.storage_key, iterate(rendered.pdf))
     session.add(doc)
     await session.flush()
     return doc
