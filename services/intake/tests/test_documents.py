@@ -40,6 +40,7 @@ async def test_the_receipt_follows_the_route(client, test_keys, futian, tmp_path
     assert r.status_code == 201, r.text
     doc = r.json()
     assert doc["title"] == "受理回执" and doc["version"] == 1
+    assert doc["deadline_on"] if route in ("mediation", "arbitration", "legal_aid") else True
     pdf = await client.get(f"/documents/{doc['id']}/content", headers=clerk)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert hashlib.sha256(pdf.content).hexdigest() == doc["sha256"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Response, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
@@ -20,8 +22,12 @@ router = APIRouter(tags=["documents"])
 
 
 def _public(doc: CaseDocument) -> CaseDocumentPublic:
+    deadline = (doc.data or {}).get("deadline") if doc.kind == "receipt" else None
     return CaseDocumentPublic.model_validate(doc).model_copy(
-        update={"download_path": f"/api/intake/documents/{doc.id}/content"}
+        update={
+            "download_path": f"/api/intake/documents/{doc.id}/content",
+            "deadline_on": date.fromisoformat(deadline) if deadline else None,
+        }
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,3 +37,4 @@ class CaseDocumentPublic(BaseModel):
     created_by: str
     created_at: datetime
     download_path: str = ""
+    deadline_on: date | None = Field(default=None, description="受理回执: the deadline it states (the route's clock)")
