@@ -16,6 +16,9 @@ partner API v1 (../shared/contracts/arbitration-partner-api.md) from the commiss
   (``digests_ok`` / ``digests_bad`` in ``GET /received``);
 - with ``repeat_decisions`` on, sends each decision a second time under a new ``Idempotency-Key``
   (a commission's clerk clicking twice): the centre must answer it like the first.
+- before answering a transfer, fetches every document that came with a signed link (with its own
+  token) and checks its SHA-256 against the bundle's; a mismatch rejects the transfer, whatever the
+  configured answer (``GET /received`` lists the checks as ``document_checks``).
 
 Run it: ``python tests/simulators/arbitration.py --port 8202`` with ``ARBITRATION_SIM_GATEWAY_URL``,
 ``ARBITRATION_SIM_CLIENT_ID`` (default ``futian-arbitration``), ``ARBITRATION_SIM_CLIENT_SECRET`` and
@@ -126,6 +129,7 @@ class Commission:
         self.failed_on_purpose = 0
         self.referrals: list[dict[str, Any]] = []
         self.decisions: list[dict[str, Any]] = []
+        self.document_checks: list[dict[str, Any]] = []  # every document fetched from a bundle's link
         self._token: str | None = None
         self._token_expires = 0.0
         self._seq = itertools.count(100 + int(time.time()) % 1000 * 10)
@@ -247,12 +251,45 @@ class Commission:
         self.decisions.append(entry)
         return entry
 
-    async def answer_later(self, kind: str, subject_id: str, decision: str) -> None:
-        """Answer a transfer or review soon after it arrived, retrying while the centre is busy."""
+    async def check_documents(self, subject_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fetch every document that came with a link (with our own token) and compare its SHA-256
+        with the bundle's: what a commission must do before it relies on the file."""
+        checks = []
+        for doc in documents:
+            if not doc.get("url"):
+                continue
+            check: dict[str, Any] = {
+                "subject_id": subject_id,
+                "kind": doc["kind"],
+                "document_id": doc.get("document_id"),
+            }
+            try:
+                response = await self.http.get(doc["url"], headers={"Authorization": f"Bearer {await self.token()}"})
+                check["status_code"] = response.status_code
+                check["sha256"] = hashlib.sha256(response.content).hexdigest()
+                check["is_pdf"] = response.content.startswith(b"%PDF")
+                check["ok"] = response.status_code == 200 and check["sha256"] == doc.get("sha256") and check["is_pdf"]
+            except httpx.HTTPError as exc:
+                check |= {"status_code": None, "ok": False, "error": type(exc).__name__}
+            checks.append(check)
+        self.document_checks.extend(checks)
+        return checks
+
+    async def answer_later(
+        self, kind: str, subject_id: str, decision: str, documents: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Answer a transfer or review soon after it arrived, retrying while the centre is busy. A
+        transfer whose documents do not match their digests is rejected, whatever ``decision`` says."""
         await asyncio.sleep(self.settings.answer_delay_seconds)
+        reason = None
+        if kind == "transfer" and documents:
+            bad = [c for c in await self.check_documents(subject_id, documents) if not c["ok"]]
+            if bad:
+                decision = "rejected"
+                reason = "移送材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
         for attempt in range(5):
             try:
-                request = DecisionRequest(decision=decision)
+                request = DecisionRequest(decision=decision, reason=reason)
                 entry = await (
                     self.decide_transfer(subject_id, request)
                     if kind == "transfer"
@@ -340,7 +377,12 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             commission.check_documents(payload["data"])
         if payload["type"] == "transfer.requested" and commission.transfer_answer != "none":
             commission.spawn(
-                commission.answer_later("transfer", payload["data"]["transfer_id"], commission.transfer_answer)
+                commission.answer_later(
+                    "transfer",
+                    payload["data"]["transfer_id"],
+                    commission.transfer_answer,
+                    payload["data"].get("documents") or [],
+                )
             )
         if payload["type"] == "review.requested" and commission.review_answer != "none":
             commission.spawn(commission.answer_later("review", payload["data"]["review_id"], commission.review_answer))
@@ -358,6 +400,7 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             "failed_on_purpose": commission.failed_on_purpose,
             "digests_ok": commission.digests_ok,
             "digests_bad": commission.digests_bad,
+            "document_checks": commission.document_checks,
         }
 
     @app.post("/control")
@@ -382,6 +425,7 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             commission.duplicates = commission.rejected = commission.failed_on_purpose = 0
             commission.digests_ok = commission.digests_bad = 0
             commission.decisions.clear()
+            commission.document_checks.clear()
         return {
             "fail_left": commission.fail_left,
             "secrets": len(commission.secrets),

@@ -21,6 +21,7 @@ from intake.ledger import service as ledger
 from intake.ledger.router import router as ledger_router
 from intake.notices.handlers import EVENT_HANDLERS as NOTICE_HANDLERS
 from intake.notices.service import SmsNoticeWorker, registration_notices
+from intake.documents.router import router as documents_router
 from intake.notifications.router import router as notifications_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
@@ -86,6 +87,7 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
             desks_router,
             notifications_router,
             retention_router,
+            documents_router,
         ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.bridge.documents import link_valid
 from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, UpstreamUnavailable
+from onewindow_kit.errors import AlreadyExists, Forbidden, NotFound, StateConflict, UpstreamUnavailable
+from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +25,7 @@ from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDe
 from arbitration_bridge.referrals.router import PARTNER_PREFIX
 from arbitration_bridge.referrals.service import WORK_WAKE
 from arbitration_bridge.transfers import service
+from arbitration_bridge.transfers.models import Transfer
 from arbitration_bridge.transfers.schemas import (
     TransferCreate,
     TransferDecided,
@@ -67,6 +71,55 @@ async def record_transfer_decision(
         key=key,
         path=f"{PARTNER_PREFIX}/transfers/{transfer_id}/decision",
         work=work,
+    )
+
+
+@partner_router.get(
+    "/transfers/{transfer_id}/documents/{document_id}",
+    response_class=Response,
+    operation_id="download_transfer_document",
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+        **problems(
+            NotFound,
+            Forbidden,
+            UpstreamUnavailable,
+            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+        ),
+    },
+)
+async def download_transfer_document(
+    transfer_id: str,
+    document_id: str,
+    commission: CurrentCommission,
+    session: SessionDep,
+    request: Request,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(min_length=64, max_length=64)],
+) -> Response:
+    """A document of a transfer sent to this commission, from the signed link in ``transfer.requested``
+    (``documents[].url``), fetched with the commission's own token. Check its SHA-256 against the
+    bundle's ``documents[].sha256``."""
+    transfer = await session.get(Transfer, transfer_id)
+    visible = transfer is not None and transfer.partner_id == commission.id
+    listed = service.listed_document(transfer, document_id) if transfer is not None and visible else None
+    if listed is None:
+        raise NotFound(f"transfer {transfer_id} has no document {document_id}")
+    ctx = get_context(request)
+    if not link_valid(
+        ctx.settings.lookup_key, scope=transfer_id, document_id=document_id, expires=expires, signature=signature
+    ):
+        raise Forbidden("the document link is not valid (wrong signature or expired)")
+    if ctx.documents is None:
+        raise UpstreamUnavailable("mediation is not configured")
+    try:
+        pdf = await ctx.documents.content(document_id=document_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
     )
 
 

@@ -4,14 +4,15 @@ when the commission lets its 5 days pass without an answer."""
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import CaseFile
-from onewindow_kit.bridge.documents import document_ref
+from onewindow_kit.bridge.documents import document_ref, sign_link
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
@@ -57,6 +58,59 @@ KIND_ZH = {
     "refused_mediation": "申请人拒绝调解，直接申请仲裁",
     "breached_agreement": "被申请人不履行调解协议，申请仲裁",
 }
+
+
+# What a transfer carries as generated documents (mediation renders them; kinds as mediation names them).
+TRANSFER_DOCUMENTS = ("termination", "undisputed_facts")
+
+
+def document_path(transfer_id: str, document_id: str) -> str:
+    return f"/partner/arbitration/v1/transfers/{transfer_id}/documents/{document_id}"
+
+
+def with_links(
+    listed: list[dict[str, Any]],
+    generated: list[dict[str, Any]],
+    *,
+    transfer_id: str,
+    secret: str,
+    public_url: str,
+    link_seconds: int,
+    now: float,
+) -> list[dict[str, Any]]:
+    """The bundle's documents: each generated one with its digest and a signed, expiring link (the
+    titles-only entries stay for what is not generated, so v1 readers see the same list)."""
+    expires = int(now) + link_seconds
+    by_kind = {g["kind"]: g for g in generated}
+    out: list[dict[str, Any]] = []
+    for entry in listed:
+        g = by_kind.pop(entry["kind"], None)
+        out.append(entry if g is None else entry | _linked(g, transfer_id, secret, public_url, expires))
+    for g in by_kind.values():
+        out.append(
+            {"kind": g["kind"], "title": g["title"], "ref": g["proceeding_id"]}
+            | _linked(g, transfer_id, secret, public_url, expires)
+        )
+    return out
+
+
+def _linked(g: dict[str, Any], transfer_id: str, secret: str, public_url: str, expires: int) -> dict[str, Any]:
+    signature = sign_link(secret, scope=transfer_id, document_id=g["id"], expires=expires)
+    url = f"{public_url.rstrip('/')}{document_path(transfer_id, g['id'])}?expires={expires}&signature={signature}"
+    return {
+        "document_id": g["id"],
+        "version": g["version"],
+        "template_version": g["template_version"],
+        "sha256": g["sha256"],
+        "size": g["size"],
+        "media_type": "application/pdf",
+        "url": url,
+        "url_expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+    }
+
+
+def listed_document(transfer: Transfer, document_id: str) -> dict[str, Any] | None:
+    return next((d for d in transfer.documents or () if d.get("document_id") == document_id), None)
 
 
 def documents_of(record: CaseRecord, *, kind: str = "failed_mediation") -> list[dict[str, Any]]:
@@ -195,8 +249,13 @@ async def mark_requested(
     respondents: list[dict[str, Any]],
     cipher: FieldCipher,
     today: date | None = None,
+    generated: list[dict[str, Any]] | None = None,
+    link_secret: str = "",
+    public_url: str = "",
+    link_seconds: int = 7 * 24 * 3600,
 ) -> bool:
-    """The file is in hand: send ``transfer.requested`` and start the 5-day clock (once)."""
+    """The file is in hand: send ``transfer.requested`` (with the generated documents' digests and
+    signed links) and start the 5-day clock (once)."""
     today = today or china_today()
     due = acceptance_due(requested_on=today)
     now = utcnow()
@@ -224,6 +283,16 @@ async def mark_requested(
         {"category": c.category, "amount": str(c.amount), "description": c.description} for c in case.claims
     ]
     transfer.application = application
+    if generated:
+        transfer.documents = with_links(
+            list(transfer.documents or []),
+            generated,
+            transfer_id=transfer.id,
+            secret=link_secret,
+            public_url=public_url,
+            link_seconds=link_seconds,
+            now=time.time(),
+        )
     partner = await session.get(Partner, transfer.partner_id)
     await notify(
         session,
