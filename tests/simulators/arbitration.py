@@ -226,7 +226,7 @@ class Commission:
             self._record(f"{kind}-again", subject_id, body, again)
         return entry
 
-    def check_documents(self, data: dict[str, Any]) -> None:
+    def check_digests(self, data: dict[str, Any]) -> None:
         """Re-compute the digest of every document whose content came with the message."""
         agreement = data.get("agreement") or (data.get("application") or {}).get("agreement")
         for document in data.get("documents") or []:
@@ -374,7 +374,7 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             }
         )
         if payload["type"] in ("transfer.requested", "review.requested"):
-            commission.check_documents(payload["data"])
+            commission.check_digests(payload["data"])
         if payload["type"] == "transfer.requested" and commission.transfer_answer != "none":
             commission.spawn(
                 commission.answer_later(

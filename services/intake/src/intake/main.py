@@ -17,11 +17,11 @@ from intake.cases.service.registration import AFTER_REGISTRATION
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
+from intake.documents.router import router as documents_router
 from intake.ledger import service as ledger
 from intake.ledger.router import router as ledger_router
 from intake.notices.handlers import EVENT_HANDLERS as NOTICE_HANDLERS
 from intake.notices.service import SmsNoticeWorker, registration_notices
-from intake.documents.router import router as documents_router
 from intake.notifications.router import router as notifications_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker

@@ -153,6 +153,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/{case_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Case Documents
+         * @description Every generated document (文书) of the case, every version, newest first, with its SHA-256.
+         */
+        get: operations["list_case_documents"];
+        put?: never;
+        /**
+         * Generate Case Document
+         * @description Render a document from the case file as it is now: the 受理回执 (worded for the case's route,
+         *     with its deadline), the 调解申请书 or a 送达回证. Generating again makes a new version.
+         */
+        post: operations["generate_case_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{case_id}/pii": {
         parameters: {
             query?: never;
@@ -435,6 +460,26 @@ export interface paths {
          * @description Open, at-risk and overdue hand-offs; for legal aid the share reviewed within the promise.
          */
         get: operations["get_desk_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Case Document
+         * @description The PDF (inline: the browser previews and prints it); 404 for a case the caller may not see.
+         */
+        get: operations["download_case_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -946,6 +991,57 @@ export interface components {
              * @description 所属街道 (mediators serve streets)
              */
             street?: string | null;
+        };
+        /** CaseDocumentCreate */
+        CaseDocumentCreate: {
+            kind: components["schemas"]["CaseDocumentKind"];
+            /**
+             * Recipient
+             * @description 送达回证: the party served
+             */
+            recipient?: string | null;
+        };
+        /**
+         * CaseDocumentKind
+         * @description What intake renders (mediation renders the proceeding's papers).
+         * @enum {string}
+         */
+        CaseDocumentKind: "receipt" | "application" | "service_receipt";
+        /** CaseDocumentPublic */
+        CaseDocumentPublic: {
+            /** Case Id */
+            case_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Deadline On
+             * @description 受理回执: the deadline it states (the route's clock)
+             */
+            deadline_on?: string | null;
+            /**
+             * Download Path
+             * @default
+             */
+            download_path?: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Template Version */
+            template_version: number;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
         };
         /** CasePage */
         CasePage: {
@@ -2828,6 +2924,135 @@ export interface operations {
             };
         };
     };
+    list_case_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDocumentPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_case_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDocumentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDocumentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_case_personal_data: {
         parameters: {
             query?: {
@@ -3869,6 +4094,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeskSummary"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_case_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Unauthorized */

@@ -27,6 +27,7 @@ import httpx
 from onewindow_kit.bridge.casefile import IntakeError
 from onewindow_kit.http import ServiceTokenProvider
 
+
 def canonical_json(value: Any) -> bytes:
     """The one byte form of a JSON value that both sides can re-compute."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()

@@ -13,7 +13,6 @@ from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, Forbidden, NotFound, StateConflict, UpstreamUnavailable
-from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
