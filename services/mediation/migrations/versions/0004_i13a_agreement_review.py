@@ -1,7 +1,7 @@
 """agreement arbitration review
 
 Revision ID: 0004_i13a_agreement_review
-Revises: 0003_i12_average_wage
+Revises: 0004_i13c_agreement_court
 Create Date: 2026-12-02 00:59:33.008890
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_i13a_agreement_review"
-down_revision: str | None = "0003_i12_average_wage"
+down_revision: str | None = "0004_i13c_agreement_court"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1064,6 +1064,10 @@ export interface components {
             id: string;
             /** Instalments */
             instalments: components["schemas"]["InstalmentPublic"][];
+            /** Judicial Confirmation */
+            judicial_confirmation?: {
+                [key: string]: unknown;
+            } | null;
             /** Judicial Confirmation Apply By */
             judicial_confirmation_apply_by: string | null;
             /** Paid Amount */
@@ -1072,6 +1076,10 @@ export interface components {
             parties_request_arbitration_review: boolean;
             /** Parties Request Judicial Confirmation */
             parties_request_judicial_confirmation: boolean;
+            /** Payment Order */
+            payment_order?: {
+                [key: string]: unknown;
+            } | null;
             /** Proceeding Id */
             proceeding_id: string;
             /** Scope */

@@ -51,6 +51,10 @@ class Agreement(SQLModel, table=True):
     arbitration_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     signatures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fulfilled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The court's side, from court-bridge's events: {"state": requested | valid | dismissed, "ruling_no", …}
+    # for 司法确认; {"state": requested | accepted | rejected | issued | objected | paid, "order_no", …} for 支付令.
+    judicial_confirmation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    payment_order: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 

@@ -40,6 +40,8 @@ def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
                 "arbitration_review",
                 "signatures",
                 "fulfilled_at",
+                "judicial_confirmation",
+                "payment_order",
                 "created_at",
             )
         },

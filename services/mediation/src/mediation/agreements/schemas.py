@@ -133,6 +133,8 @@ class AgreementPublic(BaseModel):
     signatures: list[dict[str, Any]]
     instalments: list[InstalmentPublic]
     fulfilled_at: datetime | None
+    judicial_confirmation: dict[str, Any] | None = None  # the court's side (court-bridge events)
+    payment_order: dict[str, Any] | None = None
     created_at: datetime
 
 
