@@ -22,6 +22,18 @@ from onewindow_kit.partners.models import Partner
 log = logging.getLogger("onewindow_kit.bridge.routes")
 
 REPLAYED = {"Idempotent-Replayed": "true"}
+# The OpenAPI answer of a partner's idempotent creation (``responses={**REPLAYABLE_CREATED, …}``).
+REPLAYABLE_CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
+        "headers": {
+            "Idempotent-Replayed": {
+                "description": "``true`` when this answer is the replay of an earlier request with the same key",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        },
+    },
+}
 
 
 async def idempotent_write(

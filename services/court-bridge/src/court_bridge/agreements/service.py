@@ -9,8 +9,6 @@ reasons and pick one; the first is the default (the most connecting points, then
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +16,7 @@ from typing import Any
 
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import CaseParty, IntakeError
+from onewindow_kit.bridge.documents import sha256_of
 from onewindow_kit.bridge.referrals import can_see
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, ValidationFailed
@@ -37,9 +36,9 @@ ROLE_ZH = {"applicant": "申请人（劳动者）", "respondent": "被申请人�
 
 def canonical_digest(body: Any) -> str:
     """sha256 of the agreement's canonical JSON (sorted keys, no spaces, UTF-8): the digest a court can
-    check the content against until a generated document carries its own."""
-    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    check the content against until a generated document carries its own (the kit's one byte form,
+    shared with the arbitration bridge: ``onewindow_kit.bridge.documents``)."""
+    return sha256_of(body)
 
 
 def agreement_documents(agreement: dict[str, Any]) -> list[dict[str, Any]]:
