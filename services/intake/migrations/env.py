@@ -1,6 +1,7 @@
 import intake.cases.models
 import intake.centers.models
 import intake.desks.models
+import intake.exports.models
 import intake.notifications.models
 import intake.retention.models  # noqa: F401
 import onewindow_kit.events.models

@@ -11,21 +11,23 @@ from onewindow_kit.dependencies import settings_of
 from intake.cases.router import router as cases_router
 from intake.cases.router import stats_router
 from intake.cases.service import EVENT_SUMMARY, apply_partner_event
+from intake.cases.service.access import EVENT_HANDLERS as ACCESS_HANDLERS
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
+from intake.exports.router import router as exports_router
 from intake.notifications.router import router as notifications_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed"],
+    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed", "intake.case.corrected"],
     "court-bridge": ["intake.case.*"],
     "arbitration-bridge": ["intake.case.*"],
 }
 # Everything the other services say about a case lands on its timeline.
-EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event)
+EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event) | ACCESS_HANDLERS
 
 
 async def _startup(app: FastAPI) -> None:
@@ -52,7 +54,15 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         settings,
         title="OneWindow intake (一窗受理)",
         description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
-        routers=[centers_router, cases_router, stats_router, desks_router, notifications_router, retention_router],
+        routers=[
+            centers_router,
+            cases_router,
+            stats_router,
+            desks_router,
+            notifications_router,
+            retention_router,
+            exports_router,
+        ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,
