@@ -228,6 +228,8 @@ async def test_search_as_people_type_finds_fragments_prefixes_and_the_matched_wo
     assert row["matched"]["name"] == "李四"
     assert row["matched"]["id_number_masked"] == row["applicant_id_numbers"][1]
     assert (await client.get("/cases", params={"q": "%"}, headers=clerk)).json()["items"] == []
+    huge = await client.get("/cases", params={"q": "2026 " + "9" * 30, "case_no": "1" * 40}, headers=clerk)
+    assert huge.status_code == 200 and huge.json()["items"] == []
 
 
 async def test_exports_open_with_the_library_hold_the_filtered_rows_mask_and_are_logged(client, test_keys, futian, app):

@@ -143,7 +143,7 @@ def _case_no_terms(text: str) -> list[Any]:
     (centre, seq) indexes. Anything else must be the whole number (the unique index)."""
     terms: list[Any] = [CaseFile.case_no == text]
     numbers = _DIGITS.findall(text)
-    if len(numbers) >= 2 and len(numbers[0]) == 4:
+    if len(numbers) >= 2 and len(numbers[0]) == 4 and len(numbers[-1]) <= 9:  # (an int column)
         terms.append(and_(CaseFile.year == int(numbers[0]), CaseFile.seq == int(numbers[-1])))
     elif len(numbers) == 1 and len(numbers[0]) <= 9:
         value = int(numbers[0])
