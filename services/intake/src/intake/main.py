@@ -22,7 +22,13 @@ from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed", "intake.case.corrected"],
+    "mediation": [
+        "intake.center.*",
+        "intake.case.routed",
+        "intake.case.closed",
+        "intake.case.deadline_changed",
+        "intake.case.corrected",
+    ],
     "court-bridge": ["intake.case.*"],
     "arbitration-bridge": ["intake.case.*"],
 }
