@@ -271,3 +271,14 @@ async def test_exports_open_with_the_library_hold_the_filtered_rows_mask_and_are
         ("deadlines", 0, False),
     ]
     assert logged[1].purpose == "报送仲裁院"
+
+
+async def test_a_common_prefix_keeps_the_subquery_and_finds_the_same(client, test_keys, futian, monkeypatch):
+    from intake.cases.service import search
+
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    case = await _register(client, clerk, applicants=[applicant(2, name="陈志强")])
+    monkeypatch.setattr(search, "_ID_LIST_CAP", 0)  # every id set counts as "too many to list"
+    for params in ({"q": "陈志"}, {"applicant_name": "陈"}, {"q": "某某电子"}):
+        items = (await client.get("/cases", params=params, headers=clerk)).json()["items"]
+        assert [i["case_no"] for i in items] == [case["case_no"]], params
