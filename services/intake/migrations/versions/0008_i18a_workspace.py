@@ -1,7 +1,7 @@
 """correction merge grants exports
 
 Revision ID: 0008_i18a_workspace
-Revises: 0007_i15_retention
+Revises: 0009_i14b_service_ledger
 Create Date: 2026-12-02 00:33:41.723949
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008_i18a_workspace"
-down_revision: str | None = "0007_i15_retention"
+down_revision: str | None = "0009_i14b_service_ledger"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
