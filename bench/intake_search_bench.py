@@ -310,6 +310,12 @@ def main() -> int:
                     "/cases", params={"employer": rng.choice(EMPLOYER_WORDS) + str(rng.randrange(2000))}
                 ),
                 "open_cases_of_centre": lambda: http.get("/cases", params={"open_only": "true"}),
+                # Issue 18: what a clerk types into the one search box.
+                "typed_case_no_fragment": lambda: http.get("/cases", params={"q": f"{rng.randrange(1, 30000):05d}"}),
+                "typed_name_prefix": lambda: http.get("/cases", params={"q": f"工人{rng.randrange(100, 5000)}"}),
+                "applicant_name_prefix": lambda: http.get(
+                    "/cases", params={"applicant_name": f"工人{rng.randrange(100, 5000)}"}
+                ),
             }
             results = {}
             for label, query in queries.items():

@@ -3,6 +3,7 @@ import intake.cases.models
 import intake.centers.models
 import intake.desks.models
 import intake.documents.models
+import intake.exports.models
 import intake.ledger.models
 import intake.notices.models
 import intake.notifications.models

@@ -23,7 +23,7 @@ class IntakeSettings(ServiceSettings):
     desks: DeskConfig = Field(default_factory=DeskConfig)
     # Roles that see full ID and phone numbers (each read is logged in pii_access). The bridges
     # (role service) need them for partner hand-offs: a court files a 司法确认 with the parties' IDs.
-    pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "service"])
+    pii_roles: list[str] = Field(default_factory=lambda: ["clerk", "supervisor", "mediator", "service"])
     # Retention (DOMAIN.md §9): closed case files are anonymised this many years after closing.
     # The job runs every interval; without ``retention_apply`` it only logs its dry run.
     retention_mediated_years: int = Field(default=5, ge=5)

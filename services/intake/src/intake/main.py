@@ -13,11 +13,13 @@ from intake.attachments.router import router as attachments_router
 from intake.cases.router import router as cases_router
 from intake.cases.router import stats_router
 from intake.cases.service import EVENT_SUMMARY, apply_partner_event
+from intake.cases.service.access import EVENT_HANDLERS as ACCESS_HANDLERS
 from intake.cases.service.registration import AFTER_REGISTRATION
 from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
 from intake.documents.router import router as documents_router
+from intake.exports.router import router as exports_router
 from intake.ledger import service as ledger
 from intake.ledger.router import router as ledger_router
 from intake.notices.handlers import EVENT_HANDLERS as NOTICE_HANDLERS
@@ -28,13 +30,20 @@ from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed", "intake.case.deadline_changed"],
+    "mediation": [
+        "intake.center.*",
+        "intake.case.routed",
+        "intake.case.closed",
+        "intake.case.deadline_changed",
+        "intake.case.corrected",
+    ],
     "court-bridge": ["intake.case.*"],
     "arbitration-bridge": ["intake.case.*"],
 }
 # Everything the other services say about a case lands on its timeline.
-# Some also tell the parties by SMS (a session notice, an unpaid instalment): same timeline, plus notices.
-EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event) | NOTICE_HANDLERS
+# Some also tell the parties by SMS (a session notice, an unpaid instalment): same timeline, plus
+# notices; assignments and panels also grant their mediators the case file (decision 0022).
+EVENT_HANDLERS = dict.fromkeys(EVENT_SUMMARY, apply_partner_event) | NOTICE_HANDLERS | ACCESS_HANDLERS
 # 受理通知: each registration queues an SMS to the applicants in its own transaction.
 if registration_notices not in AFTER_REGISTRATION:
     AFTER_REGISTRATION.append(registration_notices)
@@ -88,6 +97,7 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
             notifications_router,
             retention_router,
             documents_router,
+            exports_router,
         ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,

@@ -35,6 +35,8 @@ class CaseFile(SQLModel, table=True):
         UniqueConstraint("case_no"),
         Index("ix_case_file_center_status", "center_id", "status", "registered_at"),
         Index("ix_case_file_center_registered", "center_id", "registered_at", "id"),
+        # "00002" is a sequence number in any year of the centre (search as people type).
+        Index("ix_case_file_center_seq", "center_id", "seq"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -78,11 +80,17 @@ class CaseFile(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     close_reason: str | None = Field(default=None, max_length=40)
+    merged_into: str | None = Field(default=None, max_length=32)  # the collective case it was merged into
 
 
 class CaseParty(SQLModel, table=True):
     __tablename__ = "case_party"
-    __table_args__ = (Index("ix_case_party_id_hash", "id_number_hash"),)
+    __table_args__ = (
+        Index("ix_case_party_id_hash", "id_number_hash"),
+        # Name prefixes ("陈志" finds 陈志强): a pattern-ops b-tree on PostgreSQL serves LIKE 'p%' in
+        # any collation; on SQLite the same index serves the equivalent range query.
+        Index("ix_case_party_name_prefix", "name", "case_id", postgresql_ops={"name": "text_pattern_ops"}),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case_file.id", max_length=32, index=True)
@@ -111,6 +119,7 @@ class CaseParty(SQLModel, table=True):
     agent_kind: str | None = Field(default=None, max_length=20)
     represents: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     has_power_of_attorney: bool = False
+    merged_from: str | None = Field(default=None, max_length=32)  # the case it came from in a merge
 
 
 class CaseClaim(SQLModel, table=True):
@@ -125,6 +134,7 @@ class CaseClaim(SQLModel, table=True):
     period_end_on: date | None = None
     description: str | None = Field(default=None, max_length=2000)
     final_award: bool = False
+    merged_from: str | None = Field(default=None, max_length=32)  # the case it came from in a merge
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -156,3 +166,38 @@ class PiiAccess(SQLModel, table=True):
     fields: str = Field(max_length=200)
     purpose: str = Field(max_length=100)
     at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CaseGrant(SQLModel, table=True):
+    """Who besides the centre's staff may read a case: the mediator (or a panel member) of its
+    proceeding, learnt from mediation's events (intake never reads mediation's database)."""
+
+    __tablename__ = "case_grant"
+    __table_args__ = (
+        UniqueConstraint("case_id", "audience", "reason"),
+        Index("ix_case_grant_audience", "audience", "case_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_file.id", max_length=32)
+    audience: str = Field(max_length=140)  # user:<subject> | username:<login>, as notifications
+    reason: str = Field(max_length=20)  # mediator | panel
+    proceeding_id: str | None = Field(default=None, max_length=32)
+    granted_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class CaseMerge(SQLModel, table=True):
+    """Linked complaints merged into one collective case; undoable until mediation starts."""
+
+    __tablename__ = "case_merge"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    target_case_id: str = Field(foreign_key="case_file.id", max_length=32, index=True)
+    source_case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The target's triage fields before the merge, restored by an undo.
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(max_length=500)
+    merged_by: str = Field(max_length=100)
+    merged_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    undone_by: str | None = Field(default=None, max_length=100)

@@ -13,22 +13,26 @@ from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep, WriteSessionDep
 from onewindow_kit.dependencies import DatabaseDep
-from onewindow_kit.errors import Forbidden, StateConflict, ValidationFailed
+from onewindow_kit.errors import Forbidden, NotFound, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import check_key, fingerprint, run_idempotent
 from onewindow_kit.openapi import IDEMPOTENT, IF_MATCH, problems
 from onewindow_kit.types import BoundedDate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases import service
-from intake.cases.auth import CaseStaff, StatsRead
+from intake.cases.auth import CaseRead, CaseStaff, CaseWrite, StatsRead
 from intake.cases.models import CaseClaim, CaseFile, CaseParty
 from intake.cases.schemas import (
+    CaseCorrection,
     CaseCreate,
     CasePage,
     CasePublic,
     CaseSummary,
     ClaimPublic,
     IdNumberSearch,
+    MatchedParty,
+    MergePublic,
+    MergeRequest,
     NextStepPublic,
     PartyPii,
     PartyPublic,
@@ -36,7 +40,9 @@ from intake.cases.schemas import (
     Stats,
     TimelineEntryPublic,
     TransitionRequest,
+    UndoMergeRequest,
 )
+from intake.cases.service import correction, search
 from intake.config import SettingsDep
 from intake.lifecycle import service as lifecycle
 from intake.statistics import service as statistics
@@ -143,12 +149,19 @@ def _etag(case_version: int) -> dict[str, str]:
 
 @router.post("/triage", response_model=TriageResult, operation_id="preview_triage")
 async def preview_triage(
-    data: CaseCreate, session: SessionDep, settings: SettingsDep, principal: CaseStaff, center_id: str | None = None
+    data: CaseCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CaseStaff,
+    center_id: str | None = None,
 ) -> TriageResult:
     """Preview triage for the registration form (grade with reasons, collective, limitation,
-    final-award flags, suggested route); nothing is saved."""
+    final-award flags, suggested route, applicants already party to an open case here); nothing is saved."""
     center = _center_for(principal, center_id)
-    return await service.preview_triage(session=session, center_id=center, data=data, config=settings.triage)
+    return await service.preview_triage(
+        session=session, center_id=center, data=data, config=settings.triage, cipher=_cipher(request)
+    )
 
 
 @router.post(
@@ -213,8 +226,20 @@ async def list_cases(
     request: Request,
     session: SessionDep,
     principal: CaseStaff,
-    case_no: str | None = None,
-    applicant_name: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description='search as people type: a case-number fragment ("00002", "2026 2"), '
+            "an applicant's name prefix or an employer fragment",
+        ),
+    ] = None,
+    case_no: Annotated[
+        str | None, Query(max_length=60, description='the whole number, or its sequence ("00002", "2026 2")')
+    ] = None,
+    applicant_name: Annotated[
+        str | None, Query(max_length=100, description="an applicant's name or its beginning")
+    ] = None,
     employer: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     credit_code: Annotated[str | None, Query(max_length=18)] = None,
     status: str | None = None,
@@ -235,6 +260,7 @@ async def list_cases(
         session,
         principal,
         service.CaseQuery(
+            q=q,
             case_no=case_no,
             applicant_name=applicant_name,
             employer=employer,
@@ -276,11 +302,20 @@ async def _search(
     cases, next_cursor = await service.search_cases(
         session=session, principal=principal, query=query, cipher=_cipher(request), cursor=cursor, limit=limit
     )
-    return await case_page(session, cases, next_cursor)
+    matched = await search.matched_parties(
+        session=session, query=query, cipher=_cipher(request), case_ids=[c.id for c in cases]
+    )
+    return await case_page(session, cases, next_cursor, matched)
 
 
-async def case_page(session: AsyncSession, cases: list[CaseFile], next_cursor: str | None) -> CasePage:
-    """Rows of the case desk (names; ID numbers masked)."""
+async def case_page(
+    session: AsyncSession,
+    cases: list[CaseFile],
+    next_cursor: str | None,
+    matched: dict[str, tuple[CaseParty, str]] | None = None,
+) -> CasePage:
+    """Rows of the case desk (names; ID numbers masked; the matched party when a search matched one)."""
+    matched = matched or {}
     applicants = await service.applicants_of(session=session, case_ids=[c.id for c in cases])
     today = china_today()
     return CasePage(
@@ -301,6 +336,14 @@ async def case_page(session: AsyncSession, cases: list[CaseFile], next_cursor: s
                 deadline_on=c.deadline_on,
                 overdue=bool(c.deadline_on and c.deadline_on < today and c.status in lifecycle.CLOCKED_STATUSES),
                 registered_at=c.registered_at,
+                matched=MatchedParty(
+                    name=matched[c.id][0].name,
+                    role=matched[c.id][0].role,
+                    id_number_masked=matched[c.id][0].id_number_masked,
+                    matched_on=matched[c.id][1],
+                )
+                if c.id in matched
+                else None,
             )
             for c in cases
         ],
@@ -309,8 +352,9 @@ async def case_page(session: AsyncSession, cases: list[CaseFile], next_cursor: s
 
 
 @router.get("/{case_id}", response_model=CasePublic, operation_id="get_case")
-async def get_case(case_id: str, response: Response, session: SessionDep, principal: CaseStaff) -> CasePublic:
-    """A case with its parties (masked), claims, triage and deadline; ``ETag`` carries its version."""
+async def get_case(case_id: str, response: Response, session: SessionDep, principal: CaseRead) -> CasePublic:
+    """A case with its parties (masked), claims, triage and deadline; ``ETag`` carries its version.
+    A mediator reads the cases of their own proceedings (as assigned mediator or panel member)."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     response.headers.update(_etag(case.version))
     return await to_public(session, case)
@@ -322,7 +366,7 @@ async def get_case_personal_data(
     request: Request,
     session: WriteSessionDep,
     settings: SettingsDep,
-    principal: CaseStaff,
+    principal: CaseRead,
     purpose: Annotated[str, Query(min_length=2, max_length=100)] = "核实当事人身份",
 ) -> list[PartyPii]:
     """Full ID and phone numbers of the parties, for roles that need them; every read is logged."""
@@ -336,7 +380,7 @@ async def get_case_personal_data(
 
 
 @router.get("/{case_id}/timeline", response_model=list[TimelineEntryPublic], operation_id="get_case_timeline")
-async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseStaff) -> list[TimelineEntryPublic]:
+async def get_case_timeline(case_id: str, session: SessionDep, principal: CaseRead) -> list[TimelineEntryPublic]:
     """Everything that happened to the case here and in the other services, oldest first."""
     case = await service.get_case(session=session, principal=principal, case_id=case_id)
     return [TimelineEntryPublic.model_validate(e) for e in await service.timeline(session=session, case=case)]
@@ -446,3 +490,94 @@ async def list_cases_behind_figure(
         limit=limit,
     )
     return await case_page(session, cases, None)
+
+
+@router.patch(
+    "/{case_id}",
+    response_model=CasePublic,
+    responses=problems(*IF_MATCH, StateConflict),
+    operation_id="correct_case",
+)
+async def correct_case(
+    case_id: str,
+    body: CaseCorrection,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CaseWrite,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> CasePublic:
+    """Correct a registered case (更正: parties, claims, facts) with a reason. Needs ``If-Match``;
+    every change is on the timeline with its before and after (personal numbers masked)."""
+    case = await service.get_case(session=session, principal=principal, case_id=case_id)
+    service.check_version(case, if_match)
+    case = await correction.correct_case(
+        session=session, principal=principal, case=case, data=body, cipher=_cipher(request)
+    )
+    response.headers.update(_etag(case.version))
+    return await to_public(session, case)
+
+
+@router.post(
+    "/{case_id}/merges",
+    response_model=MergePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(*IF_MATCH, StateConflict, NotFound),
+    operation_id="merge_cases",
+)
+async def merge_cases(
+    case_id: str,
+    body: MergeRequest,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CaseWrite,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> MergePublic:
+    """Merge linked complaints into this case (并案) before mediation starts: every applicant,
+    claim and document joins it, the others close as merged, and it is triaged again. Needs ``If-Match``."""
+    case = await service.get_case(session=session, principal=principal, case_id=case_id)
+    service.check_version(case, if_match)
+    merge = await correction.merge_cases(
+        session=session,
+        principal=principal,
+        target=case,
+        case_ids=body.case_ids,
+        reason=body.reason,
+        config=settings.triage,
+    )
+    response.headers.update(_etag(case.version))
+    return MergePublic.model_validate(merge)
+
+
+@router.get("/{case_id}/merges", response_model=list[MergePublic], operation_id="list_case_merges")
+async def list_case_merges(case_id: str, session: SessionDep, principal: CaseStaff) -> list[MergePublic]:
+    """The merges into this case, newest first (an undone one keeps its ``undone_at``)."""
+    case = await service.get_case(session=session, principal=principal, case_id=case_id)
+    return [MergePublic.model_validate(m) for m in await correction.merges_of(session=session, case=case)]
+
+
+@router.post(
+    "/{case_id}/merges/{merge_id}/undo",
+    response_model=MergePublic,
+    responses=problems(*IF_MATCH, StateConflict, NotFound),
+    operation_id="undo_case_merge",
+)
+async def undo_case_merge(
+    case_id: str,
+    merge_id: str,
+    body: UndoMergeRequest,
+    response: Response,
+    session: SessionDep,
+    principal: CaseWrite,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> MergePublic:
+    """Undo a merge while mediation has not started (撤销并案): each case gets its own parties and
+    claims back. Needs ``If-Match``."""
+    case = await service.get_case(session=session, principal=principal, case_id=case_id)
+    service.check_version(case, if_match)
+    merge = await correction.undo_merge(
+        session=session, principal=principal, target=case, merge_id=merge_id, reason=body.reason
+    )
+    response.headers.update(_etag(case.version))
+    return MergePublic.model_validate(merge)

@@ -353,6 +353,7 @@ class CaseSummary(BaseModel):
     deadline_on: date | None
     overdue: bool
     registered_at: datetime
+    matched: MatchedParty | None = Field(default=None, description="who the search matched, when it matched a party")
 
 
 class CasePage(BaseModel):
@@ -428,3 +429,93 @@ class Stats(Report):
     success_rate: float | None
     median_days_to_close: float | None
     overdue: int
+
+
+class PartyCorrection(BaseModel):
+    """更正一名当事人: only the fields sent change (``party_id`` from the case's parties)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    party_id: str = Field(max_length=32)
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    id_number: str | None = Field(default=None, description="申请人、代理人的18位公民身份号码")
+    phone: str | None = Field(default=None, max_length=30)
+    address: str | None = Field(default=None, max_length=300)
+    occupation: str | None = Field(default=None, max_length=100)
+    monthly_wage: Money | None = None
+    credit_code: str | None = Field(default=None, description="被申请人的统一社会信用代码")
+    legal_representative: str | None = Field(default=None, max_length=100)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        return None if not v else _identifier(validate_id_number, v)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _code(cls, v: str | None) -> str | None:
+        return None if not v else _identifier(validate_credit_code, v)
+
+
+class ClaimCorrection(BaseModel):
+    """更正一项请求 (``position`` as listed on the case, from 0)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    position: int = Field(ge=0, le=49)
+    category: ClaimCategory | None = None
+    amount: Money | None = None
+    period_start_on: BoundedDate | None = None
+    period_end_on: BoundedDate | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class CaseCorrection(BaseModel):
+    """A clerk's correction of a registered case, with the reason (更正理由)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500, description="更正理由")
+    parties: list[PartyCorrection] = Field(default_factory=list, max_length=500)
+    claims: list[ClaimCorrection] = Field(default_factory=list, max_length=50)
+    facts: str | None = Field(default=None, min_length=1, max_length=20000)
+    employment_start_on: BoundedDate | None = None
+    employment_end_on: BoundedDate | None = None
+    knew_on: BoundedDate | None = None
+    street: str | None = Field(default=None, max_length=60)
+
+
+class MergeRequest(BaseModel):
+    """Merge linked complaints into this case (并案): their applicants, claims and documents join it."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    case_ids: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=2, max_length=500, description="并案理由")
+
+
+class MergePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    target_case_id: str
+    source_case_ids: list[str]
+    reason: str
+    merged_by: str
+    merged_at: datetime
+    undone_at: datetime | None
+
+
+class UndoMergeRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500, description="撤销并案理由")
+
+
+class MatchedParty(BaseModel):
+    """The party a search matched (its name, and its own masked ID number)."""
+
+    name: str
+    role: str
+    id_number_masked: str | None = None
+    matched_on: str = Field(description="case_no | applicant_name | employer | id_number")

@@ -95,6 +95,17 @@ class RouteSuggestion(BaseModel):
     also: list[str] = Field(default_factory=list)  # other channels worth offering (e.g. legal aid)
 
 
+class OpenCaseHit(BaseModel):
+    """An applicant already party to an open case of the centre (same ID number, by its keyed hash):
+    registering them again would count them twice (重复登记提示)."""
+
+    applicant_index: int
+    case_id: str
+    case_no: str
+    status: str
+    status_label: str
+
+
 class TriageResult(BaseModel):
     config_version: str
     grade: Grade
@@ -108,3 +119,6 @@ class TriageResult(BaseModel):
     final_award: list[FinalAwardFlag]
     route: RouteSuggestion
     applied_on: date
+    open_cases_of_applicants: list[OpenCaseHit] = Field(
+        default_factory=list, description="applicants already party to an open case here (flagged at the window)"
+    )

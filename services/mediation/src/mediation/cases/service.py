@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from onewindow_kit.errors import ValidationFailed
@@ -150,6 +151,48 @@ async def withdraw_on_referral_withdrawn(
         )
 
 
+async def follow_case_corrected(session: AsyncSession, event: EventEnvelope, *, settings: MediationSettings) -> None:
+    """The window corrected the case: the open proceeding's copy (claims, amount, workers,
+    respondents) follows, and the change is on its history."""
+    d = event.data
+    for p in await _open_proceedings_of(session, case_id=event.case_id or d.get("case_id"), referral_id=None):
+        before = {"total_claimed": str(p.total_claimed), "worker_count": p.worker_count}
+        if "claims" in d:
+            p.claims = [
+                {
+                    "category": c.get("category"),
+                    "amount": str(c.get("amount") or "0"),
+                    "final_award": bool(c.get("final_award")),
+                }
+                for c in d.get("claims") or []
+            ]
+            p.total_claimed = sum((Decimal(c["amount"]) for c in p.claims), Decimal("0"))
+        if "respondents" in d:
+            p.respondents = [
+                {
+                    "name": r.get("name"),
+                    "credit_code": r.get("credit_code"),
+                    "role": r.get("role"),
+                    "industry": r.get("industry"),
+                }
+                for r in d.get("respondents") or []
+            ]
+        p.worker_count = int(d.get("worker_count") or p.worker_count)
+        p.collective = bool(d.get("collective", p.collective))
+        proceedings.record_change(
+            session,
+            p,
+            Actor("intake", "一窗受理"),
+            action="case_corrected",
+            detail={
+                "before": before,
+                "after": {"total_claimed": str(p.total_claimed), "worker_count": p.worker_count},
+                "fields": list(d.get("changed") or []),
+            },
+        )
+        proceedings.bump(p)
+
+
 async def rebase_on_deadline_changed(
     session: AsyncSession, event: EventEnvelope, *, settings: MediationSettings
 ) -> None:
@@ -188,6 +231,7 @@ def event_handlers(settings: MediationSettings) -> dict[str, Handler]:
     return {
         "intake.case.routed": bind(open_from_routed),
         "intake.case.closed": bind(withdraw_on_case_closed),
+        "intake.case.corrected": bind(follow_case_corrected),
         "intake.case.deadline_changed": bind(rebase_on_deadline_changed),
         "court.referral.withdrawn": bind(withdraw_on_referral_withdrawn),
         "arbitration.referral.withdrawn": bind(withdraw_on_referral_withdrawn),

@@ -694,6 +694,26 @@ async def set_panel(
     proceeding.panel = members
     record_change(session, proceeding, actor, action="panel_set", detail={"members": members})
     bump(proceeding)
+    # Intake lets the panel's registered mediators read the case file (their sign-ins travel, as
+    # with an assignment; docs/decisions/0022).
+    ids = [m["mediator_id"] for m in members if m.get("mediator_id")]
+    logins = {
+        row[0]: row
+        for row in (
+            await session.execute(
+                select(Mediator.id, Mediator.user_subject, Mediator.username).where(Mediator.id.in_(ids))
+            )
+        ).all()
+    }
+    await publish_proceeding_event(
+        session,
+        proceeding,
+        "panel_set",
+        f"组成三方调解小组（{len(members)}人）",
+        members=[
+            {"mediator_id": i, "user_subject": logins[i][1], "username": logins[i][2]} for i in ids if i in logins
+        ],
+    )
     await session.flush()
     return proceeding
 

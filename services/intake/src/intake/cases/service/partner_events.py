@@ -21,6 +21,7 @@ EVENT_SUMMARY = {
     "mediation.proceeding.accepted": "双方同意调解",
     "mediation.proceeding.declined": "当事人拒绝调解（调解自愿）",
     "mediation.proceeding.session_scheduled": "已安排调解",
+    "mediation.proceeding.panel_set": "已组成三方调解小组",
     "mediation.proceeding.agreed": "调解成功，达成调解协议",
     "mediation.proceeding.terminated": "调解终结，未达成协议",
     "mediation.proceeding.withdrawn": "申请人撤回调解申请",

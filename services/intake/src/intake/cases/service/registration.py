@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, TimelineEntry, new_id
 from intake.cases.schemas import CaseCreate
 from intake.cases.service.lifecycle import _apply_route, _case_event, _timeline
-from intake.cases.service.triage_input import employer_history, triage_form
+from intake.cases.service.triage_input import employer_history, open_cases_of, triage_form
 from intake.centers.models import Center
 from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
@@ -92,6 +92,10 @@ async def register_case(
         session=session, center_id=center_id, credit_codes=credit_codes, config=config, today=today
     )
     result = triage(form=triage_form(data), history=history, config=config, today=today)
+    # The worker already party to an open case is flagged on the new case too (it stays in triage).
+    result.open_cases_of_applicants = await open_cases_of(
+        session=session, center_id=center_id, data=data, cipher=cipher
+    )
 
     route_choice = data.route
     if route_choice and route_choice.route.value != result.route.route and not route_choice.reason:

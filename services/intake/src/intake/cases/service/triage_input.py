@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta
 
 from onewindow_domain.calendar import CHINA_TZ, china_date, china_today
 from onewindow_domain.claims import ClaimCategory
+from onewindow_kit.crypto import FieldCipher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases.models import CaseFile, CaseParty
 from intake.cases.schemas import CaseCreate
-from intake.triage.schemas import LinkedCase, TriageConfig, TriageResult
+from intake.lifecycle.service import OPEN_STATUSES, STATUS_ZH
+from intake.triage.schemas import LinkedCase, OpenCaseHit, TriageConfig, TriageResult
 from intake.triage.service import Claim, EmployerHistory, Form, triage
 
 
@@ -77,10 +79,45 @@ async def employer_history(
     return EmployerHistory(linked=linked, earlier_complaints=len(rows), group_id=group)
 
 
+async def open_cases_of(
+    *, session: AsyncSession, center_id: str, data: CaseCreate, cipher: FieldCipher, exclude: str | None = None
+) -> list[OpenCaseHit]:
+    """Applicants of ``data`` already party to an open case of the centre (by ID-number hash: one
+    indexed look-up for the whole form, never a plaintext scan)."""
+    digests = {cipher.lookup_hash(a.id_number, context="id_number"): i for i, a in enumerate(data.applicants)}
+    if not digests:
+        return []
+    stmt = (
+        select(CaseParty.id_number_hash, CaseFile.id, CaseFile.case_no, CaseFile.status)
+        .join(CaseFile, CaseFile.id == CaseParty.case_id)
+        .where(
+            CaseParty.id_number_hash.in_(list(digests)),
+            CaseParty.role == "applicant",
+            CaseFile.center_id == center_id,
+            CaseFile.status.in_(OPEN_STATUSES),
+        )
+        .order_by(CaseFile.registered_at)
+        .limit(200)
+    )
+    if exclude:
+        stmt = stmt.where(CaseFile.id != exclude)
+    return [
+        OpenCaseHit(
+            applicant_index=digests[digest],
+            case_id=case_id,
+            case_no=case_no,
+            status=status,
+            status_label=STATUS_ZH[status],
+        )
+        for digest, case_id, case_no, status in (await session.execute(stmt)).all()
+    ]
+
+
 async def preview_triage(
-    *, session: AsyncSession, center_id: str, data: CaseCreate, config: TriageConfig
+    *, session: AsyncSession, center_id: str, data: CaseCreate, config: TriageConfig, cipher: FieldCipher
 ) -> TriageResult:
-    """What triage would say of this form, without saving anything."""
+    """What triage would say of this form, without saving anything (and which applicants already
+    have an open case here)."""
     today = china_today()
     history = await employer_history(
         session=session,
@@ -89,4 +126,8 @@ async def preview_triage(
         config=config,
         today=today,
     )
-    return triage(form=triage_form(data), history=history, config=config, today=today)
+    result = triage(form=triage_form(data), history=history, config=config, today=today)
+    result.open_cases_of_applicants = await open_cases_of(
+        session=session, center_id=center_id, data=data, cipher=cipher
+    )
+    return result

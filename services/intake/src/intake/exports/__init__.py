@@ -1,0 +1,1 @@
+"""Spreadsheets (.xlsx) of the case desk, the statistics and the deadline list."""

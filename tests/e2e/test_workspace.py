@@ -1,0 +1,61 @@
+"""Issue 18 (part A) in a real browser against the real processes (tests/e2e/workspace.mjs): a
+mediator sees the parties of their own proceeding and not of another's; a clerk corrects an amount
+and sees it on the timeline; a number fragment and a name prefix find the case; the export is an
+.xlsx that openpyxl opens, holding exactly the filtered rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e-workspace"
+
+
+def test_mediator_parties_correction_search_and_export_in_chromium(spa_dist, gateway, gateway_url, accounts):
+    assert (spa_dist / "index.html").is_file()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {
+        "GATEWAY_URL": gateway_url,
+        "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
+        "ARTIFACTS": str(ARTIFACTS),
+    }
+    result = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "workspace.mjs")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    print(result.stdout)
+    print(result.stderr[-4000:])
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    summary = lines[-1] if lines else {}
+    assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
+    steps = {line["step"]: line for line in lines[:-1]}
+    for expected in (
+        "mediator sees the parties of their own proceeding",
+        "another mediator does not see them",
+        "clerk corrected an amount, on the timeline",
+        "search by number fragment",
+        "search by name prefix",
+        "export downloaded",
+    ):
+        assert expected in steps, sorted(steps)
+
+    # The downloaded file opens with the library and holds the filtered rows: this run's two cases
+    # (their applicants share the typed prefix), the corrected amount, masked ID numbers.
+    exported = steps["export downloaded"]
+    sheet = load_workbook(exported["path"], read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "案件编号"
+    applicants = sorted(r[7] for r in rows[1:])
+    prefix = exported["prefix"]
+    assert len(applicants) == 2 and all(a.startswith(prefix) for a in applicants), applicants
+    assert 13500.0 in [r[10] for r in rows[1:]]
+    assert all("*" in r[8] for r in rows[1:]), "ID numbers are masked in an ordinary export"
