@@ -98,6 +98,7 @@ export interface paths {
         /**
          * Get Case
          * @description A case with its parties (masked), claims, triage and deadline; ``ETag`` carries its version.
+         *     A mediator reads the cases of their own proceedings (as assigned mediator or panel member).
          */
         get: operations["get_case"];
         put?: never;
@@ -105,7 +106,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Correct Case
+         * @description Correct a registered case (更正: parties, claims, facts) with a reason. Needs ``If-Match``;
+         *     every change is on the timeline with its before and after (personal numbers masked).
+         */
+        patch: operations["correct_case"];
         trace?: never;
     };
     "/cases/{case_id}/attachments": {
@@ -172,6 +178,52 @@ export interface paths {
          *     with its deadline), the 调解申请书 or a 送达回证. Generating again makes a new version.
          */
         post: operations["generate_case_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Case Merges
+         * @description The merges into this case, newest first (an undone one keeps its ``undone_at``).
+         */
+        get: operations["list_case_merges"];
+        put?: never;
+        /**
+         * Merge Cases
+         * @description Merge linked complaints into this case (并案) before mediation starts: every applicant,
+         *     claim and document joins it, the others close as merged, and it is triaged again. Needs ``If-Match``.
+         */
+        post: operations["merge_cases"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo Case Merge
+         * @description Undo a merge while mediation has not started (撤销并案): each case gets its own parties and
+         *     claims back. Needs ``If-Match``.
+         */
+        post: operations["undo_case_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -371,7 +423,7 @@ export interface paths {
         /**
          * Preview Triage
          * @description Preview triage for the registration form (grade with reasons, collective, limitation,
-         *     final-award flags, suggested route); nothing is saved.
+         *     final-award flags, suggested route, applicants already party to an open case here); nothing is saved.
          */
         post: operations["preview_triage"];
         delete?: never;
@@ -480,6 +532,68 @@ export interface paths {
          * @description The PDF (inline: the browser previews and prints it); 404 for a case the caller may not see.
          */
         get: operations["download_case_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exports/cases.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Cases
+         * @description The case desk's list with the same filters as ``GET /cases``, as a spreadsheet (案件清单).
+         *     ID numbers are masked unless ``reveal`` with a ``purpose`` by a role that sees personal data;
+         *     every export is logged.
+         */
+        get: operations["export_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exports/deadlines.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Deadlines
+         * @description The deadline list (期限清单): cases on a running clock, overdue first, then the soonest.
+         */
+        get: operations["export_deadlines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/exports/stats.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Stats
+         * @description The statistics of a period (default: the last 30 days) as a spreadsheet (统计报表).
+         */
+        get: operations["export_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -947,6 +1061,31 @@ export interface components {
             file: string;
         };
         /**
+         * CaseCorrection
+         * @description A clerk's correction of a registered case, with the reason (更正理由).
+         */
+        CaseCorrection: {
+            /** Claims */
+            claims?: components["schemas"]["ClaimCorrection"][];
+            /** Employment End On */
+            employment_end_on?: string | null;
+            /** Employment Start On */
+            employment_start_on?: string | null;
+            /** Facts */
+            facts?: string | null;
+            /** Knew On */
+            knew_on?: string | null;
+            /** Parties */
+            parties?: components["schemas"]["PartyCorrection"][];
+            /**
+             * Reason
+             * @description 更正理由
+             */
+            reason: string;
+            /** Street */
+            street?: string | null;
+        };
+        /**
          * CaseCreate
          * @description Everything the window records at registration (一窗受理).
          */
@@ -1182,6 +1321,8 @@ export interface components {
             employer_names: string;
             /** Id */
             id: string;
+            /** @description who the search matched, when it matched a party */
+            matched?: components["schemas"]["MatchedParty"] | null;
             /** Overdue */
             overdue: boolean;
             /**
@@ -1274,6 +1415,23 @@ export interface components {
          * @enum {string}
          */
         ClaimCategory: "wage_arrears" | "overtime" | "severance" | "unlawful_termination" | "no_contract_double_wage" | "notice_pay" | "annual_leave" | "social_insurance" | "work_injury" | "confirm_relationship" | "raise_demand" | "collective_contract" | "other";
+        /**
+         * ClaimCorrection
+         * @description 更正一项请求 (``position`` as listed on the case, from 0).
+         */
+        ClaimCorrection: {
+            /** Amount */
+            amount?: (number | string) | null;
+            category?: components["schemas"]["ClaimCategory"] | null;
+            /** Description */
+            description?: string | null;
+            /** Period End On */
+            period_end_on?: string | null;
+            /** Period Start On */
+            period_start_on?: string | null;
+            /** Position */
+            position: number;
+        };
         /**
          * ClaimIn
          * @description 请求事项.
@@ -1706,6 +1864,56 @@ export interface components {
             marked: number;
         };
         /**
+         * MatchedParty
+         * @description The party a search matched (its name, and its own masked ID number).
+         */
+        MatchedParty: {
+            /** Id Number Masked */
+            id_number_masked?: string | null;
+            /**
+             * Matched On
+             * @description case_no | applicant_name | employer | id_number
+             */
+            matched_on: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+        };
+        /** MergePublic */
+        MergePublic: {
+            /** Id */
+            id: string;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /** Merged By */
+            merged_by: string;
+            /** Reason */
+            reason: string;
+            /** Source Case Ids */
+            source_case_ids: string[];
+            /** Target Case Id */
+            target_case_id: string;
+            /** Undone At */
+            undone_at: string | null;
+        };
+        /**
+         * MergeRequest
+         * @description Merge linked complaints into this case (并案): their applicants, claims and documents join it.
+         */
+        MergeRequest: {
+            /** Case Ids */
+            case_ids: string[];
+            /**
+             * Reason
+             * @description 并案理由
+             */
+            reason: string;
+        };
+        /**
          * NextStepPublic
          * @description A way on that the window offers a case that came back (退回窗口).
          */
@@ -1763,6 +1971,23 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * OpenCaseHit
+         * @description An applicant already party to an open case of the centre (same ID number, by its keyed hash):
+         *     registering them again would count them twice (重复登记提示).
+         */
+        OpenCaseHit: {
+            /** Applicant Index */
+            applicant_index: number;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
         /** OutcomeRequest */
         OutcomeRequest: {
             /**
@@ -1787,6 +2012,36 @@ export interface components {
              * @description 信访答复意见（办结时必填）
              */
             reply?: string | null;
+        };
+        /**
+         * PartyCorrection
+         * @description 更正一名当事人: only the fields sent change (``party_id`` from the case's parties).
+         */
+        PartyCorrection: {
+            /** Address */
+            address?: string | null;
+            /**
+             * Credit Code
+             * @description 被申请人的统一社会信用代码
+             */
+            credit_code?: string | null;
+            /**
+             * Id Number
+             * @description 申请人、代理人的18位公民身份号码
+             */
+            id_number?: string | null;
+            /** Legal Representative */
+            legal_representative?: string | null;
+            /** Monthly Wage */
+            monthly_wage?: (number | string) | null;
+            /** Name */
+            name?: string | null;
+            /** Occupation */
+            occupation?: string | null;
+            /** Party Id */
+            party_id: string;
+            /** Phone */
+            phone?: string | null;
         };
         /** PartyPii */
         PartyPii: {
@@ -2348,9 +2603,22 @@ export interface components {
             limitation: components["schemas"]["LimitationWarning"][];
             /** Limitation Warning */
             limitation_warning: boolean;
+            /**
+             * Open Cases Of Applicants
+             * @description applicants already party to an open case here (flagged at the window)
+             */
+            open_cases_of_applicants?: components["schemas"]["OpenCaseHit"][];
             /** Reasons */
             reasons: components["schemas"]["Reason"][];
             route: components["schemas"]["RouteSuggestion"];
+        };
+        /** UndoMergeRequest */
+        UndoMergeRequest: {
+            /**
+             * Reason
+             * @description 撤销并案理由
+             */
+            reason: string;
         };
         /** UnreadCount */
         UnreadCount: {
@@ -2535,7 +2803,9 @@ export interface operations {
     list_cases: {
         parameters: {
             query?: {
+                /** @description an applicant's name or its beginning */
                 applicant_name?: string | null;
+                /** @description the whole number, or its sequence ("00002", "2026 2") */
                 case_no?: string | null;
                 center_id?: string | null;
                 channel?: string | null;
@@ -2545,6 +2815,8 @@ export interface operations {
                 limit?: number;
                 open_only?: boolean;
                 overdue?: boolean | null;
+                /** @description search as people type: a case-number fragment ("00002", "2026 2"), an applicant's name prefix or an employer fragment */
+                q?: string | null;
                 registered_from?: string | null;
                 registered_to?: string | null;
                 risk_grade?: string | null;
@@ -2718,6 +2990,106 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correct_case: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseCorrection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3044,6 +3416,265 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_case_merges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    merge_cases: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undo_case_merge: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                case_id: string;
+                merge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UndoMergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4174,6 +4805,172 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_cases: {
+        parameters: {
+            query?: {
+                applicant_name?: string | null;
+                case_no?: string | null;
+                center_id?: string | null;
+                channel?: string | null;
+                credit_code?: string | null;
+                employer?: string | null;
+                open_only?: boolean;
+                overdue?: boolean | null;
+                purpose?: string | null;
+                q?: string | null;
+                registered_from?: string | null;
+                registered_to?: string | null;
+                /** @description full ID numbers (roles that see personal data, with a purpose; logged) */
+                reveal?: boolean;
+                risk_grade?: string | null;
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet (.xlsx), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_deadlines: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                /** @description deadlines up to this many days ahead */
+                within_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet (.xlsx), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_stats: {
+        parameters: {
+            query?: {
+                center_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The spreadsheet (.xlsx), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
