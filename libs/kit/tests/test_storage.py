@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.storage import (
@@ -21,35 +19,10 @@ from onewindow_kit.storage import (
 )
 from onewindow_kit.storage.local import LocalStorage
 from onewindow_kit.storage.s3 import S3Storage
+from onewindow_kit.testing import s3_settings
 
 MiB = 1024 * 1024
 pytestmark = pytest.mark.anyio
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[str]:
-    """A real S3 API (moto's server mode) listening on loopback for this module."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-def _s3_client(endpoint: str):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-    )
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -57,19 +30,8 @@ def storage(request, tmp_path: Path) -> Iterator[Storage]:
     if request.param == "local":
         yield LocalStorage(tmp_path / "files")
         return
-    endpoint = request.getfixturevalue("s3_server")
-    bucket = "b" + hashlib.sha256(str(tmp_path).encode()).hexdigest()[:20]
-    _s3_client(endpoint).create_bucket(Bucket=bucket)
-    settings = ServiceSettings(
-        storage_backend="s3",
-        storage_s3_endpoint_url=endpoint,
-        storage_s3_bucket=bucket,
-        storage_s3_prefix="intake/",
-        storage_s3_access_key_id="test",
-        storage_s3_secret_access_key="test",
-        storage_s3_addressing_style="path",
-        storage_s3_part_bytes=5 * MiB,
-    )
+    endpoint = request.getfixturevalue("s3_endpoint")
+    settings = ServiceSettings(**s3_settings(endpoint), storage_s3_prefix="intake/")
     built = build_storage(settings)
     assert isinstance(built, S3Storage)
     yield built

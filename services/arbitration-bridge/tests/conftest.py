@@ -139,6 +139,7 @@ class FakeIntake:
             "center_id": case["center_id"],
             "status": "in_mediation",
             "channel": form.get("channel"),
+            "dispute_type": form.get("dispute_type", "rights"),
             "facts": form["facts"],
             "external_ref": form.get("external_ref"),
             "claims": [

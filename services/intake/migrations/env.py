@@ -1,6 +1,9 @@
+import intake.attachments.models
 import intake.cases.models
 import intake.centers.models
 import intake.desks.models
+import intake.ledger.models
+import intake.notices.models
 import intake.notifications.models
 import intake.retention.models  # noqa: F401
 import onewindow_kit.events.models

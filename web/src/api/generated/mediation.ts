@@ -499,8 +499,9 @@ export interface paths {
         };
         /**
          * List Proceedings
-         * @description Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
-         *     their centre's, admins all (keyset pagination).
+         * @description Proceedings the caller may see, newest first (``sort=deadline``: nearest deadline first): a
+         *     mediator their own, supervisors and clerks their centre's, admins all (keyset pagination; a
+         *     cursor continues the order it came from).
          */
         get: operations["list_proceedings"];
         put?: never;
@@ -1043,6 +1044,7 @@ export interface components {
         AgreementPublic: {
             /** Agreement No */
             agreement_no: string;
+            arbitration_review?: components["schemas"]["ArbitrationReviewPublic"] | null;
             /** Arbitration Review Apply By */
             arbitration_review_apply_by: string | null;
             /**
@@ -1106,6 +1108,30 @@ export interface components {
             monthly_wage: number | string;
             /** Unused Days */
             unused_days: number | string;
+        };
+        /**
+         * ArbitrationReviewPublic
+         * @description The commission's review of the agreement (仲裁审查确认), as the arbitration bridge reported it.
+         */
+        ArbitrationReviewPublic: {
+            /** Decided On */
+            decided_on?: string | null;
+            /**
+             * Document No
+             * @description 仲裁调解书 number (confirmed)
+             */
+            document_no?: string | null;
+            /** Due On */
+            due_on?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Review Id */
+            review_id?: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "requested" | "confirmed" | "refused";
         };
         /** AssignmentPublic */
         AssignmentPublic: {
@@ -4112,6 +4138,7 @@ export interface operations {
                 mediator_id?: string | null;
                 open_only?: boolean;
                 parked?: boolean | null;
+                sort?: "newest" | "deadline";
                 status?: string | null;
             };
             header?: never;
