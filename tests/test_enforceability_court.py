@@ -12,10 +12,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
+import test_court_flow
 from conftest import wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
-from test_court_flow import court as simulator_court  # noqa: F401  (registers the fixture `court`)
+
+# The simulator court of the court flow, registered at the bridge as futian-court's webhook endpoint.
+court = test_court_flow.court
 
 
 def _agreed_window_case(gateway, *, worker: int, signed_days_ago: int, due_days_ago: int, hour: int) -> tuple[str, str]:
