@@ -105,3 +105,26 @@ export function label(list: { value: string; label: string }[], value: string | 
   if (!value) return "";
   return list.find((x) => x.value === value)?.label ?? value;
 }
+
+// 司法确认 (court-bridge ``ConfirmationApplication.state``, then the ruling) and 支付令
+// (``PaymentOrderApplication.state``): what a clerk reads for each code (issue 13).
+export const CONFIRMATION_STATES: { value: string; label: string }[] = [
+  { value: "preparing", label: "正在准备申请材料" },
+  { value: "requested", label: "已提交法院，待裁定" },
+  { value: "ruled", label: "法院已裁定" },
+];
+
+export const CONFIRMATION_RULINGS: { value: string; label: string }[] = [
+  { value: "valid", label: "裁定调解协议有效（具有强制执行力）" },
+  { value: "dismissed", label: "裁定驳回申请" },
+];
+
+export const PAYMENT_ORDER_STATES: { value: string; label: string }[] = [
+  { value: "preparing", label: "正在准备申请材料" },
+  { value: "requested", label: "已提交法院，待受理" },
+  { value: "accepted", label: "法院已受理，待发出支付令" },
+  { value: "rejected", label: "法院不予受理/驳回申请" },
+  { value: "issued", label: "已发出支付令，待用人单位清偿或异议" },
+  { value: "paid", label: "已清偿" },
+  { value: "objected", label: "用人单位提出异议，支付令失效" },
+];

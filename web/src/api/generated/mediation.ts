@@ -1043,6 +1043,7 @@ export interface components {
         AgreementPublic: {
             /** Agreement No */
             agreement_no: string;
+            arbitration_review?: components["schemas"]["ArbitrationReviewPublic"] | null;
             /** Arbitration Review Apply By */
             arbitration_review_apply_by: string | null;
             /**
@@ -1063,6 +1064,10 @@ export interface components {
             id: string;
             /** Instalments */
             instalments: components["schemas"]["InstalmentPublic"][];
+            /** Judicial Confirmation */
+            judicial_confirmation?: {
+                [key: string]: unknown;
+            } | null;
             /** Judicial Confirmation Apply By */
             judicial_confirmation_apply_by: string | null;
             /** Paid Amount */
@@ -1071,6 +1076,10 @@ export interface components {
             parties_request_arbitration_review: boolean;
             /** Parties Request Judicial Confirmation */
             parties_request_judicial_confirmation: boolean;
+            /** Payment Order */
+            payment_order?: {
+                [key: string]: unknown;
+            } | null;
             /** Proceeding Id */
             proceeding_id: string;
             /** Scope */
@@ -1098,6 +1107,30 @@ export interface components {
             monthly_wage: number | string;
             /** Unused Days */
             unused_days: number | string;
+        };
+        /**
+         * ArbitrationReviewPublic
+         * @description The commission's review of the agreement (仲裁审查确认), as the arbitration bridge reported it.
+         */
+        ArbitrationReviewPublic: {
+            /** Decided On */
+            decided_on?: string | null;
+            /**
+             * Document No
+             * @description 仲裁调解书 number (confirmed)
+             */
+            document_no?: string | null;
+            /** Due On */
+            due_on?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Review Id */
+            review_id?: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "requested" | "confirmed" | "refused";
         };
         /** AssignmentPublic */
         AssignmentPublic: {
