@@ -34,7 +34,7 @@ UPLOAD_MB = int(os.environ.get("BENCH_UPLOAD_MB", "10"))
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def reads(client: httpx.Client, url: str, *, until: threading.Event | None = None, count: int = READS) -> list[float]:
