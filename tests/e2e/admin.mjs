@@ -133,7 +133,10 @@ async function adminCreatesClerk(browser) {
   await field(page, 'user-display-name').fill(`窗口${RUN}`)
   await page.getByTestId('role-clerk').click()
   await page.getByTestId('user-centre').click()
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item').first().click()
+  // The option of the dropdown this select controls (aria-controls), not of any visible one: a
+  // dropdown still fading out would take the click (tests/e2e/journeys.mjs pickOption).
+  const controls = await page.getByTestId('user-centre').locator('[aria-controls]').first().getAttribute('aria-controls')
+  await page.locator(`${controls ? `[id="${controls}"]` : '.el-select-dropdown:visible'} .el-select-dropdown__item`).first().click()
   await field(page, 'user-password').fill(password)
   await shot(page, '01-admin-create-clerk')
   await page.getByTestId('user-save').click()
