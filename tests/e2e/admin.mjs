@@ -135,7 +135,7 @@ async function adminCreatesClerk(browser) {
   await page.getByTestId('user-centre').click()
   // The option of the dropdown this select controls (aria-controls), not of any visible one: a
   // dropdown still fading out would take the click (tests/e2e/journeys.mjs pickOption).
-  const controls = await page.getByTestId('user-centre').locator('[aria-controls]').first().getAttribute('aria-controls')
+  const controls = await page.getByTestId('user-centre').locator('[aria-controls]').first().getAttribute('aria-controls', { timeout: 5_000 }).catch(() => null)
   await page.locator(`${controls ? `[id="${controls}"]` : '.el-select-dropdown:visible'} .el-select-dropdown__item`).first().click()
   await field(page, 'user-password').fill(password)
   await shot(page, '01-admin-create-clerk')
