@@ -2,6 +2,7 @@ import intake.cases.models
 import intake.centers.models
 import intake.desks.models
 import intake.notifications.models
+import intake.portal.models
 import intake.retention.models  # noqa: F401
 import onewindow_kit.events.models
 import onewindow_kit.idempotency  # noqa: F401

@@ -15,6 +15,7 @@ from intake.centers.router import router as centers_router
 from intake.config import IntakeSettings
 from intake.desks.router import router as desks_router
 from intake.notifications.router import router as notifications_router
+from intake.portal.router import applications_router, internal_router, portal_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
 
@@ -52,7 +53,17 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
         settings,
         title="OneWindow intake (一窗受理)",
         description="The case file of record: centres, case registration, triage, lifecycle, timeline, search, statistics.",
-        routers=[centers_router, cases_router, stats_router, desks_router, notifications_router, retention_router],
+        routers=[
+            centers_router,
+            cases_router,
+            stats_router,
+            desks_router,
+            notifications_router,
+            retention_router,
+            portal_router,
+            applications_router,
+            internal_router,
+        ],
         event_routes=EVENT_ROUTES,
         event_handlers=EVENT_HANDLERS,
         key_source=key_source,

@@ -15,6 +15,7 @@ from mediation.cases.service import event_handlers as case_event_handlers
 from mediation.centers.router import router as centers_router
 from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
+from mediation.portal.router import router as portal_router
 from mediation.proceedings.metrics import clocks_at_risk_collector
 from mediation.proceedings.router import router as proceedings_router
 from mediation.registry.router import router as registry_router
@@ -75,6 +76,7 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
             agreements_router,
             subsidies_router,
             calculators_router,
+            portal_router,
         ],
         event_handlers={**CENTER_EVENTS, **case_event_handlers(settings)},
         event_routes=EVENT_ROUTES,

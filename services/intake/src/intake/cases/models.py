@@ -82,7 +82,10 @@ class CaseFile(SQLModel, table=True):
 
 class CaseParty(SQLModel, table=True):
     __tablename__ = "case_party"
-    __table_args__ = (Index("ix_case_party_id_hash", "id_number_hash"),)
+    __table_args__ = (
+        Index("ix_case_party_id_hash", "id_number_hash"),
+        Index("ix_case_party_phone_hash", "phone_hash"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case_file.id", max_length=32, index=True)
@@ -97,6 +100,8 @@ class CaseParty(SQLModel, table=True):
     birth_on: date | None = None
     phone_enc: str | None = Field(default=None, max_length=200)
     phone_masked: str | None = Field(default=None, max_length=30)  # landlines too: ********8888
+    # Keyed hash of a mobile number: how a party signed in with an SMS code finds its cases (0021).
+    phone_hash: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=300)
     occupation: str | None = Field(default=None, max_length=100)
     monthly_wage: Decimal | None = Field(default=None, sa_type=MONEY)
