@@ -300,6 +300,14 @@ def test_an_unpublished_year_never_treats_new_years_day_as_a_working_day():
     assert lenient.is_working_day(date(2027, 5, 3))  # Monday: only 05-01 and 05-02 are statutory
     assert not lenient.is_working_day(date(2027, 10, 1))  # Friday, 国庆节
     assert "须复核" in lenient.describe_day(date(2027, 1, 1))
+    # The lunar holidays of 2027: 正月初一 = Sat 2027-02-06 (丁未年), so 春节 is 除夕 Fri 02-05 and
+    # 初一–初三 Sat 02-06 … Mon 02-08; 端午 (五月初五) Wed 06-09; 中秋 (八月十五) Wed 09-15.
+    assert not lenient.is_working_day(date(2027, 2, 5))
+    assert not lenient.is_working_day(date(2027, 2, 8))
+    assert lenient.is_working_day(date(2027, 2, 9))  # 初四: a 调休 day at most, which no notice fixes yet
+    assert not lenient.is_working_day(date(2027, 6, 9))
+    assert not lenient.is_working_day(date(2027, 9, 15))
+    assert "春节" in lenient.describe_day(date(2027, 2, 5)) and "须复核" in lenient.describe_day(date(2027, 2, 5))
     # 15 days (调解仲裁法 第14条) from Thu 2026-12-17 → Fri 2027-01-01 (元旦) → Mon 2027-01-04, flagged.
     due = compute_due("mediation_15d", date(2026, 12, 17), calendar=lenient)
     assert due.due_on == date(2027, 1, 4) and due.unconfirmed_years == (2027,) and "须复核" in due.basis_zh
@@ -311,3 +319,40 @@ def test_the_qingming_estimate_matches_the_published_notices(year):
 
     qingming = next(d for d, name in estimated_statutory_days(year).items() if name == "清明节")
     assert CAL.holiday_name(qingming) == "清明节"
+
+
+# The estimate by the 办法 in force each year must fall inside what the published notice gave off
+# (the notice adds 调休 around them, never removes a statutory day). 2023–2024: 2013 version (春节
+# 正月初一至初三, 劳动节 1 day); 2025–2026: 2024 version (春节 adds 除夕, 劳动节 2 days).
+@pytest.mark.parametrize("year", [2023, 2024, 2025, 2026])
+def test_every_estimated_statutory_day_is_off_in_the_published_notice(year):
+    from onewindow_domain.calendar import estimated_statutory_days
+
+    estimated = estimated_statutory_days(year)
+    assert len(estimated) == (11 if year <= 2024 else 13)
+    working = [d for d in estimated if CAL.is_working_day(d)]
+    assert working == []
+
+
+@pytest.mark.parametrize(
+    ("year", "spring"),
+    [
+        # 2024 notice: 春节 02-10 至 02-17 (正月初一 = 02-10) → statutory 02-10, 11, 12 (2013 version).
+        (2024, [date(2024, 2, 10), date(2024, 2, 11), date(2024, 2, 12)]),
+        # 2026 notice: 春节 02-15（腊月二十八）至 02-23 (正月初一 = 02-17) → 除夕 02-16 + 02-17, 18, 19.
+        (2026, [date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18), date(2026, 2, 19)]),
+        # 2012 (2007 version): 正月初一 = 01-23 → 除夕 01-22, 初一 01-23, 初二 01-24.
+        (2012, [date(2012, 1, 22), date(2012, 1, 23), date(2012, 1, 24)]),
+    ],
+)
+def test_spring_festival_days_follow_the_version_in_force(year, spring):
+    from onewindow_domain.calendar import estimated_statutory_days
+
+    assert sorted(d for d, name in estimated_statutory_days(year).items() if name == "春节") == spring
+
+
+def test_before_2008_there_was_no_qingming_duanwu_or_midautumn_holiday_and_may_day_had_three():
+    from onewindow_domain.calendar import estimated_statutory_days
+
+    names = sorted(estimated_statutory_days(2005).values())
+    assert names.count("劳动节") == 3 and not {"清明节", "端午节", "中秋节"} & set(names)

@@ -3,10 +3,12 @@ partner scoping, roles, validation; registration at intake, also when intake is 
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 from conftest import published, wait_for
 from factories import referral_form
+from onewindow_domain import clock
 from onewindow_kit.idempotency import claim, fingerprint
 from sqlalchemy import text
 
@@ -23,14 +25,24 @@ async def create(client, headers, form=None, idem="k1"):
     return await client.post(REFERRALS, json=form or referral_form(), headers=headers | {"Idempotency-Key": idem})
 
 
-async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(client, app, courts, intake, court_a):
+@pytest.fixture
+def monday_23_november():
+    # 10:00 in Beijing on Monday 2026-11-23: the referral (dated Friday 11-20) arrives and is accepted today.
+    with clock.frozen(datetime(2026, 11, 23, 2, 0, tzinfo=UTC)):
+        yield
+
+
+async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(
+    client, app, courts, intake, court_a, monday_23_november
+):
     form = referral_form()
     response = await create(client, courts["a"], form)
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {"referral_id", "status", "case_no", "deadline"}
     assert body["status"] == "received" and body["case_no"] == "福田一窗〔2026〕00001号"
-    assert body["deadline"] == "2026-12-21"  # 30 days after 2026-11-20 is a Sunday: rolled to Monday
+    # Provisional until acceptance: 30 days after the referral date 2026-11-20 is a Sunday → Monday 12-21.
+    assert body["deadline"] == "2026-12-21"
     assert response.headers["location"] == f"{REFERRALS}/{body['referral_id']}"
     # Intake got the case through its API, with our service token and a key derived from the referral.
     [registration] = intake.registrations
@@ -48,14 +60,15 @@ async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(cli
     }
     assert sent["applicants"][0]["id_number"] == form["applicants"][0]["id_number"]
     assert sent["claims"] == [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}]
-    # Accepted right after (auto-accept): the court hears it with the case number.
+    # Accepted right after (auto-accept): the court hears it with the case number and the period now
+    # counted from today's confirmation (在线调解规则 第24条): 2026-11-23 + 30 days = Wednesday 2026-12-23.
     await wait_for(lambda: court_a.types == ["referral.accepted"], what="referral.accepted")
     data = court_a.delivered[0][1]["data"]
     assert data == {
         "referral_id": body["referral_id"],
         "court_case_no": form["court_case_no"],
         "case_no": "福田一窗〔2026〕00001号",
-        "deadline": "2026-12-21",
+        "deadline": "2026-12-23",
     }
     read = (await client.get(f"{REFERRALS}/{body['referral_id']}", headers=courts["a"])).json()
     assert set(read) == {
@@ -69,6 +82,7 @@ async def test_a_court_refers_a_dispute_and_the_case_is_registered_at_intake(cli
         "updated_at",
     }
     assert read["status"] == "accepted" and read["mediator"] is None and read["result"] is None
+    assert read["deadline"] == "2026-12-23"
     types = [e.type for e in await published(app)]
     assert types == ["court.referral.received", "court.referral.accepted"]
     received = (await published(app))[0]
@@ -86,6 +100,25 @@ async def test_in_litigation_default_deadline_is_15_days(client, courts):
     assert response.json()["deadline"] == "2026-12-07"  # 2026-12-05 is a Saturday
     explicit = await create(client, courts["a"], referral_form(deadline="2026-12-30"), idem="k2")
     assert explicit.json()["deadline"] == "2026-12-30"
+
+
+async def test_summary_procedure_gives_seven_days_and_procedure_is_for_in_litigation_only(client, courts):
+    # 在线调解规则 第24条: 委托调解 under 简易程序 7 days. 2026-11-20 (Fri) + 7 = Fri 11-27.
+    summary = referral_form(kind="in_litigation", referred_on="2026-11-20", procedure="summary")
+    response = await create(client, courts["a"], summary)
+    assert response.status_code == 201, response.text
+    assert response.json()["deadline"] == "2026-11-27"
+    wrong = await create(client, courts["a"], referral_form(procedure="summary", court_case_no="X-2"), idem="k3")
+    assert wrong.status_code == 422
+    assert any(e["field"] == "procedure" for e in wrong.json()["errors"]), wrong.text
+
+
+async def test_the_courts_own_deadline_is_kept_on_acceptance(client, app, courts, intake, court_a, monday_23_november):
+    response = await create(client, courts["a"], referral_form(deadline="2026-12-30"))
+    await wait_for(lambda: court_a.types == ["referral.accepted"], what="referral.accepted")
+    assert court_a.delivered[0][1]["data"]["deadline"] == "2026-12-30"
+    read = (await client.get(f"{REFERRALS}/{response.json()['referral_id']}", headers=courts["a"])).json()
+    assert read["deadline"] == "2026-12-30"
 
 
 async def test_the_same_key_and_body_answer_the_same_referral(client, app, courts, intake):

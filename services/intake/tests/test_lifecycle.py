@@ -185,3 +185,32 @@ async def test_events_out_of_order_are_reconciled_and_shown_once_in_order(client
     kinds = [t["kind"] for t in (await client.get(f"/cases/{case['id']}/timeline", headers=clerk)).json()]
     assert kinds[-2:] == ["mediation.proceeding.opened", "mediation.proceeding.agreed"]
     assert kinds.count("mediation.proceeding.agreed") == 1
+
+
+@pytest.mark.anyio
+async def test_a_partners_period_counted_from_acceptance_replaces_the_provisional_deadline(
+    app, client, test_keys, futian
+):
+    """人民法院在线调解规则 第24条: the court's period runs from the confirmation of acceptance; the bridge
+    says so in ``court.referral.accepted`` and the case file (and then mediation) follows."""
+    from onewindow_kit.events import OutboxEvent
+    from sqlalchemy import select
+
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    case = (await client.post("/cases", json=case_form(route={"route": "mediation"}), headers=clerk)).json()
+    service = test_keys.headers(roles=["service"], sub="svc-court-bridge")
+    opened = _envelope(case["id"], "mediation.proceeding.opened", deadline_on="2026-12-21")
+    assert (await client.post("/internal/events", json=opened, headers=service)).status_code == 200
+    accepted = _envelope(case["id"], "court.referral.accepted", deadline_on="2026-12-23", referral_id="r1")
+    assert (await client.post("/internal/events", json=accepted, headers=service)).json()["status"] == "handled"
+    assert (await client.get(f"/cases/{case['id']}", headers=clerk)).json()["deadline_on"] == "2026-12-23"
+    async with app.state.db.transaction(read_only=True) as session:
+        events = list((await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars())
+    [changed] = [e for e in events if e.type == "intake.case.deadline_changed"]
+    assert changed.data["deadline_on"] == "2026-12-23" and changed.data["previous_deadline_on"] == "2026-12-21"
+    # The same deadline again changes nothing and tells nobody.
+    again = _envelope(case["id"], "court.referral.accepted", deadline_on="2026-12-23", referral_id="r1")
+    assert (await client.post("/internal/events", json=again, headers=service)).status_code == 200
+    async with app.state.db.transaction(read_only=True) as session:
+        events = list((await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars())
+    assert [e.type for e in events].count("intake.case.deadline_changed") == 1

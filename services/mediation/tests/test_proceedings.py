@@ -99,6 +99,27 @@ async def test_the_clock_follows_the_source(client, app, test_keys, registry):
         assert opened.data["external_ref"] == ref and opened.data["source"] == source
 
 
+async def test_the_partners_period_follows_the_confirmation_of_acceptance(client, test_keys, registry):
+    """intake.case.deadline_changed (the court's 30 days now counted from acceptance, 在线调解规则 第24条):
+    the open proceeding's partner clock follows, once, on the history; an extended one keeps its own."""
+    ref = {"partner": "court", "partner_id": "c1", "referral_id": "r-10", "partner_case_no": "Y", "kind": "pre_filing"}
+    p = await open_case(client, test_keys, external_ref=ref, deadline_on="2026-12-21", channel="court_referral")
+    assert p["deadline_on"] == "2026-12-21" and p["partner_deadline"] is True
+    changed = envelope(
+        "intake.case.deadline_changed",
+        {"case_id": p["case_id"], "deadline_on": "2026-12-23", "previous_deadline_on": "2026-12-21"},
+        case_id=p["case_id"],
+    )
+    await deliver(client, test_keys, changed)
+    admin = {"roles": ["admin"], "sub": "admin-1"}
+    read = (await client.get(f"/proceedings/{p['id']}", headers=test_keys.headers(**admin))).json()
+    assert read["deadline_on"] == "2026-12-23" and "确认接受委派之日起计算" in read["deadline_basis_zh"]
+    history = (await client.get(f"/proceedings/{p['id']}/history", headers=test_keys.headers(**admin))).json()
+    assert [h["detail"] for h in history if h["action"] == "deadline_rebased"] == [
+        {"from": "2026-12-21", "to": "2026-12-23"}
+    ]
+
+
 async def test_a_partner_deadline_wins_and_unpublished_holidays_are_flagged(client, test_keys, registry):
     partner_deadline = date(2027, 1, 20)
     ref = {"partner": "court", "partner_id": "c1", "referral_id": "r-9", "partner_case_no": "X", "kind": "pre_filing"}

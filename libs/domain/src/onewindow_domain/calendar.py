@@ -264,16 +264,57 @@ def _qingming(year: int) -> date:
     return date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
 
 
+@lru_cache(maxsize=1)
+def _lunar_table() -> Mapping[str, Mapping[str, str]]:
+    """``data/lunar.json``: 正月初一, 五月初五 and 八月十五 of 2000–2099 (generated from lunar_python by
+    ``libs/domain/scripts/lunar_table.py``; a test recomputes it)."""
+    text = resources.files("onewindow_domain").joinpath("data", "lunar.json").read_text(encoding="utf-8")
+    years: Mapping[str, Mapping[str, str]] = json.loads(text)["years"]
+    return years
+
+
+def _lunar(year: int, which: str) -> date:
+    """The Gregorian date of ``which`` (spring_festival, dragon_boat, mid_autumn) in ``year``."""
+    return date.fromisoformat(_lunar_table()[str(year)][which])
+
+
 @lru_cache(maxsize=32)
 def estimated_statutory_days(year: int) -> Mapping[date, str]:
-    """Statutory holidays of a year without a notice whose dates need no lunar calendar
-    (全国年节及纪念日放假办法, as amended in 2024, 第2条): 元旦 1 day (01-01), 清明节 1 day (the solar
-    term), 劳动节 2 days (05-01, 05-02), 国庆节 3 days (10-01…10-03). 春节 (4 days), 端午节 and 中秋节 follow
-    the lunar calendar and are **not** estimated here, nor are the make-up days: such years stay
-    "unconfirmed" (须复核) on every deadline that consults them."""
-    if not 2001 <= year <= 2099:
+    """The statutory holidays of a year as 全国年节及纪念日放假办法 fixes them, for years without a notice.
+
+    The version in force that year decides (第2条 of each):
+    - 1999 version (2000–2007): 元旦 1 day; 春节 3 (正月初一至初三); 劳动节 3 (05-01…05-03); 国庆节 3.
+    - 2007 version (2008–2013): 元旦 1; 春节 3 (除夕、正月初一、初二); 清明节 1 (the solar term);
+      劳动节 1 (05-01); 端午节 1 (五月初五); 中秋节 1 (八月十五); 国庆节 3 (10-01…10-03).
+    - 2013 version (2014–2024): as 2007 but 春节 正月初一至初三.
+    - 2024 version (from 2025): 元旦 1; 春节 4 (除夕、正月初一至初三); 清明节 1; 劳动节 2 (05-01, 05-02);
+      端午节 1; 中秋节 1; 国庆节 3.
+    The lunar dates come from the shipped table (``_lunar``); 除夕 is the day before 正月初一 (the last day of the
+    twelfth month, whether it has 29 or 30 days). The make-up working days (调休) and the weekday
+    compensation for a holiday on a weekend are decided by each year's notice and are **not**
+    estimated: such years stay "unconfirmed" (须复核) on every deadline that consults them."""
+    if not 2000 <= year <= 2099:
         return {}
-    days = {date(year, 1, 1): "元旦", _qingming(year): "清明节", date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节"}
+    new_year = _lunar(year, "spring_festival")
+    eve = new_year - timedelta(days=1)
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    if year <= 2007:
+        spring = [new_year + timedelta(days=n) for n in range(3)]
+        labour = [date(year, 5, n) for n in (1, 2, 3)]
+    else:
+        if year <= 2013:
+            spring = [eve, new_year, new_year + timedelta(days=1)]
+        elif year <= 2024:
+            spring = [new_year + timedelta(days=n) for n in range(3)]
+        else:
+            spring = [eve] + [new_year + timedelta(days=n) for n in range(3)]
+        labour = [date(year, 5, 1)] if year <= 2024 else [date(year, 5, 1), date(year, 5, 2)]
+        days[_qingming(year)] = "清明节"
+        days[_lunar(year, "dragon_boat")] = "端午节"
+        days[_lunar(year, "mid_autumn")] = "中秋节"
+    # 正月初一 falls between 01-21 and 02-20, so 除夕 is always in the same Gregorian year.
+    days |= dict.fromkeys(spring, "春节")
+    days |= dict.fromkeys(labour, "劳动节")
     days |= {date(year, 10, n): "国庆节" for n in (1, 2, 3)}
     return days
 

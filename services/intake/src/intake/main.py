@@ -21,7 +21,7 @@ from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
 EVENT_ROUTES = {
-    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed"],
+    "mediation": ["intake.center.*", "intake.case.routed", "intake.case.closed", "intake.case.deadline_changed"],
     "court-bridge": ["intake.case.*"],
     "arbitration-bridge": ["intake.case.*"],
 }

@@ -1056,7 +1056,7 @@ export interface components {
             court_name: string;
             /**
              * Deadline
-             * @description default: 30 days (pre_filing) or 15 days (in_litigation) after referred_on
+             * @description the court's own deadline; without it 30 days (pre_filing) or 15/7 days (in_litigation, ordinary/summary) from the day the centre confirms acceptance (人民法院在线调解规则 第24条) — provisionally from referred_on until then
              */
             deadline?: string | null;
             /** Facts */
@@ -1068,6 +1068,11 @@ export interface components {
              * @enum {string}
              */
             kind: "pre_filing" | "in_litigation";
+            /**
+             * Procedure
+             * @description in_litigation only: the court's procedure, ordinary (普通程序, 15 days) or summary (简易程序, 7 days); default ordinary (extension of contract v1)
+             */
+            procedure?: ("ordinary" | "summary") | null;
             /**
              * Referred On
              * Format: date

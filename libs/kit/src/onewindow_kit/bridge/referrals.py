@@ -143,7 +143,12 @@ class ReferralLifecycle:
         raise NotImplementedError
 
     def accepted_zh(self, referral: Any) -> str:
-        return f"中心已接受{self.kind_zh(referral)}（{self.number(referral)}）"
+        return f"中心已接受{self.kind_zh(referral)}（{self.number(referral)}），调解期限至{referral.deadline_on.isoformat()}"
+
+    def deadline_on_acceptance(self, referral: Any, data: Any, accepted_on: date) -> date | None:
+        """The mediation deadline once acceptance is confirmed, when the partner's rule counts it from
+        that day (the court's: 在线调解规则 第24条); None keeps the deadline set on arrival."""
+        return None
 
     def event_type(self, verb: str) -> str:
         return f"{self.partner}.referral.{verb}"
@@ -424,6 +429,9 @@ class ReferralLifecycle:
                 "the case is still being registered at intake; accept it once it has a case number",
                 extra={"case_state": referral.case_state},
             )
+        rebased = self.deadline_on_acceptance(referral, self.open_payload(referral, cipher), self.today())
+        if rebased is not None:
+            referral.deadline_on = rebased
         referral.status = "accepted"
         referral.accepted_at = utcnow()
         referral.decided_by = actor or actor_of(principal, "auto")
@@ -435,7 +443,13 @@ class ReferralLifecycle:
             {"case_no": referral.case_no, "deadline": referral.deadline_on},
             cipher=cipher,
         )
-        await self.announce(session, referral, self.event_type("accepted"), self.accepted_zh(referral))
+        await self.announce(
+            session,
+            referral,
+            self.event_type("accepted"),
+            self.accepted_zh(referral),
+            deadline_on=referral.deadline_on.isoformat(),
+        )
         await session.flush()
         return referral
 

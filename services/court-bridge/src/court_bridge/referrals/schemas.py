@@ -32,6 +32,7 @@ CourtClaimCategory = Literal[
 assert {ClaimCategory(c) for c in get_args(CourtClaimCategory)} == {c for c in ClaimCategory if not c.is_interest}
 
 ReferralKind = Literal["pre_filing", "in_litigation"]
+Procedure = Literal["ordinary", "summary"]  # 普通程序 / 简易程序 of the litigation a 委托调解 belongs to
 ReferralStatus = Literal["received", "accepted", "declined", "in_mediation", "agreed", "failed", "expired", "withdrawn"]
 Outcome = Literal["agreed", "failed", "expired", "declined", "withdrawn"]
 FINAL_STATUSES = frozenset({"declined", "agreed", "failed", "expired", "withdrawn"})
@@ -152,8 +153,16 @@ class ReferralCreate(_In):
     court_name: str = Field(min_length=1, max_length=200)
     judge: Judge | None = None
     referred_on: BoundedDate
+    procedure: Procedure | None = Field(
+        default=None,
+        description="in_litigation only: the court's procedure, ordinary (普通程序, 15 days) or summary "
+        "(简易程序, 7 days); default ordinary (extension of contract v1)",
+    )
     deadline: BoundedDate | None = Field(
-        default=None, description="default: 30 days (pre_filing) or 15 days (in_litigation) after referred_on"
+        default=None,
+        description="the court's own deadline; without it 30 days (pre_filing) or 15/7 days (in_litigation, "
+        "ordinary/summary) from the day the centre confirms acceptance (人民法院在线调解规则 第24条) — "
+        "provisionally from referred_on until then",
     )
     applicants: list[ApplicantIn] = Field(min_length=1, max_length=500)
     respondents: list[RespondentIn] = Field(min_length=1, max_length=10)
@@ -164,6 +173,8 @@ class ReferralCreate(_In):
     def _consistent(self) -> ReferralCreate:
         if self.referred_on > china_today():  # a referral is made on or before the day it arrives
             raise ValueError("referred_on: 日期不能晚于今天")
+        if self.procedure is not None and self.kind != "in_litigation":
+            raise ValueError("procedure: 仅诉中委托调解（in_litigation）需注明适用程序")
         if self.deadline is not None and self.deadline < self.referred_on:
             raise ValueError("deadline: 调解期限不能早于委派日期")
         seen: set[str] = set()

@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.schemas import Agreement, Mediator, ReferralCreate, ReferralPublic, Result
 
-DEADLINE_RULES = {"pre_filing": "court_referral_30d", "in_litigation": "in_litigation_referral_15d"}
+# 人民法院在线调解规则 第24条: 委派 30 days; 委托 15 days (普通程序) or 7 days (简易程序), counted from the
+# day the mediation organisation or mediator confirms acceptance.
+DEADLINE_RULES = {
+    ("pre_filing", None): "court_referral_30d",
+    ("in_litigation", None): "in_litigation_referral_15d",
+    ("in_litigation", "ordinary"): "in_litigation_referral_15d",
+    ("in_litigation", "summary"): "in_litigation_referral_summary_7d",
+}
 KIND_ZH = {"pre_filing": "诉前委派调解", "in_litigation": "诉中委托调解"}
 WORK_WAKE = WakeSignal("court_work")  # marked where work is written; wakes the worker after the commit
 
@@ -29,9 +36,10 @@ def calendar() -> Any:
     return default_calendar().lenient()
 
 
-def default_deadline(*, kind: str, referred_on: date) -> date:
-    """30 days (委派) or 15 days (委托) after the referral, first day excluded, rolled past days off."""
-    return compute_due(DEADLINE_RULES[kind], referred_on, calendar=calendar()).due_on
+def default_deadline(*, kind: str, start: date, procedure: str | None = None) -> date:
+    """30 days (委派) or 15/7 days (委托, 普通/简易程序) after ``start``, first day excluded, rolled past
+    days off. ``start`` is the day acceptance is confirmed; until then the referral's date stands in."""
+    return compute_due(DEADLINE_RULES[(kind, procedure)], start, calendar=calendar()).due_on
 
 
 def acceptance_due(*, received_on: date) -> date:
@@ -61,6 +69,13 @@ class CourtReferrals(ReferralLifecycle):
     def partner_name(self, referral: Any) -> str:
         return str(referral.court_name)
 
+    def deadline_on_acceptance(self, referral: Any, data: Any, accepted_on: date) -> date | None:
+        """Without the court's own deadline the period runs from today's confirmation of acceptance
+        (人民法院在线调解规则 第24条), replacing the provisional one counted from the referral date."""
+        if data.deadline is not None:
+            return None
+        return default_deadline(kind=referral.kind, start=accepted_on, procedure=data.procedure)
+
     def received_zh(self, referral: Any) -> str:
         return (
             f"{referral.court_name}{KIND_ZH[referral.kind]}，法院案号{referral.court_case_no}，"
@@ -86,7 +101,7 @@ async def create_referral(
         kind=data.kind,
         court_name=data.court_name,
         referred_on=data.referred_on,
-        deadline_on=data.deadline or default_deadline(kind=data.kind, referred_on=data.referred_on),
+        deadline_on=data.deadline or default_deadline(kind=data.kind, start=data.referred_on, procedure=data.procedure),
         **referrals.arrival(
             partner=partner,
             data=data,

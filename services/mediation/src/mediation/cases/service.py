@@ -150,6 +150,31 @@ async def withdraw_on_referral_withdrawn(
         )
 
 
+async def rebase_on_deadline_changed(
+    session: AsyncSession, event: EventEnvelope, *, settings: MediationSettings
+) -> None:
+    """The case's partner period now runs from the confirmation of acceptance (the court's: 人民法院在线调解
+    规则 第24条): an open proceeding whose clock is still the partner's and was never extended follows it."""
+    new = _date(event.data.get("deadline_on"))
+    if new is None:
+        return
+    for p in await _open_proceedings_of(session, case_id=event.case_id or event.data.get("case_id"), referral_id=None):
+        if not p.partner_deadline or p.extended_days or p.deadline_on == new:
+            continue
+        proceedings.record_change(
+            session,
+            p,
+            Actor("intake", "一窗受理"),
+            action="deadline_rebased",
+            detail={"from": p.deadline_on.isoformat(), "to": new.isoformat()},
+        )
+        p.deadline_on = new
+        p.deadline_basis_zh = f"委派方调解期限自确认接受委派之日起计算，至{new.isoformat()}"[:1000]
+        p.deadline_at_risk = False
+        proceedings.bump(p)
+    await session.flush()
+
+
 def event_handlers(settings: MediationSettings) -> dict[str, Handler]:
     """The inbox handlers of this module, bound to the service's settings."""
 
@@ -163,6 +188,7 @@ def event_handlers(settings: MediationSettings) -> dict[str, Handler]:
     return {
         "intake.case.routed": bind(open_from_routed),
         "intake.case.closed": bind(withdraw_on_case_closed),
+        "intake.case.deadline_changed": bind(rebase_on_deadline_changed),
         "court.referral.withdrawn": bind(withdraw_on_referral_withdrawn),
         "arbitration.referral.withdrawn": bind(withdraw_on_referral_withdrawn),
     }

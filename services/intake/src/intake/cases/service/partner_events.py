@@ -64,6 +64,8 @@ async def apply_partner_event(session: AsyncSession, event: EventEnvelope) -> No
     if event.type == "mediation.proceeding.opened" and deadline and case.deadline_on is None:
         # Window cases get their deadline from the proceeding's statutory clock (LDMAL 14).
         case.deadline_on = date.fromisoformat(deadline)
+    if event.type.endswith(".referral.accepted") and deadline and case.deadline_on is not None:
+        await _rebase_deadline(session, case, date.fromisoformat(deadline))
     if event.type == "mediation.proceeding.agreed" and event.data.get("recovered_amount") is not None:
         case.agreed_amount = Decimal(str(event.data["recovered_amount"]))
     if event.type == "mediation.agreement.instalment_paid":
@@ -84,6 +86,27 @@ async def apply_partner_event(session: AsyncSession, event: EventEnvelope) -> No
         actor=None,
     )
     await session.flush()
+
+
+async def _rebase_deadline(session: AsyncSession, case: CaseFile, deadline_on: date) -> None:
+    """A partner's mediation period counted from the centre's confirmation of acceptance (the court's:
+    人民法院在线调解规则 第24条) replaces the provisional one counted from the referral date. Mediation
+    hears it after ``intake.case.routed`` (one relay, in order), so the proceeding's clock follows."""
+    if deadline_on == case.deadline_on:
+        return
+    previous, case.deadline_on = case.deadline_on, deadline_on
+    _bump(case)
+    await publish(
+        session,
+        type="intake.case.deadline_changed",
+        case_id=case.id,
+        data={
+            **_case_event(case),
+            "deadline_on": deadline_on.isoformat(),
+            "previous_deadline_on": previous.isoformat() if previous else None,
+            "reason_zh": "调解期限自确认接受委派之日起计算",
+        },
+    )
 
 
 async def _notify_staff(session: AsyncSession, case: CaseFile, event: EventEnvelope) -> None:
