@@ -112,7 +112,9 @@ async def get_online_application(
             purpose="online_application_review",
         )
     )
-    return ApplicationDetail(**_public(a).model_dump(), submission=service.submission(_cipher(request), a))
+    return ApplicationDetail(
+        **_public(a).model_dump(), submission=service.submission(_cipher(request), a).model_dump(mode="json")
+    )
 
 
 @applications_router.post(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,9 +64,10 @@ class ApplicationPublic(BaseModel):
 
 
 class ApplicationDetail(ApplicationPublic):
-    """What the clerk checks before registering: the submission as the applicant gave it."""
+    """What the clerk checks before registering: the submission as the applicant gave it (the
+    fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema)."""
 
-    submission: OnlineApplicationCreate
+    submission: dict[str, Any]
 
 
 class ApplicationRegister(BaseModel):
