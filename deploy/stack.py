@@ -223,6 +223,7 @@ def process_env(
         env[f"{p}DATA_KEYS"] = json.dumps(keys["data_keys"])
         env[f"{p}DATA_KEY_ACTIVE"] = keys["data_key_active"]
         env[f"{p}LOOKUP_KEY"] = keys["lookup_key"]
+        env.setdefault(f"{p}STORAGE_DIR", str(config.var_dir / "files" / spec.name))  # local file storage
     if spec.name in ("court-bridge", "arbitration-bridge") and config.environment != "production":
         # Local runs talk to simulators on loopback over plain HTTP; production keeps the guard's
         # defaults (https only, no private or loopback addresses).

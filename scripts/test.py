@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SUITES = [
     "libs/kit/tests",
     "libs/domain/tests",
+    "libs/documents/tests",
     "gateway/tests",
     "services/intake/tests",
     "services/mediation/tests",

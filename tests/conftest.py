@@ -56,9 +56,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
 
 
 @contextmanager
-def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Stack]:
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, extra: dict[str, dict[str, str]] | None = None
+) -> Iterator[stack_module.Stack]:
     """A whole stack of its own (the session's ``stack``, or one for a module whose requests
-    would disturb the others, like the schemathesis suite)."""
+    would disturb the others, like the schemathesis suite); ``extra`` adds settings per service
+    (without their prefix), e.g. ``{"intake": {"SMS__PROVIDER": "aliyun"}}``."""
     table = stack_module.load_table()
     var_dir = tmp_path_factory.mktemp("stack")
     admin_url = postgres_url()
@@ -79,7 +82,10 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_mo
         database_urls=urls,
         environment="test",
         extra_env={
-            s.name: {s.env_prefix + k: v for k, v in (FAST_RELAY | EXTRA.get(s.name, {})).items()}
+            s.name: {
+                s.env_prefix + k: v
+                for k, v in (FAST_RELAY | EXTRA.get(s.name, {}) | (extra or {}).get(s.name, {})).items()
+            }
             for s in table
             if not s.is_gateway
         }

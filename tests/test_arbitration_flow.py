@@ -133,7 +133,7 @@ def _terminate(gateway, case_id: str) -> dict:
     return proceeding
 
 
-def _agree_with_review(gateway, case_id: str, hour: int) -> None:
+def _agree_with_review(gateway, case_id: str, hour: int, *, review: bool = True) -> None:
     with gateway.as_user("supervisor") as supervisor:
         proceeding = wait_for(lambda: _assigned(supervisor, case_id), what="proceeding assigned")
     mediator = _as_assigned_mediator(gateway, proceeding["id"])
@@ -162,7 +162,7 @@ def _agree_with_review(gateway, case_id: str, hour: int) -> None:
                         "payee": "申请人",
                     }
                 ],
-                "parties_request_arbitration_review": True,
+                "parties_request_arbitration_review": review,
                 "signatures": [
                     {"party": p, "name": n, "signed_on": today.isoformat()}
                     for p, n in (

@@ -134,3 +134,65 @@ async def test_admins_cannot_disable_themselves(client, accounts):
     admin = await bearer(client, "root")
     me = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "root")
     assert (await client.post(f"/admin/users/{me['id']}/disable", headers=admin)).status_code == 409
+
+
+async def test_reset_password_is_shown_once_unlocks_and_ends_sessions(client, accounts):
+    admin = await bearer(client, "root")
+    refresh = (await login(client, "bob")).json()["refresh_token"]
+    for _ in range(5):
+        await login(client, "bob", "wrong")
+    assert (await login(client, "bob")).status_code == 429
+    bob = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
+
+    response = await client.post(f"/admin/users/{bob['id']}/reset-password", headers=admin)
+
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    temporary = response.json()["password"]
+    assert response.json()["username"] == "bob" and len(temporary) >= 12
+    assert (await login(client, "bob", PASSWORD)).status_code == 400
+    assert (await login(client, "bob", temporary)).status_code == 200
+    old = await client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh})
+    assert old.status_code == 400
+    clerk = await bearer(client, "alice")
+    assert (await client.post(f"/admin/users/{bob['id']}/reset-password", headers=clerk)).status_code == 403
+
+
+async def test_unlock_ends_a_lockout_and_keeps_the_password(client, accounts):
+    admin = await bearer(client, "root")
+    for _ in range(5):
+        await login(client, "bob", "wrong")
+    assert (await login(client, "bob")).status_code == 429
+    bob = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
+    assert bob["locked_until"] is not None
+
+    unlocked = await client.post(f"/admin/users/{bob['id']}/unlock", headers=admin)
+
+    assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
+    assert (await login(client, "bob", PASSWORD)).status_code == 200
+    missing = await client.post("/admin/users/00000000-0000-0000-0000-000000000000/unlock", headers=admin)
+    assert missing.status_code == 404
+
+
+async def test_accounts_to_pick_from_by_role_and_centre(client, accounts):
+    admin = await bearer(client, "root")
+    await client.post("/admin/users", headers=admin, json={**NEW_USER, "username": "dave", "roles": ["mediator"]})
+
+    everyone = await client.get("/admin/accounts", headers=admin, params={"role": "mediator"})
+
+    assert everyone.status_code == 200
+    assert [a["username"] for a in everyone.json()] == ["bob", "dave"]
+    assert set(everyone.json()[0]) == {"id", "username", "display_name", "center_id"}
+    # A supervisor (not admin) picks from their own centre only.
+    await client.post(
+        "/admin/users",
+        headers=admin,
+        json={**NEW_USER, "username": "sue", "roles": ["supervisor"], "center_id": "futian"},
+    )
+    supervisor = {
+        "Authorization": "Bearer " + (await login(client, "sue", NEW_USER["password"])).json()["access_token"]
+    }
+    own = await client.get("/admin/accounts", headers=supervisor)
+    assert [a["username"] for a in own.json()] == ["bob"]
+    assert (await client.get("/admin/users", headers=supervisor)).status_code == 403
+    assert (await client.get("/admin/accounts", headers=await bearer(client, "alice"))).status_code == 403
+    assert (await client.get("/admin/accounts", headers=admin, params={"role": "admin"})).status_code == 422

@@ -332,6 +332,30 @@ async def test_body_over_the_limit_is_413(make_settings, database_url, upstream)
         assert ok.status_code == 200
 
 
+async def test_upload_route_has_its_own_body_limit(make_settings, database_url, upstream):
+    """An attachment upload may be larger than other bodies; no other route (nor a GET) gains."""
+    settings = make_settings(
+        database_url, max_body_bytes=1024, body_limits={r"/api/intake/cases/[^/]+/attachments": 4096}
+    )
+    async with running(settings) as (_, client):
+        headers = await bearer(client)
+        upload = await client.post("/api/intake/cases/c1/attachments", headers=headers, content=b"x" * 3000)
+        assert upload.status_code == 200
+
+        async def chunks():
+            for _ in range(4):
+                yield b"y" * 1000
+
+        streamed = await client.post("/api/intake/cases/c1/attachments", headers=headers, content=chunks())
+        assert streamed.status_code == 200
+        over = await client.post("/api/intake/cases/c1/attachments", headers=headers, content=b"x" * 5000)
+        assert over.status_code == 413
+        other = await client.post("/api/intake/cases/c1/parties", headers=headers, content=b"x" * 3000)
+        assert other.status_code == 413
+        nested = await client.post("/api/intake/cases/c1/attachments/a1", headers=headers, content=b"x" * 3000)
+        assert nested.status_code == 413
+
+
 async def test_rate_limit_is_429_with_retry_after(make_settings, database_url, upstream):
     settings = make_settings(database_url, rate_limit_per_second=0.5, rate_limit_burst=3)
     async with running(settings) as (_, client):

@@ -144,3 +144,36 @@ def test_cli_rotate_key(tmp_path, monkeypatch, capsys):
 async def _admin(client: httpx.AsyncClient) -> dict[str, str]:
     token = (await login(client, "root")).json()["access_token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+async def test_spa_sends_precompressed_files_the_browser_accepts(make_settings, database_url, tmp_path):
+    import gzip
+
+    spa = tmp_path / "dist"
+    (spa / "assets").mkdir(parents=True)
+    script = "console.log('一站式');\n" * 200
+    (spa / "index.html").write_text("<html>SPA</html>")
+    (spa / "index.html.gz").write_bytes(gzip.compress(b"<html>SPA</html>"))
+    (spa / "assets" / "app-1234.js").write_text(script)
+    (spa / "assets" / "app-1234.js.gz").write_bytes(gzip.compress(script.encode()))
+    (spa / "assets" / "app-1234.js.br").write_bytes(b"brotli bytes")  # sent as is, never decoded here
+    (spa / "favicon.svg").write_text("<svg/>")
+    async with running(make_settings(database_url, spa_dir=spa), seed=False) as (_, client):
+        brotli = await client.get("/assets/app-1234.js", headers={"accept-encoding": "gzip, deflate, br"})
+        assert brotli.headers["content-encoding"] == "br" and brotli.content == b"brotli bytes"
+        assert brotli.headers["content-type"].startswith("text/javascript")
+        assert "immutable" in brotli.headers["cache-control"] and brotli.headers["vary"] == "Accept-Encoding"
+
+        gzipped = await client.get("/assets/app-1234.js", headers={"accept-encoding": "gzip, br;q=0"})
+        assert gzipped.headers["content-encoding"] == "gzip"
+        assert gzipped.text == script  # httpx decodes gzip: the right bytes behind the header
+
+        plain = await client.get("/assets/app-1234.js", headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.text == script
+
+        index = await client.get("/cases/1", headers={"accept-encoding": "gzip"})
+        assert index.headers["content-encoding"] == "gzip" and index.text == "<html>SPA</html>"
+        assert index.headers["cache-control"] == "no-cache" and index.headers["content-type"].startswith("text/html")
+
+        icon = await client.get("/favicon.svg")
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

@@ -182,3 +182,24 @@ async def test_disabled_user_can_neither_log_in_nor_refresh(client, accounts, ap
 
     assert (await client.post(f"/admin/users/{bob['id']}/enable", headers=admin)).status_code == 200
     assert (await login(client, "bob")).status_code == 200
+
+
+async def test_revoke_ends_the_session_of_a_refresh_token(client, accounts):
+    first = (await login(client, "alice")).json()["refresh_token"]
+    renewed = await client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": first})
+    current = renewed.json()["refresh_token"]
+
+    revoked = await client.post("/auth/revoke", data={"token": current, "token_type_hint": "refresh_token"})
+
+    assert revoked.status_code == 200
+    again = await client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": current})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    # RFC 7009: an unknown token answers 200 too; a missing one is invalid_request.
+    assert (await client.post("/auth/revoke", data={"token": "rt_unknown"})).status_code == 200
+    missing = await client.post("/auth/revoke", data={})
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    # Another session of the same user is untouched.
+    other = (await login(client, "alice")).json()["refresh_token"]
+    assert (
+        await client.post("/auth/token", data={"grant_type": "refresh_token", "refresh_token": other})
+    ).status_code == 200

@@ -220,7 +220,11 @@ async function clerkJourney(browser) {
   const caseNo = await page.getByTestId('case-no').innerText()
   check((await page.getByTestId('receipt-grade').innerText()) === '黄', 'receipt view shows the grade to the clerk')
   check((await page.getByTestId('receipt-route').innerText()).includes('联合调解'), 'receipt view shows the route')
-  const caseId = page.url().split('/receipt/')[1]
+  // Issue 14: the deadline is on the receipt as soon as it shows (not after a reload), and the
+  // success note sits in the page, not over the receipt.
+  check(/\d{4}-\d{2}-\d{2}前/.test(await page.getByTestId('receipt-deadline').innerText()), 'receipt shows its deadline at once')
+  check((await page.getByTestId('registered-banner').innerText()).includes(caseNo), 'registration is confirmed in the page')
+  const caseId = page.url().split('/receipt/')[1].split('?')[0]
   await fitsWidth(page, 'receipt')
   await shot(page, '04-receipt')
   await page.emulateMedia({ media: 'print' })

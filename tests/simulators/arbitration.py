@@ -8,7 +8,17 @@ partner API v1 (../shared/contracts/arbitration-partner-api.md) from the commiss
   them (``GET /received``); it can be told to fail the first N deliveries (``POST /control``);
 - answers ``transfer.requested`` with a decision (``accepted`` with a case number such as
   ``深劳人仲案〔2026〕123号`` by default, ``rejected``, or ``none`` to stay silent past the 5 days) and
-  ``review.requested`` (``confirmed`` with a 仲裁调解书 number by default, ``refused``, or ``none``).
+  ``review.requested`` (``confirmed`` with a 仲裁调解书 number by default, ``refused``, or ``none``);
+  a transfer is any of the three kinds (``failed_mediation``, ``refused_mediation`` — direct
+  arbitration —, ``breached_agreement``), answered alike;
+- checks every document reference it can (``documents: [{kind, title, sha256, url?}]``): the
+  agreement's digest is re-computed from the agreement it received in canonical JSON, by its own code
+  (``digests_ok`` / ``digests_bad`` in ``GET /received``);
+- with ``repeat_decisions`` on, sends each decision a second time under a new ``Idempotency-Key``
+  (a commission's clerk clicking twice): the centre must answer it like the first.
+- before answering a transfer, fetches every document that came with a signed link (with its own
+  token) and checks its SHA-256 against the bundle's; a mismatch rejects the transfer, whatever the
+  configured answer (``GET /received`` lists the checks as ``document_checks``).
 
 Run it: ``python tests/simulators/arbitration.py --port 8202`` with ``ARBITRATION_SIM_GATEWAY_URL``,
 ``ARBITRATION_SIM_CLIENT_ID`` (default ``futian-arbitration``), ``ARBITRATION_SIM_CLIENT_SECRET`` and
@@ -24,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import itertools
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -60,6 +72,7 @@ class ArbitrationSimSettings(BaseSettings):
     fail_status: int = 500
     transfer_answer: TransferAnswer = "accepted"
     review_answer: ReviewAnswer = "confirmed"
+    repeat_decisions: bool = False  # send each decision twice (the second under another key)
     answer_delay_seconds: float = 0.2  # a clerk at the commission needs a moment
     commission_name: str = "深圳市福田区劳动人事争议仲裁院"
     prefix: str = "深劳人仲"
@@ -71,6 +84,7 @@ class Control(BaseModel):
     webhook_secrets: list[str] | None = None
     transfer_answer: TransferAnswer | None = None
     review_answer: ReviewAnswer | None = None
+    repeat_decisions: bool | None = None
     reset: bool = False  # forget what was received
 
 
@@ -105,6 +119,9 @@ class Commission:
         self.fail_status = settings.fail_status
         self.transfer_answer: TransferAnswer = settings.transfer_answer
         self.review_answer: ReviewAnswer = settings.review_answer
+        self.repeat_decisions = settings.repeat_decisions
+        self.digests_ok = 0
+        self.digests_bad = 0
         self.events: list[dict[str, Any]] = []  # verified, first delivery of each webhook-id, in arrival order
         self.seen: set[str] = set()
         self.duplicates = 0
@@ -112,6 +129,7 @@ class Commission:
         self.failed_on_purpose = 0
         self.referrals: list[dict[str, Any]] = []
         self.decisions: list[dict[str, Any]] = []
+        self.document_checks: list[dict[str, Any]] = []  # every document fetched from a bundle's link
         self._token: str | None = None
         self._token_expires = 0.0
         self._seq = itertools.count(100 + int(time.time()) % 1000 * 10)
@@ -187,10 +205,7 @@ class Commission:
             )
         else:
             body["reason"] = request.reason or "申请材料不齐全，请补正后重新移送"
-        response = await self.call(
-            "POST", f"/transfers/{transfer_id}/decision", json=body, key=f"decision-{transfer_id}"
-        )
-        return self._record("transfer", transfer_id, body, response)
+        return await self.post_decision("transfer", transfer_id, body)
 
     async def decide_review(self, review_id: str, request: DecisionRequest) -> dict[str, Any]:
         today = datetime.now(CHINA).date()
@@ -199,8 +214,31 @@ class Commission:
             body["document_no"] = request.number or f"{self.settings.prefix}调字〔{today.year}〕{next(self._seq)}号"
         else:
             body["reason"] = request.reason or "调解协议内容不符合法律规定"
-        response = await self.call("POST", f"/reviews/{review_id}/decision", json=body, key=f"decision-{review_id}")
-        return self._record("review", review_id, body, response)
+        return await self.post_decision("review", review_id, body)
+
+    async def post_decision(self, kind: str, subject_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a decision (twice with ``repeat_decisions``: the second under another key)."""
+        path = f"/{kind}s/{subject_id}/decision"
+        response = await self.call("POST", path, json=body, key=f"decision-{subject_id}")
+        entry = self._record(kind, subject_id, body, response)
+        if self.repeat_decisions and response.status_code == 200:
+            again = await self.call("POST", path, json=body, key=f"decision-again-{subject_id}")
+            self._record(f"{kind}-again", subject_id, body, again)
+        return entry
+
+    def check_digests(self, data: dict[str, Any]) -> None:
+        """Re-compute the digest of every document whose content came with the message."""
+        agreement = data.get("agreement") or (data.get("application") or {}).get("agreement")
+        for document in data.get("documents") or []:
+            if document.get("kind") != "agreement" or not document.get("sha256") or agreement is None:
+                continue
+            if document.get("url"):
+                continue  # a generated PDF: its digest is of the file, fetched from the url
+            canonical = json.dumps(agreement, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            if hashlib.sha256(canonical.encode()).hexdigest() == document["sha256"]:
+                self.digests_ok += 1
+            else:
+                self.digests_bad += 1
 
     def _record(self, kind: str, subject_id: str, body: dict[str, Any], response: httpx.Response) -> dict[str, Any]:
         entry = {
@@ -213,12 +251,45 @@ class Commission:
         self.decisions.append(entry)
         return entry
 
-    async def answer_later(self, kind: str, subject_id: str, decision: str) -> None:
-        """Answer a transfer or review soon after it arrived, retrying while the centre is busy."""
+    async def check_documents(self, subject_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fetch every document that came with a link (with our own token) and compare its SHA-256
+        with the bundle's: what a commission must do before it relies on the file."""
+        checks = []
+        for doc in documents:
+            if not doc.get("url"):
+                continue
+            check: dict[str, Any] = {
+                "subject_id": subject_id,
+                "kind": doc["kind"],
+                "document_id": doc.get("document_id"),
+            }
+            try:
+                response = await self.http.get(doc["url"], headers={"Authorization": f"Bearer {await self.token()}"})
+                check["status_code"] = response.status_code
+                check["sha256"] = hashlib.sha256(response.content).hexdigest()
+                check["is_pdf"] = response.content.startswith(b"%PDF")
+                check["ok"] = response.status_code == 200 and check["sha256"] == doc.get("sha256") and check["is_pdf"]
+            except httpx.HTTPError as exc:
+                check |= {"status_code": None, "ok": False, "error": type(exc).__name__}
+            checks.append(check)
+        self.document_checks.extend(checks)
+        return checks
+
+    async def answer_later(
+        self, kind: str, subject_id: str, decision: str, documents: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Answer a transfer or review soon after it arrived, retrying while the centre is busy. A
+        transfer whose documents do not match their digests is rejected, whatever ``decision`` says."""
         await asyncio.sleep(self.settings.answer_delay_seconds)
+        reason = None
+        if kind == "transfer" and documents:
+            bad = [c for c in await self.check_documents(subject_id, documents) if not c["ok"]]
+            if bad:
+                decision = "rejected"
+                reason = "移送材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
         for attempt in range(5):
             try:
-                request = DecisionRequest(decision=decision)
+                request = DecisionRequest(decision=decision, reason=reason)
                 entry = await (
                     self.decide_transfer(subject_id, request)
                     if kind == "transfer"
@@ -302,9 +373,16 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
                 "received_at": datetime.now(UTC).isoformat(),
             }
         )
+        if payload["type"] in ("transfer.requested", "review.requested"):
+            commission.check_digests(payload["data"])
         if payload["type"] == "transfer.requested" and commission.transfer_answer != "none":
             commission.spawn(
-                commission.answer_later("transfer", payload["data"]["transfer_id"], commission.transfer_answer)
+                commission.answer_later(
+                    "transfer",
+                    payload["data"]["transfer_id"],
+                    commission.transfer_answer,
+                    payload["data"].get("documents") or [],
+                )
             )
         if payload["type"] == "review.requested" and commission.review_answer != "none":
             commission.spawn(commission.answer_later("review", payload["data"]["review_id"], commission.review_answer))
@@ -320,6 +398,9 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             "duplicates": commission.duplicates,
             "rejected": commission.rejected,
             "failed_on_purpose": commission.failed_on_purpose,
+            "digests_ok": commission.digests_ok,
+            "digests_bad": commission.digests_bad,
+            "document_checks": commission.document_checks,
         }
 
     @app.post("/control")
@@ -336,16 +417,21 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
             commission.transfer_answer = data.transfer_answer
         if data.review_answer is not None:
             commission.review_answer = data.review_answer
+        if data.repeat_decisions is not None:
+            commission.repeat_decisions = data.repeat_decisions
         if data.reset:
             commission.events.clear()
             commission.seen.clear()
             commission.duplicates = commission.rejected = commission.failed_on_purpose = 0
+            commission.digests_ok = commission.digests_bad = 0
             commission.decisions.clear()
+            commission.document_checks.clear()
         return {
             "fail_left": commission.fail_left,
             "secrets": len(commission.secrets),
             "transfer_answer": commission.transfer_answer,
             "review_answer": commission.review_answer,
+            "repeat_decisions": commission.repeat_decisions,
         }
 
     @app.post("/referrals")

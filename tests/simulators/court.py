@@ -6,7 +6,11 @@
 - receives the centre's webhooks at ``POST /webhooks``, verifies each with the ``standardwebhooks``
   package (an implementation independent of OneWindow's), de-duplicates by ``webhook-id`` and records
   them (``GET /received``); it can be told to fail the first N deliveries (``POST /control``);
-- answers ``confirmation.requested`` by posting a ruling (``valid`` by default).
+- answers ``confirmation.requested`` (its referrals) and ``confirmation.applied`` (any other centre
+  agreement, decision 0017) by posting a ruling (``valid`` by default) after ``decision_delay_seconds``;
+- answers ``payment_order.requested`` (支付令) by accepting it and then issuing the order (served the
+  same day), each after ``decision_delay_seconds``; ``payment_order_outcome=rejected`` refuses it
+  instead; ``payment_order.satisfied`` (paid at the centre) is only recorded.
 
 Run it: ``python tests/simulators/court.py --port 8201`` with ``COURT_SIM_GATEWAY_URL``,
 ``COURT_SIM_CLIENT_ID``, ``COURT_SIM_CLIENT_SECRET`` and ``COURT_SIM_WEBHOOK_SECRETS='["whsec_…"]'``
@@ -57,6 +61,9 @@ class CourtSimSettings(BaseSettings):
     ruling: Literal["valid", "dismissed"] = "valid"
     court_name: str = "深圳市福田区人民法院"
     court_code: str = "粤0304"
+    decision_delay_seconds: float = 0.5  # a judge needs a moment: rulings and decisions come after this
+    auto_payment_order: bool = True  # accept, then issue, each 支付令 application
+    payment_order_outcome: Literal["issued", "rejected"] = "issued"
 
 
 class Control(BaseModel):
@@ -65,6 +72,9 @@ class Control(BaseModel):
     webhook_secrets: list[str] | None = None
     auto_rule: bool | None = None
     ruling: Literal["valid", "dismissed"] | None = None
+    decision_delay_seconds: float | None = None
+    auto_payment_order: bool | None = None
+    payment_order_outcome: Literal["issued", "rejected"] | None = None
     reset: bool = False  # forget what was received
 
 
@@ -87,6 +97,13 @@ class RulingRequest(BaseModel):
     reason: str | None = None
 
 
+class PaymentOrderDecision(BaseModel):
+    decision: Literal["accepted", "rejected", "issued", "objected", "paid"]
+    order_no: str | None = None
+    served_on: date | None = None
+    reason: str | None = None
+
+
 class Court:
     """The simulator's memory."""
 
@@ -97,6 +114,11 @@ class Court:
         self.fail_status = settings.fail_status
         self.auto_rule = settings.auto_rule
         self.ruling = settings.ruling
+        self.delay = settings.decision_delay_seconds
+        self.auto_payment_order = settings.auto_payment_order
+        self.payment_order_outcome = settings.payment_order_outcome
+        self.decisions: list[dict[str, Any]] = []
+        self._order_seq = itertools.count(1)
         self.events: list[dict[str, Any]] = []  # verified, first delivery of each webhook-id, in arrival order
         self.seen: set[str] = set()
         self.duplicates = 0
@@ -193,8 +215,53 @@ class Court:
         self.rulings.append(entry)
         return entry
 
+    async def decide(self, application_id: str, request: PaymentOrderDecision) -> dict[str, Any]:
+        """Post a decision on a 支付令 application (accepted, rejected, issued, objected, paid)."""
+        today = datetime.now(CHINA).date()
+        body: dict[str, Any] = {"decision": request.decision, "decided_on": today.isoformat()}
+        if request.decision == "issued":
+            body["order_no"] = (
+                request.order_no or f"（{today.year}）{self.settings.court_code}民督{next(self._order_seq)}号"
+            )
+            body["served_on"] = (request.served_on or today).isoformat()
+        if request.reason:
+            body["reason"] = request.reason
+        response = await self.call(
+            "POST",
+            f"/payment-orders/{application_id}/decision",
+            json=body,
+            key=f"po-{application_id}-{request.decision}",
+        )
+        entry = {
+            "application_id": application_id,
+            "request": body,
+            "status_code": response.status_code,
+            "answer": _json(response),
+        }
+        self.decisions.append(entry)
+        return entry
+
+    async def decide_later(self, application_id: str) -> None:
+        """Accept a 支付令 application, then issue the order (or refuse it), each after the delay."""
+        steps = (
+            [PaymentOrderDecision(decision="accepted"), PaymentOrderDecision(decision="issued")]
+            if self.payment_order_outcome == "issued"
+            else [PaymentOrderDecision(decision="rejected", reason="申请不符合支付令条件")]
+        )
+        for step in steps:
+            await asyncio.sleep(self.delay)
+            for attempt in range(5):
+                try:
+                    entry = await self.decide(application_id, step)
+                    if entry["status_code"] < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5 * (attempt + 1))
+
     async def rule_later(self, application_id: str) -> None:
         """Rule on a confirmation request soon after it arrived (a judge needs a moment)."""
+        await asyncio.sleep(self.delay)
         for attempt in range(5):
             try:
                 entry = await self.rule(application_id, RulingRequest(ruling=self.ruling))
@@ -276,8 +343,10 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
                 "received_at": datetime.now(UTC).isoformat(),
             }
         )
-        if payload["type"] == "confirmation.requested" and court.auto_rule:
+        if payload["type"] in ("confirmation.requested", "confirmation.applied") and court.auto_rule:
             court.spawn(court.rule_later(payload["data"]["application_id"]))
+        if payload["type"] == "payment_order.requested" and court.auto_payment_order:
+            court.spawn(court.decide_later(payload["data"]["application_id"]))
         return JSONResponse({"status": "received"})
 
     @app.get("/received")
@@ -306,11 +375,18 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             court.auto_rule = data.auto_rule
         if data.ruling is not None:
             court.ruling = data.ruling
+        if data.decision_delay_seconds is not None:
+            court.delay = data.decision_delay_seconds
+        if data.auto_payment_order is not None:
+            court.auto_payment_order = data.auto_payment_order
+        if data.payment_order_outcome is not None:
+            court.payment_order_outcome = data.payment_order_outcome
         if data.reset:
             court.events.clear()
             court.seen.clear()
             court.duplicates = court.rejected = court.failed_on_purpose = 0
             court.rulings.clear()
+            court.decisions.clear()
         return {
             "fail_left": court.fail_left,
             "secrets": len(court.secrets),
@@ -356,6 +432,15 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
     @app.get("/rulings")
     async def rulings(request: Request) -> list[dict[str, Any]]:
         return court_of(request).rulings
+
+    @app.post("/payment-orders/{application_id}/decision")
+    async def post_decision(application_id: str, data: PaymentOrderDecision, request: Request) -> dict[str, Any]:
+        """Decide on a 支付令 application by hand (with ``auto_payment_order`` off)."""
+        return await court_of(request).decide(application_id, data)
+
+    @app.get("/decisions")
+    async def decisions(request: Request) -> list[dict[str, Any]]:
+        return court_of(request).decisions
 
     return app
 

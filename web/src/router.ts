@@ -94,6 +94,11 @@ export const routes: RouteRecordRaw[] = [
         meta: { roles: ["supervisor", "admin"], title: "个人信息查阅记录" },
       },
       {
+        path: "administration",
+        component: () => import("./views/AdminView.vue"),
+        meta: { roles: ["admin", "supervisor"], title: "系统管理" },
+      },
+      {
         path: "deliveries",
         component: () => import("./views/DeliveriesView.vue"),
         meta: { roles: ["admin"], title: "对接推送记录" },

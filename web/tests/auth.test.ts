@@ -108,4 +108,20 @@ describe("the signed-in person", () => {
     expect(sessionStorage.getItem("onewindow.session")).toBeNull();
     expect(again.loggedIn).toBe(false);
   });
+
+  it("revokes the refresh token at the gateway on logout", async () => {
+    const gateway = fakeGateway({
+      "POST /auth/token": () => json(200, tokenBody(1, ["clerk"])),
+      "POST /auth/revoke": () => new Response(null, { status: 200 }),
+    });
+    vi.stubGlobal("fetch", gateway.fetchImpl);
+    const auth = useAuthStore();
+    await auth.login("clerk", "secret");
+    const refreshToken = auth.refreshToken;
+    await auth.logout();
+    const revoke = gateway.sent.find((s) => s.path === "/auth/revoke");
+    expect(revoke?.method).toBe("POST");
+    expect(new URLSearchParams(revoke?.body).get("token")).toBe(refreshToken);
+    expect(auth.loggedIn).toBe(false);
+  });
 });

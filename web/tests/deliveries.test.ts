@@ -32,11 +32,29 @@ function message(id: string, partner: string) {
   };
 }
 
+function partner(id: string, name: string) {
+  return {
+    partner_id: id,
+    kind: "court",
+    name,
+    center_id: "futian",
+    webhook_url: null,
+    client_id: id,
+    active: true,
+    secrets: [],
+    created_at: "2026-12-01T01:00:00Z",
+    updated_at: "2026-12-01T01:00:00Z",
+  };
+}
+
 describe("对接推送记录", () => {
   it("lists the arbitration bridge's deliveries and replays them", async () => {
     const gw = fakeGateway({
       "GET /api/court/admin/webhooks": () => json(200, [summary("futian-court", 0)]),
       "GET /api/court/admin/webhooks/messages": () => json(200, { items: [], next_cursor: null }),
+      "GET /api/court/admin/partners": () => json(200, [partner("futian-court", "福田区人民法院")]),
+      "GET /api/arbitration/admin/partners": () =>
+        json(200, [partner("futian-arbitration", "福田区劳动人事争议仲裁委员会")]),
       "GET /api/arbitration/admin/webhooks": () => json(200, [summary("futian-arbitration", 1)]),
       "GET /api/arbitration/admin/webhooks/messages": () =>
         json(200, { items: [message("msg_a1", "futian-arbitration")], next_cursor: null }),
@@ -56,10 +74,13 @@ describe("对接推送记录", () => {
     expect(wrapper.text()).not.toContain("尚未提供推送记录接口");
     expect(wrapper.text()).toContain("仲裁院（裁调对接）");
     const partners = wrapper.get('[data-testid="partners-arbitration"]');
-    expect(partners.text()).toContain("futian-arbitration");
+    // Partners by name and events in Chinese, never their codes (issue 18).
+    expect(partners.text()).toContain("福田区劳动人事争议仲裁委员会");
+    expect(partners.text()).not.toContain("futian-arbitration");
     expect(partners.text()).toContain("HTTP 503");
     const messages = wrapper.get('[data-testid="messages-arbitration"]');
-    expect(messages.text()).toContain("transfer.requested");
+    expect(messages.text()).toContain("移送仲裁");
+    expect(messages.text()).not.toContain("transfer.requested");
 
     await messages.get("button").trigger("click");
     await flushPromises();
@@ -70,6 +91,6 @@ describe("对接推送记录", () => {
       "/api/arbitration/admin/webhooks/messages/msg_a1/replay",
       "/api/arbitration/admin/webhooks/partners/futian-arbitration/replay-failed",
     ]);
-    expect(wrapper.get('[data-testid="partners-court"]').text()).toContain("futian-court");
+    expect(wrapper.get('[data-testid="partners-court"]').text()).toContain("福田区人民法院");
   }, 30_000); // mounting two Element Plus tables is slow on a busy machine (a test timeout, not an assertion)
 });

@@ -69,3 +69,16 @@ describe("“today” is Beijing's date, whatever the browser's zone (issue 16)"
     expect(later.ok ? "" : later.message).toContain("晚于今天");
   });
 });
+
+describe("ID numbers that are valid but odd (issue 18)", () => {
+  it("warns about an unknown area code and a worker under 16, and not about an ordinary number", async () => {
+    const { idNumberWarning, makeIdNumber } = await import("@/validators/identifiers");
+    const today = new Date("2026-12-02T02:00:00Z");
+    expect(idNumberWarning(makeIdNumber("000000", "19900101", 1), today)).toContain(
+      "行政区划代码000000不存在",
+    );
+    expect(idNumberWarning(makeIdNumber("440304", "20150601", 1), today)).toContain("未满16周岁");
+    expect(idNumberWarning(makeIdNumber("440304", "19900101", 1), today)).toBeNull();
+    expect(idNumberWarning("440304199001011230", today)).toBeNull(); // invalid: an error, not a warning
+  });
+});

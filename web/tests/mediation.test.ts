@@ -3,26 +3,15 @@ import { describe, expect, it } from "vitest";
 import {
   agreementErrors,
   buildAgreement,
-  byDeadline,
   clashes,
   paymentsTotal,
   splitInstalments,
   type AgreementDraft,
-  type Proceeding,
   type Session,
 } from "@/mediation/logic";
 
-const p = (id: string, deadline_on: string, status = "accepted") =>
-  ({ id, deadline_on, status }) as Proceeding;
 const s = (id: string, from: string, to: string, status = "scheduled") =>
   ({ id, starts_at: from, ends_at: to, status, proceeding_id: "x" }) as Session;
-
-describe("the workbench order", () => {
-  it("puts the nearest deadline first, and new assignments first among equals", () => {
-    const sorted = byDeadline([p("a", "2026-12-10"), p("b", "2026-12-01"), p("c", "2026-12-01", "assigned")]);
-    expect(sorted.map((x) => x.id)).toEqual(["c", "b", "a"]);
-  });
-});
 
 describe("double booking", () => {
   const diary = [

@@ -82,3 +82,14 @@ describe("终局裁决 in the triage panel", () => {
     expect(text).not.toMatch(/：\s*终局/);
   });
 });
+
+describe("the triage panel while the form has errors (issue 18)", () => {
+  it("says what to fix instead of staying on 正在预览…", () => {
+    const text = mount(TriagePanel, {
+      props: { triage: null, loading: false, error: null, missing: [], invalid: 2 },
+      global: { plugins: [ElementPlus] },
+    }).text();
+    expect(text).toContain("表单有2处需修改，改正后自动预览");
+    expect(text).not.toContain("正在预览");
+  });
+});

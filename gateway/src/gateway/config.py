@@ -96,6 +96,11 @@ class GatewaySettings(BaseServiceSettings):
     rate_limit_per_second: float = 20.0
     rate_limit_burst: int = 100
     max_body_bytes: int = 2 * 1024 * 1024
+    # Upload routes with their own, larger body limit ({path regex: bytes}, POST/PUT only): intake's
+    # evidence uploads (INTAKE_ATTACHMENT_MAX_BYTES, 20 MiB by default, plus the multipart framing).
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {r"/api/intake/cases/[^/]+/attachments": 20 * 1024 * 1024 + 64 * 1024}
+    )
     cors_origins: list[str] = Field(default_factory=list)
 
     # The clerks' single-page app.

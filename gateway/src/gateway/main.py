@@ -159,6 +159,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             else None
         ),
         "max_body_bytes": settings.max_body_bytes,
+        "body_limits": settings.body_limits,
         "trust_forwarded_headers": settings.trust_forwarded_headers,
     }
     cors_options: dict[str, Any] = {

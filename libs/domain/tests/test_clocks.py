@@ -224,6 +224,7 @@ EXPECTED_RULES = {
     "arbitration_award_extension_15d": (15, ClockUnit.CALENDAR_DAYS, "劳动争议调解仲裁法 第43条"),
     "arbitration_entrusted_mediation_10d": (10, ClockUnit.WORKING_DAYS, "劳动人事争议仲裁办案规则 第69条"),
     "arbitration_review_application_15d": (15, ClockUnit.CALENDAR_DAYS, "劳动人事争议仲裁办案规则 第74条"),
+    "arbitration_review_decision_5wd": (5, ClockUnit.WORKING_DAYS, "劳动人事争议仲裁办案规则 第75条"),
     "judicial_confirmation_application_30d": (30, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第205条"),
     "judicial_confirmation_decision_30d": (30, ClockUnit.CALENDAR_DAYS, "民事诉讼法 第187条"),
     "limitation_1y": (1, ClockUnit.YEARS, "劳动争议调解仲裁法 第27条"),

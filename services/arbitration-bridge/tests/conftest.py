@@ -59,12 +59,12 @@ def fast_settings(database_url: str, **over: Any) -> ArbitrationBridgeSettings:
         "service_client_secret": "test-secret",
         "peers": {"intake": INTAKE},
         "webhooks": WebhookSettings(
-            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2
+            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=10
         ),
         "worker_poll_seconds": 0.05,
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.2,
-        "intake_timeout_seconds": 2,
+        "intake_timeout_seconds": 10,  # generous: a loaded CI machine is slow, nothing here waits on it
     }
     values.update(over)
     return ArbitrationBridgeSettings(**values)
@@ -139,6 +139,7 @@ class FakeIntake:
             "center_id": case["center_id"],
             "status": "in_mediation",
             "channel": form.get("channel"),
+            "dispute_type": form.get("dispute_type", "rights"),
             "facts": form["facts"],
             "external_ref": form.get("external_ref"),
             "claims": [
@@ -300,7 +301,7 @@ async def commissions(client, test_keys, mock, arb_a, arb_b):
     }
 
 
-async def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
+async def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         result = predicate()

@@ -1,4 +1,6 @@
+import court_bridge.agreements.models
 import court_bridge.confirmations.models
+import court_bridge.payment_orders.models
 import court_bridge.referrals.models  # noqa: F401
 import onewindow_kit.events.models
 import onewindow_kit.idempotency

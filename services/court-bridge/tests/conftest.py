@@ -59,12 +59,12 @@ def fast_settings(database_url: str, **over: Any) -> CourtBridgeSettings:
         "service_client_secret": "test-secret",
         "peers": {"intake": INTAKE},
         "webhooks": WebhookSettings(
-            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=2
+            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=10
         ),
         "worker_poll_seconds": 0.05,
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.2,
-        "intake_timeout_seconds": 2,
+        "intake_timeout_seconds": 10,  # generous: a loaded CI machine is slow, nothing here waits on it
     }
     values.update(over)
     return CourtBridgeSettings(**values)
@@ -132,6 +132,8 @@ class FakeIntake:
             json={
                 "id": case_id,
                 "case_no": self.cases[case_id]["case_no"],
+                "center_id": self.cases[case_id]["center_id"],
+                "status": "mediating",
                 "applicants": [
                     {
                         "role": "applicant",
@@ -153,6 +155,7 @@ class FakeIntake:
                     }
                     for i, r in enumerate(form["respondents"])
                 ],
+                "claims": form.get("claims", []),
             },
         )
 
@@ -261,7 +264,7 @@ async def courts(client, test_keys, mock, court_a, court_b):
     }
 
 
-async def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
+async def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         result = predicate()

@@ -110,7 +110,7 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
                 return (await http.get(f"{court}/received")).json()
 
             expected = ["referral.accepted", "referral.mediator_assigned", "referral.agreed", "confirmation.requested"]
-            await wait_for(lambda: _types(received), timeout=20, what="four verified webhooks")
+            await wait_for(lambda: _types(received), timeout=45, what="four verified webhooks")
             seen = await received()
             assert seen["types"] == expected
             assert seen["duplicates"] == 0 and seen["rejected"] == 0 and seen["failed_on_purpose"] == 3
@@ -121,7 +121,7 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
                 rulings = (await http.get(f"{court}/rulings")).json()
                 return rulings if rulings and rulings[0]["status_code"] == 200 else None
 
-            [ruling] = await wait_for(ruled, timeout=10, what="the ruling")
+            [ruling] = await wait_for(ruled, timeout=30, what="the ruling")
             assert ruling["answer"]["status"] == "ruled" and ruling["answer"]["ruling"] == "valid"
             async with bridge_app.state.db.transaction(read_only=True) as session:
                 types = (await session.execute(select(OutboxEvent.type).order_by(OutboxEvent.seq))).scalars().all()
@@ -135,7 +135,7 @@ async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
             )
             assert rotated.status_code == 200
             withdraw_target = (await http.post(f"{court}/referrals", json={})).json()["body"]["referral_id"]
-            await wait_for(lambda: _count(received, 5), timeout=10, what="a webhook signed with both secrets")
+            await wait_for(lambda: _count(received, 5), timeout=30, what="a webhook signed with both secrets")
             last = (await received())["events"][-1]
             assert last["type"] == "referral.accepted" and last["signatures"] == 2
             assert last["data"]["referral_id"] == withdraw_target

@@ -1,6 +1,10 @@
+import intake.attachments.models
 import intake.cases.models
 import intake.centers.models
 import intake.desks.models
+import intake.documents.models
+import intake.ledger.models
+import intake.notices.models
 import intake.notifications.models
 import intake.portal.models
 import intake.retention.models  # noqa: F401

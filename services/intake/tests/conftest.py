@@ -20,7 +20,7 @@ def settings_overrides() -> dict:
 
 
 @pytest.fixture
-def app_factory(test_keys, settings_overrides):
+def app_factory(test_keys, settings_overrides, tmp_path):
     def build(database_url: str):
         settings = IntakeSettings(
             database_url=database_url,
@@ -28,7 +28,7 @@ def app_factory(test_keys, settings_overrides):
             relay_enabled=False,
             data_keys={"k1": DATA_KEY},
             lookup_key=LOOKUP_KEY,
-            **settings_overrides,
+            **({"storage_dir": str(tmp_path / "files"), "sms_worker_enabled": False} | settings_overrides),
         )
         return create_app(settings, key_source=test_keys.source)
 

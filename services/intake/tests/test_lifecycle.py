@@ -84,6 +84,18 @@ def test_a_mediation_that_ends_without_agreement_never_stays_in_mediation(steps,
         assert lifecycle.after_event(status, end) == "returned"
 
 
+def test_direct_arbitration_waits_for_the_commission_then_is_transferred():
+    # Refused at the window (registered or routed to arbitration), after declining (returned), or a
+    # breached agreement (resolved): sent → waits at routed; accepted → transferred; rejected → back.
+    for start in ("registered", "routed", "returned", "resolved"):
+        sent = lifecycle.after_event(start, "arbitration.transfer.requested") or start
+        assert sent == "routed"
+        assert lifecycle.after_event(sent, "arbitration.transfer.accepted") == "transferred_to_arbitration"
+        assert lifecycle.after_event(sent, "arbitration.transfer.rejected") == "returned"
+    assert lifecycle.after_event("in_mediation", "arbitration.transfer.requested") is None  # end it first
+    assert lifecycle.after_event("closed", "arbitration.transfer.accepted") is None
+
+
 def test_interest_disputes_cannot_be_routed_to_arbitration():
     assert "arbitration" not in lifecycle.allowed_routes("returned", dispute_type="interest", current_route=None)
     with pytest.raises(Exception) as refused:

@@ -2,6 +2,7 @@ import mediation.agreements.models
 import mediation.assignment.models
 import mediation.calculators.models
 import mediation.centers.models
+import mediation.documents.models
 import mediation.proceedings.models
 import mediation.registry.models
 import mediation.sessions.models

@@ -220,7 +220,7 @@ async def test_an_agreement_with_one_instalment_paid_and_one_overdue(client, app
     [overdue] = await events(app, "mediation.agreement.payment_overdue")
     assert overdue.case_id == p["case_id"]
     assert overdue.data["proceeding_id"] == p["id"] and overdue.data["agreement_no"] == agreement["agreement_no"]
-    assert overdue.data["instalment"] == {"due_on": second_due.isoformat(), "amount": "4000.00"}
+    assert overdue.data["instalment"] == {"position": 2, "due_on": second_due.isoformat(), "amount": "4000.00"}
     assert "逾期未付" in overdue.data["summary_zh"]
     assert await events(app, "mediation.agreement.fulfilled") == []
     # Paid late: the agreement is fulfilled, once.

@@ -308,3 +308,25 @@ async def test_a_malformed_routed_event_is_refused_not_retried_forever(client, a
     # The refused event left no inbox row: replayed after a fix, it is handled.
     missing["data"]["center_id"] = "futian"
     assert (await deliver(client, test_keys, missing))["status"] == "handled"
+
+
+async def test_proceedings_sorted_by_deadline_by_the_api_across_pages(client, test_keys, registry):
+    from factories import cached_headers
+
+    today = china_today()
+    for days_ago in (2, 10, 5):
+        await open_case(client, test_keys, received_on=(today - timedelta(days=days_ago)).isoformat())
+    admin = cached_headers(test_keys, "admin", roles=["admin"], sub="admin-1")
+
+    first = (await client.get("/proceedings", params={"sort": "deadline", "limit": 2}, headers=admin)).json()
+    rest = await client.get(
+        "/proceedings", params={"sort": "deadline", "limit": 2, "cursor": first["next_cursor"]}, headers=admin
+    )
+
+    deadlines = [p["deadline_on"] for p in first["items"] + rest.json()["items"]]
+    assert len(deadlines) == 3 and deadlines == sorted(deadlines) and len(set(deadlines)) == 3
+    assert rest.json()["next_cursor"] is None
+    newest = (await client.get("/proceedings", headers=admin)).json()["items"]
+    assert [p["received_on"] for p in newest] != sorted(p["received_on"] for p in newest)  # opened order, not deadline
+    bad = await client.get("/proceedings", params={"sort": "name"}, headers=admin)
+    assert bad.status_code == 422

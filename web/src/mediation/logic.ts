@@ -1,4 +1,5 @@
-// Form logic of the mediator workbench: deadline order, double-booking checks, instalment plans.
+// Form logic of the mediator workbench: double-booking checks, instalment plans (the deadline order
+// is the service's: GET /proceedings?sort=deadline).
 // The service decides (409 on a double booking, 422 on an inconsistent agreement); these checks
 // tell the mediator before they press the button.
 
@@ -8,15 +9,6 @@ import { addDays, toFen } from "@/utils/format";
 export type Proceeding = MediationSchemas["ProceedingPublic"];
 export type Session = MediationSchemas["SessionPublic"];
 export type AgreementCreate = MediationSchemas["AgreementCreate"];
-
-/** Nearest deadline first; at equal deadlines, the ones still to accept first. */
-export function byDeadline(items: Proceeding[]): Proceeding[] {
-  return [...items].sort((a, b) => {
-    if (a.deadline_on !== b.deadline_on) return a.deadline_on < b.deadline_on ? -1 : 1;
-    const wait = (p: Proceeding) => (p.status === "assigned" ? 0 : 1);
-    return wait(a) - wait(b);
-  });
-}
 
 /** The scheduled sessions that overlap [start, end) (cancelled ones do not count). */
 export function clashes(start: Date, end: Date, sessions: Session[], ignoreId?: string): Session[] {

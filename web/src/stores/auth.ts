@@ -198,8 +198,22 @@ export const useAuthStore = defineStore("auth", {
       this.endedReason = reason;
     },
 
-    logout(): void {
+    /** Sign out here and at the gateway: the refresh token is revoked (RFC 7009), so a copy of it
+     * left in this tab's storage or a proxy log cannot open the session again. */
+    logout(): Promise<void> {
+      const refreshToken = this.refreshToken;
       this.end(null);
+      if (!refreshToken) return Promise.resolve();
+      return globalThis
+        .fetch(`${window.location.origin}/auth/revoke`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token: refreshToken, token_type_hint: "refresh_token" }),
+        })
+        .then(
+          () => undefined,
+          () => undefined, // offline: the session still ends here and the token expires on its own
+        );
     },
   },
 });

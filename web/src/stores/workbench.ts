@@ -4,7 +4,7 @@
 import { defineStore } from "pinia";
 
 import { api, ApiError, ok, type MediationSchemas } from "@/api";
-import { byDeadline, type Proceeding, type Session } from "@/mediation/logic";
+import type { Proceeding, Session } from "@/mediation/logic";
 
 export const useWorkbenchStore = defineStore("workbench", {
   state: () => ({
@@ -32,14 +32,17 @@ export const useWorkbenchStore = defineStore("workbench", {
         let cursor: string | null = null;
         for (let page = 0; page < 10; page++) {
           const result: MediationSchemas["ProceedingPage"] = await ok(
-            api().mediation.GET("/proceedings", { params: { query: { limit: 100, cursor } } }),
+            // Nearest deadline first, ordered by the service (issue 18), not re-sorted here.
+            api().mediation.GET("/proceedings", {
+              params: { query: { limit: 100, cursor, sort: "deadline" } },
+            }),
           );
           all.push(...result.items);
           cursor = result.next_cursor;
           if (!cursor) break;
         }
         const OPEN = ["opened", "assigned", "accepted", "in_session"];
-        this.open = byDeadline(all.filter((p) => OPEN.includes(p.status)));
+        this.open = all.filter((p) => OPEN.includes(p.status));
         this.closed = all.filter((p) => !OPEN.includes(p.status));
         await this.loadSessions();
       } catch (e) {

@@ -65,12 +65,29 @@ export function sumMoney(values: (string | number | null | undefined)[]): string
   return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
 }
 
+/** Money as typed at a Chinese window: full-width digits and point (１２０００．５０) read as
+ * ASCII (NFKC), thousands separators and a trailing 元 dropped — the services normalise the same way. */
+export function normaliseAmount(v: string): string {
+  return v
+    .normalize("NFKC")
+    .trim()
+    .replace(/元$/u, "")
+    .trim()
+    .replace(/(?<=\d)[,\s](?=\d{3}(\D|$))/gu, "");
+}
+
 export function toFen(v: string | number | null | undefined): bigint | null {
   if (v === null || v === undefined) return null;
-  const s = String(v).trim().replace(/,/g, "");
+  const s = normaliseAmount(String(v));
   const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(s);
   if (!m) return null;
   return BigInt(m[1]) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
+}
+
+/** An assignment score for people: two decimals are enough to rank (the engine keeps four). */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null || score === undefined || Number.isNaN(score)) return "";
+  return score.toFixed(2);
 }
 
 export function daysLeftText(days: number | null | undefined): string {

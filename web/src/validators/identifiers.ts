@@ -61,6 +61,32 @@ export function checkIdNumber(raw: string, today: Date = new Date()): Check {
   return { ok: true, value };
 }
 
+// Province-level codes of GB/T 2260 (the first two digits of every administrative division code).
+const PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
+  62, 63, 64, 65, 71, 81, 82, 83,
+]);
+const MIN_WORKING_AGE = 16; // 劳动法第15条: no employment under 16
+
+/** What is odd about a valid ID number — an unknown area code, a worker under 16 — said as a warning
+ * for the clerk to check with the worker, never a refusal (such numbers exist; the card decides). */
+export function idNumberWarning(raw: string, today: Date = new Date()): string | null {
+  const checked = checkIdNumber(raw, today);
+  if (!checked.ok) return null;
+  const value = checked.value;
+  const area = value.slice(0, 6);
+  if (!PROVINCES.has(Number(area.slice(0, 2))) || area.slice(2) === "0000")
+    return `号码前6位行政区划代码${area}不存在，请与身份证原件核对`;
+  const [ty, tm, td] = chinaToday(today).split("-").map(Number);
+  const y = Number(value.slice(6, 10));
+  const m = Number(value.slice(10, 12));
+  const d = Number(value.slice(12, 14));
+  const age = ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
+  if (age < MIN_WORKING_AGE)
+    return `按号码计算本人现年${age}周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理`;
+  return null;
+}
+
 /** The form shown in lists: first 4, ten stars, last 4 (``4403**********1234``). */
 export function maskIdNumber(value: string): string {
   return value.slice(0, 4) + "*".repeat(10) + value.slice(-4);

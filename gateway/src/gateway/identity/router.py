@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
-from onewindow_kit.auth import AdminPrincipal
+from fastapi import APIRouter, Depends, Query, Response
+from onewindow_kit.auth import AdminPrincipal, Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import AlreadyExists
 from onewindow_kit.openapi import problems
@@ -14,11 +14,13 @@ from onewindow_kit.openapi import problems
 from gateway.identity import service
 from gateway.identity.exceptions import CannotDisableSelf
 from gateway.identity.schemas import (
+    AccountPublic,
     ClientCreate,
     ClientCreated,
     ClientList,
     ClientPublic,
     ClientSecret,
+    TemporaryPassword,
     UserCreate,
     UserList,
     UserPublic,
@@ -28,6 +30,8 @@ from gateway.identity.schemas import (
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
+# Supervisors register mediators in their centre's roster, so they may pick (not manage) accounts.
+AccountPicker = Annotated[Principal, Depends(require_roles("admin", "supervisor"))]
 
 
 @router.post("/users", status_code=201, operation_id="create_user", responses=problems(AlreadyExists))
@@ -77,6 +81,37 @@ async def enable_user(user_id: uuid.UUID, session: SessionDep, _admin: AdminPrin
     """Re-enable a disabled user (also clears a login lockout)."""
     user = await service.get_user(session=session, user_id=user_id)
     return UserPublic.model_validate(await service.set_user_active(session=session, user=user, active=True))
+
+
+@router.post("/users/{user_id}/reset-password", operation_id="reset_user_password")
+async def reset_user_password(
+    user_id: uuid.UUID, session: SessionDep, _admin: AdminPrincipal, response: Response
+) -> TemporaryPassword:
+    """Set a new temporary password (shown in this answer only); it also clears a lockout and ends
+    the user's sessions."""
+    user = await service.get_user(session=session, user_id=user_id)
+    password = await service.reset_password(session=session, user=user)
+    response.headers["Cache-Control"] = "no-store"
+    return TemporaryPassword(user_id=user.id, username=user.username, password=password)
+
+
+@router.post("/users/{user_id}/unlock", operation_id="unlock_user")
+async def unlock_user(user_id: uuid.UUID, session: SessionDep, _admin: AdminPrincipal) -> UserPublic:
+    """End a login lockout now (after repeated wrong passwords); the password stays."""
+    user = await service.get_user(session=session, user_id=user_id)
+    return UserPublic.model_validate(await service.unlock_user(session=session, user=user))
+
+
+@router.get("/accounts", operation_id="list_accounts")
+async def list_accounts(
+    session: SessionDep,
+    principal: AccountPicker,
+    role: Literal["mediator", "clerk", "supervisor"] = "mediator",
+) -> list[AccountPublic]:
+    """Active accounts with ``role`` to pick from (a supervisor sees their own centre's only)."""
+    center_id = None if "admin" in principal.roles else (principal.center_id or "")
+    users = await service.list_accounts_with_role(session=session, role=role, center_id=center_id)
+    return [AccountPublic.model_validate(u) for u in users]
 
 
 @router.post("/clients", status_code=201, operation_id="create_client", responses=problems(AlreadyExists))

@@ -84,6 +84,25 @@ class UserPublic(BaseModel):
     updated_at: datetime
 
 
+class TemporaryPassword(BaseModel):
+    """A reset password, shown once: the user signs in with it (and should change it)."""
+
+    user_id: uuid.UUID
+    username: str
+    password: str
+
+
+class AccountPublic(BaseModel):
+    """A staff account as another screen picks it (linking a mediator record to its login)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    center_id: str | None
+
+
 class UserList(BaseModel):
     items: list[UserPublic]
     next_cursor: str | None

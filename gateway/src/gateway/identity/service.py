@@ -14,7 +14,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import AlreadyExists, NotFound, ValidationFailed
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.exceptions import AccountLocked, InvalidCredentials
@@ -168,6 +168,37 @@ async def set_user_active(*, session: AsyncSession, user: StaffUser, active: boo
         await revoke_user_refresh_tokens(session=session, user_id=user.id)
     await session.flush()
     return user
+
+
+async def reset_password(*, session: AsyncSession, user: StaffUser) -> str:
+    """Give a user a fresh temporary password (returned once, never stored in clear); it also
+    clears a lockout and ends the user's sessions."""
+    password = secrets.token_urlsafe(9)
+    user.password_hash = await hashing.hash(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.updated_at = utcnow()
+    await revoke_user_refresh_tokens(session=session, user_id=user.id)
+    await session.flush()
+    return password
+
+
+async def unlock_user(*, session: AsyncSession, user: StaffUser) -> StaffUser:
+    """End a login lockout now (the password is unchanged)."""
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.updated_at = utcnow()
+    await session.flush()
+    return user
+
+
+async def list_accounts_with_role(*, session: AsyncSession, role: str, center_id: str | None) -> list[StaffUser]:
+    """Active users holding ``role`` (in ``center_id`` when given), by username."""
+    query = select(StaffUser).where(StaffUser.active == true()).order_by(StaffUser.username)
+    if center_id is not None:
+        query = query.where(StaffUser.center_id == center_id)
+    # roles is a JSON list: filtered here, the table holds staff accounts only (hundreds, not millions).
+    return [u for u in (await session.execute(query)).scalars() if role in u.roles]
 
 
 async def revoke_user_refresh_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:

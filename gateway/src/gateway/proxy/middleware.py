@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -102,6 +103,7 @@ class GatewayMiddleware:
         rate_limiter: TokenBuckets | None,
         max_body_bytes: int,
         trust_forwarded_headers: bool = False,
+        body_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.routes = tuple(sorted(routes, key=lambda r: -len(r.prefix)))
@@ -109,7 +111,17 @@ class GatewayMiddleware:
         self.verifier = verifier
         self.limiter = rate_limiter
         self.max_body = max_body_bytes
+        # Upload routes (POST/PUT whose path matches) may take larger bodies than every other route.
+        self.body_limits = [(re.compile(pattern), limit) for pattern, limit in (body_limits or {}).items()]
         self.trust_forwarded = trust_forwarded_headers
+
+    def limit_for(self, scope: Scope) -> int:
+        """The body limit of this request: an upload route's own, else ``max_body_bytes``."""
+        if self.body_limits and scope["method"] in ("POST", "PUT"):
+            for pattern, limit in self.body_limits:
+                if pattern.fullmatch(scope["path"]):
+                    return limit
+        return self.max_body
 
     def route_for(self, path: str) -> Route | None:
         """The route a path is proxied by, or None for the gateway's own paths."""
@@ -209,6 +221,7 @@ class GatewayMiddleware:
                 await _problem(TooManyRequests("request rate limit exceeded", retry_after=wait), scope, receive, send)
                 return
 
+        limit = self.limit_for(scope)
         length: int | None = None
         if content_length is not None:
             try:
@@ -218,8 +231,8 @@ class GatewayMiddleware:
             if length < 0:
                 await problem_response(400, "Bad request", "invalid Content-Length")(scope, receive, send)
                 return
-            if length > self.max_body:
-                await _problem(_too_large(self.max_body), scope, receive, send)
+            if length > limit:
+                await _problem(_too_large(limit), scope, receive, send)
                 return
 
         pool = self.pools.get(route.upstream)
@@ -270,7 +283,7 @@ class GatewayMiddleware:
             )
         )
         chunked = length is None and transfer_encoding is not None
-        await self._forward(scope, receive, send, route.upstream, pool, head, length, chunked)
+        await self._forward(scope, receive, send, route.upstream, pool, head, length, chunked, limit)
 
     async def _forward(
         self,
@@ -282,6 +295,7 @@ class GatewayMiddleware:
         head: bytes,
         length: int | None,
         chunked: bool,
+        limit: int,
     ) -> None:
         # HTTP/1.1 framing (RFC 9112 §6.3): without Content-Length or Transfer-Encoding there is no
         # body. A body is read ahead up to 64 KiB, so a small request goes out in one write and can
@@ -298,8 +312,8 @@ class GatewayMiddleware:
                     return  # the client went away
                 chunk: bytes = message.get("body", b"")
                 total += len(chunk)
-                if total > self.max_body:
-                    await _problem(_too_large(self.max_body), scope, receive, send)
+                if total > limit:
+                    await _problem(_too_large(limit), scope, receive, send)
                     return
                 parts.append(chunk)
                 more = message.get("more_body", False)
@@ -328,13 +342,13 @@ class GatewayMiddleware:
             try:
                 conn.write(first)
                 if more:
-                    await self._stream_body(conn, receive, len(body), chunked)
+                    await self._stream_body(conn, receive, len(body), chunked, limit)
                 await conn.read_head(pool.timeout)
                 break
             except _BodyTooLarge:
                 conn.abort()
                 pool.release(conn)
-                await _problem(_too_large(self.max_body), scope, receive, send)
+                await _problem(_too_large(limit), scope, receive, send)
                 return
             except _ClientGone:
                 conn.abort()
@@ -374,7 +388,7 @@ class GatewayMiddleware:
             conn.abort()
             pool.release(conn)
 
-    async def _stream_body(self, conn: Connection, receive: Receive, sent: int, chunked: bool) -> None:
+    async def _stream_body(self, conn: Connection, receive: Receive, sent: int, chunked: bool, limit: int) -> None:
         total = sent
         while True:
             message = await receive()
@@ -383,7 +397,7 @@ class GatewayMiddleware:
             body = message.get("body", b"")
             more = message.get("more_body", False)
             total += len(body)
-            if total > self.max_body:
+            if total > limit:
                 raise _BodyTooLarge
             if chunked:
                 data = (b"%x\r\n%s\r\n" % (len(body), body) if body else b"") + (b"" if more else b"0\r\n\r\n")

@@ -4,9 +4,10 @@ the app has not been built."""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from onewindow_kit.errors import NotFound
 
@@ -41,8 +42,37 @@ def _file_in(root: Path, relative: str) -> Path | None:
     return None
 
 
+# The build writes ``name.br`` and ``name.gz`` beside each compressible file (web/vite.config.ts);
+# the gateway picks the best one the browser accepts instead of compressing on every request.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted(header: str) -> set[str]:
+    accepted = set()
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        if params.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            continue
+        accepted.add(coding.strip().lower())
+    return accepted
+
+
+def _send(found: Path, request: Request, cache: str) -> FileResponse:
+    """The file, or its precompressed twin when the browser accepts that encoding."""
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    accepted = _accepted(request.headers.get("accept-encoding", ""))
+    media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    if media_type.startswith("text/") or media_type == "application/javascript":
+        media_type += "; charset=utf-8"
+    for coding, suffix in _ENCODINGS:
+        twin = found.with_name(found.name + suffix)
+        if coding in accepted and twin.is_file():
+            return FileResponse(twin, media_type=media_type, headers={**headers, "Content-Encoding": coding})
+    return FileResponse(found, media_type=media_type, headers=headers)
+
+
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], operation_id="get_spa")
-async def get_spa(path: str, settings: SettingsDep) -> Response:
+async def get_spa(path: str, request: Request, settings: SettingsDep) -> Response:
     """A file of the SPA, or its index.html for a client-side route."""
     first = path.split("/", 1)[0]
     if first in _API_PREFIXES:
@@ -63,7 +93,7 @@ async def get_spa(path: str, settings: SettingsDep) -> Response:
             # Built assets carry a content hash in their name: cache them for good.
             immutable = path.startswith("assets/")
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            return FileResponse(found, headers={"Cache-Control": cache})
+            return _send(found, request, cache)
         if "." in path.rsplit("/", 1)[-1]:
             raise NotFound()  # a missing file, not a client-side route
-    return FileResponse(index, headers={"Cache-Control": "no-cache"})
+    return _send(index, request, "no-cache")

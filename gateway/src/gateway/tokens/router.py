@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import settings_of
 from starlette.datastructures import FormData
@@ -108,6 +108,47 @@ async def create_token(request: Request, session: SessionDep) -> JSONResponse:
     except OAuthError as exc:
         # Returned, not raised: the session commits failure counters and family revocations.
         return exc.response()
+
+
+_REVOKE_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["token"],
+    "properties": {
+        "token": {"type": "string", "description": "the refresh token to revoke"},
+        "token_type_hint": {"type": "string", "enum": ["refresh_token", "access_token"]},
+    },
+}
+
+
+@router.post(
+    "/auth/revoke",
+    operation_id="revoke_token",
+    status_code=200,
+    responses={200: {"description": "Revoked (or unknown: RFC 7009 §2.2 answers 200 either way)"}, 400: _ERROR},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": _REVOKE_FORM_SCHEMA}},
+        }
+    },
+)
+async def revoke_token(request: Request, session: SessionDep) -> Response:
+    """Revoke a refresh token and the session it belongs to (RFC 7009), as logout does.
+
+    The token itself is the credential: whoever holds it may end its session. Access tokens are
+    short-lived and not tracked; revoking one answers 200 and changes nothing."""
+    try:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise invalid_request("the body must be application/x-www-form-urlencoded")
+        try:
+            form = await request.form(max_files=0, max_fields=5)
+        except Exception as exc:  # a malformed body of any kind is the client's error
+            raise invalid_request("the form body could not be parsed") from exc
+        await service.revoke_refresh_token(session=session, raw=_required(form, "token"))
+    except OAuthError as exc:
+        return exc.response()
+    return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
 
 async def _grant(request: Request, session: Any) -> JSONResponse:

@@ -132,6 +132,16 @@ async def revoke_family(*, session: AsyncSession, family_id: uuid.UUID) -> None:
     )
 
 
+async def revoke_refresh_token(*, session: AsyncSession, raw: str) -> None:
+    """End the session a refresh token belongs to (logout, RFC 7009): its whole family is revoked.
+    An unknown or already revoked token is not an error."""
+    token = (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == _digest(raw)))
+    ).scalar_one_or_none()
+    if token is not None:
+        await revoke_family(session=session, family_id=token.family_id)
+
+
 async def rotate_refresh_token(*, session: AsyncSession, raw: str) -> tuple[StaffUser, str]:
     """Spend a refresh token: returns its user and the family's next token.
 

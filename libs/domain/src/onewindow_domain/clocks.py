@@ -177,6 +177,14 @@ DEFAULT_RULES: Mapping[str, ClockRule] = MappingProxyType(
                 "双方当事人自调解协议生效之日起申请仲裁审查确认的期限",
             ),
             _rule(
+                "arbitration_review_decision_5wd",
+                5,
+                _WD,
+                f"劳动人事争议仲裁办案规则 第75条；{RULES_33_WORKING_DAYS}",
+                "仲裁委员会收到仲裁审查申请后决定是否受理并作出审查结论的期限（5个工作日）",
+                "条文序号待核对（决定0018）；逾期未答复的，中心跟进",
+            ),
+            _rule(
                 "judicial_confirmation_application_30d",
                 30,
                 _D,

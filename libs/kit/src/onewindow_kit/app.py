@@ -24,6 +24,7 @@ from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.settings import ServiceSettings
+from onewindow_kit.storage import build_storage
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -41,8 +42,11 @@ def create_service_app(
     on_shutdown: Iterable[Hook] = (),
     version: str = "0.1.0",
     openapi_tags: list[dict[str, Any]] | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """Build a service app; ``key_source`` overrides the JWKS client (tests pin their own keys)."""
+    """Build a service app; ``key_source`` overrides the JWKS client (tests pin their own keys);
+    ``body_limits`` gives the POST/PUT routes whose path matches a regex their own body limit
+    (uploads) instead of ``settings.max_body_bytes``."""
     routes = EventRoutes(event_routes)
     startup_hooks, shutdown_hooks = list(on_startup), list(on_shutdown)
 
@@ -84,6 +88,7 @@ def create_service_app(
         )
         app.state.db = db
         app.state.http = http
+        app.state.storage = storage = build_storage(settings)
         app.state.service_tokens = tokens
         app.state.relay = relay
         app.state.verifier = TokenVerifier(
@@ -100,6 +105,7 @@ def create_service_app(
             for hook in shutdown_hooks:
                 await hook(app)
             await http.aclose()
+            await storage.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -115,7 +121,7 @@ def create_service_app(
     app.state.event_routes = routes
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, overrides=body_limits)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     add_scrape_collector(app, outbox_collector)

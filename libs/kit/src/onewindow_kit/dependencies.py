@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings
 
 from onewindow_kit.db import Database, SessionDep, database_of
 from onewindow_kit.settings import ServiceSettings
+from onewindow_kit.storage import Storage, storage_of
 
 if TYPE_CHECKING:
     # Imported lazily: the dispatcher's module brings the partner and webhook tables into the
@@ -78,6 +79,14 @@ def get_http(request: Request) -> httpx.AsyncClient:
 
 
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+
+
+def get_storage(request: Request) -> Storage:
+    return storage_of(request.app)
+
+
+# The process's file storage (``onewindow_kit.storage``: local files or an S3-compatible store).
+StorageDep = Annotated[Storage, Depends(get_storage)]
 
 
 def webhooks_of(app: FastAPI) -> "WebhookDispatcher":

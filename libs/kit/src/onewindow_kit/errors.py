@@ -113,6 +113,12 @@ class PayloadTooLarge(AppError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
 
+class UnsupportedMediaType(AppError):
+    """The content is of a type this operation does not take (uploads name the detected type)."""
+
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class ValidationFailed(AppError):
     status, title, slug = 422, "Validation failed", "validation"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -85,24 +85,37 @@ async def reject_control_characters(request: Request) -> None:
 
 
 class BodyLimitMiddleware:
-    """413 problem+json for a request body over ``max_body_bytes`` (declared or streamed)."""
+    """413 problem+json for a request body over ``max_body_bytes`` (declared or streamed).
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    ``overrides`` ({path regex: limit}) lets named upload routes (POST/PUT only) take larger bodies
+    without raising the limit of every other route; the route still enforces its own exact limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, overrides: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.overrides = [(re.compile(pattern), limit) for pattern, limit in (overrides or {}).items()]
+
+    def limit_for(self, scope: Scope) -> int:
+        if self.overrides and scope.get("method") in ("POST", "PUT"):
+            for pattern, limit in self.overrides:
+                if pattern.fullmatch(scope["path"]):
+                    return limit
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = -1
-                if declared > self.max_body:
-                    await self._too_large(scope, receive, send)
+                if declared > limit:
+                    await self._too_large(limit, scope, receive, send)
                     return
         # No (honest) length: count what arrives and stop at the limit.
         received = 0
@@ -113,8 +126,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge(self.max_body)
+                if received > limit:
+                    raise _BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -128,13 +141,13 @@ class BodyLimitMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            await self._too_large(scope, receive, send)
+            await self._too_large(limit, scope, receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             413,
             "Payload too large",
-            f"请求体不能超过{self.max_body}字节",
+            f"请求体不能超过{limit}字节",
             slug="payload-too-large",
             headers={"Connection": "close"},
         )

@@ -66,6 +66,19 @@ class ServiceSettings(BaseServiceSettings):
     relay_stuck_after_attempts: int = 10
     relay_timeout_seconds: float = 10.0
 
+    # File storage (``onewindow_kit.storage``): ``local`` keeps files under ``storage_dir`` (default
+    # ``var/files/<service_name>``); ``s3`` uses an S3-compatible object store.
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: str = ""
+    storage_s3_endpoint_url: str | None = None  # e.g. https://oss-cn-shenzhen.aliyuncs.com, http://minio:9000
+    storage_s3_bucket: str = ""
+    storage_s3_prefix: str = ""  # e.g. "intake/" when services share a bucket
+    storage_s3_region: str = "us-east-1"
+    storage_s3_access_key_id: str = ""
+    storage_s3_secret_access_key: str = ""
+    storage_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    storage_s3_part_bytes: int = 8 * 1024 * 1024  # multipart part size (at least 5 MiB)
+
     @property
     def resolved_jwks_url(self) -> str:
         return self.jwks_url or f"{self.gateway_url.rstrip('/')}/.well-known/jwks.json"
@@ -77,4 +90,6 @@ class ServiceSettings(BaseServiceSettings):
                 raise ValueError("service_client_secret must be set to a real secret in production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production runs on PostgreSQL; database_url is SQLite")
+            if self.storage_backend == "s3" and not self.storage_s3_bucket:
+                raise ValueError("storage_s3_bucket must be set when storage_backend is s3")
         return self

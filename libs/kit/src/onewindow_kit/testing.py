@@ -252,6 +252,48 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # ---------------------------------------------------------------------------------------------
+# A real S3 API (moto's server mode) for the object-store path of onewindow_kit.storage
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The URL of an S3 API server (moto, dev dependency) on a free loopback port, for the session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_settings(endpoint: str, bucket: str | None = None) -> dict[str, Any]:
+    """Storage settings for a fresh bucket on ``endpoint`` (created here), as settings overrides."""
+    import boto3
+
+    bucket = bucket or "t" + uuid.uuid4().hex[:20]
+    boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    ).create_bucket(Bucket=bucket)
+    return {
+        "storage_backend": "s3",
+        "storage_s3_endpoint_url": endpoint,
+        "storage_s3_bucket": bucket,
+        "storage_s3_access_key_id": "test",
+        "storage_s3_secret_access_key": "test",
+        "storage_s3_addressing_style": "path",
+        "storage_s3_part_bytes": 5 * 1024 * 1024,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # CI: PostgreSQL must not skip
 # ---------------------------------------------------------------------------------------------
 
@@ -356,8 +398,8 @@ def assert_partner_examples(app: Any, prefix: str = "/partner/") -> None:
 
 @pytest.mark.anyio
 async def test_document_is_truthful(app: Any) -> None:
-    # OAuth's token endpoint answers RFC 6749 errors; the gateway's /health its own body when degraded.
-    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")}
+    # The OAuth endpoints answer RFC 6749 / RFC 7009 errors; the gateway's /health its own body when degraded.
+    oauth = {("post", "/auth/token", status) for status in ("400", "401", "429")} | {("post", "/auth/revoke", "400")}
     assert_truthful_document(app.openapi(), other_formats=oauth | {("get", "/health", "503")})
 
 

@@ -14,7 +14,9 @@ only ``YYYY-MM-DD`` (dates) and RFC 3339 text (instants).
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
@@ -72,6 +74,22 @@ BoundedDateTime = Annotated[
     Field(json_schema_extra={"x-minimum": MIN_DATE.isoformat(), "x-maximum": MAX_DATE.isoformat()}),
 ]
 """An instant from a caller (RFC 3339) whose date lies within :data:`MIN_DATE` .. :data:`MAX_DATE`."""
+
+
+_AMOUNT_SEPARATORS = re.compile(r"(?<=\d)[,\s](?=\d{3}(\D|$))")
+
+
+def _amount_text(value: Any) -> Any:
+    """A typed amount as the service reads it: full-width digits and point (１２０００．５０, from a
+    Chinese input method) normalised (NFKC), thousands separators (12,000) and a trailing 元 dropped."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip().removesuffix("元").strip()
+    return _AMOUNT_SEPARATORS.sub("", text)
+
+
+# Money a person typed: a non-negative Decimal in yuan, two decimal places at most (issue 18).
+Amount = Annotated[Decimal, BeforeValidator(_amount_text), Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class PatchModel(BaseModel):

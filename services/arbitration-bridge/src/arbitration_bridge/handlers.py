@@ -3,7 +3,9 @@
 - ``mediation.proceeding.*``: remembered per case (dates, outcome, 无争议事实, agreement: what a
   transfer or a review needs); for a referred case, the referral's status and the commission's
   webhooks; an agreement asking for 仲裁审查确认 opens the review;
-- ``intake.case.registered`` / ``routed``: the case's centre and number; a registration of one of
+- ``mediation.agreement.payment_overdue``: the agreement is breached (direct arbitration may follow);
+- ``intake.case.registered`` / ``routed``: the case's centre and number (and the route: a case routed
+  to arbitration is one whose worker refused mediation); a registration of one of
   our referrals whose answer was lost is completed.
 """
 
@@ -13,7 +15,7 @@ from onewindow_kit.events import EventEnvelope
 from onewindow_kit.events.router import EventHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arbitration_bridge.cases.service import apply_intake_event, apply_mediation_event
+from arbitration_bridge.cases.service import apply_agreement_event, apply_intake_event, apply_mediation_event
 from arbitration_bridge.context import ArbitrationContext
 from arbitration_bridge.referrals.service import WORK_WAKE, apply_proceeding_event, referrals
 from arbitration_bridge.reviews.service import open_if_requested
@@ -41,10 +43,13 @@ def event_handlers(ctx: ArbitrationContext) -> dict[str, EventHandler]:
     async def on_case_event(session: AsyncSession, event: EventEnvelope) -> None:
         await apply_intake_event(session=session, event=event)
 
+    async def on_agreement_event(session: AsyncSession, event: EventEnvelope) -> None:
+        await apply_agreement_event(session=session, event=event)
+
     return dict(
         referrals.event_handlers(
             on_proceeding=on_proceeding,
             on_case_registered=on_case_event,
-            more={"intake.case.routed": on_case_event},
+            more={"intake.case.routed": on_case_event, "mediation.agreement.payment_overdue": on_agreement_event},
         )
     )

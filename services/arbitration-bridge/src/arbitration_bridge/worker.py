@@ -107,8 +107,23 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
     intake = ctx.intake
     assert intake is not None
 
-    async def record(session: AsyncSession, gathered: Any) -> None:
-        case, applicants, respondents = gathered
+    async def call(transfer: Any) -> Any:
+        gathered = await gather(intake, case_id=transfer.case_id, purpose=PURPOSE_TRANSFER)
+        proceeding_id = (transfer.mediation or {}).get("proceeding_id")
+        documents: list[dict[str, Any]] = []
+        if ctx.documents is not None and ctx.documents.configured and proceeding_id:
+            # Documents, not titles: the 调解终结书 and 无争议事实确认书 with their digests (rendered now
+            # if nobody printed them yet; mediation refuses what the proceeding does not allow).
+            try:
+                documents = await ctx.documents.latest(proceeding_id=proceeding_id, ensure=transfers.TRANSFER_DOCUMENTS)
+            except IntakeError as exc:
+                if exc.retry:
+                    raise
+                documents = []  # mediation cannot tell (e.g. no such proceeding): the titles still go
+        return gathered, documents
+
+    async def record(session: AsyncSession, result: Any) -> None:
+        (case, applicants, respondents), documents = result
         await transfers.mark_requested(
             session=session,
             transfer_id=transfer_id,
@@ -116,6 +131,10 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             applicants=applicants,
             respondents=respondents,
             cipher=ctx.cipher,
+            generated=documents,
+            link_secret=ctx.settings.lookup_key,
+            public_url=ctx.settings.public_url or ctx.settings.gateway_url,
+            link_seconds=ctx.settings.document_link_seconds,
         )
 
     outcome = await attempt(
@@ -124,7 +143,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
         model=Transfer,
         row_id=transfer_id,
         ready=lambda transfer: transfer.state == "preparing",
-        call=lambda transfer: gather(intake, case_id=transfer.case_id, purpose=PURPOSE_TRANSFER),
+        call=call,
         record=record,
         wake=WORK_WAKE,
     )

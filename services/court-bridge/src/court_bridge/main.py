@@ -13,10 +13,15 @@ from onewindow_kit.bridge.app import create_bridge_app
 from onewindow_kit.webhooks.guard import AddressGuard
 
 from court_bridge.config import CourtBridgeSettings
+from court_bridge.confirmations.router import agreement_router as confirmation_agreement_router
 from court_bridge.confirmations.router import partner_router as confirmation_partner_router
 from court_bridge.confirmations.router import staff_router as confirmation_staff_router
 from court_bridge.context import CourtContext
+from court_bridge.enforcement.router import admin_router as court_admin_router
+from court_bridge.enforcement.router import router as enforcement_router
 from court_bridge.handlers import event_handlers
+from court_bridge.payment_orders.router import partner_router as payment_order_partner_router
+from court_bridge.payment_orders.router import staff_router as payment_order_staff_router
 from court_bridge.referrals.router import admin_router as referral_admin_router
 from court_bridge.referrals.router import partner_router as referral_partner_router
 from court_bridge.referrals.router import staff_router as referral_staff_router
@@ -45,13 +50,18 @@ def create_app(
         steps=steps,
         title="OneWindow court-bridge (法院衔接 (诉调对接))",
         description="Referrals from people's courts (court partner API v1), results by signed webhooks, "
-        "judicial confirmation (司法确认), the court partner registry.",
+        "judicial confirmation (司法确认) of any centre agreement, payment orders (支付令), the court partner registry.",
         routers=[
             referral_partner_router,
             confirmation_partner_router,
+            payment_order_partner_router,
             referral_staff_router,
             confirmation_staff_router,
+            enforcement_router,
+            confirmation_agreement_router,
+            payment_order_staff_router,
             referral_admin_router,
+            court_admin_router,
         ],
         event_handlers=event_handlers(ctx),
         event_routes=EVENT_ROUTES,

@@ -2,8 +2,8 @@
 
 - register referrals at intake that could not be registered when they arrived (intake down, slow,
   busy): the kit's referral lifecycle;
-- prepare 司法确认 applications: read the parties' identities from intake, then send
-  ``confirmation.requested``;
+- prepare 司法确认 and 支付令 applications: read the parties' identities from intake, then send
+  ``confirmation.requested`` / ``confirmation.applied`` / ``payment_order.requested``;
 - accept referrals nobody decided on their due day (when configured).
 """
 
@@ -19,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.service import mark_requested
 from court_bridge.context import CourtContext
+from court_bridge.payment_orders import service as payment_orders
+from court_bridge.payment_orders.models import PaymentOrderApplication
 from court_bridge.referrals.service import WORK_WAKE, referrals
 
 PII_PURPOSE = "司法确认申请（向法院提交当事人身份信息）"
+PAYMENT_ORDER_PURPOSE = "支付令申请（向法院提交当事人身份信息）"
 
-__all__ = ["WORK_WAKE", "prepare_application", "register_referral", "steps"]
+__all__ = ["WORK_WAKE", "prepare_application", "prepare_payment_order", "register_referral", "steps"]
 
 
 async def register_referral(ctx: CourtContext, referral_id: str) -> str:
@@ -32,18 +35,29 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
 
 
 async def prepare_application(ctx: CourtContext, application_id: str) -> str:
-    """Read the parties' identities from intake and send ``confirmation.requested``."""
+    """Read the parties' identities from intake and send the 司法确认 application."""
+    return await _prepare(ctx, ConfirmationApplication, application_id, PII_PURPOSE, mark_requested)
+
+
+async def prepare_payment_order(ctx: CourtContext, application_id: str) -> str:
+    """Read the parties' identities from intake and send ``payment_order.requested``."""
+    return await _prepare(
+        ctx, PaymentOrderApplication, application_id, PAYMENT_ORDER_PURPOSE, payment_orders.mark_requested
+    )
+
+
+async def _prepare(ctx: CourtContext, model: Any, application_id: str, purpose: str, mark: Any) -> str:
     intake = ctx.intake
     assert intake is not None
 
     async def call(application: Any) -> Any:
         parties = await intake.case_parties(case_id=application.case_id)
-        identities = await intake.identities(case_id=application.case_id, purpose=PII_PURPOSE)
+        identities = await intake.identities(case_id=application.case_id, purpose=purpose)
         return hand_off_parties(parties, identities)
 
     async def record(session: AsyncSession, parties: Any) -> None:
         applicants, respondents = parties
-        await mark_requested(
+        await mark(
             session=session,
             application_id=application_id,
             applicants=applicants,
@@ -54,7 +68,7 @@ async def prepare_application(ctx: CourtContext, application_id: str) -> str:
     outcome = await attempt(
         ctx.database(),
         ctx.settings,
-        model=ConfirmationApplication,
+        model=model,
         row_id=application_id,
         ready=lambda application: application.state == "preparing",
         call=call,
@@ -78,10 +92,21 @@ def steps(ctx: CourtContext) -> Sequence[Step]:
             poll_seconds=poll,
         )
 
+    async def prepare_orders_due() -> float | None:
+        return await each_due(
+            ctx.database(),
+            PaymentOrderApplication,
+            state_column="state",
+            state="preparing",
+            at_column="next_attempt_at",
+            work=lambda application_id: prepare_payment_order(ctx, application_id),
+            poll_seconds=poll,
+        )
+
     async def register_due() -> float | None:
         return await referrals.register_due(ctx)
 
     async def accept_due() -> None:
         await referrals.accept_ready(ctx, when_due_actor="auto: 3 working days")
 
-    return [register_due, prepare_due, accept_due]
+    return [register_due, prepare_due, prepare_orders_due, accept_due]

@@ -1,7 +1,7 @@
 """portal: party phone hash, online applications
 
 Revision ID: 0008_i19_portal
-Revises: 0007_i15_retention
+Revises: 0008_i14a_documents
 Create Date: 2026-12-02 00:42:03.960724
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008_i19_portal"
-down_revision: str | None = "0007_i15_retention"
+down_revision: str | None = "0008_i14a_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import ServiceSettings
+from onewindow_kit.sms import SmsSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -30,6 +31,21 @@ class IntakeSettings(ServiceSettings):
     retention_interval_seconds: float = Field(default=86400.0, gt=0)
     retention_apply: bool = False
     retention_enabled: bool = True
+    # Evidence attachments: the largest file (413 above it, before anything is stored) and the
+    # types taken, as detected from the content (not the file name).
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    attachment_allowed_types: list[str] = Field(
+        default_factory=lambda: ["pdf", "jpeg", "png", "heic", "webp", "docx", "xlsx"]
+    )
+    # SMS notices to parties (onewindow_kit.sms; ``INTAKE_SMS__PROVIDER=aliyun`` and friends): which
+    # purposes are sent, the base of service links, how often delivery receipts are polled.
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    sms_notices: list[str] = Field(
+        default_factory=lambda: ["registration", "session_notice", "instalment_reminder", "document_served"]
+    )
+    sms_link_base: str = "http://127.0.0.1:8000/s"
+    sms_receipt_poll_seconds: float = Field(default=30.0, gt=0)
+    sms_worker_enabled: bool = True
 
     @model_validator(mode="after")
     def _keys_present(self) -> "IntakeSettings":

@@ -1,7 +1,7 @@
 """portal: session replies, agreement confirmations
 
 Revision ID: 0004_i19_portal
-Revises: 0003_i12_average_wage
+Revises: 0004_i14a_documents
 Create Date: 2026-12-02 00:52:40.160638
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004_i19_portal"
-down_revision: str | None = "0003_i12_average_wage"
+down_revision: str | None = "0004_i14a_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

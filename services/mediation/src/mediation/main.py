@@ -8,13 +8,17 @@ from onewindow_kit.auth import KeySource
 from onewindow_kit.dependencies import database_of, settings_of
 from onewindow_kit.metrics import add_scrape_collector
 
+from mediation.agreements.handlers import EVENT_HANDLERS as REVIEW_EVENTS
 from mediation.agreements.router import router as agreements_router
+from mediation.agreements.service import EVENT_HANDLERS as AGREEMENT_EVENTS
 from mediation.assignment.router import router as assignment_router
 from mediation.calculators.router import router as calculators_router
 from mediation.cases.service import event_handlers as case_event_handlers
 from mediation.centers.router import router as centers_router
 from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
+from mediation.documents.dependencies import setup_documents
+from mediation.documents.router import router as documents_router
 from mediation.portal.router import router as portal_router
 from mediation.proceedings.metrics import clocks_at_risk_collector
 from mediation.proceedings.router import router as proceedings_router
@@ -40,6 +44,10 @@ OPENAPI_TAGS = [
     {"name": "sessions", "description": "调解会：现场或在线，调解员不得重复预约"},
     {"name": "agreements", "description": "调解协议及履行：分期支付、逾期提醒、履行完毕"},
     {"name": "subsidies", "description": "以案定补：按结果和复杂程度计补，按月汇总"},
+    {
+        "name": "documents",
+        "description": "文书：调解协议书、调解终结书、无争议事实确认书、调解通知书、确认申请书、送达回证（PDF，带摘要，版本留存）",
+    },
     {
         "name": "calculators",
         "description": "经济补偿、赔偿金、二倍工资、加班费、年休假工资、代通知金、终局裁决判断、职工月平均工资",
@@ -77,11 +85,12 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
             subsidies_router,
             calculators_router,
             portal_router,
+            documents_router,
         ],
-        event_handlers={**CENTER_EVENTS, **case_event_handlers(settings)},
+        event_handlers={**CENTER_EVENTS, **AGREEMENT_EVENTS, **REVIEW_EVENTS, **case_event_handlers(settings)},
         event_routes=EVENT_ROUTES,
         key_source=key_source,
-        on_startup=[_start_scheduler],
+        on_startup=[setup_documents, _start_scheduler],
         on_shutdown=[_stop_scheduler],
         openapi_tags=OPENAPI_TAGS,
     )

@@ -424,6 +424,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partner/arbitration/v1/transfers/{transfer_id}/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Transfer Document
+         * @description A document of a transfer sent to this commission, from the signed link in ``transfer.requested``
+         *     (``documents[].url``), fetched with the commission's own token. Check its SHA-256 against the
+         *     bundle's ``documents[].sha256``.
+         */
+        get: operations["download_transfer_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -586,8 +608,11 @@ export interface paths {
         put?: never;
         /**
          * Create Arbitration Transfer
-         * @description The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):
-         *     the case file goes to the commission (``transfer.requested``); its 5-day clock starts then.
+         * @description The worker chose arbitration — after the window mediation terminated or expired (调解不成转仲裁,
+         *     ``kind=failed_mediation``), instead of mediation (``refused_mediation``: at the window or after
+         *     declining; 人民调解法 第17条) or because the employer breached the agreement
+         *     (``breached_agreement``): the 申请书 and the file go to the commission (``transfer.requested``);
+         *     its 5-working-day acceptance clock starts then.
          */
         post: operations["create_arbitration_transfer"];
         delete?: never;
@@ -1431,16 +1456,30 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Days Left */
+            days_left: number | null;
             /** Decided At */
             decided_at: string | null;
             /** Decided On */
             decided_on: string | null;
             /** Decision */
             decision: string | null;
+            /**
+             * Decision Due On
+             * @description the commission's 5 working days (办案规则 第75条、第80条)
+             */
+            decision_due_on: string | null;
             /** Decision Reason */
             decision_reason: string | null;
             /** Document No */
             document_no: string | null;
+            /**
+             * Documents
+             * @description [{kind, title, sha256, url?}] sent with the request
+             */
+            documents: {
+                [key: string]: unknown;
+            }[];
             /**
              * Effective On
              * Format: date
@@ -1450,6 +1489,8 @@ export interface components {
             last_error: string | null;
             /** Note */
             note: string | null;
+            /** Overdue */
+            overdue: boolean;
             /** Partner Id */
             partner_id: string;
             /** Referral Id */
@@ -1515,11 +1556,18 @@ export interface components {
         };
         /**
          * TransferCreate
-         * @description The worker chose arbitration after the window mediation failed (a clerk records it).
+         * @description The worker chose arbitration (a clerk records it): after a failed window mediation, instead of
+         *     mediation, or because the employer did not perform the agreement.
          */
         TransferCreate: {
             /** Case Id */
             case_id: string;
+            /**
+             * Kind
+             * @default failed_mediation
+             * @enum {string}
+             */
+            kind?: "failed_mediation" | "refused_mediation" | "breached_agreement";
             /**
              * Partner Id
              * @description the commission; default: the one registered for the case's centre
@@ -1530,6 +1578,11 @@ export interface components {
              * @description e.g. 申请人选择申请仲裁
              */
             reason?: string | null;
+            /**
+             * Undisputed Facts
+             * @description 无争议事实 the parties confirmed at the window (when no mediation recorded them)
+             */
+            undisputed_facts?: string | null;
         };
         /** TransferDecided */
         TransferDecided: {
@@ -1595,6 +1648,13 @@ export interface components {
          * @description A transfer as staff see it: the 5-day clock (``due_on``, ``days_left``, ``overdue``) and the decision.
          */
         TransferView: {
+            /**
+             * Application
+             * @description the 申请书 as sent, less identities: requests (仲裁请求), the breached agreement
+             */
+            application: {
+                [key: string]: unknown;
+            } | null;
             /** Arbitration Case No */
             arbitration_case_no: string | null;
             /** Case Id */
@@ -1622,6 +1682,11 @@ export interface components {
             }[];
             /** Due On */
             due_on: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "failed_mediation" | "refused_mediation" | "breached_agreement";
             /** Last Error */
             last_error: string | null;
             /** Mediation */
@@ -3111,6 +3176,77 @@ export interface operations {
             };
         };
     };
+    download_transfer_document: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                document_id: string;
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF; its SHA-256 is the bundle's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link's signature is wrong or it expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mediation did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_readiness: {
         parameters: {
             query?: never;
@@ -3688,7 +3824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The mediation has not terminated or expired, the case was referred, it is already transferred, or no commission fits */
+            /** @description The case does not qualify for the kind (failed_mediation: the mediation has not terminated or expired; refused_mediation: a proceeding is still running or agreed; breached_agreement: no overdue instalment), the case was referred, it is already transferred, an interest dispute (劳动法 第84条), or no commission fits */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -2,6 +2,26 @@
 // Do not edit: run `npm run api:generate` in web/ after the service changes.
 
 export interface paths {
+    "/admin/courts/{partner_id}/jurisdiction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Court Jurisdiction
+         * @description The districts (区/县) a registered basic court serves, used to choose the court of an application.
+         */
+        put: operations["set_court_jurisdiction"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/events": {
         parameters: {
             query?: never;
@@ -295,6 +315,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agreements/{proceeding_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agreement Enforcement
+         * @description An agreement's enforceability: the 30 days to apply for 司法确认 (民事诉讼法 第205条), its
+         *     instalments overdue and paid, whether the worker may apply for a 支付令 now (劳动争议调解仲裁法
+         *     第16条), and the applications with their clocks and results.
+         */
+        get: operations["get_agreement_enforcement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agreements/{proceeding_id}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agreement Confirmation
+         * @description The 司法确认 application of an agreement, its clock and the court's ruling.
+         */
+        get: operations["get_agreement_confirmation"];
+        put?: never;
+        /**
+         * Apply Agreement Confirmation
+         * @description Both parties' joint application for 司法确认 of any centre agreement (window cases included),
+         *     to a basic court the registry shows competent (民事诉讼法 第205条: where a party lives, the subject
+         *     is, or the mediation organisation sits); refused with the dates past the 30 days.
+         */
+        post: operations["apply_agreement_confirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agreements/{proceeding_id}/courts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Eligible Courts
+         * @description The registered basic courts that may hear an application on this agreement, each with why
+         *     (a party's domicile, the mediation organisation's seat: 民事诉讼法 第205条), the default first.
+         */
+        get: operations["list_eligible_courts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agreements/{proceeding_id}/payment-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply Payment Order
+         * @description The worker's 支付令 application on an agreement whose instalment is overdue (劳动争议调解仲裁法
+         *     第16条): only for 劳动报酬, 工伤医疗费, 经济补偿 or 赔偿金; refused with the reasons otherwise.
+         */
+        post: operations["apply_payment_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agreements/{proceeding_id}/payment-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Payment Orders
+         * @description The agreement's 支付令 applications, newest first, with their clocks and results.
+         */
+        get: operations["list_payment_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -326,10 +456,36 @@ export interface paths {
         put?: never;
         /**
          * Record Confirmation Ruling
-         * @description The court's ruling on a 司法确认 application it received (``confirmation.requested``):
-         *     ``valid`` (调解协议有效) or ``dismissed`` (驳回申请), with the ruling number.
+         * @description The court's ruling on a 司法确认 application it received (``confirmation.requested`` for its
+         *     referrals, ``confirmation.applied`` for other centre agreements): ``valid`` (调解协议有效) or
+         *     ``dismissed`` (驳回申请), with the ruling number. Another court's application answers 404; the same
+         *     Idempotency-Key again answers the recorded result.
          */
         post: operations["record_confirmation_ruling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partner/court/v1/payment-orders/{application_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Payment Order Decision
+         * @description The court's decision on a 支付令 application it received (``payment_order.requested``), in
+         *     the order of 民事诉讼法 第226–227条: ``accepted`` (受理, within 5 days), ``rejected`` (不予受理/驳回),
+         *     ``issued`` (发出支付令, with its number and service date), then ``objected`` (异议: the order lapses)
+         *     or ``paid``. Another court's application answers 404; the same Idempotency-Key again answers the
+         *     recorded result.
+         */
+        post: operations["record_payment_order_decision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,6 +713,47 @@ export interface components {
             total_amount: string;
         };
         /**
+         * AgreementEnforcementPublic
+         * @description One agreement: its confirmation window, its performance, and the applications made on it.
+         */
+        AgreementEnforcementPublic: {
+            /** Agreement No */
+            agreement_no: string;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string | null;
+            confirmation: components["schemas"]["ApplicationPublic"] | null;
+            /**
+             * Confirmation Apply By
+             * Format: date
+             */
+            confirmation_apply_by: string;
+            /**
+             * Confirmation Open
+             * @description still within the 30 days to apply for 司法确认
+             */
+            confirmation_open: boolean;
+            /**
+             * Effective On
+             * Format: date
+             */
+            effective_on: string;
+            /** Fulfilled */
+            fulfilled: boolean;
+            /** Overdue */
+            overdue: number[];
+            /** Paid */
+            paid: number[];
+            payment_order_offer: components["schemas"]["PaymentOrderOffer"];
+            /** Payment Orders */
+            payment_orders: components["schemas"]["PaymentOrderPublic"][];
+            /** Proceeding Id */
+            proceeding_id: string;
+            /** Referral Id */
+            referral_id: string | null;
+        };
+        /**
          * ApplicantIn
          * @description 申请人 (the worker).
          */
@@ -589,20 +786,40 @@ export interface components {
              * Format: date
              */
             apply_by: string;
+            /** Case No */
+            case_no: string | null;
+            /** Court Name */
+            court_name: string | null;
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Decide By */
+            decide_by: string | null;
+            /** Documents */
+            documents: {
+                [key: string]: unknown;
+            }[];
             /**
              * Effective On
              * Format: date
              */
             effective_on: string;
+            /** Jurisdiction */
+            jurisdiction: {
+                [key: string]: unknown;
+            } | null;
             /** Last Error */
             last_error: string | null;
+            /** Origin */
+            origin: string;
+            /** Partner Id */
+            partner_id: string;
+            /** Proceeding Id */
+            proceeding_id: string | null;
             /** Referral Id */
-            referral_id: string;
+            referral_id: string | null;
             /** Requested At */
             requested_at: string | null;
             /** Requested By */
@@ -661,6 +878,19 @@ export interface components {
             client_secret: string;
         };
         /**
+         * ConfirmationApply
+         * @description Both parties apply for 司法确认 of a centre agreement (prepared by the mediator or clerk).
+         */
+        ConfirmationApply: {
+            /**
+             * Court Id
+             * @description default: the first eligible court
+             */
+            court_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /**
          * ConfirmationRequest
          * @description Staff ask for 司法确认 after the agreement was signed (both parties applied later).
          */
@@ -683,6 +913,18 @@ export interface components {
             ruling_no: string | null;
             /** State */
             state: string;
+        };
+        /** CourtChoicePublic */
+        CourtChoicePublic: {
+            /** Name */
+            name: string;
+            /** Partner Id */
+            partner_id: string;
+            /**
+             * Reasons
+             * @description why it may hear the application (民事诉讼法 第205条)
+             */
+            reasons: string[];
         };
         /** DeclineRequest */
         DeclineRequest: {
@@ -753,6 +995,21 @@ export interface components {
             name?: string | null;
             /** Phone */
             phone?: string | null;
+        };
+        /** JurisdictionPublic */
+        JurisdictionPublic: {
+            /** Districts */
+            districts: string[];
+            /** Partner Id */
+            partner_id: string;
+        };
+        /** JurisdictionSet */
+        JurisdictionSet: {
+            /**
+             * Districts
+             * @description 区/县 names the basic court serves, e.g. 福田区 (matched in addresses)
+             */
+            districts: string[];
         };
         /** Mediator */
         Mediator: {
@@ -962,6 +1219,162 @@ export interface components {
             payee: string;
             /** Payer */
             payer: string;
+        };
+        /**
+         * PaymentOrderApply
+         * @description The worker applies (through the clerk or mediator) for a 支付令 on the overdue agreement.
+         */
+        PaymentOrderApply: {
+            /**
+             * Court Id
+             * @description default: the first eligible court
+             */
+            court_id?: string | null;
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * PaymentOrderDecisionIn
+         * @description POST /partner/court/v1/payment-orders/{application_id}/decision.
+         * @example {
+         *       "decided_on": "2026-12-03",
+         *       "decision": "accepted"
+         *     }
+         * @example {
+         *       "decided_on": "2026-12-10",
+         *       "decision": "issued",
+         *       "order_no": "（2026）粤0304民督12号",
+         *       "served_on": "2026-12-11"
+         *     }
+         */
+        PaymentOrderDecisionIn: {
+            /**
+             * Decided On
+             * Format: date
+             */
+            decided_on: string;
+            /**
+             * Decision
+             * @description accepted 受理 · rejected 不予受理/驳回 · issued 发出支付令 · objected 债务人异议(支付令失效) · paid 债务人已清偿
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected" | "issued" | "objected" | "paid";
+            /**
+             * Order No
+             * @description 支付令文号 (issued)
+             */
+            order_no?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Served On
+             * @description the order was served on the debtor (issued)
+             */
+            served_on?: string | null;
+        };
+        /** PaymentOrderOffer */
+        PaymentOrderOffer: {
+            /** Basis Zh */
+            basis_zh: string;
+            /** Categories */
+            categories: string[];
+            /** Eligible */
+            eligible: boolean;
+            /** Overdue */
+            overdue: {
+                [key: string]: unknown;
+            }[];
+            /** Reasons Zh */
+            reasons_zh: string[];
+        };
+        /** PaymentOrderPublic */
+        PaymentOrderPublic: {
+            /**
+             * Accept By
+             * Format: date
+             */
+            accept_by: string;
+            /** Accepted On */
+            accepted_on: string | null;
+            /** Amount */
+            amount: string;
+            /** Application Id */
+            application_id: string;
+            /**
+             * Applied On
+             * Format: date
+             */
+            applied_on: string;
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string | null;
+            /** Categories */
+            categories: string[];
+            /** Closed On */
+            closed_on: string | null;
+            /** Court Name */
+            court_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Documents */
+            documents: {
+                [key: string]: unknown;
+            }[];
+            /** Issue By */
+            issue_by: string | null;
+            /** Issued On */
+            issued_on: string | null;
+            /** Jurisdiction */
+            jurisdiction: {
+                [key: string]: unknown;
+            } | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Object By */
+            object_by: string | null;
+            /** Order No */
+            order_no: string | null;
+            /** Overdue */
+            overdue: {
+                [key: string]: unknown;
+            }[];
+            /** Partner Id */
+            partner_id: string;
+            /** Proceeding Id */
+            proceeding_id: string;
+            /** Reason */
+            reason: string | null;
+            /** Requested At */
+            requested_at: string | null;
+            /** Requested By */
+            requested_by: string;
+            /** Served On */
+            served_on: string | null;
+            /** State */
+            state: string;
+        };
+        /** PaymentOrderRecorded */
+        PaymentOrderRecorded: {
+            /** Application Id */
+            application_id: string;
+            /** Case No */
+            case_no: string | null;
+            /**
+             * Decided On
+             * Format: date
+             */
+            decided_on: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected" | "issued" | "objected" | "paid";
+            /** Status */
+            status: string;
         };
         /**
          * Problem
@@ -1293,11 +1706,11 @@ export interface components {
             /** Application Id */
             application_id: string;
             /** Court Case No */
-            court_case_no: string;
+            court_case_no: string | null;
             /** Reason */
             reason: string | null;
             /** Referral Id */
-            referral_id: string;
+            referral_id: string | null;
             /**
              * Ruled On
              * Format: date
@@ -1382,6 +1795,77 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    set_court_jurisdiction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JurisdictionSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JurisdictionPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_event_subscribers: {
         parameters: {
             query?: never;
@@ -2321,6 +2805,398 @@ export interface operations {
             };
         };
     };
+    get_agreement_enforcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementEnforcementPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_agreement_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply_agreement_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmationApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already applied, or past the 30 days (with the dates and the rule) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_eligible_courts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtChoicePublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply_payment_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentOrderApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An application is under way, or the agreement does not allow one (the reasons say why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_payment_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrderPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_liveness: {
         parameters: {
             query?: never;
@@ -2415,6 +3291,97 @@ export interface operations {
                 };
             };
             /** @description Already ruled on, or the same key in flight */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_payment_order_decision: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentOrderDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrderRecorded"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The decision does not follow the application's state */
             409: {
                 headers: {
                     [name: string]: unknown;

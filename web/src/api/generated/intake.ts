@@ -188,6 +188,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cases/{case_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Attachments
+         * @description The case's attachments, oldest first: who uploaded what, when, size and digest.
+         */
+        get: operations["list_attachments"];
+        put?: never;
+        /**
+         * Upload Attachment
+         * @description Attach an evidence file to a case. Its type is detected from the content (magic bytes), not
+         *     the name; the bytes go to the storage (local files or S3), the row keeps name, size and SHA-256.
+         */
+        post: operations["upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Attachment
+         * @description Download an attachment; each download is logged like a read of personal data (pii_access).
+         */
+        get: operations["download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Case Documents
+         * @description Every generated document (文书) of the case, every version, newest first, with its SHA-256.
+         */
+        get: operations["list_case_documents"];
+        put?: never;
+        /**
+         * Generate Case Document
+         * @description Render a document from the case file as it is now: the 受理回执 (worded for the case's route,
+         *     with its deadline), the 调解申请书 or a 送达回证. Generating again makes a new version.
+         */
+        post: operations["generate_case_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases/{case_id}/pii": {
         parameters: {
             query?: never;
@@ -222,6 +292,87 @@ export interface paths {
          * @description Confirm the suggested route, or override it with a reason. Needs ``If-Match``.
          */
         post: operations["route_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Service Ledger
+         * @description 送达台账: each document, each party it must reach, served (how, when, where, proof) or pending.
+         */
+        get: operations["get_service_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/service/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Document To Serve
+         * @description Enter a document to serve; each party who must receive it gets a pending record.
+         */
+        post: operations["add_document_to_serve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/service/records/{record_id}/serve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Service
+         * @description Record service in person (signer or scanned 送达回证), by post (tracking number) or e-mail.
+         */
+        post: operations["record_service"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/{case_id}/service/records/{record_id}/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Service Sms
+         * @description Serve by SMS link: the message is queued at once and sent by the notice worker; the record is
+         *     served at the time the provider reports delivery.
+         */
+        post: operations["send_service_sms"];
         delete?: never;
         options?: never;
         head?: never;
@@ -389,6 +540,26 @@ export interface paths {
          * @description Open, at-risk and overdue hand-offs; for legal aid the share reviewed within the promise.
          */
         get: operations["get_desk_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Case Document
+         * @description The PDF (inline: the browser previews and prints it); 404 for a case the caller may not see.
+         */
+        get: operations["download_case_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -849,7 +1020,7 @@ export interface components {
              */
             migrant_worker?: boolean;
             /** Monthly Wage */
-            monthly_wage?: number | string | null;
+            monthly_wage?: (number | string) | null;
             /** Name */
             name: string;
             /** Occupation */
@@ -971,6 +1142,64 @@ export interface components {
          */
         ApplicationStatus: "submitted" | "registered" | "returned";
         /**
+         * AttachmentPublic
+         * @description One attachment of a case: who uploaded what, when, and its digest.
+         */
+        AttachmentPublic: {
+            /** Case Id */
+            case_id: string;
+            /** Content Type */
+            content_type: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Detected Type
+             * @description Detected from the content: pdf, jpeg, png, heic, webp, docx, xlsx
+             */
+            detected_type: string;
+            evidence_type: components["schemas"]["EvidenceType"];
+            /** File Name */
+            file_name: string;
+            /** Id */
+            id: string;
+            /**
+             * Sensitive
+             * @description ID copy or health record: only the personal-data roles may download it
+             */
+            sensitive: boolean;
+            /**
+             * Sha256
+             * @description SHA-256 of the content, hex
+             */
+            sha256: string;
+            /**
+             * Size
+             * @description Bytes
+             */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Uploaded By */
+            uploaded_by: string;
+            /** Uploaded By Name */
+            uploaded_by_name: string | null;
+        };
+        /** Body_upload_attachment */
+        Body_upload_attachment: {
+            /** Description */
+            description?: string | null;
+            /** @description What the file proves */
+            evidence_type: components["schemas"]["EvidenceType"];
+            /**
+             * File
+             * @description The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)
+             */
+            file: string;
+        };
+        /**
          * CaseCreate
          * @description Everything the window records at registration (一窗受理).
          */
@@ -1015,6 +1244,57 @@ export interface components {
              * @description 所属街道 (mediators serve streets)
              */
             street?: string | null;
+        };
+        /** CaseDocumentCreate */
+        CaseDocumentCreate: {
+            kind: components["schemas"]["CaseDocumentKind"];
+            /**
+             * Recipient
+             * @description 送达回证: the party served
+             */
+            recipient?: string | null;
+        };
+        /**
+         * CaseDocumentKind
+         * @description What intake renders (mediation renders the proceeding's papers).
+         * @enum {string}
+         */
+        CaseDocumentKind: "receipt" | "application" | "service_receipt";
+        /** CaseDocumentPublic */
+        CaseDocumentPublic: {
+            /** Case Id */
+            case_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Deadline On
+             * @description 受理回执: the deadline it states (the route's clock)
+             */
+            deadline_on?: string | null;
+            /**
+             * Download Path
+             * @default
+             */
+            download_path?: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Template Version */
+            template_version: number;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
         };
         /** CasePage */
         CasePage: {
@@ -1455,6 +1735,18 @@ export interface components {
              */
             share_within_promise: number | null;
         };
+        /**
+         * DocumentKind
+         * @description Documents a centre serves on parties.
+         * @enum {string}
+         */
+        DocumentKind: "receipt" | "mediation_notice" | "mediation_agreement" | "termination" | "undisputed_facts" | "payment_order" | "other";
+        /**
+         * EvidenceType
+         * @description What a file proves (证据类型); the SPA shows the Chinese label.
+         * @enum {string}
+         */
+        EvidenceType: "labour_contract" | "pay_slip" | "attendance_record" | "chat_screenshot" | "id_copy" | "termination_notice" | "social_insurance" | "medical_record" | "service_receipt" | "other";
         /** FieldError */
         FieldError: {
             /**
@@ -2136,6 +2428,139 @@ export interface components {
             route_label: string;
             /** To */
             to: string;
+        };
+        /** ServedDocumentCreate */
+        ServedDocumentCreate: {
+            /**
+             * Document Ref
+             * @description The generated document's or attachment's id
+             */
+            document_ref?: string | null;
+            kind: components["schemas"]["DocumentKind"];
+            /**
+             * Party Ids
+             * @description Who must be served; default: every applicant and respondent
+             */
+            party_ids?: string[] | null;
+            /**
+             * Title
+             * @description e.g. 调解协议书（2026）福调字第12号
+             */
+            title: string;
+        };
+        /** ServedDocumentPublic */
+        ServedDocumentPublic: {
+            /** Case Id */
+            case_id: string;
+            /** Document Ref */
+            document_ref: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            kind: components["schemas"]["DocumentKind"];
+            /**
+             * Pending
+             * @description Parties not served yet
+             */
+            pending: number;
+            /** Records */
+            records: components["schemas"]["ServiceRecordPublic"][];
+            /** Title */
+            title: string;
+        };
+        /** ServiceLedger */
+        ServiceLedger: {
+            /** Case Id */
+            case_id: string;
+            /** Documents */
+            documents: components["schemas"]["ServedDocumentPublic"][];
+            /** Pending */
+            pending: number;
+        };
+        /**
+         * ServiceMethod
+         * @enum {string}
+         */
+        ServiceMethod: "in_person" | "sms" | "post" | "email";
+        /**
+         * ServiceRecordCreate
+         * @description Service by hand, post or e-mail (SMS goes through ``send_service_sms``).
+         */
+        ServiceRecordCreate: {
+            /**
+             * Address
+             * @description Where: the place, the postal address, the e-mail address
+             */
+            address?: string | null;
+            method: components["schemas"]["ServiceMethod"];
+            /** Note */
+            note?: string | null;
+            /**
+             * Proof Attachment Id
+             * @description The scanned, signed 送达回证 (an attachment of the case)
+             */
+            proof_attachment_id?: string | null;
+            /**
+             * Served At
+             * Format: date-time
+             * @description When it was served (signed for, delivered by post, sent by e-mail)
+             */
+            served_at: string;
+            /**
+             * Signed By
+             * @description Who signed for it
+             */
+            signed_by?: string | null;
+            /** Tracking No */
+            tracking_no?: string | null;
+        };
+        /** ServiceRecordPublic */
+        ServiceRecordPublic: {
+            /** Address */
+            address: string | null;
+            /** Deadline Basis */
+            deadline_basis: string | null;
+            /**
+             * Deadline On
+             * @description A period that starts on service, counted from served_on
+             */
+            deadline_on: string | null;
+            /** Document Id */
+            document_id: string;
+            /** Id */
+            id: string;
+            method: components["schemas"]["ServiceMethod"] | null;
+            /** Note */
+            note: string | null;
+            /** Party Id */
+            party_id: string;
+            /** Party Name */
+            party_name: string;
+            /** Party Role */
+            party_role: string;
+            /** Proof Attachment Id */
+            proof_attachment_id: string | null;
+            /** Recorded At */
+            recorded_at: string | null;
+            /** Recorded By */
+            recorded_by: string | null;
+            /** Served At */
+            served_at: string | null;
+            /** Served On */
+            served_on: string | null;
+            /** Signed By */
+            signed_by: string | null;
+            /**
+             * Status
+             * @description pending | sent (SMS awaiting delivery) | served | failed
+             */
+            status: string;
+            /** Tracking No */
+            tracking_no: string | null;
         };
         /**
          * Stats
@@ -2936,6 +3361,332 @@ export interface operations {
             };
         };
     };
+    list_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than INTAKE_ATTACHMENT_MAX_BYTES (nothing is stored) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The content is not an allowed type, whatever the file is called; `detected_type` names what it is */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: string;
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, with `Repr-Digest: sha-256=:…:` (RFC 9530) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An ID copy or health record, and the caller is not a personal-data role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_case_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDocumentPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_case_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDocumentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDocumentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_case_personal_data: {
         parameters: {
             query?: {
@@ -3087,6 +3838,284 @@ export interface operations {
             };
             /** @description Precondition required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_service_ledger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLedger"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_document_to_serve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServedDocumentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServedDocumentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceRecordCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRecordPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_service_sms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRecordPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3699,6 +4728,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeskSummary"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_case_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Unauthorized */

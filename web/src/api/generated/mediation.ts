@@ -264,6 +264,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Document
+         * @description One document's record: kind, version, template version, digest.
+         */
+        get: operations["get_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Document
+         * @description The PDF (inline, so a browser previews and prints it); 404 for a proceeding the caller may not see.
+         */
+        get: operations["download_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -580,8 +620,9 @@ export interface paths {
         };
         /**
          * List Proceedings
-         * @description Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
-         *     their centre's, admins all (keyset pagination).
+         * @description Proceedings the caller may see, newest first (``sort=deadline``: nearest deadline first): a
+         *     mediator their own, supervisors and clerks their centre's, admins all (keyset pagination; a
+         *     cursor continues the order it came from).
          */
         get: operations["list_proceedings"];
         put?: never;
@@ -757,6 +798,32 @@ export interface paths {
          * @description A party refused mediation: the proceeding ends and the case returns to the window.
          */
         post: operations["decline_proceeding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/proceedings/{proceeding_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Proceeding Documents
+         * @description Every generated document (文书) of the proceeding, every version, newest first, with its SHA-256.
+         */
+        get: operations["list_proceeding_documents"];
+        put?: never;
+        /**
+         * Generate Proceeding Document
+         * @description Render a document from the proceeding's current data (调解协议书, 调解终结书, 无争议事实确认书,
+         *     调解通知书, 司法确认申请书, 仲裁审查确认申请书, 送达回证). Generating again after a correction makes
+         *     a new version; earlier versions stay as they were.
+         */
+        post: operations["generate_proceeding_document"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1129,6 +1196,7 @@ export interface components {
         AgreementPublic: {
             /** Agreement No */
             agreement_no: string;
+            arbitration_review?: components["schemas"]["ArbitrationReviewPublic"] | null;
             /** Arbitration Review Apply By */
             arbitration_review_apply_by: string | null;
             /**
@@ -1160,6 +1228,10 @@ export interface components {
             id: string;
             /** Instalments */
             instalments: components["schemas"]["InstalmentPublic"][];
+            /** Judicial Confirmation */
+            judicial_confirmation?: {
+                [key: string]: unknown;
+            } | null;
             /** Judicial Confirmation Apply By */
             judicial_confirmation_apply_by: string | null;
             /** Paid Amount */
@@ -1168,6 +1240,10 @@ export interface components {
             parties_request_arbitration_review: boolean;
             /** Parties Request Judicial Confirmation */
             parties_request_judicial_confirmation: boolean;
+            /** Payment Order */
+            payment_order?: {
+                [key: string]: unknown;
+            } | null;
             /** Proceeding Id */
             proceeding_id: string;
             /** Scope */
@@ -1195,6 +1271,30 @@ export interface components {
             monthly_wage: number | string;
             /** Unused Days */
             unused_days: number | string;
+        };
+        /**
+         * ArbitrationReviewPublic
+         * @description The commission's review of the agreement (仲裁审查确认), as the arbitration bridge reported it.
+         */
+        ArbitrationReviewPublic: {
+            /** Decided On */
+            decided_on?: string | null;
+            /**
+             * Document No
+             * @description 仲裁调解书 number (confirmed)
+             */
+            document_no?: string | null;
+            /** Due On */
+            due_on?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Review Id */
+            review_id?: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "requested" | "confirmed" | "refused";
         };
         /** AssignmentPublic */
         AssignmentPublic: {
@@ -1522,6 +1622,50 @@ export interface components {
             /** Subscriber */
             subscriber: string;
         };
+        /** DocumentCreate */
+        DocumentCreate: {
+            kind: components["schemas"]["MediationDocumentKind"];
+            /** @description 送达回证: which document is served */
+            of_kind?: components["schemas"]["MediationDocumentKind"] | null;
+            /**
+             * Recipient
+             * @description 送达回证/调解通知书: the party it is for
+             */
+            recipient?: string | null;
+        };
+        /** DocumentPublic */
+        DocumentPublic: {
+            /** Case Id */
+            case_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Download Path
+             * @default
+             */
+            download_path?: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Proceeding Id */
+            proceeding_id: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Template Version */
+            template_version: number;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
         /**
          * DoubleWageInput
          * @description 未签书面劳动合同的二倍工资 (劳动合同法 第82条).
@@ -1725,6 +1869,12 @@ export interface components {
          * @enum {string}
          */
         Level: "district" | "street" | "community" | "enterprise" | "industry" | "social" | "platform";
+        /**
+         * MediationDocumentKind
+         * @description What mediation renders (intake renders the receipt and the application).
+         * @enum {string}
+         */
+        MediationDocumentKind: "session_notice" | "agreement" | "termination" | "undisputed_facts" | "judicial_confirmation_application" | "arbitration_review_application" | "service_receipt";
         /** MediatorBrief */
         MediatorBrief: {
             /** Id */
@@ -3421,6 +3571,122 @@ export interface operations {
             };
         };
     };
+    get_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_liveness: {
         parameters: {
             query?: never;
@@ -4645,6 +4911,7 @@ export interface operations {
                 mediator_id?: string | null;
                 open_only?: boolean;
                 parked?: boolean | null;
+                sort?: "newest" | "deadline";
                 status?: string | null;
             };
             header?: never;
@@ -5397,6 +5664,153 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_proceeding_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generate_proceeding_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proceeding_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

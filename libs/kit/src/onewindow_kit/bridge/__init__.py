@@ -2,6 +2,7 @@
 
 - ``casefile``: the typed client towards intake (register a case once per key, read the case file
   and, for a stated purpose, the parties' identities) and the contract's party shapes built from them;
+- ``documents``: document references ``{kind, title, sha256, url?}`` with a canonical-JSON digest;
 - ``messages``: webhooks to the partner (``notify``) and events to the other services (``announce``),
   always in the caller's transaction, free text scrubbed of ID- and phone-shaped strings;
 - ``referrals``: the referral lifecycle (received → accepted | declined → in_mediation → agreed |

@@ -14,6 +14,7 @@ from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.bridge.casefile import IntakeClient
 from onewindow_kit.bridge.context import BridgeContext
+from onewindow_kit.bridge.documents import DocumentsClient
 from onewindow_kit.bridge.worker import BridgeWorker, Step
 from onewindow_kit.dependencies import database_of, http_of, install_webhooks, webhooks_of
 from onewindow_kit.events.router import EventHandler
@@ -50,6 +51,9 @@ def create_bridge_app(
             tokens=app.state.service_tokens,
             timeout=settings.intake_timeout_seconds,
             peers_setting=f"{settings.env_prefix}PEERS",
+        )
+        ctx.documents = DocumentsClient(
+            http=http_of(app), base_url=settings.peers.get("mediation"), tokens=app.state.service_tokens
         )
         dispatcher = WebhookDispatcher(
             db=ctx.database(),

@@ -62,6 +62,7 @@ class CaseFile(BaseModel):
     center_id: str
     status: str
     channel: str | None = None
+    dispute_type: str | None = None  # rights | interest (劳动法 第84条: interest disputes are not arbitrated)
     applicants: list[CaseParty] = Field(default_factory=list)
     respondents: list[CaseParty] = Field(default_factory=list)
     claims: list[CaseClaim] = Field(default_factory=list)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from onewindow_kit.bridge.casefile import IntakeClient
+from onewindow_kit.bridge.documents import DocumentsClient
 from onewindow_kit.bridge.settings import BridgeSettings
 from onewindow_kit.bridge.worker import BridgeWorker
 from onewindow_kit.crypto import FieldCipher
@@ -19,6 +20,7 @@ class BridgeContext(Generic[S]):
     settings: S
     cipher: FieldCipher
     intake: IntakeClient | None = None  # built in the lifespan (it needs the process's HTTP client)
+    documents: DocumentsClient | None = None  # mediation's generated documents (built in the lifespan)
     worker: BridgeWorker | None = None
     db: Any = None  # the process's Database, set in the lifespan
 

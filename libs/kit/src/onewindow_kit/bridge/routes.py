@@ -49,6 +49,22 @@ def answer(
     return JSONResponse(body, status_code=status_code, headers=(headers or {}) | (REPLAYED if replayed else {}) or None)
 
 
+async def partner_decision(
+    request: Request,
+    *,
+    scope: str,
+    key: str | None,
+    path: str,
+    work: Callable[[AsyncSession], Awaitable[tuple[int, dict[str, Any]]]],
+) -> JSONResponse:
+    """A partner's decision or ruling on something the centre sent it (a transfer, a review, a
+    司法确认 application): ``work`` once per ``Idempotency-Key``, the stored answer on a replay
+    (``Idempotent-Replayed: true``). Whether the same decision under another key is a duplicate is
+    the flow's own rule (``work`` answers it)."""
+    status_code, body, replayed = await idempotent_write(request, scope=scope, key=key, path=path, work=work)
+    return answer(body, status_code, replayed=replayed)
+
+
 async def create_and_register(
     request: Request,
     ctx: BridgeContextLike,

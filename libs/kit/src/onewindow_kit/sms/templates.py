@@ -24,6 +24,11 @@ class SmsTemplateId(StrEnum):
     application_registered = "application_registered"  # 网上申请已登记为案件
     session_proposed = "session_proposed"  # 调解会议时间待确认
     document_ready = "document_ready"  # 有新的文书可查看
+    # Notices from the window to the parties (issue 14): registration, sessions, instalments, service.
+    case_registered = "case_registered"  # 窗口登记受理
+    session_notice = "session_notice"  # 调解会通知
+    instalment_reminder = "instalment_reminder"  # 调解协议款项逾期提醒
+    document_served = "document_served"  # 文书短信送达（附查看链接）
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,30 @@ TEMPLATES: dict[SmsTemplateId, SmsTemplate] = {
             "案件${case_number}有新的文书（${document}），请登录查看。",
             frozenset({"case_number", "document"}),
             max_value_length=40,
+        ),
+        SmsTemplate(
+            SmsTemplateId.case_registered,
+            "您的劳动争议已登记受理，案件编号${case_number}，请留意后续通知。",
+            frozenset({"case_number"}),
+            max_value_length=40,
+        ),
+        SmsTemplate(
+            SmsTemplateId.session_notice,
+            "案件${case_number}的调解会定于${when}（${place}）举行，请准时参加。",
+            frozenset({"case_number", "when", "place"}),
+            max_value_length=40,
+        ),
+        SmsTemplate(
+            SmsTemplateId.instalment_reminder,
+            "案件${case_number}调解协议约定的第${position}期款项应于${due_on}支付，尚未履行，可联系调解员。",
+            frozenset({"case_number", "position", "due_on"}),
+            max_value_length=40,
+        ),
+        SmsTemplate(
+            SmsTemplateId.document_served,
+            "案件${case_number}的《${document}》已向您送达，请点击查看：${link}",
+            frozenset({"case_number", "document", "link"}),
+            max_value_length=100,
         ),
     )
 }

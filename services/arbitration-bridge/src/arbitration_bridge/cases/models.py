@@ -32,6 +32,11 @@ class CaseRecord(SQLModel, table=True):
     dispute_focus: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     agreement: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     agreement_effective_on: date | None = None
+    # The first instalment mediation announced overdue (``mediation.agreement.payment_overdue``):
+    # {agreement_no, due_on, amount}; the worker may then go to arbitration (breached agreement).
+    agreement_breach: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # intake's route for the case (``intake.case.routed``): "arbitration" when the worker refused mediation
+    route: str | None = Field(default=None, max_length=20)
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

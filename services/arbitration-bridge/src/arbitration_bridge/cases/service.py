@@ -17,6 +17,10 @@ ENDED = ("agreed", "terminated", "expired", "declined", "withdrawn")
 STATUS_VERBS = ("opened", "assigned", "accepted", *ENDED)
 # A worker whose mediation failed may choose arbitration (劳动争议调解仲裁法 第14条).
 TRANSFERABLE = ("terminated", "expired")
+# Mediation is voluntary (人民调解法 第17条): a worker who refused it — before any proceeding opened,
+# by declining the proceeding, or by withdrawing — goes to arbitration directly. A proceeding still
+# running is ended by its mediator first (intake's lifecycle says the same).
+REFUSABLE = (None, "declined", "withdrawn", "terminated", "expired")
 MEDIATION_ZH = {
     "opened": "已立案",
     "assigned": "已分派调解员",
@@ -57,7 +61,8 @@ async def apply_intake_event(*, session: AsyncSession, event: EventEnvelope) -> 
     if not event.case_id:
         return
     data = event.data
-    create = event.type == "intake.case.routed" and data.get("route") == "mediation"
+    # A case routed to mediation, or straight to arbitration (the worker refused mediation), is remembered.
+    create = event.type == "intake.case.routed" and data.get("route") in ("mediation", "arbitration")
     record = await record_for_update(session, event.case_id, create=create)
     if record is None:
         return
@@ -65,8 +70,32 @@ async def apply_intake_event(*, session: AsyncSession, event: EventEnvelope) -> 
     record.case_no = str(data.get("case_no") or record.case_no or "") or None
     if data.get("external_ref") and record.external_ref is None:
         record.external_ref = data["external_ref"]
+    if event.type == "intake.case.routed" and data.get("route"):
+        record.route = str(data["route"])[:20]
+        if record.source is None and data.get("route") == "arbitration":
+            record.source = "window"
     record.updated_at = utcnow()
     await session.flush()
+
+
+async def apply_agreement_event(*, session: AsyncSession, event: EventEnvelope) -> CaseRecord | None:
+    """``mediation.agreement.payment_overdue``: the agreement is breached (the first overdue instalment
+    is kept); ``mediation.agreement.fulfilled`` clears nothing (a breach already cured stays on record)."""
+    if not event.case_id or event.type != "mediation.agreement.payment_overdue":
+        return None
+    record = await record_for_update(session, event.case_id, create=False)
+    if record is None or record.agreement_breach is not None:
+        return record
+    instalment = event.data.get("instalment") or {}
+    record.agreement_breach = {
+        "agreement_no": event.data.get("agreement_no"),
+        "due_on": str(instalment.get("due_on") or "") or None,
+        "amount": str(instalment.get("amount") or "") or None,
+        "noticed_on": china_date(event.occurred_at).isoformat(),
+    }
+    record.updated_at = utcnow()
+    await session.flush()
+    return record
 
 
 async def apply_mediation_event(*, session: AsyncSession, event: EventEnvelope) -> CaseRecord | None:
@@ -83,7 +112,7 @@ async def apply_mediation_event(*, session: AsyncSession, event: EventEnvelope) 
         record.proceeding_id = proceeding_id
         record.mediation_status = record.mediator = record.opened_on = record.ended_on = None
         record.outcome_reason = record.undisputed_facts = record.dispute_focus = None
-        record.agreement = record.agreement_effective_on = None
+        record.agreement = record.agreement_effective_on = record.agreement_breach = None
     record.case_no = str(data.get("case_no") or record.case_no or "") or None
     record.source = str(data.get("source") or record.source or "window")
     if data.get("external_ref"):

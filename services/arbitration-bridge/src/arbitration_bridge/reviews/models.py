@@ -36,6 +36,9 @@ class Review(SQLModel, table=True):
     apply_by: date  # effective_on + 15 days (劳动人事争议仲裁办案规则 第74条), rolled past days off
     # preparing (identities being read from intake) → requested (webhook queued) → decided
     state: str = Field(default="preparing", max_length=12)
+    # What the commission receives with the agreement: [{kind, title, sha256, url?}] (decision 0018)
+    documents: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    decision_due_on: date | None = None  # the commission's 5 working days from the request (办案规则 第75条、第80条)
     requested_by: str = Field(max_length=120)  # "mediation" (the agreement asked for it) or the staff member
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     attempts: int = 0

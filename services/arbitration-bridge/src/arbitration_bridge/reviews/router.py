@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
-from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.commissions import CommissionUnresolved
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
-from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
+from arbitration_bridge.referrals.router import PARTNER_PREFIX
 from arbitration_bridge.referrals.service import WORK_WAKE, can_see, referral_of_case
 from arbitration_bridge.reviews import service
 from arbitration_bridge.reviews.exceptions import ReviewTooLate
@@ -63,14 +63,13 @@ async def record_review_decision(
             reason=data.reason,
         ).model_dump(mode="json")
 
-    status_code, body, replayed = await run_idempotent(
-        database_of(request.app),
+    return await partner_decision(
+        request,
         scope=f"arbitration:{commission.id}:review-decisions",
         key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/reviews/{review_id}/decision", await request.body()),
+        path=f"{PARTNER_PREFIX}/reviews/{review_id}/decision",
         work=work,
     )
-    return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
 @staff_router.post(

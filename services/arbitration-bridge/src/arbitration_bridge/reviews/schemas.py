@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -72,6 +72,10 @@ class ReviewView(BaseModel):
     agreement: Agreement
     effective_on: date
     apply_by: date
+    documents: list[dict[str, Any]] = Field(description="[{kind, title, sha256, url?}] sent with the request")
+    decision_due_on: date | None = Field(description="the commission's 5 working days (办案规则 第75条、第80条)")
+    days_left: int | None
+    overdue: bool
     requested_by: str
     note: str | None
     last_error: str | None

@@ -9,6 +9,7 @@ from typing import Any
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
+from onewindow_kit.bridge.documents import document_ref
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
@@ -30,11 +31,23 @@ from arbitration_bridge.transfers.service import stream_of
 log = logging.getLogger("arbitration_bridge.reviews")
 
 APPLICATION_RULE = "arbitration_review_application_15d"  # 劳动人事争议仲裁办案规则 第74条
+DECISION_RULE = "arbitration_review_decision_5wd"  # 5 working days (办案规则 第75条, 第80条; decision 0018)
 
 
 def apply_by(*, effective_on: date) -> date:
     """The last day to ask: 15 days after the agreement took effect, first day excluded, rolled past days off."""
     return compute_due(APPLICATION_RULE, effective_on, calendar=calendar()).due_on
+
+
+def decision_due(*, requested_on: date) -> date:
+    """The day by which the commission should have decided (5 working days, first day excluded)."""
+    return compute_due(DECISION_RULE, requested_on, calendar=calendar()).due_on
+
+
+def documents_of(agreement: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the commission receives with the request: the agreement with the digest of its content
+    (canonical JSON until a generated PDF takes its place in the same shape)."""
+    return [document_ref(kind="agreement", title="调解协议书", content=agreement) | {"ref": agreement["agreement_no"]}]
 
 
 async def open_review(
@@ -91,6 +104,7 @@ async def open_review(
         stream_key=referral.id if own_referral and referral else stream_of(record.case_id),
         agreement_no=body["agreement_no"],
         agreement=body,
+        documents=documents_of(body),
         effective_on=effective,
         apply_by=last_day,
         requested_by=requested_by[:120],
@@ -137,10 +151,11 @@ async def mark_requested(
 ) -> bool:
     """The identities are in hand: send ``review.requested`` (once, whichever worker gets here first)."""
     now = utcnow()
+    due = decision_due(requested_on=china_today())
     taken = await session.execute(
         update(Review)
         .where(Review.id == review_id, Review.state == "preparing")
-        .values(state="requested", requested_at=now, updated_at=now, last_error=None)
+        .values(state="requested", requested_at=now, updated_at=now, last_error=None, decision_due_on=due)
     )
     if taken.rowcount != 1:
         return False
@@ -150,8 +165,10 @@ async def mark_requested(
         "review_id": review.id,
         "case_no": review.case_no,
         "agreement": review.agreement,
+        "documents": review.documents or documents_of(review.agreement),
         "effective_on": review.effective_on.isoformat(),
         "apply_by": review.apply_by.isoformat(),
+        "decide_by": due.isoformat(),
         "applicants": applicants,
         "respondents": respondents,
     }
@@ -172,10 +189,12 @@ async def mark_requested(
         session,
         case_id=review.case_id,
         event_type="arbitration.review.requested",
-        summary_zh=f"已向{partner.name if partner else review.partner_id}申请仲裁审查确认（调解协议{review.agreement_no}）",
+        summary_zh=f"已向{partner.name if partner else review.partner_id}申请仲裁审查确认（调解协议{review.agreement_no}），"
+        f"仲裁院应于{due.isoformat()}前作出审查结论",
         review_id=review.id,
         partner_id=review.partner_id,
         agreement_no=review.agreement_no,
+        due_on=due.isoformat(),
     )
     await session.flush()
     return True
@@ -186,6 +205,13 @@ async def record_decision(*, session: AsyncSession, partner_id: str, review_id: 
     review = await session.get(Review, review_id, with_for_update=True, populate_existing=True)
     if review is None or review.partner_id != partner_id or review.state == "preparing":
         raise NotFound(f"review {review_id} does not exist")
+    if (
+        review.state == "decided"
+        and review.decision == data.decision
+        and review.decided_on == data.decided_on
+        and review.document_no == (data.document_no if data.decision == "confirmed" else None)
+    ):
+        return review  # the same decision again (another key): already recorded, nothing changes
     if review.state == "decided":
         raise StateConflict(
             f"review {review_id} was already decided ({review.decision}, {review.document_no})",
@@ -227,7 +253,9 @@ async def record_decision(*, session: AsyncSession, partner_id: str, review_id: 
     return review
 
 
-def to_view(review: Review) -> ReviewView:
+def to_view(review: Review, *, today: date | None = None) -> ReviewView:
+    waiting = review.state == "requested" and review.decision_due_on is not None
+    days_left = (review.decision_due_on - (today or china_today())).days if waiting and review.decision_due_on else None
     return ReviewView(
         review_id=review.id,
         case_id=review.case_id,
@@ -239,6 +267,10 @@ def to_view(review: Review) -> ReviewView:
         agreement=Agreement.model_validate(review.agreement),
         effective_on=review.effective_on,
         apply_by=review.apply_by,
+        documents=review.documents or [],
+        decision_due_on=review.decision_due_on,
+        days_left=days_left,
+        overdue=days_left is not None and days_left < 0,
         requested_by=review.requested_by,
         note=review.note,
         last_error=review.last_error,

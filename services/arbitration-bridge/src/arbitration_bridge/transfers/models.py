@@ -33,6 +33,12 @@ class Transfer(SQLModel, table=True):
     # preparing (the file and identities are being read from intake) → requested (webhook queued;
     # the 5-day clock runs) → accepted | rejected
     state: str = Field(default="preparing", max_length=12)
+    # failed_mediation (调解不成) | refused_mediation (拒绝调解, 人民调解法 第17条) |
+    # breached_agreement (不履行调解协议, 劳动人事争议仲裁办案规则 第75条) — decision 0018
+    kind: str = Field(default="failed_mediation", max_length=20)
+    # The 申请书 as sent, less identities (they are read from intake and never stored here):
+    # requests (仲裁请求), the breached agreement and its overdue instalment.
+    application: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why the worker chose arbitration
     requested_by: str = Field(max_length=120)
     mediation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # dates and outcome, as sent

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.bridge.documents import link_valid
+from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, UpstreamUnavailable
-from onewindow_kit.idempotency import fingerprint, run_idempotent
+from onewindow_kit.errors import AlreadyExists, Forbidden, NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from arbitration_bridge.casefile.dependencies import center_of
+from arbitration_bridge.casefile.dependencies import case_of, center_of
 from arbitration_bridge.commissions import CommissionUnresolved
 from arbitration_bridge.context import get_context
 from arbitration_bridge.referrals.dependencies import CurrentCommission, StaffDecide, StaffRead
-from arbitration_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
+from arbitration_bridge.referrals.router import PARTNER_PREFIX
 from arbitration_bridge.referrals.service import WORK_WAKE
 from arbitration_bridge.transfers import service
+from arbitration_bridge.transfers.models import Transfer
 from arbitration_bridge.transfers.schemas import (
     TransferCreate,
     TransferDecided,
@@ -61,14 +64,62 @@ async def record_transfer_decision(
             reason=data.reason,
         ).model_dump(mode="json")
 
-    status_code, body, replayed = await run_idempotent(
-        database_of(request.app),
+    return await partner_decision(
+        request,
         scope=f"arbitration:{commission.id}:transfer-decisions",
         key=key,
-        fingerprint=fingerprint("POST", f"{PARTNER_PREFIX}/transfers/{transfer_id}/decision", await request.body()),
+        path=f"{PARTNER_PREFIX}/transfers/{transfer_id}/decision",
         work=work,
     )
-    return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
+
+
+@partner_router.get(
+    "/transfers/{transfer_id}/documents/{document_id}",
+    response_class=Response,
+    operation_id="download_transfer_document",
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+        **problems(
+            NotFound,
+            Forbidden,
+            UpstreamUnavailable,
+            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+        ),
+    },
+)
+async def download_transfer_document(
+    transfer_id: str,
+    document_id: str,
+    commission: CurrentCommission,
+    session: SessionDep,
+    request: Request,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(min_length=64, max_length=64)],
+) -> Response:
+    """A document of a transfer sent to this commission, from the signed link in ``transfer.requested``
+    (``documents[].url``), fetched with the commission's own token. Check its SHA-256 against the
+    bundle's ``documents[].sha256``."""
+    transfer = await session.get(Transfer, transfer_id)
+    visible = transfer is not None and transfer.partner_id == commission.id
+    listed = service.listed_document(transfer, document_id) if transfer is not None and visible else None
+    if listed is None:
+        raise NotFound(f"transfer {transfer_id} has no document {document_id}")
+    ctx = get_context(request)
+    if not link_valid(
+        ctx.settings.lookup_key, scope=transfer_id, document_id=document_id, expires=expires, signature=signature
+    ):
+        raise Forbidden("the document link is not valid (wrong signature or expired)")
+    if ctx.documents is None:
+        raise UpstreamUnavailable("mediation is not configured")
+    try:
+        pdf = await ctx.documents.content(document_id=document_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
+    )
 
 
 @staff_router.post(
@@ -83,22 +134,40 @@ async def record_transfer_decision(
         CommissionUnresolved,
         UpstreamUnavailable,
         descriptions={
-            409: "The mediation has not terminated or expired, the case was "
-            "referred, it is already transferred, or no commission fits",
+            409: "The case does not qualify for the kind (failed_mediation: the mediation has not "
+            "terminated or expired; refused_mediation: a proceeding is still running or agreed; "
+            "breached_agreement: no overdue instalment), the case was referred, it is already "
+            "transferred, an interest dispute (劳动法 第84条), or no commission fits",
             503: "Intake did not answer (the case's centre was needed)",
         },
     ),
 )
 async def create_arbitration_transfer(data: TransferCreate, request: Request, principal: StaffDecide) -> TransferView:
-    """The worker chose arbitration after the window mediation terminated or expired (调解不成转仲裁):
-    the case file goes to the commission (``transfer.requested``); its 5-day clock starts then."""
+    """The worker chose arbitration — after the window mediation terminated or expired (调解不成转仲裁,
+    ``kind=failed_mediation``), instead of mediation (``refused_mediation``: at the window or after
+    declining; 人民调解法 第17条) or because the employer breached the agreement
+    (``breached_agreement``): the 申请书 and the file go to the commission (``transfer.requested``);
+    its 5-working-day acceptance clock starts then."""
     ctx = get_context(request)
     db = database_of(request.app)
     async with db.transaction(read_only=True) as session:
         record = await service.known_center(session=session, case_id=data.case_id)
         center_id = record.center_id if record is not None else None
-    if record is None:
+    if record is None and data.kind != "refused_mediation":
         raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
+    if data.kind != "failed_mediation":
+        # Direct arbitration reads the case first (no transaction open): its centre (it may be new to
+        # us) and its dispute type — an interest dispute is not arbitrated (劳动法 第84条).
+        case = await case_of(ctx, data.case_id)
+        center_id = center_id or case.center_id
+        if case.dispute_type == "interest":
+            raise StateConflict(
+                "an interest dispute is not arbitrated (劳动法 第84条)",
+                extra={
+                    "dispute_type": "interest",
+                    "detail_zh": "利益争议不属于劳动仲裁受理范围（劳动法第84条），应通过三方协调处理",
+                },
+            )
     if center_id is None:
         center_id = await center_of(ctx, data.case_id)  # no transaction is open while intake is asked
     async with db.transaction() as session:

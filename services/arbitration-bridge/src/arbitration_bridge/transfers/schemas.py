@@ -9,15 +9,27 @@ from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TransferState = Literal["preparing", "requested", "accepted", "rejected"]
+# Why the case goes to the commission (decision 0018): the window mediation failed (调解不成); the
+# worker refused mediation, at the window or by declining/withdrawing (拒绝调解, 人民调解法 第17条);
+# the employer breached the agreement (不履行调解协议, 办案规则 第75条).
+TransferKind = Literal["failed_mediation", "refused_mediation", "breached_agreement"]
 
 
 class TransferCreate(BaseModel):
-    """The worker chose arbitration after the window mediation failed (a clerk records it)."""
+    """The worker chose arbitration (a clerk records it): after a failed window mediation, instead of
+    mediation, or because the employer did not perform the agreement."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     case_id: str = Field(min_length=1, max_length=64)
+    kind: TransferKind = "failed_mediation"
     reason: str | None = Field(default=None, max_length=2000, description="e.g. 申请人选择申请仲裁")
+    undisputed_facts: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=5000,
+        description="无争议事实 the parties confirmed at the window (when no mediation recorded them)",
+    )
     partner_id: str | None = Field(
         default=None, max_length=64, description="the commission; default: the one registered for the case's centre"
     )
@@ -70,8 +82,12 @@ class TransferView(BaseModel):
     center_id: str
     partner_id: str
     state: TransferState
+    kind: TransferKind
     reason: str | None
     requested_by: str
+    application: dict[str, Any] | None = Field(
+        description="the 申请书 as sent, less identities: requests (仲裁请求), the breached agreement"
+    )
     mediation: dict[str, Any]
     undisputed_facts: str | None
     documents: list[dict[str, Any]]

@@ -4,13 +4,15 @@ when the commission lets its 5 days pass without an answer."""
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import CaseFile
+from onewindow_kit.bridge.documents import document_ref, sign_link
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
@@ -20,7 +22,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from arbitration_bridge.cases.models import CaseRecord
-from arbitration_bridge.cases.service import MEDIATION_ZH, TRANSFERABLE, mediation_summary
+from arbitration_bridge.cases.service import (
+    MEDIATION_ZH,
+    REFUSABLE,
+    TRANSFERABLE,
+    mediation_summary,
+    record_for_update,
+)
 from arbitration_bridge.commissions import choose_commission
 from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor
 from arbitration_bridge.transfers.models import Transfer
@@ -40,16 +48,141 @@ def stream_of(case_id: str) -> str:
     return f"case:{case_id}"
 
 
-def documents_of(record: CaseRecord) -> list[dict[str, Any]]:
+LEAD_ZH = {
+    "failed_mediation": "调解不成，申请人选择仲裁",
+    "refused_mediation": "申请人不愿调解，直接申请仲裁",
+    "breached_agreement": "被申请人未按调解协议履行，申请人申请仲裁",
+}
+KIND_ZH = {
+    "failed_mediation": "调解不成转仲裁",
+    "refused_mediation": "申请人拒绝调解，直接申请仲裁",
+    "breached_agreement": "被申请人不履行调解协议，申请仲裁",
+}
+
+
+# What a transfer carries as generated documents (mediation renders them; kinds as mediation names them).
+TRANSFER_DOCUMENTS = ("termination", "undisputed_facts")
+
+
+def document_path(transfer_id: str, document_id: str) -> str:
+    return f"/partner/arbitration/v1/transfers/{transfer_id}/documents/{document_id}"
+
+
+def with_links(
+    listed: list[dict[str, Any]],
+    generated: list[dict[str, Any]],
+    *,
+    transfer_id: str,
+    secret: str,
+    public_url: str,
+    link_seconds: int,
+    now: float,
+) -> list[dict[str, Any]]:
+    """The bundle's documents: each generated one with its digest and a signed, expiring link (the
+    titles-only entries stay for what is not generated, so v1 readers see the same list)."""
+    expires = int(now) + link_seconds
+    by_kind = {g["kind"]: g for g in generated}
+    out: list[dict[str, Any]] = []
+    for entry in listed:
+        g = by_kind.pop(entry["kind"], None)
+        out.append(entry if g is None else entry | _linked(g, transfer_id, secret, public_url, expires))
+    for g in by_kind.values():
+        out.append(
+            {"kind": g["kind"], "title": g["title"], "ref": g["proceeding_id"]}
+            | _linked(g, transfer_id, secret, public_url, expires)
+        )
+    return out
+
+
+def _linked(g: dict[str, Any], transfer_id: str, secret: str, public_url: str, expires: int) -> dict[str, Any]:
+    signature = sign_link(secret, scope=transfer_id, document_id=g["id"], expires=expires)
+    url = f"{public_url.rstrip('/')}{document_path(transfer_id, g['id'])}?expires={expires}&signature={signature}"
+    return {
+        "document_id": g["id"],
+        "version": g["version"],
+        "template_version": g["template_version"],
+        "sha256": g["sha256"],
+        "size": g["size"],
+        "media_type": "application/pdf",
+        "url": url,
+        "url_expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+    }
+
+
+def listed_document(transfer: Transfer, document_id: str) -> dict[str, Any] | None:
+    return next((d for d in transfer.documents or () if d.get("document_id") == document_id), None)
+
+
+def documents_of(record: CaseRecord, *, kind: str = "failed_mediation") -> list[dict[str, Any]]:
     """The documents of the file the commission receives (the centre keeps the originals)."""
-    docs: list[dict[str, Any]] = [{"kind": "application", "title": "劳动争议调解申请登记表", "ref": record.case_no}]
+    title = "劳动争议调解申请登记表" if kind != "refused_mediation" else "劳动争议登记表"
+    docs: list[dict[str, Any]] = [{"kind": "application", "title": title, "ref": record.case_no}]
     if record.undisputed_facts:
         docs.append({"kind": "undisputed_facts", "title": "无争议事实确认书", "ref": record.proceeding_id})
-    if record.mediation_status == "terminated":
+    if kind == "breached_agreement" and record.agreement:
+        # The agreement itself, with the digest of its content (a generated PDF fills the same shape).
+        docs.append(
+            document_ref(kind="agreement", title="调解协议书", content=record.agreement)
+            | {"ref": record.agreement.get("agreement_no")}
+        )
+    elif record.mediation_status == "terminated":
         docs.append({"kind": "termination", "title": "调解终结书", "ref": record.proceeding_id})
     elif record.mediation_status == "expired":
         docs.append({"kind": "expiry_notice", "title": "调解期限届满告知书", "ref": record.proceeding_id})
     return docs
+
+
+def check_transferable(record: CaseRecord, *, kind: str) -> None:
+    """409 (with the reason in Chinese) unless the case may go to the commission for ``kind``."""
+    status = record.mediation_status
+    label = MEDIATION_ZH.get(status or "", status or "未调解")
+    if kind != "breached_agreement" and record.source and record.source != "window":
+        raise StateConflict(
+            f"this case was referred ({record.source}); the result goes back to the referrer, not by transfer",
+            extra={
+                "source": record.source,
+                "detail_zh": f"本案系{SOURCE_ZH.get(record.source, '外部委派')}调解，调解结果将反馈委派方，不适用移送仲裁",
+            },
+        )
+    if kind == "failed_mediation" and status not in TRANSFERABLE:
+        raise StateConflict(
+            "a case is transferred once its mediation terminated or expired without agreement",
+            extra={
+                "mediation_status": status or "unknown",
+                "detail_zh": f"调解程序当前为“{label}”，调解终结或期限届满后方可移送仲裁",
+            },
+        )
+    if kind == "refused_mediation" and status not in REFUSABLE:
+        raise StateConflict(
+            "a worker who refuses mediation goes to arbitration before a proceeding opens or once it ended",
+            extra={
+                "mediation_status": status,
+                "detail_zh": (
+                    "本案已达成调解协议，不履行的可按“不履行调解协议”申请仲裁"
+                    if status == "agreed"
+                    else f"调解程序当前为“{label}”；当事人不愿继续调解的，须先由调解员记录并终结调解（人民调解法第十七条）"
+                ),
+            },
+        )
+    if kind == "breached_agreement" and (status != "agreed" or not record.agreement or not record.agreement_breach):
+        raise StateConflict(
+            "only an agreement with an overdue instalment is breached",
+            extra={
+                "mediation_status": status,
+                "detail_zh": "本案调解协议尚无逾期未履行的款项，暂不能以不履行调解协议申请仲裁"
+                if status == "agreed"
+                else "本案未达成调解协议",
+            },
+        )
+
+
+def application_of(record: CaseRecord, *, kind: str) -> dict[str, Any]:
+    """The parts of the 申请书 the bridge knows without intake (the rest is read when it is sent)."""
+    application: dict[str, Any] = {"kind": kind, "kind_zh": KIND_ZH[kind]}
+    if kind == "breached_agreement" and record.agreement:
+        application["agreement"] = record.agreement
+        application["breach"] = record.agreement_breach
+    return application
 
 
 async def known_center(*, session: AsyncSession, case_id: str) -> CaseRecord | None:
@@ -60,29 +193,21 @@ async def known_center(*, session: AsyncSession, case_id: str) -> CaseRecord | N
 async def open_transfer(
     *, session: AsyncSession, principal: Principal, data: TransferCreate, center_id: str, default_partner_id: str | None
 ) -> Transfer:
-    """Record the worker's choice of arbitration after a failed window mediation (409 with the reason otherwise)."""
+    """Record the worker's choice of arbitration (409 with the reason when the case does not qualify).
+
+    A case the bridge never heard of can only be one whose worker refused mediation at the window."""
+    if not can_see(principal, center_id):
+        raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
     record = await session.get(CaseRecord, data.case_id, with_for_update=True, populate_existing=True)
-    if record is None or not can_see(principal, center_id):
+    if record is None and data.kind == "refused_mediation":
+        record = await record_for_update(session, data.case_id, create=True)
+        assert record is not None
+        record.source = "window"
+    if record is None:
         raise NotFound(f"case {data.case_id} has no mediation known to the arbitration bridge")
     if record.center_id is None:
         record.center_id = center_id
-    if record.source and record.source != "window":
-        raise StateConflict(
-            f"this case was referred ({record.source}); the result goes back to the referrer, not by transfer",
-            extra={
-                "source": record.source,
-                "detail_zh": f"本案系{SOURCE_ZH.get(record.source, '外部委派')}调解，调解结果将反馈委派方，不适用移送仲裁",
-            },
-        )
-    if record.mediation_status not in TRANSFERABLE:
-        status = record.mediation_status or "unknown"
-        raise StateConflict(
-            "a case is transferred once its mediation terminated or expired without agreement",
-            extra={
-                "mediation_status": status,
-                "detail_zh": f"调解程序当前为“{MEDIATION_ZH.get(status, status)}”，调解终结或期限届满后方可移送仲裁",
-            },
-        )
+    check_transferable(record, kind=data.kind)
     active = (
         (await session.execute(select(Transfer).where(Transfer.case_id == record.case_id, Transfer.state.in_(ACTIVE))))
         .scalars()
@@ -102,11 +227,13 @@ async def open_transfer(
         center_id=center_id,
         partner_id=partner.id,
         stream_key=stream_of(record.case_id),
+        kind=data.kind,
         reason=data.reason,
         requested_by=(principal.name or principal.subject)[:120],
         mediation=mediation_summary(record),
-        undisputed_facts=record.undisputed_facts,
-        documents=documents_of(record),
+        undisputed_facts=record.undisputed_facts or data.undisputed_facts,
+        documents=documents_of(record, kind=data.kind),
+        application=application_of(record, kind=data.kind),
     )
     session.add(transfer)
     await session.flush()
@@ -122,8 +249,13 @@ async def mark_requested(
     respondents: list[dict[str, Any]],
     cipher: FieldCipher,
     today: date | None = None,
+    generated: list[dict[str, Any]] | None = None,
+    link_secret: str = "",
+    public_url: str = "",
+    link_seconds: int = 7 * 24 * 3600,
 ) -> bool:
-    """The file is in hand: send ``transfer.requested`` and start the 5-day clock (once)."""
+    """The file is in hand: send ``transfer.requested`` (with the generated documents' digests and
+    signed links) and start the 5-day clock (once)."""
     today = today or china_today()
     due = acceptance_due(requested_on=today)
     now = utcnow()
@@ -144,6 +276,23 @@ async def mark_requested(
         return False
     transfer = await session.get(Transfer, transfer_id, populate_existing=True)
     assert transfer is not None
+    # The 申请书 (劳动人事争议仲裁办案规则 第29条): the parties above with their service addresses, the
+    # requests and the facts they rest on; for a breached agreement, the agreement and the breach.
+    application = dict(transfer.application or {"kind": transfer.kind, "kind_zh": KIND_ZH[transfer.kind]})
+    application["requests"] = [
+        {"category": c.category, "amount": str(c.amount), "description": c.description} for c in case.claims
+    ]
+    transfer.application = application
+    if generated:
+        transfer.documents = with_links(
+            list(transfer.documents or []),
+            generated,
+            transfer_id=transfer.id,
+            secret=link_secret,
+            public_url=public_url,
+            link_seconds=link_seconds,
+            now=time.time(),
+        )
     partner = await session.get(Partner, transfer.partner_id)
     await notify(
         session,
@@ -153,6 +302,7 @@ async def mark_requested(
         cipher=cipher,
         data={
             "transfer_id": transfer.id,
+            "kind": transfer.kind,
             "case_no": case.case_no,
             "reason": transfer.reason,
             "applicants": applicants,
@@ -162,6 +312,7 @@ async def mark_requested(
             "undisputed_facts": transfer.undisputed_facts,
             "mediation": transfer.mediation,
             "documents": transfer.documents,
+            "application": application,
             "requested_on": today.isoformat(),
             "accept_due_on": due.isoformat(),
         },
@@ -171,9 +322,10 @@ async def mark_requested(
         session,
         case_id=transfer.case_id,
         event_type="arbitration.transfer.requested",
-        summary_zh=f"调解不成，申请人选择仲裁，已向{name}移送案件材料；仲裁院应于{due.isoformat()}前决定是否受理",
+        summary_zh=f"{LEAD_ZH[transfer.kind]}，已向{name}移送案件材料；仲裁院应于{due.isoformat()}前决定是否受理",
         transfer_id=transfer.id,
         partner_id=transfer.partner_id,
+        kind=transfer.kind,
         due_on=due.isoformat(),
     )
     await session.flush()
@@ -187,6 +339,12 @@ async def record_decision(
     transfer = await session.get(Transfer, transfer_id, with_for_update=True, populate_existing=True)
     if transfer is None or transfer.partner_id != partner_id or transfer.state == "preparing":
         raise NotFound(f"transfer {transfer_id} does not exist")
+    if (
+        transfer.state == data.decision
+        and transfer.decided_on == data.decided_on
+        and (transfer.arbitration_case_no == (data.arbitration_case_no if data.decision == "accepted" else None))
+    ):
+        return transfer  # the same decision again (another key): already recorded, nothing changes
     if transfer.state != "requested":
         raise StateConflict(
             f"transfer {transfer_id} was already decided ({transfer.state})",
@@ -283,8 +441,10 @@ def to_view(transfer: Transfer, *, today: date | None = None) -> TransferView:
         center_id=transfer.center_id,
         partner_id=transfer.partner_id,
         state=transfer.state,
+        kind=transfer.kind,
         reason=transfer.reason,
         requested_by=transfer.requested_by,
+        application=transfer.application,
         mediation=transfer.mediation,
         undisputed_facts=transfer.undisputed_facts,
         documents=transfer.documents,

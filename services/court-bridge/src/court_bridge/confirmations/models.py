@@ -20,7 +20,16 @@ class ConfirmationApplication(SQLModel, table=True):
     __table_args__ = (Index("ix_confirmation_application_state", "state", "next_attempt_at"),)
 
     id: str = Field(default_factory=new_application_id, primary_key=True, max_length=40)
-    referral_id: str = Field(foreign_key="referral.id", max_length=40, unique=True)
+    # A court's referral (origin "referral"), or any centre agreement (origin "agreement": window
+    # cases and other centre mediations, keyed by the proceeding).
+    referral_id: str | None = Field(default=None, foreign_key="referral.id", max_length=40, unique=True)
+    proceeding_id: str | None = Field(default=None, max_length=32, unique=True)
+    origin: str = Field(default="referral", max_length=12)
+    case_no: str | None = Field(default=None, max_length=80)
+    court_name: str | None = Field(default=None, max_length=200)
+    documents: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    jurisdiction: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    decide_by: date | None = None  # the court rules within 30 days of filing (民事诉讼法 第187条)
     partner_id: str = Field(max_length=64)
     case_id: str = Field(max_length=64)
     agreement: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # the contract's agreement body

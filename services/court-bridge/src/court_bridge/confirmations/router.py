@@ -8,15 +8,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, ValidationFailed
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court_bridge.agreements.dependencies import AgreementStaff
+from court_bridge.agreements.service import eligible_courts, get_staff_agreement, pick_court, read_case
 from court_bridge.confirmations import service
 from court_bridge.confirmations.exceptions import ConfirmationTooLate
 from court_bridge.confirmations.models import ConfirmationApplication
-from court_bridge.confirmations.schemas import ApplicationPublic, ConfirmationRequest, RulingIn, RulingRecorded
+from court_bridge.confirmations.schemas import (
+    ApplicationPublic,
+    ConfirmationApply,
+    ConfirmationRequest,
+    RulingIn,
+    RulingRecorded,
+)
+from court_bridge.context import get_context
 from court_bridge.referrals.dependencies import BoundedBody, CurrentCourt, RequiredKey, StaffDecide, StaffRead
 from court_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
 from court_bridge.referrals.schemas import Agreement
@@ -37,8 +46,10 @@ staff_router = APIRouter(prefix="/referrals", tags=["referrals (staff)"])
 async def record_confirmation_ruling(
     application_id: str, court: CurrentCourt, key: RequiredKey, data: RulingIn, request: Request
 ) -> JSONResponse:
-    """The court's ruling on a 司法确认 application it received (``confirmation.requested``):
-    ``valid`` (调解协议有效) or ``dismissed`` (驳回申请), with the ruling number."""
+    """The court's ruling on a 司法确认 application it received (``confirmation.requested`` for its
+    referrals, ``confirmation.applied`` for other centre agreements): ``valid`` (调解协议有效) or
+    ``dismissed`` (驳回申请), with the ruling number. Another court's application answers 404; the same
+    Idempotency-Key again answers the recorded result."""
 
     async def work(session: AsyncSession) -> tuple[int, dict[str, Any]]:
         application, referral = await service.record_ruling(
@@ -46,8 +57,8 @@ async def record_confirmation_ruling(
         )
         return 200, RulingRecorded(
             application_id=application.id,
-            referral_id=referral.id,
-            court_case_no=referral.court_case_no,
+            referral_id=referral.id if referral else None,
+            court_case_no=referral.court_case_no if referral else None,
             status="ruled",
             ruling=data.ruling,
             ruling_no=data.ruling_no,
@@ -71,6 +82,14 @@ def to_public(application: ConfirmationApplication) -> ApplicationPublic:
     return ApplicationPublic(
         application_id=application.id,
         referral_id=application.referral_id,
+        proceeding_id=application.proceeding_id,
+        origin=application.origin,
+        case_no=application.case_no,
+        partner_id=application.partner_id,
+        court_name=application.court_name,
+        documents=application.documents or [],
+        jurisdiction=application.jurisdiction,
+        decide_by=application.decide_by,
         state=application.state,
         agreement=Agreement.model_validate(application.agreement),
         effective_on=application.effective_on,
@@ -120,4 +139,55 @@ async def get_judicial_confirmation(referral_id: str, session: SessionDep, princ
     application = await service.application_of(session=session, referral_id=referral.id)
     if application is None:
         raise NotFound(f"referral {referral_id} has no 司法确认 application")
+    return to_public(application)
+
+
+agreement_router = APIRouter(prefix="/agreements", tags=["enforceability (staff)"])
+
+
+@agreement_router.post(
+    "/{proceeding_id}/confirmation",
+    response_model=ApplicationPublic,
+    status_code=201,
+    operation_id="apply_agreement_confirmation",
+    responses=problems(
+        NotFound,
+        AlreadyExists,
+        ConfirmationTooLate,
+        ValidationFailed,
+        descriptions={409: "Already applied, or past the 30 days (with the dates and the rule)"},
+    ),
+)
+async def apply_agreement_confirmation(
+    proceeding_id: str, session: SessionDep, principal: AgreementStaff, request: Request, data: ConfirmationApply
+) -> ApplicationPublic:
+    """Both parties' joint application for 司法确认 of any centre agreement (window cases included),
+    to a basic court the registry shows competent (民事诉讼法 第205条: where a party lives, the subject
+    is, or the mediation organisation sits); refused with the dates past the 30 days."""
+    record = await get_staff_agreement(session=session, principal=principal, proceeding_id=proceeding_id)
+    parties, _ = await read_case(get_context(request).intake, case_id=record.case_id)
+    court = pick_court(await eligible_courts(session=session, record=record, parties=parties), data.court_id)
+    application = await service.open_agreement_application(
+        session=session, record=record, court=court, requested_by=principal.name or principal.subject
+    )
+    WORK_WAKE.mark(session)  # the worker reads the identities and sends the application
+    return to_public(application)
+
+
+@agreement_router.get(
+    "/{proceeding_id}/confirmation",
+    response_model=ApplicationPublic,
+    operation_id="get_agreement_confirmation",
+    responses=problems(NotFound),
+)
+async def get_agreement_confirmation(
+    proceeding_id: str, session: SessionDep, principal: AgreementStaff
+) -> ApplicationPublic:
+    """The 司法确认 application of an agreement, its clock and the court's ruling."""
+    record = await get_staff_agreement(session=session, principal=principal, proceeding_id=proceeding_id)
+    application = await service.application_for_proceeding(session=session, proceeding_id=record.proceeding_id)
+    if application is None and record.referral_id:
+        application = await service.application_of(session=session, referral_id=record.referral_id)
+    if application is None:
+        raise NotFound(f"proceeding {proceeding_id} has no 司法确认 application")
     return to_public(application)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from onewindow_kit.types import BoundedDate
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,8 +30,8 @@ class RulingIn(BaseModel):
 
 class RulingRecorded(BaseModel):
     application_id: str
-    referral_id: str
-    court_case_no: str
+    referral_id: str | None  # null for an agreement the court did not refer (decision 0017)
+    court_case_no: str | None
     status: Literal["ruled"]
     ruling: Literal["valid", "dismissed"]
     ruling_no: str
@@ -47,9 +47,26 @@ class ConfirmationRequest(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class ConfirmationApply(BaseModel):
+    """Both parties apply for 司法确认 of a centre agreement (prepared by the mediator or clerk)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    court_id: str | None = Field(default=None, max_length=64, description="default: the first eligible court")
+    note: str | None = Field(default=None, max_length=500)
+
+
 class ApplicationPublic(BaseModel):
     application_id: str
-    referral_id: str
+    referral_id: str | None
+    proceeding_id: str | None
+    origin: str
+    case_no: str | None
+    partner_id: str
+    court_name: str | None
+    documents: list[dict[str, Any]]
+    jurisdiction: dict[str, Any] | None
+    decide_by: date | None
     state: str
     agreement: Agreement
     effective_on: date

@@ -12,7 +12,7 @@ from onewindow_domain import clock
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.errors import DomainError
 from onewindow_domain.identifiers import validate_credit_code, validate_id_number, validate_mobile
-from onewindow_kit.types import BoundedDate
+from onewindow_kit.types import Amount, BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from intake.statistics.schemas import Report
@@ -63,7 +63,7 @@ class CloseReason(StrEnum):
 
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Amount  # full-width digits and thousands separators accepted and normalised
 
 
 def _identifier(check, value: str) -> str:

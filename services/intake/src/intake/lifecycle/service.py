@@ -92,7 +92,14 @@ EVENT_TABLE: dict[tuple[str, str], str | None] = {
     ("mediation.proceeding.agreed", "registered"): "resolved",
     **{(t, s): "returned" for t in _MEDIATION_ENDED for s in ("in_mediation", "routed", "registered")},
     ("mediation.agreement.fulfilled", "resolved"): "closed",
+    # Sent to the commission (arbitration-bridge, decision 0018): after a failed mediation, because the
+    # worker refused mediation (at the window: registered/routed; after declining: returned), or because
+    # the employer breached the agreement (resolved). The case waits at ``routed`` for the
+    # commission's acceptance (5 working days, watched by the bridge); the outcome is
+    # ``transferred_to_arbitration``, a rejection brings it back to the window.
+    **{("arbitration.transfer.requested", s): "routed" for s in ("registered", "returned", "resolved")},
     ("arbitration.transfer.accepted", "*"): "transferred_to_arbitration",
+    ("arbitration.transfer.rejected", "registered"): "returned",
     ("arbitration.transfer.rejected", "routed"): "returned",
     ("arbitration.transfer.rejected", "resolved"): "returned",
     # desk events (published by intake's own desks module)

@@ -45,8 +45,16 @@ class Agreement(SQLModel, table=True):
     parties_request_arbitration_review: bool = False
     judicial_confirmation_apply_by: date | None = None
     arbitration_review_apply_by: date | None = None
+    # 仲裁审查确认 as the arbitration bridge reports it (``arbitration.review.requested`` / ``decided``,
+    # decision 0018): {state: requested | confirmed | refused, review_id, partner_id, due_on,
+    # document_no (仲裁调解书), decided_on, reason}
+    arbitration_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     signatures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fulfilled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The court's side, from court-bridge's events: {"state": requested | valid | dismissed, "ruling_no", …}
+    # for 司法确认; {"state": requested | accepted | rejected | issued | objected | paid, "order_no", …} for 支付令.
+    judicial_confirmation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    payment_order: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 

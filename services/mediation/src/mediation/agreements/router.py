@@ -55,8 +55,11 @@ def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
                 "parties_request_arbitration_review",
                 "judicial_confirmation_apply_by",
                 "arbitration_review_apply_by",
+                "arbitration_review",
                 "signatures",
                 "fulfilled_at",
+                "judicial_confirmation",
+                "payment_order",
                 "created_at",
             )
         },

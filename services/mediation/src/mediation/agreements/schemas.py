@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from onewindow_kit.types import BoundedDate
+from onewindow_kit.types import Amount, BoundedDate
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mediation.proceedings.schemas import EventText
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Amount  # full-width digits and thousands separators accepted and normalised
 PartyName = Annotated[EventText, Field(min_length=1, max_length=200)]
 
 
@@ -114,6 +114,17 @@ class ElectronicConfirmation(BaseModel):
     confirmed_at: datetime
 
 
+class ArbitrationReviewPublic(BaseModel):
+    """The commission's review of the agreement (仲裁审查确认), as the arbitration bridge reported it."""
+
+    state: Literal["requested", "confirmed", "refused"]
+    review_id: str | None = None
+    due_on: date | None = None
+    document_no: str | None = Field(default=None, description="仲裁调解书 number (confirmed)")
+    decided_on: date | None = None
+    reason: str | None = None
+
+
 class AgreementPublic(BaseModel):
     id: str
     proceeding_id: str
@@ -129,9 +140,12 @@ class AgreementPublic(BaseModel):
     parties_request_arbitration_review: bool
     judicial_confirmation_apply_by: date | None
     arbitration_review_apply_by: date | None
+    arbitration_review: ArbitrationReviewPublic | None = None
     signatures: list[dict[str, Any]]
     instalments: list[InstalmentPublic]
     fulfilled_at: datetime | None
+    judicial_confirmation: dict[str, Any] | None = None  # the court's side (court-bridge events)
+    payment_order: dict[str, Any] | None = None
     created_at: datetime
     digest: str = Field(default="", description="sha256 of the agreement body: what an electronic confirmation signs")
     electronic_confirmations: list[ElectronicConfirmation] = Field(

@@ -18,7 +18,7 @@ from typing import Any
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
-from onewindow_kit.events import publish
+from onewindow_kit.events import EventEnvelope, publish
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -119,6 +119,7 @@ async def record_agreement(
         for i, p in enumerate(data.payments)
     ]
     session.add_all(instalments)
+    center = await session.get(Center, proceeding.center_id)
     scope = "全部" if data.scope.value == "full" else "部分"
     text = f"达成{scope}调解协议（{number}），协议金额{data.total_amount}元"
     if instalments:
@@ -140,6 +141,9 @@ async def record_agreement(
             "agreement": agreement_body(agreement, instalments),
             "recovered_amount": data.total_amount,
             "agreement_scope": data.scope.value,
+            # Where the mediation organisation sits: one of CPL 205's courts for 司法确认 / 支付令.
+            "center_id": proceeding.center_id,
+            "center_district": center.district if center else None,
         },
     )
     return agreement
@@ -177,7 +181,7 @@ def _event_data(p: Proceeding, a: Agreement, i: Instalment, summary: str) -> dic
     return {
         **proceedings.base_event_data(p, summary),
         "agreement_no": a.agreement_no,
-        "instalment": {"due_on": i.due_on, "amount": i.amount},
+        "instalment": {"position": i.position, "due_on": i.due_on, "amount": i.amount},
     }
 
 
@@ -302,3 +306,36 @@ async def confirmations_of(*, session: AsyncSession, agreement_id: str) -> list[
         .order_by(col(AgreementConfirmation.confirmed_at), col(AgreementConfirmation.id))
     )
     return list(rows.scalars().all())
+
+
+# -- enforceability: what the court bridge reports back (司法确认, 支付令) --------------------------------
+
+CONFIRMATION_EVENTS = ("court.confirmation.requested", "court.confirmation.ruled")
+PAYMENT_ORDER_EVENTS = tuple(
+    f"court.payment_order.{verb}" for verb in ("requested", "accepted", "rejected", "issued", "objected", "paid")
+)
+
+
+async def follow_court(session: AsyncSession, event: EventEnvelope) -> None:
+    """Record on the agreement the court's side of its enforceability: the 司法确认 application and
+    ruling (valid → enforceable; dismissed → arbitration or suit), the 支付令 and its result."""
+    proceeding_id = event.data.get("proceeding_id")
+    if not proceeding_id:
+        return  # a referral's application from before agreements carried the proceeding
+    agreement = (
+        await session.execute(select(Agreement).where(Agreement.proceeding_id == proceeding_id).with_for_update())
+    ).scalar_one_or_none()
+    if agreement is None:
+        return
+    keep = ("application_id", "ruling", "ruling_no", "ruled_on", "decide_by", "state", "order_no", "decided_on")
+    status = {k: event.data[k] for k in keep if event.data.get(k) is not None}
+    status |= {"event": event.type, "summary_zh": event.data.get("summary_zh"), "at": event.occurred_at.isoformat()}
+    if event.type in CONFIRMATION_EVENTS:
+        status["state"] = "requested" if event.type.endswith("requested") else str(event.data.get("ruling"))
+        agreement.judicial_confirmation = status
+    else:
+        agreement.payment_order = status
+    await session.flush()
+
+
+EVENT_HANDLERS = dict.fromkeys((*CONFIRMATION_EVENTS, *PAYMENT_ORDER_EVENTS), follow_court)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from onewindow_domain.calendar import china_today
@@ -129,9 +129,11 @@ async def list_proceedings(
     center_id: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    sort: Literal["newest", "deadline"] = "newest",
 ) -> ProceedingPage:
-    """Proceedings the caller may see, newest first: a mediator their own, supervisors and clerks
-    their centre's, admins all (keyset pagination)."""
+    """Proceedings the caller may see, newest first (``sort=deadline``: nearest deadline first): a
+    mediator their own, supervisors and clerks their centre's, admins all (keyset pagination; a
+    cursor continues the order it came from)."""
     page, next_cursor = await service.list_proceedings(
         session=session,
         principal=principal,
@@ -144,6 +146,7 @@ async def list_proceedings(
         center_id=center_id,
         cursor=cursor,
         limit=limit,
+        sort=sort,
     )
     briefs = await _briefs(session, {p.mediator_id for p in page if p.mediator_id})
     return ProceedingPage(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -751,9 +751,11 @@ async def list_proceedings(
     center_id: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    sort: str = "newest",
 ) -> tuple[list[Proceeding], str | None]:
-    """The proceedings ``principal`` may see, newest first: a mediator their own, supervisors and
-    clerks their centre's, admins all; one keyset page and the cursor of the next (or None)."""
+    """The proceedings ``principal`` may see, newest first (or, with ``sort="deadline"``, nearest
+    deadline first): a mediator their own, supervisors and clerks their centre's, admins all; one
+    keyset page and the cursor of the next (or None)."""
     from mediation.registry.service import mediator_for_principal  # registry imports this module
 
     stmt = select(Proceeding)
@@ -777,21 +779,33 @@ async def list_proceedings(
         stmt = stmt.where(col(Proceeding.mediator_id) == mediator_id)
     if case_id:
         stmt = stmt.where(col(Proceeding.case_id) == case_id)
-    if cursor:
-        at, pid = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(col(Proceeding.opened_at) < at, and_(col(Proceeding.opened_at) == at, col(Proceeding.id) < pid))
-        )
-    rows = list(
-        (
-            await session.execute(
-                stmt.order_by(col(Proceeding.opened_at).desc(), col(Proceeding.id).desc()).limit(limit + 1)
+    if sort == "deadline":
+        # The mediator's order (issue 18: it was sorted in the browser, one page at a time).
+        if cursor:
+            at, pid = decode_cursor(cursor)
+            due = at.date()
+            stmt = stmt.where(
+                or_(
+                    col(Proceeding.deadline_on) > due,
+                    and_(col(Proceeding.deadline_on) == due, col(Proceeding.id) > pid),
+                )
             )
-        ).scalars()
-    )
+        stmt = stmt.order_by(col(Proceeding.deadline_on), col(Proceeding.id))
+    else:
+        if cursor:
+            at, pid = decode_cursor(cursor)
+            stmt = stmt.where(
+                or_(col(Proceeding.opened_at) < at, and_(col(Proceeding.opened_at) == at, col(Proceeding.id) < pid))
+            )
+        stmt = stmt.order_by(col(Proceeding.opened_at).desc(), col(Proceeding.id).desc())
+    rows = list((await session.execute(stmt.limit(limit + 1))).scalars())
     page = rows[:limit]
-    page = rows[:limit]
-    return page, encode_cursor(page[-1].opened_at, page[-1].id) if len(rows) > limit else None
+    if len(rows) <= limit:
+        return page, None
+    last = page[-1]
+    if sort == "deadline":
+        return page, encode_cursor(datetime.combine(last.deadline_on, time.min, tzinfo=UTC), last.id)
+    return page, encode_cursor(last.opened_at, last.id)
 
 
 async def list_extensions(*, session: AsyncSession, proceeding: Proceeding) -> Sequence[Extension]:

@@ -107,7 +107,7 @@ async def schedule(
         proceeding,
         "session_scheduled",
         f"安排调解会：{_local(row.starts_at)}，{where}",
-        session={"id": row.id, "mode": row.mode, "starts_at": row.starts_at, "ends_at": row.ends_at},
+        session={"id": row.id, "mode": row.mode, "room": row.room, "starts_at": row.starts_at, "ends_at": row.ends_at},
         mediator=await proceedings.mediator_brief(session, proceeding.mediator_id),
     )
     await session.flush()

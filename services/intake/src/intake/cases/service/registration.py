@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,16 @@ from intake.centers.models import Center
 from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
 from intake.triage.service import triage
+
+# What other domain folders do in the registering transaction (the SMS 受理通知: intake.notices),
+# registered by main.py so that cases never imports them (no import cycle between folders).
+RegistrationHook = Callable[[AsyncSession, CaseFile, list[CaseParty]], Awaitable[None]]
+AFTER_REGISTRATION: list[RegistrationHook] = []
+
+
+async def _after_registration(session: AsyncSession, case: CaseFile, parties: list[CaseParty]) -> None:
+    for hook in AFTER_REGISTRATION:
+        await hook(session, case, parties)
 
 
 async def next_case_number(*, session: AsyncSession, center: Center, year: int) -> tuple[int, str]:
@@ -256,6 +267,7 @@ async def register_case(
                 case_id=case.id,
                 link=f"/cases/{case.id}",
             )
+        await _after_registration(session, case, parties)
         return Registered(case, _ordered(parties), claims)
 
     # The number comes last: the counter row stays locked from here to the commit, so keep it short.
@@ -302,6 +314,7 @@ async def register_case(
             reason=route_choice.reason,
             suggested=result.route.route,
         )
+    await _after_registration(session, case, parties)
     await session.flush()
     return Registered(case, _ordered(parties), claims)
 

@@ -1,0 +1,133 @@
+"""Document references a bridge sends a partner: ``{kind, title, sha256, url?}`` (decision 0018).
+
+Until the centre generates the signed PDF of a document, the digest is that of the document's
+content in canonical JSON (keys sorted, no insignificant whitespace, UTF-8): the partner can check
+that what it received is what the centre holds, and a generated document later fills the same
+shape with the PDF's own digest and its ``url``.
+
+Partners get documents, not titles: the bridge reads the generated documents (文书) of a
+proceeding from mediation with its service token, lists each with its SHA-256 in the bundle it sends,
+and gives the partner a signed, expiring link to fetch the PDF through the gateway with its own token.
+
+The link's signature is an HMAC over (scope, document id, expiry) with a key derived from the
+bridge's lookup key (a secret every service already has), so links need no table and no extra
+secret to configure; a link names one document in one bundle and stops working when it expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+
+from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.http import ServiceTokenProvider
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form of a JSON value that both sides can re-compute."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def sha256_of(value: Any) -> str:
+    """Hex SHA-256 of ``value``: bytes as they are, anything else in canonical JSON."""
+    data = value if isinstance(value, bytes) else canonical_json(value)
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_ref(*, kind: str, title: str, content: Any, url: str | None = None) -> dict[str, Any]:
+    """A document reference: its kind, its Chinese title, the digest of its content, where to fetch it."""
+    ref: dict[str, Any] = {"kind": kind, "title": title, "sha256": sha256_of(content)}
+    if url:
+        ref["url"] = url
+    return ref
+
+
+LINK_CONTEXT = b"onewindow document link v1"
+
+
+def _link_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), LINK_CONTEXT, hashlib.sha256).digest()
+
+
+def sign_link(secret: str, *, scope: str, document_id: str, expires: int) -> str:
+    """The signature of a link to ``document_id`` within ``scope`` (e.g. a transfer id) until ``expires``."""
+    message = f"{scope}|{document_id}|{expires}".encode()
+    return hmac.new(_link_key(secret), message, hashlib.sha256).hexdigest()
+
+
+def link_valid(
+    secret: str, *, scope: str, document_id: str, expires: int, signature: str, now: float | None = None
+) -> bool:
+    """Is the signature right and the link not expired?"""
+    if expires < (time.time() if now is None else now):
+        return False
+    expected = sign_link(secret, scope=scope, document_id=document_id, expires=expires)
+    return hmac.compare_digest(expected, signature)
+
+
+class DocumentsClient:
+    """Mediation's documents API, called with the bridge's service token. Errors are ``IntakeError``
+    (the worker's retry classification is the same for every upstream)."""
+
+    def __init__(
+        self, *, http: httpx.AsyncClient, base_url: str | None, tokens: ServiceTokenProvider, timeout: float = 10.0
+    ) -> None:
+        self.http = http
+        self.base_url = (base_url or "").rstrip("/")
+        self.tokens = tokens
+        self.timeout = timeout
+
+    @property
+    def configured(self) -> bool:
+        """Is mediation's URL known (a bridge run without mediation sends titles only)?"""
+        return bool(self.base_url)
+
+    async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        if not self.base_url:
+            raise IntakeError("no URL configured for mediation (PEERS)", retry=True)
+        headers = {"authorization": f"Bearer {await self.tokens.token()}"}
+        try:
+            response = await self.http.request(
+                method, self.base_url + path, headers=headers, timeout=self.timeout, **kw
+            )
+        except httpx.HTTPError as exc:
+            raise IntakeError(f"mediation did not answer: {type(exc).__name__}", retry=True) from exc
+        if response.status_code == 401:
+            self.tokens.invalidate()
+        if response.status_code >= 400:
+            raise IntakeError(
+                f"mediation answered {response.status_code}: {response.text[:300]}",
+                retry=response.status_code >= 500 or response.status_code in (401, 403, 409, 429),
+                status=response.status_code,
+            )
+        return response
+
+    async def latest(self, *, proceeding_id: str, ensure: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The newest version of each document of the proceeding, rendering first the ``ensure`` kinds
+        that were never generated (mediation decides whether the proceeding allows them: a 409 skips)."""
+        rows = (await self._request("GET", f"/proceedings/{proceeding_id}/documents")).json()
+        have = {r["kind"] for r in rows}
+        for kind in ensure:
+            if kind in have:
+                continue
+            try:
+                rows.append(
+                    (await self._request("POST", f"/proceedings/{proceeding_id}/documents", json={"kind": kind})).json()
+                )
+            except IntakeError as exc:
+                if exc.status not in (409, 422):
+                    raise
+        newest: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            if r["kind"] not in newest or r["version"] > newest[r["kind"]]["version"]:
+                newest[r["kind"]] = r
+        return list(newest.values())
+
+    async def content(self, *, document_id: str) -> bytes:
+        """The PDF's bytes as mediation stores them."""
+        return (await self._request("GET", f"/documents/{document_id}/content")).content

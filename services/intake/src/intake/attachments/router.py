@@ -1,0 +1,109 @@
+"""Evidence attachments of a case (证据材料): upload, list, download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi.responses import StreamingResponse
+from onewindow_kit.db import SessionDep, WriteSessionDep
+from onewindow_kit.dependencies import DatabaseDep, StorageDep
+from onewindow_kit.errors import PayloadTooLarge, UnsupportedMediaType
+from onewindow_kit.openapi import problems
+
+from intake.attachments import service
+from intake.attachments.schemas import AttachmentPublic, EvidenceType
+from intake.cases.auth import CaseStaff
+from intake.config import SettingsDep
+
+router = APIRouter(prefix="/cases", tags=["attachments"])
+
+
+@router.post(
+    "/{case_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentPublic,
+    operation_id="upload_attachment",
+    responses=problems(
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        descriptions={
+            413: "The file is larger than INTAKE_ATTACHMENT_MAX_BYTES (nothing is stored)",
+            415: "The content is not an allowed type, whatever the file is called; `detected_type` names what it is",
+        },
+    ),
+)
+async def upload_attachment(
+    case_id: str,
+    principal: CaseStaff,
+    db: DatabaseDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)")],
+    evidence_type: Annotated[EvidenceType, Form(description="What the file proves")],
+    description: Annotated[str | None, Form(max_length=200)] = None,
+) -> AttachmentPublic:
+    """Attach an evidence file to a case. Its type is detected from the content (magic bytes), not
+    the name; the bytes go to the storage (local files or S3), the row keeps name, size and SHA-256."""
+    attachment = await service.upload_attachment(
+        db=db,
+        storage=storage,
+        principal=principal,
+        case_id=case_id,
+        upload=file,
+        evidence_type=evidence_type,
+        description=description.strip() or None if description else None,
+        max_bytes=settings.attachment_max_bytes,
+        allowed_types=settings.attachment_allowed_types,
+    )
+    return service.to_public(attachment)
+
+
+@router.get("/{case_id}/attachments", response_model=list[AttachmentPublic], operation_id="list_attachments")
+async def list_attachments(case_id: str, principal: CaseStaff, session: SessionDep) -> list[AttachmentPublic]:
+    """The case's attachments, oldest first: who uploaded what, when, size and digest."""
+    rows = await service.list_attachments(session=session, principal=principal, case_id=case_id)
+    return [service.to_public(row) for row in rows]
+
+
+@router.get(
+    "/{case_id}/attachments/{attachment_id}/content",
+    response_class=StreamingResponse,
+    operation_id="download_attachment",
+    responses={
+        200: {
+            "description": "The file, with `Repr-Digest: sha-256=:…:` (RFC 9530)",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problems(descriptions={403: "An ID copy or health record, and the caller is not a personal-data role"}),
+    },
+)
+async def download_attachment(
+    case_id: str,
+    attachment_id: str,
+    principal: CaseStaff,
+    session: WriteSessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    """Download an attachment; each download is logged like a read of personal data (pii_access)."""
+    attachment = await service.open_attachment(
+        session=session,
+        storage=storage,
+        principal=principal,
+        case_id=case_id,
+        attachment_id=attachment_id,
+        pii_roles=settings.pii_roles,
+    )
+    return StreamingResponse(
+        storage.read(attachment.storage_key),
+        media_type=attachment.content_type,
+        headers={
+            "Content-Length": str(attachment.size),
+            "Content-Disposition": service.content_disposition(attachment.file_name),
+            "Repr-Digest": f"sha-256=:{service.digest_b64(attachment.sha256)}:",
+            "ETag": f'"{attachment.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

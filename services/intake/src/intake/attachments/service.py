@@ -1,0 +1,262 @@
+"""Evidence attachments: detect the type from the content, store the bytes, record the row.
+
+An upload is all or nothing: the file goes to the storage first (which itself never leaves half a
+file), then the row commits; if the row cannot commit, the file is deleted again. The database
+transaction is not held while the bytes stream (on SQLite it would hold the write lock for the
+whole upload), so the case is checked in a short read transaction first.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import zipfile
+from collections.abc import AsyncIterator, Sequence
+from typing import BinaryIO
+from urllib.parse import quote
+
+import anyio
+import anyio.to_thread
+from fastapi import UploadFile
+from onewindow_kit.auth import Principal
+from onewindow_kit.db import Database
+from onewindow_kit.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from onewindow_kit.storage import CHUNK_BYTES, Storage
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from intake.attachments.models import Attachment
+from intake.attachments.schemas import SENSITIVE_EVIDENCE, AttachmentPublic, EvidenceType
+from intake.cases.models import PiiAccess, TimelineEntry, new_id
+from intake.cases.service import get_case
+
+log = logging.getLogger("intake.attachments")
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "heic": "image/heic",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EVIDENCE_ZH = {
+    EvidenceType.labour_contract: "劳动合同",
+    EvidenceType.pay_slip: "工资条",
+    EvidenceType.attendance_record: "考勤记录",
+    EvidenceType.chat_screenshot: "聊天记录截图",
+    EvidenceType.id_copy: "身份证复印件",
+    EvidenceType.termination_notice: "解除劳动合同通知",
+    EvidenceType.social_insurance: "社保缴纳记录",
+    EvidenceType.medical_record: "病历或工伤材料",
+    EvidenceType.service_receipt: "送达回证",
+    EvidenceType.other: "其他材料",
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+
+def sniff(head: bytes) -> str:
+    """The type the first bytes announce (magic numbers), whatever the file is called; ``zip``
+    for any ZIP container (OOXML is told apart by :func:`detect_type`), ``unknown`` otherwise."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heic"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"  # legacy .doc/.xls (and macro carriers): not taken
+    if head.startswith((b"MZ", b"\x7fELF")):
+        return "executable"
+    if head[:1] in (b"<", b"{", b"[") or head.lstrip()[:5].lower() in (b"<!doc", b"<html", b"<?xml", b"<svg "):
+        return "text"
+    return "unknown"
+
+
+def _ooxml_kind(file: BinaryIO) -> str:
+    """``docx``/``xlsx`` for a Word/Excel package, ``zip`` for any other archive (or a broken one)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "zip"
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return "zip"
+
+
+async def detect_type(file: BinaryIO) -> str:
+    """The type of a seekable file from its content; the position is back at 0 afterwards."""
+
+    def detect() -> str:
+        file.seek(0)
+        kind = sniff(file.read(64))
+        if kind == "zip":
+            file.seek(0)
+            kind = _ooxml_kind(file)
+        file.seek(0)
+        return kind
+
+    return await anyio.to_thread.run_sync(detect)
+
+
+def clean_file_name(raw: str | None) -> str:
+    """The name to show: no directories, no control characters, at most 200 characters."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[-200:] or "未命名文件"
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    await upload.seek(0)
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+def to_public(attachment: Attachment) -> AttachmentPublic:
+    return AttachmentPublic.model_validate(
+        {
+            **attachment.model_dump(),
+            "sensitive": attachment.evidence_type in SENSITIVE_EVIDENCE,
+        }
+    )
+
+
+async def upload_attachment(
+    *,
+    db: Database,
+    storage: Storage,
+    principal: Principal,
+    case_id: str,
+    upload: UploadFile,
+    evidence_type: EvidenceType,
+    description: str | None,
+    max_bytes: int,
+    allowed_types: Sequence[str],
+) -> Attachment:
+    """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
+    async with db.transaction(read_only=True) as session:
+        await get_case(session=session, principal=principal, case_id=case_id)
+    size = upload.size
+    if size is None:  # Starlette counts what it spooled; never None for a parsed upload
+        raise ValidationFailed.field("file", "无法读取上传的文件")
+    if size > max_bytes:
+        raise PayloadTooLarge(
+            f"file: 文件不能超过{max_bytes}字节",
+            errors=[{"field": "file", "message": f"文件不能超过{max_bytes // (1024 * 1024)}MB"}],
+        )
+    if size == 0:
+        raise ValidationFailed.field("file", "文件为空")
+    detected = await detect_type(upload.file)
+    if detected not in allowed_types:
+        raise UnsupportedMediaType(
+            f"file: 不支持的文件类型（检测为 {detected}）",
+            errors=[
+                {"field": "file", "message": f"不支持的文件类型：检测为 {detected}，可上传 {'、'.join(allowed_types)}"}
+            ],
+            extra={"detected_type": detected},
+        )
+    attachment = Attachment(
+        id=new_id(),
+        case_id=case_id,
+        evidence_type=evidence_type.value,
+        description=description,
+        file_name=clean_file_name(upload.filename),
+        detected_type=detected,
+        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
+        size=0,
+        sha256="",
+        storage_backend=storage.backend,
+        storage_key="",
+        uploaded_by=principal.subject,
+        uploaded_by_name=(principal.name or principal.subject)[:100],
+    )
+    key = f"cases/{case_id}/attachments/{attachment.id}"
+    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
+    attachment.size, attachment.sha256, attachment.storage_key = stored.size, stored.sha256, key
+    try:
+        async with db.transaction() as session:
+            session.add(attachment)
+            session.add(
+                TimelineEntry(
+                    case_id=case_id,
+                    source="intake",
+                    kind="case.attachment_added",
+                    actor=attachment.uploaded_by_name,
+                    summary=f"上传证据材料：{EVIDENCE_ZH[evidence_type]}",
+                    data={"attachment_id": attachment.id, "evidence_type": evidence_type.value},
+                )
+            )
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await storage.delete(key)
+        raise
+    log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": stored.size})
+    return attachment
+
+
+async def list_attachments(*, session: AsyncSession, principal: Principal, case_id: str) -> list[Attachment]:
+    """The case's attachments, oldest first."""
+    await get_case(session=session, principal=principal, case_id=case_id)
+    rows = await session.execute(
+        select(Attachment)
+        .where(col(Attachment.case_id) == case_id)
+        .order_by(col(Attachment.uploaded_at), col(Attachment.id))
+    )
+    return list(rows.scalars().all())
+
+
+async def open_attachment(
+    *,
+    session: AsyncSession,
+    storage: Storage,
+    principal: Principal,
+    case_id: str,
+    attachment_id: str,
+    pii_roles: Sequence[str],
+) -> Attachment:
+    """The attachment to download, once the read is logged (like a read of personal data)."""
+    await get_case(session=session, principal=principal, case_id=case_id)
+    attachment = await session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case_id:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    if attachment.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
+        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+    if not await storage.exists(attachment.storage_key):
+        log.error("attachment file missing", extra={"case_id": case_id, "attachment_id": attachment.id})
+        raise NotFound(f"attachment {attachment_id} has no file")
+    session.add(
+        PiiAccess(
+            case_id=case_id,
+            actor=principal.subject,
+            actor_roles=",".join(sorted(principal.roles)),
+            fields=f"attachment:{attachment.id}",
+            purpose=f"下载证据材料（{EVIDENCE_ZH[EvidenceType(attachment.evidence_type)]}）",
+        )
+    )
+    return attachment
+
+
+def content_disposition(file_name: str) -> str:
+    """``attachment; filename="…"; filename*=UTF-8''…`` (RFC 6266): an ASCII fallback and the real name."""
+    fallback = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "._-" else "_" for ch in file_name) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def digest_b64(sha256_hex: str) -> str:
+    """The hex digest as RFC 9530 wants it (base64)."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()

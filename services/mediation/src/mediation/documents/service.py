@@ -1,0 +1,231 @@
+"""Rendering, storing and reading a proceeding's documents.
+
+The data of a document comes from mediation's own tables (proceeding, agreement, instalments,
+mediator, sessions) and the parties' names and addresses from intake's case file (``GET
+/cases/{id}`` with the service token: intake owns the case file, mediation never copies it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from onewindow_documents import Rendered, RenderError, render, template_of
+from onewindow_kit.bridge.casefile import CaseFile, IntakeClient, IntakeError
+from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
+from onewindow_kit.storage import Storage, iterate
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from mediation.agreements.models import Agreement, Instalment
+from mediation.documents.models import Document
+from mediation.documents.schemas import DocumentCreate, MediationDocumentKind
+from mediation.proceedings.models import Proceeding
+from mediation.registry.models import Mediator, Organisation
+from mediation.sessions.models import MediationSession
+
+CLAIM_ZH = {
+    "wage_arrears": "拖欠工资",
+    "overtime": "加班费",
+    "severance": "经济补偿金",
+    "unlawful_termination": "违法解除赔偿金",
+    "no_contract_double_wage": "未签合同二倍工资",
+    "notice_pay": "代通知金",
+    "annual_leave": "未休年休假工资",
+    "social_insurance": "社会保险",
+    "work_injury": "工伤待遇",
+    "confirm_relationship": "确认劳动关系",
+    "other": "其他",
+}
+CLOSE_ZH = {
+    "withdrawn": "申请人撤回调解申请。",
+    "refused": "一方当事人拒绝继续调解。",
+    "false_information": "当事人提供虚假信息。",
+    "delay": "当事人无正当理由拖延调解。",
+    "expired": "调解期限届满，当事人未同意延长。",
+}
+NEEDS_AGREEMENT = {
+    MediationDocumentKind.agreement,
+    MediationDocumentKind.judicial_confirmation_application,
+    MediationDocumentKind.arbitration_review_application,
+}
+ENDED = ("terminated", "expired", "withdrawn")
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def storage_key(document_id: str) -> str:
+    return f"documents/{document_id}.pdf"
+
+
+def _parties(case: CaseFile) -> dict[str, Any]:
+    applicants = [{"name": a.name, "address": a.address} for a in case.applicants]
+    respondents = [
+        {
+            "name": r.name,
+            "credit_code": r.credit_code,
+            "legal_representative": r.legal_representative,
+            "address": r.address,
+        }
+        for r in case.respondents
+    ]
+    return {"applicants": applicants, "respondents": respondents}
+
+
+async def read_case(*, intake: IntakeClient, case_id: str) -> CaseFile:
+    """The case file from intake (503 when intake does not answer: nothing is rendered half-informed)."""
+    try:
+        return await intake.case(case_id=case_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the case system (intake) did not answer; try again shortly") from exc
+
+
+async def document_data(
+    *, session: AsyncSession, proceeding: Proceeding, case: CaseFile, request: DocumentCreate, today: str
+) -> dict[str, Any]:
+    """Everything the template of ``request.kind`` reads, as plain JSON values."""
+    p = proceeding
+    mediator = await session.get(Mediator, p.mediator_id) if p.mediator_id else None
+    org = await session.get(Organisation, mediator.organisation_id) if mediator else None
+    data: dict[str, Any] = {
+        "case_no": p.case_no,
+        "org_name": org.name if org else "劳动争议调解组织",
+        "mediator": mediator.name if mediator else None,
+        "issued_on": today,
+        "received_on": p.received_on.isoformat(),
+        "facts": case.facts,
+        "claims": [
+            {"category_zh": CLAIM_ZH.get(c.category, c.category), "amount": format(c.amount, "f")} for c in case.claims
+        ],
+        "claimed_amount": format(p.total_claimed, "f"),
+        **_parties(case),
+    }
+    kind = request.kind
+    if kind in NEEDS_AGREEMENT:
+        agreement = (
+            (await session.execute(select(Agreement).where(col(Agreement.proceeding_id) == p.id))).scalars().first()
+        )
+        if agreement is None:
+            raise StateConflict(
+                "the proceeding has no agreement yet", extra={"detail_zh": "本调解程序尚未达成调解协议，不能生成该文书"}
+            )
+        instalments: Sequence[Instalment] = (
+            (
+                await session.execute(
+                    select(Instalment)
+                    .where(col(Instalment.agreement_id) == agreement.id)
+                    .order_by(col(Instalment.position))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        data |= {
+            "agreement_no": agreement.agreement_no,
+            "agreed_on": agreement.signed_on.isoformat(),
+            "facts": agreement.facts or case.facts,
+            "terms": [t for t in agreement.terms.splitlines() if t.strip()],
+            "total_amount": format(agreement.total_amount, "f"),
+            "instalments": [{"due_on": i.due_on.isoformat(), "amount": format(i.amount, "f")} for i in instalments],
+        }
+    if kind in (MediationDocumentKind.termination, MediationDocumentKind.undisputed_facts):
+        if kind == MediationDocumentKind.termination and p.status not in ENDED:
+            raise StateConflict(
+                "the proceeding has not ended without agreement",
+                extra={"status": p.status, "detail_zh": "调解程序尚未终结，不能生成调解终结书"},
+            )
+        facts = [f for f in (p.undisputed_facts or "").splitlines() if f.strip()]
+        data |= {
+            "undisputed_facts": facts,
+            "reason": p.close_reason or CLOSE_ZH.get(p.close_reason_code or p.status, "调解未能达成协议。"),
+        }
+    if kind == MediationDocumentKind.session_notice:
+        s = (
+            (
+                await session.execute(
+                    select(MediationSession)
+                    .where(col(MediationSession.proceeding_id) == p.id)
+                    .order_by(col(MediationSession.starts_at).desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if s is None:
+            raise StateConflict("no session is scheduled", extra={"detail_zh": "尚未安排调解会议，不能生成调解通知书"})
+        data |= {
+            "session_at": s.starts_at.astimezone(_SHANGHAI).strftime("%Y年%m月%d日 %H:%M"),
+            "mode": "online" if s.mode == "online" else "in_person",
+            "place": (s.meeting_link if s.mode == "online" else s.room) or "",
+            "recipient": request.recipient or "各方当事人",
+        }
+    if kind == MediationDocumentKind.service_receipt:
+        of = request.of_kind or MediationDocumentKind.agreement
+        data |= {
+            "document_title": template_of(of.value).title_zh,
+            "recipient": request.recipient or "",
+            "method_zh": "直接送达",
+        }
+    return data
+
+
+async def generate(
+    *,
+    session: AsyncSession,
+    storage: Storage,
+    proceeding: Proceeding,
+    case: CaseFile,
+    request: DocumentCreate,
+    actor: str,
+    today: str,
+) -> Document:
+    """Render the document and store it as the next version (bytes in storage, the row with digest and data)."""
+    data = await document_data(session=session, proceeding=proceeding, case=case, request=request, today=today)
+    try:
+        rendered: Rendered = await asyncio.to_thread(render, request.kind.value, data)
+    except RenderError as exc:  # a template bug, not the caller's fault: let it be a 500 with the reason logged
+        raise RuntimeError(str(exc)) from exc
+    latest = (
+        await session.execute(
+            select(func.max(Document.version)).where(
+                col(Document.proceeding_id) == proceeding.id, col(Document.kind) == request.kind.value
+            )
+        )
+    ).scalar()
+    doc = Document(
+        proceeding_id=proceeding.id,
+        case_id=proceeding.case_id,
+        kind=request.kind.value,
+        version=(latest or 0) + 1,
+        title=rendered.title_zh,
+        template_version=rendered.template_version,
+        sha256=rendered.sha256,
+        size=len(rendered.pdf),
+        storage_key="",
+        data=data,
+        created_by=actor[:64],
+    )
+    doc.storage_key = storage_key(doc.id)
+    await storage.save(doc.storage_key, iterate(rendered.pdf))
+    session.add(doc)
+    await session.flush()
+    return doc
+
+
+async def list_documents(*, session: AsyncSession, proceeding: Proceeding) -> list[Document]:
+    """Every version of every document of the proceeding, newest first."""
+    rows = await session.execute(
+        select(Document)
+        .where(col(Document.proceeding_id) == proceeding.id)
+        .order_by(col(Document.created_at).desc(), col(Document.version).desc())
+    )
+    return list(rows.scalars().all())
+
+
+async def get_document(*, session: AsyncSession, document_id: str) -> Document:
+    doc = await session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"document {document_id} does not exist")
+    return doc
