@@ -65,7 +65,21 @@ def tokens(own_stack, gateway_url) -> dict[str, str]:
     gateway = Gateway(gateway_url, accounts)
     out = {name: gateway.password_token(name) for name in STAFF}
     out.update({name: gateway.client_token(name) for name in CLIENTS})
+    out["party"] = _party_token(gateway)
     return out
+
+
+def _party_token(gateway: Gateway) -> str:
+    """A worker signed in with an SMS code (the memory provider's development outbox)."""
+    phone = "13800199999"
+    sent = gateway.http.post("/auth/party/codes", json={"phone": phone})
+    assert sent.status_code == 202, sent.text
+    code = [m for m in gateway.http.get("/dev/sms/messages").json() if m["to"] == phone][-1]["variables"]["code"]
+    signed = gateway.http.post(
+        "/auth/party/token", json={"phone": phone, "challenge_id": sent.json()["challenge_id"], "code": code}
+    )
+    assert signed.status_code == 200, signed.text
+    return str(signed.json()["access_token"])
 
 
 def _allowed(http: httpx.Client, base: str, operation: Any, tokens: dict[str, str]) -> list[str]:

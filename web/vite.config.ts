@@ -52,12 +52,24 @@ export default defineConfig({
   build: {
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
+      // The parties' portal is its own page and chunk graph: it never loads Element Plus.
+      input: {
+        main: fileURLToPath(new URL("./index.html", import.meta.url)),
+        portal: fileURLToPath(new URL("./portal/index.html", import.meta.url)),
+      },
       output: {
-        manualChunks(id: string) {
-          if (id.includes("node_modules/echarts") || id.includes("node_modules/zrender")) return "echarts";
-          if (id.includes("node_modules/element-plus") || id.includes("node_modules/@element-plus"))
-            return "element-plus";
-          return undefined;
+        // Vue in a chunk of its own (highest priority), so the portal shares it with the clerks'
+        // app without pulling in Element Plus, whose chunk would otherwise absorb it.
+        codeSplitting: {
+          groups: [
+            { name: "vue", test: /node_modules[\\/](@vue|vue)[\\/]/, priority: 30 },
+            {
+              name: "element-plus",
+              test: /node_modules[\\/](element-plus|@element-plus)[\\/]/,
+              priority: 20,
+            },
+            { name: "echarts", test: /node_modules[\\/](echarts|zrender)[\\/]/, priority: 20 },
+          ],
         },
       },
     },

@@ -82,6 +82,18 @@ async def test_spa_files_and_client_side_routes(make_settings, database_url, tmp
             assert response.headers["content-type"] == "application/problem+json", api
 
 
+async def test_the_portal_is_its_own_page(make_settings, database_url, tmp_path):
+    spa = tmp_path / "dist"
+    (spa / "portal").mkdir(parents=True)
+    (spa / "index.html").write_text("<html>SPA</html>")
+    (spa / "portal" / "index.html").write_text("<html>PORTAL</html>")
+    async with running(make_settings(database_url, spa_dir=spa), seed=False) as (_, client):
+        for path in ("/portal/", "/portal", "/portal/case/1"):
+            response = await client.get(path)
+            assert response.status_code == 200 and response.text == "<html>PORTAL</html>", path
+        assert (await client.get("/cases")).text == "<html>SPA</html>"
+
+
 async def test_spa_not_built_page(client):
     response = await client.get("/")
     assert response.status_code == 200

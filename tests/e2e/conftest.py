@@ -49,7 +49,7 @@ def spa_dist() -> Path:
     if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
     index = WEB / "dist" / "index.html"
-    sources = [WEB / "src", WEB / "index.html", WEB / "vite.config.ts", WEB / "package-lock.json"]
+    sources = [WEB / "src", WEB / "index.html", WEB / "portal", WEB / "vite.config.ts", WEB / "package-lock.json"]
     if not index.exists() or index.stat().st_mtime < _newest(sources):
         subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
     return WEB / "dist"

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from onewindow_kit.dependencies import settings_dependency
 from onewindow_kit.settings import BaseServiceSettings
+from onewindow_kit.sms import SmsSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -65,6 +66,20 @@ class GatewaySettings(BaseServiceSettings):
     login_ip_failure_burst: int = 20
     login_ip_failures_per_minute: float = 10.0
 
+    # Parties' sign-in with an SMS code (docs/decisions/0021).
+    party_code_ttl_seconds: int = 300
+    party_code_length: int = Field(default=6, ge=4, le=8)
+    party_code_max_attempts: int = 5
+    party_code_resend_seconds: int = 60  # per number and purpose
+    party_codes_per_number_per_hour: int = 8
+    party_code_requests_burst: int = 10  # per client address
+    party_code_requests_per_minute: float = 5.0
+    party_token_ttl_seconds: int = 900
+    party_confirmation_ttl_seconds: int = 300
+    # SMS (GATEWAY_SMS__PROVIDER=aliyun, GATEWAY_SMS__ENDPOINT=…): memory records messages in the
+    # process, readable at /dev/sms/messages outside production.
+    sms: SmsSettings = Field(default_factory=lambda: SmsSettings(per_number_per_minute=2, per_number_per_hour=10))
+
     # Routing.
     upstreams: dict[str, str] = Field(default_factory=_default_upstreams)
     upstream_connect_timeout_seconds: float = 3.0
@@ -95,6 +110,8 @@ class GatewaySettings(BaseServiceSettings):
     def _refuse_unsafe_production(self) -> GatewaySettings:
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError("production runs on PostgreSQL; database_url is SQLite")
+        if self.environment == "production" and self.sms.provider == "memory":
+            raise ValueError("production sends real text messages: set GATEWAY_SMS__PROVIDER")
         unknown = {name for _, name, _ in ROUTES} - set(self.upstreams)
         if unknown and self.environment == "production":
             raise ValueError(f"upstreams lacks: {', '.join(sorted(unknown))}")

@@ -20,6 +20,7 @@ from onewindow_kit.metrics import MetricsMiddleware
 from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
+from onewindow_kit.sms import build_sms_sender
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +31,8 @@ from gateway.identity.service import configure_hashing
 from gateway.keys.router import router as keys_router
 from gateway.keys.service import KeyRing
 from gateway.limits.service import TokenBuckets
+from gateway.party.router import dev_router as dev_sms_router
+from gateway.party.router import router as party_router
 from gateway.proxy.middleware import GatewayMiddleware, Route
 from gateway.proxy.router import router as openapi_router
 from gateway.proxy.upstream import UpstreamPool
@@ -102,6 +105,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             )
         app.state.db = db
         app.state.http = http
+        app.state.sms = build_sms_sender(settings.sms, http)
         try:
             yield
         finally:
@@ -136,6 +140,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.login_failures = TokenBuckets(
         rate=settings.login_ip_failures_per_minute / 60.0, burst=settings.login_ip_failure_burst
+    )
+    app.state.party_code_requests = TokenBuckets(
+        rate=settings.party_code_requests_per_minute / 60.0, burst=settings.party_code_requests_burst
     )
     install_error_handlers(app)
     install_openapi(app)
@@ -179,6 +186,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(health_router)
     app.include_router(token_router)
+    app.include_router(party_router)
+    if settings.sms.provider == "memory" and settings.environment != "production":
+        app.include_router(dev_sms_router)
     app.include_router(keys_router)
     app.include_router(admin_router)
     app.include_router(openapi_router)

@@ -7,6 +7,7 @@ import intake.exports.models
 import intake.ledger.models
 import intake.notices.models
 import intake.notifications.models
+import intake.portal.models
 import intake.retention.models  # noqa: F401
 import onewindow_kit.events.models
 import onewindow_kit.idempotency  # noqa: F401

@@ -1,5 +1,6 @@
 """The clerks' single-page app: static files from ``spa_dir`` with ``index.html`` for client-side
-routes; a short page saying so when the app has not been built."""
+routes (``portal/index.html`` under ``/portal/``, the parties' page); a short page saying so when
+the app has not been built."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ async def get_spa(path: str, request: Request, settings: SettingsDep) -> Respons
     # A stat of a local file: cheaper than a thread hop.
     root = Path(settings.spa_dir).resolve()  # noqa: ASYNC240
     index = root / "index.html"
+    if first == "portal":
+        # The parties' portal: its own page (web/portal/index.html), sharing the hashed assets.
+        index = root / "portal" / "index.html"
     if not index.is_file():
         if path in ("", "index.html"):
             return HTMLResponse(NOT_BUILT.format(spa_dir=settings.spa_dir))

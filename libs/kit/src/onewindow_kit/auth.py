@@ -30,7 +30,8 @@ from onewindow_kit.errors import Forbidden, Unauthorized, UpstreamUnavailable
 # The agency desks' staff (DOMAIN.md §10): 劳动保障监察, 法律援助, 信访, 三方协调.
 DESK_ROLES = ("inspector", "legal_aid_officer", "petition_officer", "coordinator")
 STAFF_ROLES = ("clerk", "mediator", "supervisor", "admin", *DESK_ROLES)
-ROLES = (*STAFF_ROLES, "court_partner", "arbitration_partner", "service")
+# ``party``: a worker or an employer's contact signed in with an SMS code (docs/decisions/0021).
+ROLES = (*STAFF_ROLES, "court_partner", "arbitration_partner", "service", "party")
 PARTNER_ROLES = ("court_partner", "arbitration_partner")
 ALLOWED_ALGORITHMS = ("RS256",)
 
@@ -40,7 +41,7 @@ class Principal:
     """Who is calling, from a verified access token."""
 
     subject: str
-    kind: Literal["staff", "partner", "service"]
+    kind: Literal["staff", "partner", "service", "party"]
     roles: frozenset[str]
     center_id: str | None = None
     partner_id: str | None = None
@@ -52,13 +53,35 @@ class Principal:
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
 
+    @property
+    def party_cases(self) -> dict[str, str]:
+        """A party's scope: ``{case_id: side}`` (``applicant`` | ``respondent``) from its token."""
+        if self.kind != "party":
+            return {}
+        cases = self.claims.get("cases")
+        if not isinstance(cases, list):
+            return {}
+        return {
+            str(c["case_id"]): str(c["side"])
+            for c in cases
+            if isinstance(c, dict)
+            and isinstance(c.get("case_id"), str)
+            and c.get("side") in ("applicant", "respondent")
+        }
+
+    @property
+    def phone_ref(self) -> str | None:
+        """A party's phone as intake's keyed hash (never the number itself)."""
+        ref = self.claims.get("phone_ref") if self.kind == "party" else None
+        return ref if isinstance(ref, str) and ref else None
+
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
         roles = claims.get("roles") or []
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("token has malformed roles")
         kind = claims.get("kind")
-        if kind not in ("staff", "partner", "service"):
+        if kind not in ("staff", "partner", "service", "party"):
             raise Unauthorized("token has no principal kind")
         return cls(
             subject=str(claims["sub"]),
@@ -334,5 +357,23 @@ def required_roles(call: Callable[..., Any]) -> frozenset[str] | None:
     return _ROLE_CHECKS.get(call)
 
 
+# A party's SMS-code confirmation of a document (docs/decisions/0021): signed by the gateway like
+# an access token but for another audience, so it opens no route.
+CONFIRMATION_AUDIENCE = "onewindow-confirmation"
+
+
+async def verify_confirmation(request: Request, token: str) -> Principal:
+    """Verify a confirmation token with the app's keys (401 if bad, expired or an access token)."""
+    verifier: TokenVerifier | None = getattr(request.app.state, "confirmation_verifier", None)
+    if verifier is None:
+        base: TokenVerifier = request.app.state.verifier
+        verifier = TokenVerifier(
+            base.keys, issuer=base.issuer, audience=CONFIRMATION_AUDIENCE, algorithms=base.algorithms
+        )
+        request.app.state.confirmation_verifier = verifier
+    return await verifier.verify(token)
+
+
 ServicePrincipal = Annotated[Principal, Depends(require_roles("service"))]
+PartyPrincipal = Annotated[Principal, Depends(require_roles("party"))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]

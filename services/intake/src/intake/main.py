@@ -25,6 +25,7 @@ from intake.ledger.router import router as ledger_router
 from intake.notices.handlers import EVENT_HANDLERS as NOTICE_HANDLERS
 from intake.notices.service import SmsNoticeWorker, registration_notices
 from intake.notifications.router import router as notifications_router
+from intake.portal.router import applications_router, internal_router, portal_router
 from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
 
@@ -96,6 +97,9 @@ def create_app(settings: IntakeSettings | None = None, *, key_source: KeySource 
             desks_router,
             notifications_router,
             retention_router,
+            portal_router,
+            applications_router,
+            internal_router,
             documents_router,
             exports_router,
         ],

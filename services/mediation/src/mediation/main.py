@@ -19,6 +19,7 @@ from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
 from mediation.documents.dependencies import setup_documents
 from mediation.documents.router import router as documents_router
+from mediation.portal.router import router as portal_router
 from mediation.proceedings.metrics import clocks_at_risk_collector
 from mediation.proceedings.router import router as proceedings_router
 from mediation.registry.router import router as registry_router
@@ -83,6 +84,7 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
             agreements_router,
             subsidies_router,
             calculators_router,
+            portal_router,
             documents_router,
         ],
         event_handlers={**CENTER_EVENTS, **AGREEMENT_EVENTS, **REVIEW_EVENTS, **case_event_handlers(settings)},

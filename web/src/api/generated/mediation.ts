@@ -530,6 +530,87 @@ export interface paths {
         patch: operations["update_organisation"];
         trace?: never;
     };
+    "/portal/agreements/{agreement_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm My Agreement
+         * @description Record the party's confirmation (a confirmation token from the gateway's
+         *     ``POST /auth/party/confirmations`` for this agreement's digest) as electronic signature evidence.
+         */
+        post: operations["confirm_my_agreement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/cases/{case_id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Agreement
+         * @description The case's mediation agreement to read, its digest, and the confirmations recorded on it.
+         */
+        get: operations["get_my_agreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/cases/{case_id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Sessions
+         * @description The case's mediation sessions with this party's replies (an online link only near its time).
+         */
+        get: operations["list_my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/sessions/{session_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply To Session
+         * @description Confirm a proposed session time, or ask for another (with the times that would suit).
+         */
+        post: operations["reply_to_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/proceedings": {
         parameters: {
             query?: never;
@@ -1063,6 +1144,11 @@ export interface components {
              */
             side: string;
         };
+        /** AgreementConfirm */
+        AgreementConfirm: {
+            /** Confirmation Token */
+            confirmation_token: string;
+        };
         /**
          * AgreementCreate
          * @description 调解协议: effective when both parties and the mediator sign and the organisation seals (LDMAL 14).
@@ -1119,10 +1205,21 @@ export interface components {
              */
             created_at: string;
             /**
+             * Digest
+             * @description sha256 of the agreement body: what an electronic confirmation signs
+             * @default
+             */
+            digest?: string;
+            /**
              * Effective On
              * Format: date
              */
             effective_on: string;
+            /**
+             * Electronic Confirmations
+             * @description 当事人短信验证码确认 (beside the paper signatures)
+             */
+            electronic_confirmations?: components["schemas"]["ElectronicConfirmation"][];
             /** Facts */
             facts: string | null;
             /** Fulfilled At */
@@ -1397,6 +1494,20 @@ export interface components {
          * @enum {string}
          */
         ClaimCategory: "wage_arrears" | "overtime" | "severance" | "unlawful_termination" | "no_contract_double_wage" | "notice_pay" | "annual_leave" | "social_insurance" | "work_injury" | "confirm_relationship" | "raise_demand" | "collective_contract" | "other";
+        /** ConfirmationPublic */
+        ConfirmationPublic: {
+            /**
+             * Confirmed At
+             * Format: date-time
+             */
+            confirmed_at: string;
+            /** Digest */
+            digest: string;
+            /** Phone Masked */
+            phone_masked: string;
+            /** Side */
+            side: string;
+        };
         /** ConflictCreate */
         ConflictCreate: {
             /**
@@ -1579,6 +1690,23 @@ export interface components {
             end: string;
             /** Monthly Wage */
             monthly_wage: number | string;
+        };
+        /**
+         * ElectronicConfirmation
+         * @description A party's confirmation with a fresh SMS code in the portal (docs/decisions/0021).
+         */
+        ElectronicConfirmation: {
+            /**
+             * Confirmed At
+             * Format: date-time
+             */
+            confirmed_at: string;
+            /** Digest */
+            digest: string;
+            /** Phone Masked */
+            phone_masked: string;
+            /** Side */
+            side: string;
         };
         /** ExtensionPublic */
         ExtensionPublic: {
@@ -2113,6 +2241,25 @@ export interface components {
          * @enum {string}
          */
         Party: "worker" | "employer" | "both";
+        /**
+         * PartyReply
+         * @description A party's answer in the portal to this session's time.
+         */
+        PartyReply: {
+            /** Answer */
+            answer: string;
+            /** Note */
+            note: string | null;
+            /** Phone Masked */
+            phone_masked: string;
+            /**
+             * Replied At
+             * Format: date-time
+             */
+            replied_at: string;
+            /** Side */
+            side: string;
+        };
         /** Payment */
         Payment: {
             /** Amount */
@@ -2126,6 +2273,89 @@ export interface components {
             payee: string;
             /** Payer */
             payer: string;
+        };
+        /** PaymentPublic */
+        PaymentPublic: {
+            /** Amount */
+            amount: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Payee */
+            payee: string;
+            /** Payer */
+            payer: string;
+        };
+        /**
+         * PortalAgreement
+         * @description The agreement to read, its digest (what a confirmation signs) and who confirmed it.
+         */
+        PortalAgreement: {
+            /** Agreement No */
+            agreement_no: string;
+            /** Confirmations */
+            confirmations: components["schemas"]["ConfirmationPublic"][];
+            /** Digest */
+            digest: string;
+            /**
+             * Effective On
+             * Format: date
+             */
+            effective_on: string;
+            /** Facts */
+            facts: string | null;
+            /** Id */
+            id: string;
+            my_confirmation: components["schemas"]["ConfirmationPublic"] | null;
+            /**
+             * Object
+             * @description what to confirm at the gateway: agreement:<id>
+             */
+            object: string;
+            /** Payments */
+            payments: components["schemas"]["PaymentPublic"][];
+            /**
+             * Signed On
+             * Format: date
+             */
+            signed_on: string;
+            /** Terms */
+            terms: string;
+            /** Total Amount */
+            total_amount: string;
+        };
+        /**
+         * PortalSession
+         * @description A session as a party sees it; the meeting link only from shortly before it starts.
+         */
+        PortalSession: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: string;
+            /** Link Available From */
+            link_available_from: string | null;
+            /** Meeting Link */
+            meeting_link: string | null;
+            /** Mode */
+            mode: string;
+            my_reply: components["schemas"]["SessionReplyPublic"] | null;
+            /** Room */
+            room: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
         };
         /**
          * Problem
@@ -2308,6 +2538,11 @@ export interface components {
          */
         RegistrationStatus: "registered" | "pending" | "suspended" | "revoked";
         /**
+         * ReplyAnswer
+         * @enum {string}
+         */
+        ReplyAnswer: "confirm" | "reschedule";
+        /**
          * Scope
          * @enum {string}
          */
@@ -2363,6 +2598,11 @@ export interface components {
             mode: string;
             /** Notes */
             notes: string | null;
+            /**
+             * Party Replies
+             * @description 当事人在线确认或申请改期
+             */
+            party_replies?: components["schemas"]["PartyReply"][];
             /** Proceeding Id */
             proceeding_id: string;
             /** Room */
@@ -2379,6 +2619,31 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** SessionReplyCreate */
+        SessionReplyCreate: {
+            answer: components["schemas"]["ReplyAnswer"];
+            /**
+             * Note
+             * @description 申请改期时：方便的时间
+             */
+            note?: string | null;
+        };
+        /** SessionReplyPublic */
+        SessionReplyPublic: {
+            /** Answer */
+            answer: string;
+            /** Note */
+            note: string | null;
+            /** Phone Masked */
+            phone_masked: string;
+            /**
+             * Replied At
+             * Format: date-time
+             */
+            replied_at: string;
+            /** Side */
+            side: string;
         };
         /**
          * SeveranceInput
@@ -4332,6 +4597,282 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_my_agreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agreement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgreementConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAgreement"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_my_agreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAgreement"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSession"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reply_to_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionReplyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from onewindow_kit.errors import AppError, BadRequest
+from onewindow_kit.errors import BadRequest, TooManyRequests, UpstreamUnavailable
 from onewindow_kit.sms.templates import SmsTemplateId, render
 
 log = logging.getLogger("onewindow.sms")
@@ -28,24 +28,20 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
-class SmsRateLimited(AppError):
+class SmsRateLimited(TooManyRequests):
     """Too many messages to one number; ``retry_after`` seconds until the next one may go."""
 
-    status, title, slug = 429, "Too many messages", "sms-rate-limited"
+    title, slug = "Too many messages", "sms-rate-limited"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "发送过于频繁，请稍后再试",
-            headers={"Retry-After": str(retry_after)},
-            extra={"retry_after": retry_after},
-        )
+        super().__init__("发送过于频繁，请稍后再试", retry_after=retry_after, extra={"retry_after": retry_after})
         self.retry_after = retry_after
 
 
-class SmsUnavailable(AppError):
+class SmsUnavailable(UpstreamUnavailable):
     """The provider refused or did not answer; nothing was sent."""
 
-    status, title, slug = 503, "SMS provider unavailable", "sms-unavailable"
+    title, slug = "SMS provider unavailable", "sms-unavailable"
 
 
 def normalise_mobile(raw: str) -> str:

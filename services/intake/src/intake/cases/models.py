@@ -90,6 +90,7 @@ class CaseParty(SQLModel, table=True):
         # Name prefixes ("陈志" finds 陈志强): a pattern-ops b-tree on PostgreSQL serves LIKE 'p%' in
         # any collation; on SQLite the same index serves the equivalent range query.
         Index("ix_case_party_name_prefix", "name", "case_id", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_case_party_phone_hash", "phone_hash"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -105,6 +106,8 @@ class CaseParty(SQLModel, table=True):
     birth_on: date | None = None
     phone_enc: str | None = Field(default=None, max_length=200)
     phone_masked: str | None = Field(default=None, max_length=30)  # landlines too: ********8888
+    # Keyed hash of a mobile number: how a party signed in with an SMS code finds its cases (0021).
+    phone_hash: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=300)
     occupation: str | None = Field(default=None, max_length=100)
     monthly_wage: Decimal | None = Field(default=None, sa_type=MONEY)

@@ -113,6 +113,7 @@ async def anonymise(*, session: AsyncSession, cases: Sequence[RetentionDue]) -> 
             sex=None,
             birth_on=None,
             phone_enc=None,
+            phone_hash=None,
             phone_masked=None,
             address=None,
             occupation=None,

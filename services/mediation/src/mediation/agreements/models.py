@@ -79,3 +79,22 @@ class Instalment(SQLModel, table=True):
     paid_on: date | None = None
     marked_paid_by: str | None = Field(default=None, max_length=64)
     overdue_notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class AgreementConfirmation(SQLModel, table=True):
+    """A party confirmed the agreement with a fresh SMS code: the evidence of that electronic
+    signature — when, which phone (masked, and intake's keyed hash), what exactly (the digest)."""
+
+    __tablename__ = "agreement_confirmation"
+    __table_args__ = (UniqueConstraint("agreement_id", "phone_ref"), UniqueConstraint("token_id"))
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    agreement_id: str = Field(foreign_key="agreement.id", max_length=32, index=True)
+    case_id: str = Field(max_length=64)
+    side: str = Field(max_length=12)  # applicant (劳动者) | respondent (用人单位)
+    phone_ref: str = Field(max_length=64)
+    phone_masked: str = Field(max_length=11)
+    digest: str = Field(max_length=71)  # sha256:<hex> of the agreement body the party read
+    confirmed_at: datetime = Field(sa_type=UtcDateTime)  # when the code was checked (the gateway's clock)
+    token_id: str = Field(max_length=64)  # the confirmation token's jti: spent once
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

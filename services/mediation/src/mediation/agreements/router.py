@@ -7,15 +7,33 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import EditConflict, StateConflict
 from onewindow_kit.openapi import problems
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.agreements import service
 from mediation.agreements.models import Agreement, Instalment
-from mediation.agreements.schemas import AgreementCreate, AgreementPublic, InstalmentPublic, PaidRequest
+from mediation.agreements.schemas import (
+    AgreementCreate,
+    AgreementPublic,
+    ElectronicConfirmation,
+    InstalmentPublic,
+    PaidRequest,
+)
 from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
 from mediation.proceedings.service import Actor
 
 router = APIRouter(prefix="/proceedings", tags=["agreements"])
+
+
+async def _full(session: AsyncSession, a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
+    """The public view with the parties' electronic confirmations."""
+    confirmations = await service.confirmations_of(session=session, agreement_id=a.id)
+    return _public(a, instalments).model_copy(
+        update={
+            "digest": service.agreement_digest(a, instalments),
+            "electronic_confirmations": [ElectronicConfirmation.model_validate(c) for c in confirmations],
+        }
+    )
 
 
 def _public(a: Agreement, instalments: list[Instalment]) -> AgreementPublic:
@@ -69,14 +87,14 @@ async def record_agreement(
     await service.record_agreement(
         session=session, proceeding=p, actor=Actor.of(principal), data=body, settings=settings
     )
-    return _public(*await service.get_agreement(session=session, proceeding=p))
+    return await _full(session, *await service.get_agreement(session=session, proceeding=p))
 
 
 @router.get("/{proceeding_id}/agreement", response_model=AgreementPublic, operation_id="get_agreement")
 async def get_agreement(proceeding_id: str, session: SessionDep, principal: ProceedingRead) -> AgreementPublic:
     """The agreement with its instalments (paid, due, overdue) and the deadlines to apply for confirmation."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
-    return _public(*await service.get_agreement(session=session, proceeding=p))
+    return await _full(session, *await service.get_agreement(session=session, proceeding=p))
 
 
 @router.post(

@@ -103,6 +103,17 @@ class InstalmentPublic(BaseModel):
     overdue_notified_at: datetime | None
 
 
+class ElectronicConfirmation(BaseModel):
+    """A party's confirmation with a fresh SMS code in the portal (docs/decisions/0021)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    side: str  # applicant (劳动者) | respondent (用人单位)
+    phone_masked: str
+    digest: str
+    confirmed_at: datetime
+
+
 class ArbitrationReviewPublic(BaseModel):
     """The commission's review of the agreement (仲裁审查确认), as the arbitration bridge reported it."""
 
@@ -136,6 +147,10 @@ class AgreementPublic(BaseModel):
     judicial_confirmation: dict[str, Any] | None = None  # the court's side (court-bridge events)
     payment_order: dict[str, Any] | None = None
     created_at: datetime
+    digest: str = Field(default="", description="sha256 of the agreement body: what an electronic confirmation signs")
+    electronic_confirmations: list[ElectronicConfirmation] = Field(
+        default_factory=list, description="当事人短信验证码确认 (beside the paper signatures)"
+    )
 
 
 class PaidRequest(BaseModel):

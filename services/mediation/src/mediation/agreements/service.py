@@ -8,6 +8,8 @@ scheduler, or a scheduler and a clerk, never announce the same thing twice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -21,8 +23,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from mediation.agreements.models import Agreement, AgreementCounter, Instalment
+from mediation.agreements.models import Agreement, AgreementConfirmation, AgreementCounter, Instalment
 from mediation.agreements.schemas import AgreementCreate
 from mediation.centers.models import Center
 from mediation.config import MediationSettings
@@ -144,6 +147,15 @@ async def record_agreement(
         },
     )
     return agreement
+
+
+def agreement_digest(a: Agreement, instalments: Sequence[Instalment]) -> str:
+    """``sha256:<hex>`` of the agreement body (canonical JSON): what a party's electronic
+    confirmation signs, so a later change to the terms is visible against it."""
+    canonical = json.dumps(
+        agreement_body(a, instalments), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def get_agreement(*, session: AsyncSession, proceeding: Proceeding) -> tuple[Agreement, list[Instalment]]:
@@ -284,6 +296,16 @@ async def announce_overdue(*, session: AsyncSession, instalment_id: str, today: 
 
 def paid_amount(instalments: Sequence[Instalment]) -> Decimal:
     return sum((i.amount for i in instalments if i.paid_on is not None), Decimal("0.00"))
+
+
+async def confirmations_of(*, session: AsyncSession, agreement_id: str) -> list[AgreementConfirmation]:
+    """The electronic confirmations recorded on an agreement, in order."""
+    rows = await session.execute(
+        select(AgreementConfirmation)
+        .where(col(AgreementConfirmation.agreement_id) == agreement_id)
+        .order_by(col(AgreementConfirmation.confirmed_at), col(AgreementConfirmation.id))
+    )
+    return list(rows.scalars().all())
 
 
 # -- enforceability: what the court bridge reports back (司法确认, 支付令) --------------------------------

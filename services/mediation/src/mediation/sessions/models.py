@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from onewindow_kit.db import UtcDateTime, utcnow
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -36,3 +36,19 @@ class MediationSession(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class SessionReply(SQLModel, table=True):
+    """A party's answer to a proposed session time (the latest answer per phone counts)."""
+
+    __tablename__ = "session_reply"
+    __table_args__ = (UniqueConstraint("session_id", "phone_ref"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    session_id: str = Field(foreign_key="mediation_session.id", max_length=32, index=True)
+    side: str = Field(max_length=12)  # applicant | respondent
+    phone_ref: str = Field(max_length=64)
+    phone_masked: str = Field(max_length=11)
+    answer: str = Field(max_length=12)  # confirm | reschedule
+    note: str | None = Field(default=None, max_length=500)  # times that would suit
+    replied_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

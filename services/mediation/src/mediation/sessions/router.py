@@ -11,7 +11,7 @@ from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, vi
 from mediation.proceedings.service import Actor
 from mediation.sessions import service
 from mediation.sessions.exceptions import ScheduleClash
-from mediation.sessions.schemas import CancelRequest, MinutesRequest, SessionCreate, SessionPublic
+from mediation.sessions.schemas import CancelRequest, MinutesRequest, PartyReply, SessionCreate, SessionPublic
 
 router = APIRouter(prefix="/proceedings", tags=["sessions"])
 
@@ -37,7 +37,14 @@ async def schedule_session(
 async def list_sessions(proceeding_id: str, session: SessionDep, principal: ProceedingRead) -> list[SessionPublic]:
     """The proceeding's sessions, by time."""
     p = await visible_proceeding(session=session, principal=principal, proceeding_id=proceeding_id)
-    return [SessionPublic.model_validate(s) for s in await service.list_sessions(session=session, proceeding=p)]
+    sessions = await service.list_sessions(session=session, proceeding=p)
+    replies = await service.replies_of(session=session, session_ids=[s.id for s in sessions])
+    return [
+        SessionPublic.model_validate(s).model_copy(
+            update={"party_replies": [PartyReply.model_validate(r) for r in replies.get(s.id, [])]}
+        )
+        for s in sessions
+    ]
 
 
 @router.post(

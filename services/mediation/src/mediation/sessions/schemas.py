@@ -82,6 +82,18 @@ class CancelRequest(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
+class PartyReply(BaseModel):
+    """A party's answer in the portal to this session's time."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    side: str
+    phone_masked: str
+    answer: str  # confirm | reschedule
+    note: str | None
+    replied_at: datetime
+
+
 class SessionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -99,3 +111,4 @@ class SessionPublic(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    party_replies: list[PartyReply] = Field(default_factory=list, description="当事人在线确认或申请改期")

@@ -10,13 +10,14 @@ from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
 from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator
 from mediation.sessions.exceptions import ScheduleClash
-from mediation.sessions.models import MediationSession
+from mediation.sessions.models import MediationSession, SessionReply
 from mediation.sessions.schemas import MinutesRequest, SessionCreate
 
 SCHEDULABLE = ("accepted", "in_session")
@@ -167,3 +168,16 @@ async def cancel(
     )
     await session.flush()
     return row
+
+
+async def replies_of(*, session: AsyncSession, session_ids: list[str]) -> dict[str, list[SessionReply]]:
+    """The parties' replies to these sessions (for the mediator's list)."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(SessionReply).where(col(SessionReply.session_id).in_(session_ids)).order_by(col(SessionReply.replied_at))
+    )
+    found: dict[str, list[SessionReply]] = {}
+    for r in rows.scalars():
+        found.setdefault(r.session_id, []).append(r)
+    return found

@@ -16,9 +16,10 @@ from onewindow_domain.identifiers import mask_id_number, mask_mobile, validate_i
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
-from onewindow_kit.errors import ValidationFailed
+from onewindow_kit.errors import BadRequest, ValidationFailed
 from onewindow_kit.events import publish
 from onewindow_kit.events.outbox import outbox_ctes, prepare_event
+from onewindow_kit.sms import normalise_mobile
 from sqlalchemy import Text, cast, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -66,6 +67,14 @@ def _mask_phone(phone: str | None) -> str | None:
     if len(phone) == 11 and phone.isdigit():
         return mask_mobile(phone)
     return "*" * max(0, len(phone) - 4) + phone[-4:]
+
+
+def phone_ref(cipher: FieldCipher, phone: str | None) -> str | None:
+    """The keyed hash of a mobile number (landlines get none: nobody signs in with one)."""
+    try:
+        return cipher.lookup_hash(normalise_mobile(phone), context="phone") if phone else None
+    except BadRequest:
+        return None
 
 
 def _protect(cipher: FieldCipher, value: str | None, context: str) -> str | None:
@@ -155,6 +164,7 @@ async def register_case(
                 birth_on=ident.birth_date,
                 phone_enc=_protect(cipher, a.phone, "phone"),
                 phone_masked=mask_mobile(a.phone) if a.phone else None,
+                phone_hash=phone_ref(cipher, a.phone),
                 address=a.address,
                 occupation=a.occupation,
                 monthly_wage=a.monthly_wage,
@@ -176,6 +186,7 @@ async def register_case(
                 industry=r.industry,
                 phone_enc=_protect(cipher, r.phone, "phone"),
                 phone_masked=_mask_phone(r.phone),
+                phone_hash=phone_ref(cipher, r.phone),
             )
         )
     for i, g in enumerate(data.agents):
@@ -193,6 +204,7 @@ async def register_case(
                 id_number_masked=mask_id_number(g.id_number) if g.id_number else None,
                 phone_enc=_protect(cipher, g.phone, "phone"),
                 phone_masked=mask_mobile(g.phone) if g.phone else None,
+                phone_hash=phone_ref(cipher, g.phone),
             )
         )
     final = {f.claim_index: f.is_final for f in result.final_award}

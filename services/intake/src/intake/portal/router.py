@@ -1,0 +1,161 @@
+"""The parties' portal (当事人端) and the window's queue of online applications (网上申请)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.db import SessionDep
+from onewindow_kit.errors import StateConflict
+from onewindow_kit.openapi import problems
+
+from intake.cases.models import PiiAccess
+from intake.cases.router import to_public
+from intake.cases.schemas import CasePublic
+from intake.config import SettingsDep
+from intake.portal import service
+from intake.portal.auth import ApplicationDesk, Gateway, Party
+from intake.portal.models import OnlineApplication
+from intake.portal.schemas import (
+    STATUS_ZH,
+    ApplicationDetail,
+    ApplicationPublic,
+    ApplicationRegister,
+    ApplicationReturn,
+    ApplicationStatus,
+    OnlineApplicationCreate,
+    PhoneScope,
+    PhoneScopeRequest,
+    PortalCase,
+    PortalCaseSummary,
+)
+
+portal_router = APIRouter(prefix="/portal", tags=["portal"])
+applications_router = APIRouter(prefix="/applications", tags=["applications"])
+internal_router = APIRouter(prefix="/internal/portal", include_in_schema=False)
+
+
+def _cipher(request: Request) -> FieldCipher:
+    cipher: FieldCipher = request.app.state.cipher
+    return cipher
+
+
+def _public(a: OnlineApplication) -> ApplicationPublic:
+    return ApplicationPublic.model_validate(a).model_copy(update={"status_label": STATUS_ZH[a.status]})
+
+
+@internal_router.post("/scope", response_model=PhoneScope)
+async def resolve_phone_scope(
+    body: PhoneScopeRequest, request: Request, session: SessionDep, _gw: Gateway
+) -> PhoneScope:
+    """The gateway, signing a party in: the phone's keyed hash and the cases it is a party of."""
+    return await service.phone_scope(session=session, cipher=_cipher(request), phone=body.phone)
+
+
+@portal_router.post(
+    "/applications",
+    response_model=ApplicationPublic,
+    status_code=status.HTTP_201_CREATED,
+    operation_id="submit_online_application",
+)
+async def submit_online_application(
+    body: OnlineApplicationCreate, request: Request, session: SessionDep, principal: Party
+) -> ApplicationPublic:
+    """A worker applies for mediation online (same checks as the window). It waits in the centre's
+    queue until a clerk registers it as a case or returns it with a reason."""
+    application = await service.submit_application(
+        session=session, principal=principal, cipher=_cipher(request), data=body
+    )
+    return _public(application)
+
+
+@portal_router.get("/applications", response_model=list[ApplicationPublic], operation_id="list_my_applications")
+async def list_my_applications(session: SessionDep, principal: Party) -> list[ApplicationPublic]:
+    """The signed-in phone's online applications and what became of them (退回原因 included)."""
+    return [_public(a) for a in await service.my_applications(session=session, principal=principal)]
+
+
+@portal_router.get("/cases", response_model=list[PortalCaseSummary], operation_id="list_my_cases")
+async def list_my_cases(session: SessionDep, principal: Party) -> list[PortalCaseSummary]:
+    """The cases the signed-in phone is a party of."""
+    return await service.party_cases(session=session, principal=principal)
+
+
+@portal_router.get("/cases/{case_id}", response_model=PortalCase, operation_id="get_my_case")
+async def get_my_case(case_id: str, session: SessionDep, principal: Party) -> PortalCase:
+    """Progress in plain words: status, next step, deadline, milestones (404 unless a party of it)."""
+    return await service.party_case(session=session, principal=principal, case_id=case_id)
+
+
+@applications_router.get("", response_model=list[ApplicationPublic], operation_id="list_online_applications")
+async def list_online_applications(
+    session: SessionDep, principal: ApplicationDesk, status: ApplicationStatus | None = None
+) -> list[ApplicationPublic]:
+    """The centre's online applications (default: all; ``status=submitted`` is the work queue)."""
+    rows = await service.application_queue(
+        session=session, center_id=principal.center_id or "-", status=status.value if status else None
+    )
+    return [_public(a) for a in rows]
+
+
+@applications_router.get("/{application_id}", response_model=ApplicationDetail, operation_id="get_online_application")
+async def get_online_application(
+    application_id: str, request: Request, session: SessionDep, principal: ApplicationDesk
+) -> ApplicationDetail:
+    """One application with the full submission (ID and phone numbers: the read is recorded)."""
+    a = await service.get_application(session=session, principal=principal, application_id=application_id)
+    session.add(
+        PiiAccess(
+            case_id=a.id,
+            actor=principal.subject,
+            actor_roles=",".join(sorted(principal.roles)),
+            fields="id_number,phone",
+            purpose="online_application_review",
+        )
+    )
+    return ApplicationDetail(
+        **_public(a).model_dump(), submission=service.submission(_cipher(request), a).model_dump(mode="json")
+    )
+
+
+@applications_router.post(
+    "/{application_id}/register",
+    response_model=CasePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(StateConflict),
+    operation_id="register_online_application",
+)
+async def register_online_application(
+    application_id: str,
+    body: ApplicationRegister,
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    principal: ApplicationDesk,
+) -> CasePublic:
+    """Register the application as a case (channel 网上), through the window's registration."""
+    a = await service.get_application(session=session, principal=principal, application_id=application_id)
+    written = await service.register_application(
+        session=session,
+        principal=principal,
+        cipher=_cipher(request),
+        config=settings.triage,
+        application=a,
+        data=body,
+    )
+    return await to_public(session, written.case, (written.parties, written.claims))
+
+
+@applications_router.post(
+    "/{application_id}/return",
+    response_model=ApplicationPublic,
+    responses=problems(StateConflict),
+    operation_id="return_online_application",
+)
+async def return_online_application(
+    application_id: str, body: ApplicationReturn, session: SessionDep, principal: ApplicationDesk
+) -> ApplicationPublic:
+    """Return the application to its applicant with a reason they read (nothing becomes a case)."""
+    a = await service.get_application(session=session, principal=principal, application_id=application_id)
+    return _public(
+        await service.return_application(session=session, principal=principal, application=a, reason=body.reason)
+    )

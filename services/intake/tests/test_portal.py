@@ -1,0 +1,153 @@
+"""The parties' portal in intake: phone scopes, online applications through the clerk's queue,
+progress in plain words, and the wall between party and staff tokens."""
+
+import pytest
+from factories import applicant, case_form
+from onewindow_domain.identifiers import make_credit_code
+
+pytestmark = pytest.mark.anyio
+
+WORKER = "13800130001"  # applicant(1)'s phone
+EMPLOYER_CONTACT = "13912345678"
+AGENT = "13700137000"
+STRANGER = "13600136000"
+
+
+async def _scope(client, test_keys, phone: str) -> dict:
+    response = await client.post(
+        "/internal/portal/scope", json={"phone": phone}, headers=test_keys.headers(roles=["service"], sub="gateway")
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _party(client, test_keys, phone: str) -> dict[str, str]:
+    scope = await _scope(client, test_keys, phone)
+    return test_keys.headers(
+        roles=["party"],
+        kind="party",
+        sub=f"party:{scope['phone_ref'][:16]}",
+        center_id=None,
+        phone_ref=scope["phone_ref"],
+        cases=scope["cases"],
+    )
+
+
+def _application(**over) -> dict:
+    form = case_form()
+    form.pop("channel")
+    return {"center_id": "futian", **form} | over
+
+
+async def _register(client, test_keys, **over) -> dict:
+    form = case_form(**over)
+    response = await client.post("/cases", json=form, headers=test_keys.headers(roles=["clerk"]))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_phone_finds_the_cases_it_is_a_party_of_on_either_side(client, test_keys, futian):
+    form = case_form()
+    form["respondents"][0]["phone"] = "139 1234 5678"
+    form["agents"] = [{"name": "代理人", "kind": "relative", "phone": AGENT}]
+    case = (await client.post("/cases", json=form, headers=test_keys.headers(roles=["clerk"]))).json()
+    worker, employer, agent, stranger = [
+        await _scope(client, test_keys, p) for p in (WORKER, EMPLOYER_CONTACT, AGENT, STRANGER)
+    ]
+    assert worker["cases"] == [{"case_id": case["id"], "case_no": case["case_no"], "side": "applicant"}]
+    assert employer["cases"] == [{"case_id": case["id"], "case_no": case["case_no"], "side": "respondent"}]
+    assert agent["cases"][0]["side"] == "applicant"
+    assert stranger["cases"] == [] and len(stranger["phone_ref"]) == 64
+    assert len({worker["phone_ref"], employer["phone_ref"], agent["phone_ref"], stranger["phone_ref"]}) == 4
+    clerk = await client.post(
+        "/internal/portal/scope", json={"phone": WORKER}, headers=test_keys.headers(roles=["clerk"])
+    )
+    assert clerk.status_code == 403
+
+
+async def test_online_application_is_registered_by_a_clerk_and_followed_by_the_worker(client, test_keys, futian):
+    party = await _party(client, test_keys, WORKER)
+    submitted = await client.post("/portal/applications", json=_application(), headers=party)
+    assert submitted.status_code == 201, submitted.text
+    application = submitted.json()
+    assert application["status"] == "submitted" and application["phone_masked"] == "138****0001"
+    assert application["reference"].startswith("WS")
+
+    clerk = test_keys.headers(roles=["clerk"])
+    queue = (await client.get("/applications", params={"status": "submitted"}, headers=clerk)).json()
+    assert [a["id"] for a in queue] == [application["id"]]
+    other_centre = test_keys.headers(roles=["clerk"], center_id="luohu", sub="clerk-luohu")
+    assert (await client.get(f"/applications/{application['id']}", headers=other_centre)).status_code == 404
+    detail = (await client.get(f"/applications/{application['id']}", headers=clerk)).json()
+    assert detail["submission"]["applicants"][0]["id_number"] == applicant(1)["id_number"]
+
+    registered = await client.post(f"/applications/{application['id']}/register", json={}, headers=clerk)
+    assert registered.status_code == 201, registered.text
+    case = registered.json()
+    assert case["channel"] == "online" and case["applicants"][0]["phone_masked"] == "138****0001"
+    again = await client.post(f"/applications/{application['id']}/register", json={}, headers=clerk)
+    assert again.status_code == 409
+
+    mine = (await client.get("/portal/applications", headers=party)).json()
+    assert [(a["status"], a["case_no"]) for a in mine] == [("registered", case["case_no"])]
+    # Signed in again, the phone's scope now holds the case.
+    party = await _party(client, test_keys, WORKER)
+    cases = (await client.get("/portal/cases", headers=party)).json()
+    assert [(c["case_no"], c["side"]) for c in cases] == [(case["case_no"], "applicant")]
+    progress = (await client.get(f"/portal/cases/{case['id']}", headers=party)).json()
+    assert progress["status_label"] == "已登记受理"
+    assert progress["next_step"] and progress["claims"] == ["拖欠工资 12000.00元"]
+    assert [m["text"] for m in progress["milestones"]] == ["案件已登记受理"]
+    assert "id_number" not in str(progress)
+
+
+async def test_a_returned_application_shows_its_reason_and_cannot_be_registered(client, test_keys, futian):
+    party = await _party(client, test_keys, WORKER)
+    application = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    clerk = test_keys.headers(roles=["clerk"])
+    returned = await client.post(
+        f"/applications/{application['id']}/return", json={"reason": "请补充欠薪月份的工资条"}, headers=clerk
+    )
+    assert returned.status_code == 200, returned.text
+    mine = (await client.get("/portal/applications", headers=party)).json()
+    assert [(a["status"], a["return_reason"]) for a in mine] == [("returned", "请补充欠薪月份的工资条")]
+    assert (await client.post(f"/applications/{application['id']}/register", json={}, headers=clerk)).status_code == 409
+    assert (await client.get("/cases", headers=clerk)).json()["items"] == []  # nothing became a case
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"respondents": [{"name": "某公司", "credit_code": make_credit_code(seq=7)[:-1] + "0"}]},
+            "respondents[0].credit_code",
+        ),
+        ({"applicants": [applicant(1, phone="13800139999")]}, "applicants[0].phone"),
+        ({"applicants": [applicant(1, phone=None)]}, "applicants[0].phone"),
+        ({"route": {"route": "arbitration"}}, "route"),
+        ({"center_id": "nowhere"}, "center_id"),
+    ],
+)
+async def test_online_application_gets_the_windows_validation(client, test_keys, futian, change, field):
+    party = await _party(client, test_keys, WORKER)
+    response = await client.post("/portal/applications", json=_application(**change), headers=party)
+    assert response.status_code == 422, response.text
+    assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
+    clerk = test_keys.headers(roles=["clerk"])
+    assert (await client.get("/applications", headers=clerk)).json() == []
+
+
+async def test_party_and_staff_tokens_stay_on_their_own_routes(client, test_keys, futian):
+    case_a = await _register(client, test_keys)
+    case_b = await _register(client, test_keys, applicants=[applicant(2)])
+    party = await _party(client, test_keys, WORKER)
+    assert (await client.get(f"/portal/cases/{case_a['id']}", headers=party)).status_code == 200
+    hidden = await client.get(f"/portal/cases/{case_b['id']}", headers=party)
+    missing = await client.get("/portal/cases/" + "0" * 32, headers=party)
+    assert hidden.status_code == missing.status_code == 404 and hidden.json()["detail"] == missing.json()["detail"]
+    for method, path in (("GET", "/cases"), ("GET", f"/cases/{case_a['id']}"), ("GET", "/applications")):
+        assert (await client.request(method, path, headers=party)).status_code == 403, path
+    clerk = test_keys.headers(roles=["clerk"])
+    for path in ("/portal/cases", f"/portal/cases/{case_a['id']}", "/portal/applications"):
+        assert (await client.get(path, headers=clerk)).status_code == 403, path
+    assert (await client.post("/portal/applications", json=_application(), headers=clerk)).status_code == 403

@@ -1,0 +1,52 @@
+// The portal's calls: plain fetch through the gateway with the party token (kept for this tab only).
+
+export interface Answer<T> {
+  ok: boolean;
+  status: number;
+  data: T;
+}
+
+const KEY = "onewindow.portal";
+
+export interface PortalSession {
+  token: string;
+  phone: string;
+  phoneMasked: string;
+  expiresAt: number;
+}
+
+export function loadSession(): PortalSession | null {
+  const raw = sessionStorage.getItem(KEY);
+  if (!raw) return null;
+  const s = JSON.parse(raw) as PortalSession;
+  return s.expiresAt > Date.now() ? s : null;
+}
+
+export function saveSession(s: PortalSession | null): void {
+  if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
+  else sessionStorage.removeItem(KEY);
+}
+
+export async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    return { ok: false, status: 0, data: { detail: "网络连接失败，请检查网络后重试" } as T };
+  }
+  const text = await response.text();
+  const data = (text ? JSON.parse(text) : {}) as T;
+  return { ok: response.ok, status: response.status, data };
+}
