@@ -62,6 +62,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Online Applications
+         * @description The centre's online applications (default: all; ``status=submitted`` is the work queue).
+         */
+        get: operations["list_online_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Online Application
+         * @description One application with the full submission (ID and phone numbers: the read is recorded).
+         */
+        get: operations["get_online_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/applications/{application_id}/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Online Application
+         * @description Register the application as a case (channel 网上), through the window's registration.
+         */
+        post: operations["register_online_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/applications/{application_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return Online Application
+         * @description Return the application to its applicant with a reason they read (nothing becomes a case).
+         */
+        post: operations["return_online_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cases": {
         parameters: {
             query?: never;
@@ -843,6 +923,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Applications
+         * @description The signed-in phone's online applications and what became of them (退回原因 included).
+         */
+        get: operations["list_my_applications"];
+        put?: never;
+        /**
+         * Submit Online Application
+         * @description A worker applies for mediation online (same checks as the window). It waits in the centre's
+         *     queue until a clerk registers it as a case or returns it with a reason.
+         */
+        post: operations["submit_online_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Cases
+         * @description The cases the signed-in phone is a party of.
+         */
+        get: operations["list_my_cases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Case
+         * @description Progress in plain words: status, next step, deadline, milestones (404 unless a party of it).
+         */
+        get: operations["get_my_case"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1002,6 +1147,114 @@ export interface components {
              */
             platform_worker?: boolean;
         };
+        /**
+         * ApplicationDetail
+         * @description What the clerk checks before registering: the submission as the applicant gave it (the
+         *     fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema).
+         */
+        ApplicationDetail: {
+            /** Applicant Count */
+            applicant_count: number;
+            /** Case Id */
+            case_id: string | null;
+            /** Case No */
+            case_no: string | null;
+            /** Center Id */
+            center_id: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Employer Name */
+            employer_name: string;
+            /** Id */
+            id: string;
+            /** Phone Masked */
+            phone_masked: string;
+            /** Reference */
+            reference: string;
+            /** Return Reason */
+            return_reason: string | null;
+            status: components["schemas"]["ApplicationStatus"];
+            /**
+             * Status Label
+             * @default
+             */
+            status_label?: string;
+            /** Submission */
+            submission: {
+                [key: string]: unknown;
+            };
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Total Claimed */
+            total_claimed: string;
+        };
+        /**
+         * ApplicationPublic
+         * @description An application as its applicant and the queue see it (no ID or phone numbers).
+         */
+        ApplicationPublic: {
+            /** Applicant Count */
+            applicant_count: number;
+            /** Case Id */
+            case_id: string | null;
+            /** Case No */
+            case_no: string | null;
+            /** Center Id */
+            center_id: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Employer Name */
+            employer_name: string;
+            /** Id */
+            id: string;
+            /** Phone Masked */
+            phone_masked: string;
+            /** Reference */
+            reference: string;
+            /** Return Reason */
+            return_reason: string | null;
+            status: components["schemas"]["ApplicationStatus"];
+            /**
+             * Status Label
+             * @default
+             */
+            status_label?: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Total Claimed */
+            total_claimed: string;
+        };
+        /**
+         * ApplicationRegister
+         * @description The clerk's part of registration: what was observed, and the route if it is decided now.
+         */
+        ApplicationRegister: {
+            route?: components["schemas"]["RouteChoice"] | null;
+            signals?: components["schemas"]["RiskSignals"];
+        };
+        /** ApplicationReturn */
+        ApplicationReturn: {
+            /**
+             * Reason
+             * @description 退回原因（申请人可见）
+             */
+            reason: string;
+        };
+        /**
+         * ApplicationStatus
+         * @enum {string}
+         */
+        ApplicationStatus: "submitted" | "registered" | "returned";
         /**
          * AttachmentPublic
          * @description One attachment of a case: who uploaded what, when, and its digest.
@@ -1913,6 +2166,16 @@ export interface components {
              */
             reason: string;
         };
+        /** MilestonePublic */
+        MilestonePublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Text */
+            text: string;
+        };
         /**
          * NextStepPublic
          * @description A way on that the window offers a case that came back (退回窗口).
@@ -1970,6 +2233,55 @@ export interface components {
             read: boolean;
             /** Title */
             title: string;
+        };
+        /**
+         * OnlineApplicationCreate
+         * @description A worker's application for mediation (劳动者网上申请调解).
+         */
+        OnlineApplicationCreate: {
+            /** Agents */
+            agents?: components["schemas"]["AgentIn"][];
+            /** Applicants */
+            applicants: components["schemas"]["ApplicantIn"][];
+            /**
+             * Center Id
+             * @description 受理中心
+             */
+            center_id: string;
+            /**
+             * Channel
+             * @default online
+             * @constant
+             */
+            channel?: "online";
+            /** Claims */
+            claims: components["schemas"]["ClaimIn"][];
+            /** Deadline On */
+            deadline_on?: null;
+            /** Employment End On */
+            employment_end_on?: string | null;
+            /** Employment Start On */
+            employment_start_on?: string | null;
+            /** External Ref */
+            external_ref?: null;
+            /** Facts */
+            facts: string;
+            /**
+             * Knew On
+             * @description 知道或应当知道权利受侵害之日
+             */
+            knew_on?: string | null;
+            /** Respondents */
+            respondents: components["schemas"]["RespondentIn"][];
+            /** Route */
+            route?: null;
+            /** Signals */
+            signals?: null;
+            /**
+             * Street
+             * @description 所属街道 (mediators serve streets)
+             */
+            street?: string | null;
         };
         /**
          * OpenCaseHit
@@ -2142,6 +2454,61 @@ export interface components {
             id: number;
             /** Purpose */
             purpose: string;
+        };
+        /**
+         * PortalCase
+         * @description Progress in plain words: where the case is, what happens next, by when.
+         */
+        PortalCase: {
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /** Claims */
+            claims: string[];
+            /** Days Left */
+            days_left: number | null;
+            /** Deadline On */
+            deadline_on: string | null;
+            /** Employer Names */
+            employer_names: string;
+            /** Milestones */
+            milestones: components["schemas"]["MilestonePublic"][];
+            /** Next Step */
+            next_step: string;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "applicant" | "respondent";
+            /** Status Label */
+            status_label: string;
+            /** Total Claimed */
+            total_claimed: string;
+        };
+        /** PortalCaseSummary */
+        PortalCaseSummary: {
+            /** Case Id */
+            case_id: string;
+            /** Case No */
+            case_no: string;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "applicant" | "respondent";
+            /** Status Label */
+            status_label: string;
         };
         /**
          * Problem
@@ -2782,6 +3149,273 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_online_applications: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ApplicationStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_online_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_online_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationRegister"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_online_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationReturn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5793,6 +6427,218 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_applications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_online_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnlineApplicationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_cases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalCaseSummary"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_my_case: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalCase"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
