@@ -152,19 +152,29 @@ try {
   log('applied', { reference })
   await shot(page, '03-submitted')
 
-  // 2. The clerk checks and registers it (routed to mediation).
+  // 2. The clerk checks and registers it on 网上申请 (routed to mediation), in the clerks' app.
   const clerk = await token('clerk')
-  const queue = await api('/api/intake/applications?status=submitted', clerk)
-  const application = queue.find((a) => a.reference === reference)
-  check(application, `the application ${reference} is in the clerk's queue`)
-  const detail = await api(`/api/intake/applications/${application.id}`, clerk)
-  check(detail.submission.applicants[0].name === '王小明', 'the clerk reads the submission')
-  const kase = await api(`/api/intake/applications/${application.id}/register`, clerk, {
-    method: 'POST',
-    body: JSON.stringify({ route: { route: 'mediation' } }),
-  })
+  const desk = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  desk.setDefaultTimeout(20_000)
+  const clerkPage = await desk.newPage()
+  await clerkPage.goto(`${BASE}/login`)
+  await clerkPage.locator('input[data-testid="username"], [data-testid="username"] input').first().fill('clerk')
+  await clerkPage.locator('input[data-testid="password"], [data-testid="password"] input').first().fill(ACCOUNTS.clerk)
+  await clerkPage.getByTestId('login').click()
+  await clerkPage.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await clerkPage.goto(`${BASE}/applications`)
+  await clerkPage.getByTestId('applications-table').getByText(reference).click()
+  await clerkPage.getByTestId('application-detail').getByText('王小明').first().waitFor()
+  await clerkPage.waitForTimeout(500) // the drawer slides in
+  await shot(clerkPage, '03b-clerk-checks-application')
+  await clerkPage.getByTestId('application-register').click()
+  await clerkPage.waitForURL((url) => url.pathname.startsWith('/cases/'))
+  const caseId = new URL(clerkPage.url()).pathname.split('/').pop()
+  await desk.close()
+  const kase = await api(`/api/intake/cases/${caseId}`, clerk)
   check(kase.channel === 'online', `registered as channel online, not ${kase.channel}`)
-  log('registered', { case_no: kase.case_no })
+  check(kase.status !== 'registered', `routed at registration, not left ${kase.status}`)
+  log('registered', { case_no: kase.case_no, by: 'the clerks\' 网上申请 screen' })
 
   // 3. The mediator it was assigned to accepts and proposes a session.
   const supervisor = await token('supervisor')

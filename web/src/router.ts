@@ -30,6 +30,11 @@ export const routes: RouteRecordRaw[] = [
         meta: { roles: ["clerk", "supervisor", "admin"], title: "案件台" },
       },
       {
+        path: "applications",
+        component: () => import("./views/ApplicationsView.vue"),
+        meta: { roles: ["clerk", "supervisor"], title: "网上申请" },
+      },
+      {
         path: "cases/:id",
         component: () => import("./views/CaseDetailView.vue"),
         meta: { roles: ["clerk", "supervisor", "admin"], title: "案件详情" },
