@@ -146,7 +146,7 @@ async function adminCreatesClerk(browser) {
   const clerk = await signIn(browser, username, password)
   check(clerk.page.url().endsWith('/intake'), `the new clerk lands on 窗口受理, not ${clerk.page.url()}`)
   const nav = (await clerk.page.locator('[data-nav]').allInnerTexts()).join()
-  check(nav === '窗口受理,案件台,赔偿计算器', `the new clerk's navigation: ${nav}`)
+  check(nav === '窗口受理,案件台,网上申请,赔偿计算器', `the new clerk's navigation: ${nav}`)
   await shot(clerk.page, '02-new-clerk-signed-in')
   // Logout revokes the refresh token at the gateway.
   const stored = await clerk.page.evaluate(() => JSON.parse(sessionStorage.getItem('onewindow.session') ?? '{}'))

@@ -158,7 +158,7 @@ async function clerkJourney(browser) {
 
   const { context, page } = await login(browser, 'clerk')
   check(page.url().endsWith('/intake'), `a clerk lands on the intake screen, not ${page.url()}`)
-  check((await page.locator('[data-nav]').allInnerTexts()).join() === '窗口受理,案件台,赔偿计算器', 'clerk navigation')
+  check((await page.locator('[data-nav]').allInnerTexts()).join() === '窗口受理,案件台,网上申请,赔偿计算器', 'clerk navigation')
 
   // Live validation: a mistyped ID number is flagged while typing.
   await field(page, 'applicant-name-0').fill('错号测试')
@@ -297,7 +297,13 @@ async function mediatorJourney(browser, caseNo, username) {
   }
   await page.getByTestId('schedule').click()
   await page.getByTestId('session-list').getByText('第一调解室').waitFor()
-  // The same slot again is a double booking: refused before it is sent.
+  // The slot just booked is the form's own: no red 时间冲突 beside the success message, and the
+  // same booking cannot be sent twice (issue 18).
+  await page.getByTestId('just-booked').waitFor()
+  check(!(await page.getByTestId('clash').isVisible()), 'no clash shown against the session just booked')
+  check(await page.getByTestId('schedule').isDisabled(), 'the same booking cannot be sent twice')
+  // Another room at the same time is a double booking of the mediator: refused before it is sent.
+  await field(page, 'session-room').fill('第二调解室')
   await page.getByTestId('clash').waitFor()
   check(await page.getByTestId('schedule').isDisabled(), 'double booking blocked')
   await fitsWidth(page, 'sessions')
