@@ -40,3 +40,13 @@ describe("one label source (issue 18)", () => {
     expect(toFen("1,2")).toBeNull();
   });
 });
+
+describe("personal-data reads in Chinese", () => {
+  it("names the fields and the services' purposes", async () => {
+    const { piiFieldsLabel, piiPurposeLabel } = await import("@/utils/labels");
+    expect(piiFieldsLabel("id_number,phone")).toBe("身份证号、电话");
+    expect(piiFieldsLabel("attachment:abc")).toBe("证据材料");
+    expect(piiPurposeLabel("online_application_review")).toBe("审核网上申请");
+    expect(piiPurposeLabel("核对当事人身份")).toBe("核对当事人身份");
+  });
+});

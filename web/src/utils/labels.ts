@@ -190,3 +190,19 @@ export const PAYMENT_ORDER_STATES: { value: string; label: string }[] = [
   { value: "paid", label: "已清偿" },
   { value: "objected", label: "用人单位提出异议，支付令失效" },
 ];
+
+/** What a personal-data read covered (intake's ``pii_access.fields``: "id_number,phone",
+ * "attachment:<id>") in Chinese. */
+export function piiFieldsLabel(fields: string | null | undefined): string {
+  if (!fields) return "";
+  return fields
+    .split(",")
+    .map((f) => (f.startsWith("attachment:") ? "证据材料" : codeLabel(f.trim())))
+    .join("、");
+}
+
+/** A read's purpose: the staff's own words, or a code the services set (``online_application_review``). */
+export function piiPurposeLabel(purpose: string | null | undefined): string {
+  if (!purpose) return "";
+  return /^[a-z_]+$/.test(purpose) ? codeLabel(purpose) : purpose;
+}
