@@ -222,6 +222,12 @@ async def test_search_as_people_type_finds_fragments_prefixes_and_the_matched_wo
     by_employer = (await client.get("/cases", params={"q": "某某电子"}, headers=clerk)).json()["items"]
     assert len(by_employer) == 2
     assert (await client.get("/cases", params={"q": "志强"}, headers=clerk)).json()["items"] == []
+    # A name with a digit in it is not a sequence number: "陈志2" finds no case, not case 2.
+    assert (await client.get("/cases", params={"q": "陈志2"}, headers=clerk)).json()["items"] == []
+    assert [
+        i["case_no"]
+        for i in (await client.get("/cases", params={"q": "〔" + year + "〕2号"}, headers=clerk)).json()["items"]
+    ] == [second["case_no"]]
     # An ID-number hit shows THAT worker's masked ID, not the first applicant's.
     found = await client.post("/cases/search", json={"id_number": applicant(3)["id_number"]}, headers=clerk)
     [row] = found.json()["items"]

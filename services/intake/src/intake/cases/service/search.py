@@ -123,6 +123,10 @@ async def search_cases(
 
 
 _DIGITS = re.compile(r"\d+")
+# What a clerk types when the text is a case number or a piece of one: digits with the number's own
+# punctuation ("00002", "2026 2", "2026-00002", "〔2026〕2号"). A name or an employer with a digit in it
+# ("欧阳A5", "华强3号店") is not read as a sequence number.
+_NUMBER_LIKE = re.compile(r"^[\d\s〔〕()（）\[\]\-/年号第]+$")
 # Up to this many matching ids are fetched first and handed to the page query as a list; more (a
 # one-character prefix) and the page query keeps the semi-join, whose early matches end it soon.
 _ID_LIST_CAP = 2000
@@ -152,6 +156,8 @@ def _case_no_terms(text: str) -> list[Any]:
     "2026-00002") sequence 2 of 2026, "2026" also the year; all on the (centre, year, seq) and
     (centre, seq) indexes. Anything else must be the whole number (the unique index)."""
     terms: list[Any] = [CaseFile.case_no == text]
+    if not _NUMBER_LIKE.match(text) and "〔" not in text:
+        return terms
     numbers = _DIGITS.findall(text)
     if len(numbers) >= 2 and len(numbers[0]) == 4 and len(numbers[-1]) <= 9:  # (an int column)
         terms.append(and_(CaseFile.year == int(numbers[0]), CaseFile.seq == int(numbers[-1])))
