@@ -145,9 +145,10 @@ class ReferralLifecycle:
     def accepted_zh(self, referral: Any) -> str:
         return f"中心已接受{self.kind_zh(referral)}（{self.number(referral)}），调解期限至{referral.deadline_on.isoformat()}"
 
-    def deadline_on_acceptance(self, referral: Any, data: Any, accepted_on: date) -> date | None:
+    def deadline_on_acceptance(self, referral: Any, payload: Callable[[], Any], accepted_on: date) -> date | None:
         """The mediation deadline once acceptance is confirmed, when the partner's rule counts it from
-        that day (the court's: 在线调解规则 第24条); None keeps the deadline set on arrival."""
+        that day (the court's: 在线调解规则 第24条); None keeps the deadline set on arrival. ``payload()``
+        decrypts the partner's referral, only for a lifecycle that needs it."""
         return None
 
     def event_type(self, verb: str) -> str:
@@ -429,7 +430,7 @@ class ReferralLifecycle:
                 "the case is still being registered at intake; accept it once it has a case number",
                 extra={"case_state": referral.case_state},
             )
-        rebased = self.deadline_on_acceptance(referral, self.open_payload(referral, cipher), self.today())
+        rebased = self.deadline_on_acceptance(referral, lambda: self.open_payload(referral, cipher), self.today())
         if rebased is not None:
             referral.deadline_on = rebased
         referral.status = "accepted"

@@ -5,6 +5,7 @@ the centre's answer within 3 working days of receipt (人民法院在线调解�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
@@ -69,9 +70,10 @@ class CourtReferrals(ReferralLifecycle):
     def partner_name(self, referral: Any) -> str:
         return str(referral.court_name)
 
-    def deadline_on_acceptance(self, referral: Any, data: Any, accepted_on: date) -> date | None:
+    def deadline_on_acceptance(self, referral: Any, payload: Callable[[], Any], accepted_on: date) -> date | None:
         """Without the court's own deadline the period runs from today's confirmation of acceptance
         (人民法院在线调解规则 第24条), replacing the provisional one counted from the referral date."""
+        data = payload()
         if data.deadline is not None:
             return None
         return default_deadline(kind=referral.kind, start=accepted_on, procedure=data.procedure)
