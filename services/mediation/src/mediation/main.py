@@ -13,8 +13,8 @@ from mediation.agreements.router import router as agreements_router
 from mediation.assignment.router import router as assignment_router
 from mediation.calculators.router import router as calculators_router
 from mediation.cases.service import event_handlers as case_event_handlers
+from mediation.centers.handlers import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.centers.router import router as centers_router
-from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
 from mediation.documents.dependencies import setup_documents
 from mediation.documents.router import router as documents_router
