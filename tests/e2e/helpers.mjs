@@ -80,6 +80,28 @@ export function field(page, testId) {
   return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`).first()
 }
 
+/**
+ * Pick an option of an Element Plus select, looked up in the dropdown this select controls (its
+ * input's aria-controls), never "any visible dropdown"; retried if the dropdown closed under the pointer.
+ */
+export async function pickOption(page, testId, text) {
+  const select = page.getByTestId(testId)
+  for (let attempt = 1; ; attempt++) {
+    await select.click()
+    const controls = await select.locator('[aria-controls]').first().getAttribute('aria-controls', { timeout: 5_000 }).catch(() => null)
+    const scope = controls ? `[id="${controls}"]` : '.el-select-dropdown:visible'
+    const option = page.locator(`${scope} .el-select-dropdown__item`, { hasText: text }).first()
+    try {
+      await option.click({ timeout: 5_000 })
+      return
+    } catch (error) {
+      if (attempt >= 3) throw error
+      await page.keyboard.press('Escape')
+      await page.waitForTimeout(300)
+    }
+  }
+}
+
 export async function rawApi(path, token, init = {}) {
   return fetch(`${BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })
 }

@@ -5,7 +5,7 @@ the dashboard reads, so the statistics of a window are index-only scans.
 ``ix_timeline_entry_case_kind`` answers "did this case have this event" without the heap.
 
 Revision ID: 0010_s4h17med_stats_indexes
-Revises: 0008_i19_portal
+Revises: 0010_s4h20_traceparent
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_s4h17med_stats_indexes"
-down_revision: str | None = "0008_i19_portal"
+down_revision: str | None = "0010_s4h20_traceparent"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ their centre. The index now carries ``complexity`` too, so PostgreSQL answers th
 an index-only scan instead of visiting every record of the window.
 
 Revision ID: 0005_s4h17med_fairness_index
-Revises: 0004_i19_portal
+Revises: 0005_s4h20_traceparent
 Create Date: 2026-12-02 04:06:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005_s4h17med_fairness_index"
-down_revision: str | None = "0004_i19_portal"
+down_revision: str | None = "0005_s4h20_traceparent"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,7 @@ from onewindow_kit.errors import StateConflict, ValidationFailed
 from sqlalchemy import String, cast, func, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import Actor
 from mediation.assignment.engine import (
     WAIVABLE,
     CaseFacts,
@@ -36,7 +37,7 @@ from mediation.assignment.models import AssignmentRecord
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding, ProceedingAgent, ProceedingRespondent
-from mediation.proceedings.service import LOADED_STATES, OPEN_STATES, Actor
+from mediation.proceedings.service import LOADED_STATES, OPEN_STATES
 from mediation.registry.models import Mediator, MediatorConflict, MediatorLeave, Organisation
 from mediation.sessions.models import MediationSession
 
