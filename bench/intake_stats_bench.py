@@ -54,7 +54,8 @@ from onewindow_kit.testing import create_pg_database, drop_pg_database  # noqa: 
 N = int(os.environ.get("BENCH_CASES", "1000000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "40"))
 BASELINE = os.environ.get("BENCH_STATS_BASELINE", "95b5e2b")
-BASELINE_REV = os.environ.get("BENCH_STATS_BASELINE_REV", "0008_i19_portal")  # intake's head at BASELINE
+# BASELINE's schema plus the traceparent column the shared kit writes (issue 20)
+BASELINE_REV = os.environ.get("BENCH_STATS_BASELINE_REV", "0010_s4h20_traceparent")
 CENTERS = ["futian", "luohu", "nanshan", "baoan", "longgang", "longhua", "pingshan", "guangming", "yantian", "dapeng"]
 CENTER, SINCE, UNTIL = "futian", date(2025, 1, 1), date(2025, 12, 31)
 MIGRATIONS = ROOT / "services" / "intake" / "migrations"
