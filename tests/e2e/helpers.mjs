@@ -35,7 +35,7 @@ export function check(condition, message) {
 }
 
 /** A valid fake ID number; ``series`` (the first three digits of the birth year, one per script:
- * journeys 199, workspace 198, admin 197, portal 196, …) keeps scripts' workers apart. */
+ * journeys 199, workspace 198, admin 197, portal 196, documents 195, …) keeps scripts' workers apart. */
 export function idNumber(seq, series = '198') {
   const month = String(1 + (seq % 12)).padStart(2, '0')
   const day = String(1 + (seq % 27)).padStart(2, '0')

@@ -16,11 +16,12 @@ from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
 from onewindow_kit.inputs import reject_control_characters
 from onewindow_kit.logs import configure_logging
-from onewindow_kit.metrics import MetricsMiddleware
+from onewindow_kit.metrics import MetricsMiddleware, proxied_route
 from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.sms import build_sms_sender
+from onewindow_kit.tracing import Tracing, TracingMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,6 +32,7 @@ from gateway.identity.service import configure_hashing
 from gateway.keys.router import router as keys_router
 from gateway.keys.service import KeyRing
 from gateway.limits.service import TokenBuckets
+from gateway.party.pepper import load_pepper
 from gateway.party.router import dev_router as dev_sms_router
 from gateway.party.router import router as party_router
 from gateway.proxy.middleware import GatewayMiddleware, Route
@@ -87,11 +89,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     verifier = TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, algorithms=["RS256"])
     pools: dict[str, UpstreamPool] = {}  # filled in lifespan: pools belong to the running loop
+    tracing = Tracing(settings.service_name, settings.otel_exporter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
         await anyio.to_thread.run_sync(keys.load)  # may generate the first RSA key
+        app.state.party_pepper = await anyio.to_thread.run_sync(
+            lambda: load_pepper(
+                keys=settings.party_code_keys,
+                active=settings.party_code_key_active,
+                key_file=settings.resolved_party_code_key_file,
+            )
+        )
         db = Database(settings.database_url, echo=settings.database_echo)
         http = build_client(timeout=settings.health_timeout_seconds)
         for name, base_url in settings.upstreams.items():
@@ -114,6 +124,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             pools.clear()
             await http.aclose()
             await db.dispose()
+            tracing.flush()
 
     app = GatewayApp(
         dependencies=[Depends(reject_control_characters)],
@@ -132,6 +143,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.verifier = verifier
     app.state.pools = pools
+    app.state.tracing = tracing
     app.state.token_policy = TokenPolicy(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
@@ -169,15 +181,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         "expose_headers": ["X-Request-ID", "Retry-After", "Location"],
         "max_age": 600,
     }
-    # The gateway's own paths: CORS (if any) -> request id -> limits -> FastAPI routes.
+    # The gateway's own paths: CORS (if any) -> request id -> span -> limits -> FastAPI routes.
     app.add_middleware(GatewayMiddleware, **front_options)
+    app.add_middleware(TracingMiddleware, tracing=tracing, fallback=proxied_route)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options)
     # The proxied paths: the same chain, without FastAPI around it. Both share the limiter state.
     front = GatewayMiddleware(app.router, **front_options)
-    lane: ASGIApp = MetricsMiddleware(RequestIdMiddleware(front.proxy), service=settings.service_name)
+    # The proxy writes the span's traceparent into the upstream request by hand (its own HTTP/1.1).
+    traced = TracingMiddleware(front.proxy, tracing, fallback=proxied_route)
+    lane: ASGIApp = MetricsMiddleware(RequestIdMiddleware(traced), service=settings.service_name)
     if settings.cors_origins:
         lane = CORSMiddleware(lane, **cors_options)
     app.front, app.fast_lane = front, lane
