@@ -4,8 +4,16 @@ progress in plain words, and the wall between party and staff tokens."""
 import pytest
 from factories import applicant, case_form
 from onewindow_domain.identifiers import make_credit_code
+from onewindow_kit.sms import SmsSettings
+from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings_overrides(request) -> dict:
+    return getattr(request, "param", {})
+
 
 WORKER = "13800130001"  # applicant(1)'s phone
 EMPLOYER_CONTACT = "13912345678"
@@ -151,3 +159,80 @@ async def test_party_and_staff_tokens_stay_on_their_own_routes(client, test_keys
     for path in ("/portal/cases", f"/portal/cases/{case_a['id']}", "/portal/applications"):
         assert (await client.get(path, headers=clerk)).status_code == 403, path
     assert (await client.post("/portal/applications", json=_application(), headers=clerk)).status_code == 403
+
+
+async def test_phone_hashes_of_parties_registered_before_the_portal_are_backfilled(app, client, test_keys, futian):
+    from intake.cases.models import CaseParty
+    from intake.portal.backfill import backfill_phone_hashes
+    from sqlalchemy import update
+
+    form = case_form()
+    form["respondents"][0]["phone"] = "0755-88889999"  # a landline: stored, never hashed
+    case = await _register(client, test_keys, respondents=form["respondents"])
+    async with app.state.db.transaction() as session:  # as a party from before 0008_i19_portal
+        await session.execute(update(CaseParty).where(CaseParty.case_id == case["id"]).values(phone_hash=None))
+    assert (await _scope(client, test_keys, WORKER))["cases"] == []
+
+    first = await backfill_phone_hashes(db=app.state.db, cipher=app.state.cipher, batch=1)
+    assert (first.filled, first.skipped) == (1, 1)  # the worker; the employer's landline stays unhashed
+    scope = await _scope(client, test_keys, WORKER)
+    assert scope["cases"] == [{"case_id": case["id"], "case_no": case["case_no"], "side": "applicant"}]
+    async with app.state.db.transaction(read_only=True) as session:
+        worker = (
+            await session.execute(
+                select(CaseParty).where(CaseParty.case_id == case["id"], CaseParty.role == "applicant")
+            )
+        ).scalar_one()
+    assert worker.phone_hash == scope["phone_ref"] and WORKER not in worker.phone_hash
+
+    again = await backfill_phone_hashes(db=app.state.db, cipher=app.state.cipher)
+    assert again.filled == 0  # idempotent: nothing left to fill
+    assert (await _scope(client, test_keys, WORKER))["cases"] == scope["cases"]
+
+
+async def _drain_sms(app) -> None:
+    for _ in range(3):
+        await app.state.sms_notices.run_once()
+
+
+# The sender's own per-number safety net (1 a minute) is the kit's to test; here each event speaks.
+@pytest.mark.parametrize(
+    "settings_overrides", [{"sms": SmsSettings(per_number_per_minute=10, per_number_per_hour=10)}], indirect=True
+)
+async def test_an_application_texts_its_applicant_once_per_event(app, client, test_keys, futian):
+    """Received, returned (pointing to the reason, not quoting it) and registered (with the case
+    number): exactly one message per event, to the applicant's phone, with no personal number."""
+    sent = app.state.sms_sender.provider
+    party = await _party(client, test_keys, WORKER)
+    clerk = test_keys.headers(roles=["clerk"])
+    first = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    await _drain_sms(app)
+    assert [(m.template, m.variables) for m in sent.sent_to(WORKER)] == [
+        ("application_received", {"reference": first["reference"]})
+    ]
+    reason = "请补充工资条，联系人李某"  # a clerk's free text: it stays in the portal
+    for _ in range(2):  # a second click is refused and queues nothing more
+        await client.post(f"/applications/{first['id']}/return", json={"reason": reason}, headers=clerk)
+    await _drain_sms(app)
+    returned = sent.sent_to(WORKER)[1:]
+    assert [(m.template, m.variables) for m in returned] == [
+        ("application_returned", {"reference": first["reference"]})
+    ]
+    assert "退回原因" in returned[0].text and "李某" not in returned[0].text
+
+    second = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    registered = await client.post(f"/applications/{second['id']}/register", json={}, headers=clerk)
+    assert registered.status_code == 201, registered.text
+    await client.post(f"/applications/{second['id']}/register", json={}, headers=clerk)  # 409
+    await _drain_sms(app)
+    later = sent.sent_to(WORKER)[2:]
+    case_no = registered.json()["case_no"]
+    # Received for the second application, then one registration message — not also the window's 受理通知.
+    assert [(m.template, m.variables) for m in later] == [
+        ("application_received", {"reference": second["reference"]}),
+        ("application_registered", {"case_number": case_no}),
+    ]
+    assert case_no in later[1].text and "查询办理进度" in later[1].text
+    texts = " ".join(m.text for m in sent.messages)
+    assert WORKER not in texts and applicant(1)["id_number"] not in texts
+    assert len(sent.messages) == 4
