@@ -133,7 +133,8 @@ export interface paths {
         put?: never;
         /**
          * Return Online Application
-         * @description Return the application to its applicant with a reason they read (nothing becomes a case).
+         * @description Return the application to its applicant with a reason they read (nothing becomes a case);
+         *     the applicant is told by text message to look (the reason is not in the message).
          */
         post: operations["return_online_application"];
         delete?: never;
