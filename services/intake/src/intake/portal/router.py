@@ -152,10 +152,12 @@ async def register_online_application(
     operation_id="return_online_application",
 )
 async def return_online_application(
-    application_id: str, body: ApplicationReturn, session: SessionDep, principal: ApplicationDesk
+    application_id: str, body: ApplicationReturn, request: Request, session: SessionDep, principal: ApplicationDesk
 ) -> ApplicationPublic:
-    """Return the application to its applicant with a reason they read (nothing becomes a case)."""
+    """Return the application to its applicant with a reason they read (nothing becomes a case);
+    the applicant is told by text message to look (the reason is not in the message)."""
     a = await service.get_application(session=session, principal=principal, application_id=application_id)
-    return _public(
-        await service.return_application(session=session, principal=principal, application=a, reason=body.reason)
+    returned = await service.return_application(
+        session=session, principal=principal, cipher=_cipher(request), application=a, reason=body.reason
     )
+    return _public(returned)

@@ -22,6 +22,7 @@ from intake.cases.models import CaseClaim, CaseFile, CaseParty, TimelineEntry
 from intake.cases.schemas import CaseCreate
 from intake.cases.service.registration import Registered, phone_ref, register_case
 from intake.centers.models import Center
+from intake.notices import service as notices
 from intake.portal.models import OnlineApplication
 from intake.portal.schemas import (
     ApplicationRegister,
@@ -136,7 +137,19 @@ async def submit_application(
     )
     session.add(application)
     await session.flush()
+    await notices.enqueue_for_application(
+        session,
+        application_id=application.id,
+        to_masked=application.phone_masked,
+        purpose="application_received",
+        variables={"reference": application.reference},
+        phone_enc=_applicant_phone_enc(cipher, first.phone),
+    )
     return application
+
+
+def _applicant_phone_enc(cipher: FieldCipher, phone: str) -> str:
+    return cipher.encrypt(normalise_mobile(phone), context="phone")
 
 
 def submission(cipher: FieldCipher, application: OnlineApplication) -> OnlineApplicationCreate:
@@ -232,13 +245,23 @@ async def register_application(
 
 
 async def return_application(
-    *, session: AsyncSession, principal: Principal, application: OnlineApplication, reason: str
+    *, session: AsyncSession, principal: Principal, cipher: FieldCipher, application: OnlineApplication, reason: str
 ) -> OnlineApplication:
-    """Send the application back with a reason its applicant reads."""
+    """Send the application back with a reason its applicant reads. The text message says it was
+    returned and where to read why; the reason itself stays in the portal (a clerk's free text may
+    name people, and an SMS is no place for that)."""
     await _decide(
         session,
         application,
         {"status": "returned", "decided_at": utcnow(), "decided_by": principal.subject, "return_reason": reason},
+    )
+    await notices.enqueue_for_application(
+        session,
+        application_id=application.id,
+        to_masked=application.phone_masked,
+        purpose="application_returned",
+        variables={"reference": application.reference},
+        phone_enc=_applicant_phone_enc(cipher, submission(cipher, application).applicants[0].phone or ""),
     )
     return application
 

@@ -26,6 +26,7 @@ from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -405,11 +406,12 @@ async def take_capacity(*, session: AsyncSession, mediator_id: str, force: bool 
     return result.rowcount == 1
 
 
-async def release_capacity(*, session: AsyncSession, mediator_id: str) -> None:
+async def release_capacity(*, session: AsyncSession, mediator_id: str, count: int = 1) -> None:
+    """``count`` fewer open proceedings for the mediator (never below zero)."""
     await session.execute(
         update(Mediator)
         .where(Mediator.id == mediator_id, Mediator.open_count > 0)
-        .values(open_count=Mediator.open_count - 1)
+        .values(open_count=sql_case((Mediator.open_count > count, Mediator.open_count - count), else_=0))
         .execution_options(synchronize_session=False)
     )
 
