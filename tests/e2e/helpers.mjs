@@ -118,8 +118,11 @@ export async function pickOption(page, testId, text) {
     const items = page.locator(`${scope} .el-select-dropdown__item`)
     const option = text == null ? items.first() : items.filter({ hasText: text }).first()
     try {
+      const chosen = text == null ? null : (await option.innerText({ timeout: 5_000 })).trim()
       await option.click({ timeout: 5_000 })
-      return
+      // The select shows what was picked; a click that landed on a closing dropdown is retried.
+      if (chosen == null || (await until(`${testId} shows ${chosen}`, async () => (await select.innerText()).includes(chosen), 3_000).catch(() => false))) return
+      throw new Error(`${testId}: picked ${chosen} but the select does not show it`)
     } catch (error) {
       if (attempt >= 3) throw error
       await page.keyboard.press('Escape')
