@@ -271,7 +271,7 @@ def time_stats(url: str, keys: dict[str, str], pythonpath: Path | None) -> dict[
     proc = subprocess.Popen([sys.executable, "-m", "intake", "serve", "--port", str(port)], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(600):  # up to 2 minutes: a loaded machine starts a process slowly
             if stack_module.http_status(base + "/readyz") == 200:
                 break
             time.sleep(0.2)
