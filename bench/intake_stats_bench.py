@@ -17,8 +17,9 @@ and times ``GET /stats`` for one centre and the year 2025 (≈ 33,000 cases at 1
 at a time, as the centre's supervisor: BENCH_QUERIES requests after 3 warm-ups, p50/p95/p99.
 With BENCH_STATS_BASELINE=<commit> (default: the commit issue 17's statistics work started from)
 the same requests run first against that commit's intake code (``git archive`` of
-services/intake/src into /tmp, put first on PYTHONPATH), so before and after are one run on the
-same data. Finally the statements of one request are captured in-process and run again under
+services/intake/src into /tmp, put first on PYTHONPATH) on that commit's schema
+(BENCH_STATS_BASELINE_REV), then the database is upgraded to this checkout's head (its indexes)
+and the same requests run with this checkout's code: before and after in one run, same data. Finally the statements of one request are captured in-process and run again under
 ``EXPLAIN (ANALYZE)``: the plans are printed (BENCH_EXPLAIN=0 to skip).
 Prints one JSON line last; writes bench/results/intake-stats-<time>.json.
 """
@@ -53,6 +54,8 @@ from onewindow_kit.testing import create_pg_database, drop_pg_database  # noqa: 
 N = int(os.environ.get("BENCH_CASES", "1000000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "40"))
 BASELINE = os.environ.get("BENCH_STATS_BASELINE", "95b5e2b")
+# BASELINE's schema plus the traceparent column the shared kit writes (issue 20)
+BASELINE_REV = os.environ.get("BENCH_STATS_BASELINE_REV", "0010_s4h20_traceparent")
 CENTERS = ["futian", "luohu", "nanshan", "baoan", "longgang", "longhua", "pingshan", "guangming", "yantian", "dapeng"]
 CENTER, SINCE, UNTIL = "futian", date(2025, 1, 1), date(2025, 12, 31)
 MIGRATIONS = ROOT / "services" / "intake" / "migrations"
@@ -215,6 +218,15 @@ async def load(url: str) -> dict[str, int]:
         await conn.close()
 
 
+async def vacuum_analyze(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for table in ("case_file", "timeline_entry", "handoff"):
+            await conn.execute(f"VACUUM ANALYZE {table}")
+    finally:
+        await conn.close()
+
+
 def stack_module_dt(d: date) -> object:
     from datetime import datetime
 
@@ -349,20 +361,22 @@ def main() -> int:
         except asyncpg.DuplicateDatabaseError:
             url = admin.rsplit("/", 1)[0] + "/" + name
             fresh = False
+        base_src = baseline_src()
         if fresh:
             print(f"loading {N:,} cases into {name}…", flush=True)
-            upgrade(MIGRATIONS, url)
+            upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else "head")
             t0 = time.monotonic()
             result["rows"] = asyncio.run(load(url))
             result["load_seconds"] = round(time.monotonic() - t0)
             print(f"  load took {result['load_seconds']}s: {result['rows']}", flush=True)
-        else:
-            upgrade(MIGRATIONS, url)  # this checkout's indexes, on a kept database
         result["loadavg_start"] = loadavg()
-        base_src = baseline_src()
         if base_src is not None:
             result["baseline"] = time_stats(url, keys, base_src) | {"commit": BASELINE}
             print(f"baseline {BASELINE}: {_brief(result['baseline'])}", flush=True)
+        t0 = time.monotonic()
+        upgrade(MIGRATIONS, url)  # this checkout's indexes
+        asyncio.run(vacuum_analyze(url))
+        result["upgrade_seconds"] = round(time.monotonic() - t0)
         result["current"] = time_stats(url, keys, None)
         print(f"this checkout: {_brief(result['current'])}", flush=True)
         if base_src is not None:

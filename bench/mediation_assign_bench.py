@@ -15,7 +15,8 @@ Measures:
 Before and after in one run (issue 17): after loading, the same measures run first with the code of
 BENCH_ASSIGN_BASELINE (default ``95b5e2b``, the commit issue 17's assignment work started from:
 ``git archive`` of services/mediation/src into /tmp, first on PYTHONPATH of a child process) on
-the schema of that commit (BENCH_ASSIGN_BASELINE_REV), then the database is upgraded to this
+the schema of that commit plus the columns the shared kit writes (BENCH_ASSIGN_BASELINE_REV: the traceparent
+revision of issue 20), then the database is upgraded to this
 checkout's head and the same measures run with this checkout's code. Each variant reassigns the
 proceedings of a different mediator (of a different centre). BENCH_ASSIGN_BASELINE= (empty) skips
 the baseline. The loaded tables are VACUUM ANALYZEd once, as autovacuum would have on a live system.
@@ -62,7 +63,7 @@ DECISIONS = int(os.environ.get("BENCH_DECISIONS", "300"))
 RATE = int(os.environ.get("BENCH_RATE", "50"))
 SECONDS = int(os.environ.get("BENCH_ROUTED_SECONDS", "60"))
 BASELINE = os.environ.get("BENCH_ASSIGN_BASELINE", "95b5e2b")
-BASELINE_REV = os.environ.get("BENCH_ASSIGN_BASELINE_REV", "0004_i19_portal")
+BASELINE_REV = os.environ.get("BENCH_ASSIGN_BASELINE_REV", "0005_s4h20_traceparent")
 CATEGORIES = ["wage_arrears", "overtime", "severance", "unlawful_termination", "work_injury", "social_insurance"]
 INDUSTRIES = ["制造业", "建筑业", "餐饮业", "零售业", "物流", "信息技术"]
 STREETS = [f"街道{i}" for i in range(10)]
