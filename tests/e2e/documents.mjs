@@ -91,6 +91,10 @@ async function agreedJourney(browser) {
   await clerk.page.getByTestId('case-documents').waitFor()
   const receipt = await generateAndDownload(clerk.page, 'receipt', '受理回执', 'receipt')
   await shot(clerk.page, 'documents-01-case-receipt')
+  // Evidence on the case page (the content decides the type): the mediator reads it on the proceeding page.
+  await pickOption(clerk.page, 'evidence-type', '劳动合同')
+  await clerk.page.getByTestId('evidence-file').setInputFiles(receipt.path)
+  await clerk.page.getByTestId('attachment-list').getByText('receipt.pdf').waitFor()
   log('downloaded', { kind: 'receipt', file: receipt.path, caseNo: c.caseNo, route: c.route, names: [c.worker.name, c.employer.name], amounts: [c.claimed] })
   await clerk.context.close()
 
@@ -113,6 +117,13 @@ async function agreedJourney(browser) {
   await page.getByTestId('save-agreement').click()
   await page.getByTestId('proceeding-status').getByText('调解成功').waitFor()
   log('agreement signed', { caseNo: c.caseNo })
+
+  // The proceeding's 证据材料 tab: the case's evidence, read-only for the mediator.
+  await page.getByRole('tab', { name: '证据材料', exact: true }).click()
+  await page.getByTestId('attachment-list').getByText('receipt.pdf').waitFor()
+  check(!(await page.getByTestId('evidence-file').count()), 'a mediator has no upload on the proceeding page')
+  await shot(page, 'documents-02a-proceeding-attachments')
+  log('mediator sees the case evidence', { caseNo: c.caseNo })
 
   await page.getByRole('tab', { name: '文书', exact: true }).click()
   await page.getByTestId('documents-panel').waitFor()

@@ -77,6 +77,7 @@ def test_documents_downloaded_from_the_screens_render_and_read(spa_dist, gateway
     summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
     assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
     lines = [json.loads(line) for line in result.stdout.splitlines()[:-1] if line.startswith("{")]
+    assert "mediator sees the case evidence" in [d["step"] for d in lines]
     downloads = {d["kind"]: d for d in lines if d["step"] == "downloaded"}
     assert set(downloads) == {"receipt", "agreement", "termination"}, [d["step"] for d in lines]
 

@@ -4,13 +4,16 @@ PostgreSQL, with the files in local storage and in an S3 API server (moto) start
 import base64
 import hashlib
 import io
+import uuid
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from factories import case_form
 from intake.attachments.models import Attachment
 from intake.attachments.service import sniff
+from intake.cases.models import PiiAccess
 from onewindow_kit.storage import storage_of
 from onewindow_kit.testing import s3_settings
 from sqlalchemy import func, select
@@ -183,8 +186,9 @@ async def test_another_centres_case_is_404_and_stores_nothing(client, app, test_
     assert missing.status_code == 404
     assert await _rows(app) == 1
     assert len(_local_files(tmp_path)) == 1
+    # A mediator not assigned to the case's proceeding: it does not exist for them (like the case file).
     mediator = test_keys.headers(roles=["mediator"], center_id="futian")
-    assert (await client.get(f"/cases/{case_id}/attachments", headers=mediator)).status_code == 403
+    assert (await client.get(f"/cases/{case_id}/attachments", headers=mediator)).status_code == 404
 
 
 async def test_an_id_copy_downloads_only_for_the_personal_data_roles(client, test_keys, futian):
@@ -221,3 +225,39 @@ async def test_an_empty_file_and_an_unknown_evidence_type_are_422(client, test_k
 )
 def test_sniffing_reads_the_content(head: bytes, kind: str) -> None:
     assert sniff(head) == kind
+
+
+async def test_the_proceedings_mediator_lists_and_downloads_logged_and_no_other_mediator(
+    client, app, test_keys, futian
+):
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    case_id = await _case(client, clerk)
+    uploaded = await _upload(client, clerk, case_id, PDF)
+    assert uploaded.status_code == 201, uploaded.text
+    attachment_id = uploaded.json()["id"]
+    me = test_keys.headers(roles=["mediator"], center_id="futian", sub="u-med-att1")
+    other = test_keys.headers(roles=["mediator"], center_id="futian", sub="u-med-att2")
+    listing, content = f"/cases/{case_id}/attachments", f"/cases/{case_id}/attachments/{attachment_id}/content"
+    assert (await client.get(listing, headers=me)).status_code == 404  # not assigned yet
+    assigned = {
+        "id": str(uuid.uuid4()),
+        "type": "mediation.proceeding.assigned",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "source": "mediation",
+        "case_id": case_id,
+        "data": {"proceeding_id": "p1", "summary_zh": "", "mediator": {"id": "m1", "user_subject": "u-med-att1"}},
+    }
+    service = test_keys.headers(roles=["service"], sub="svc-mediation")
+    assert (await client.post("/internal/events", json=assigned, headers=service)).json()["status"] == "handled"
+
+    listed = await client.get(listing, headers=me)
+    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [attachment_id]
+    download = await client.get(content, headers=me)
+    assert download.status_code == 200 and download.content == PDF
+    assert (await client.get(listing, headers=other)).status_code == 404
+    assert (await client.get(content, headers=other)).status_code == 404
+    # A mediator reads; uploading stays with the window.
+    assert (await _upload(client, me, case_id, PDF)).status_code == 403
+    async with app.state.db.transaction(read_only=True) as session:
+        logged = (await session.execute(select(PiiAccess).where(PiiAccess.case_id == case_id))).scalars().all()
+    assert [(r.actor, r.fields) for r in logged] == [("u-med-att1", f"attachment:{attachment_id}")]

@@ -204,7 +204,8 @@ export interface paths {
         };
         /**
          * List Attachments
-         * @description The case's attachments, oldest first: who uploaded what, when, size and digest.
+         * @description The case's attachments, oldest first: who uploaded what, when, size and digest. The centre's
+         *     staff, and the mediator of the case's proceeding (decision 0022's grant; others get 404).
          */
         get: operations["list_attachments"];
         put?: never;
@@ -230,6 +231,7 @@ export interface paths {
         /**
          * Download Attachment
          * @description Download an attachment; each download is logged like a read of personal data (pii_access).
+         *     A mediator downloads only their own proceeding's case files (404 otherwise).
          */
         get: operations["download_attachment"];
         put?: never;

@@ -13,7 +13,7 @@ from onewindow_kit.openapi import problems
 
 from intake.attachments import service
 from intake.attachments.schemas import AttachmentPublic, EvidenceType
-from intake.cases.auth import CaseStaff
+from intake.cases.auth import CaseRead, CaseStaff
 from intake.config import SettingsDep
 
 router = APIRouter(prefix="/cases", tags=["attachments"])
@@ -60,8 +60,9 @@ async def upload_attachment(
 
 
 @router.get("/{case_id}/attachments", response_model=list[AttachmentPublic], operation_id="list_attachments")
-async def list_attachments(case_id: str, principal: CaseStaff, session: SessionDep) -> list[AttachmentPublic]:
-    """The case's attachments, oldest first: who uploaded what, when, size and digest."""
+async def list_attachments(case_id: str, principal: CaseRead, session: SessionDep) -> list[AttachmentPublic]:
+    """The case's attachments, oldest first: who uploaded what, when, size and digest. The centre's
+    staff, and the mediator of the case's proceeding (decision 0022's grant; others get 404)."""
     rows = await service.list_attachments(session=session, principal=principal, case_id=case_id)
     return [service.to_public(row) for row in rows]
 
@@ -81,12 +82,13 @@ async def list_attachments(case_id: str, principal: CaseStaff, session: SessionD
 async def download_attachment(
     case_id: str,
     attachment_id: str,
-    principal: CaseStaff,
+    principal: CaseRead,
     session: WriteSessionDep,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
-    """Download an attachment; each download is logged like a read of personal data (pii_access)."""
+    """Download an attachment; each download is logged like a read of personal data (pii_access).
+    A mediator downloads only their own proceeding's case files (404 otherwise)."""
     attachment = await service.open_attachment(
         session=session,
         storage=storage,
