@@ -173,6 +173,8 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
     assert r.status_code == 409, r.text
     r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "agreement"})
     assert r.status_code == 409, r.text
+    r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "transfer_cover"})
+    assert r.status_code == 409, r.text
     r = await client.post(
         f"/proceedings/{p['id']}/terminate",
         headers=me,
@@ -199,6 +201,24 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
     if text is not None:
         flat = text.replace(" ", "").replace("\n", "")
         assert "调解终结书" in flat and "无争议事实" in flat and "月工资6000元" in flat and "工人甲0" in flat
+
+    # The 移送材料清单 lists the newest version of each paper with its digest (not itself).
+    facts = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "undisputed_facts"})
+    assert facts.status_code == 201, facts.text
+    cover = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "transfer_cover"})
+    assert cover.status_code == 201, cover.text
+    assert cover.json()["title"] == "移送材料清单"
+    async with database_of(app).transaction(read_only=True) as session:
+        row = await session.get(Document, cover.json()["id"])
+    assert row is not None
+    assert [(d["kind"], d["sha256"]) for d in row.data["documents"]] == [
+        ("termination", r.json()["sha256"]),
+        ("undisputed_facts", facts.json()["sha256"]),
+    ]
+    text = pdf_text((await client.get(f"/documents/{cover.json()['id']}/content", headers=me)).content, tmp_path)
+    if text is not None:
+        flat = text.replace(" ", "").replace("\n", "")
+        assert "移送材料清单" in flat and "调解终结书" in flat and r.json()["sha256"][:16] in flat
 
 
 async def test_a_bad_kind_is_a_422_naming_the_field(client, test_keys, registry, intake):

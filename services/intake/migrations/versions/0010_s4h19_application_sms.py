@@ -1,7 +1,7 @@
 """application sms
 
 Revision ID: 0010_s4h19_application_sms
-Revises: 0008_i19_portal
+Revises: 0010_s4h17med_stats_indexes
 Create Date: 2026-12-02 04:06:56.765025
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010_s4h19_application_sms"
-down_revision: str | None = "0008_i19_portal"
+down_revision: str | None = "0010_s4h17med_stats_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

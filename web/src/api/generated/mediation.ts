@@ -1914,7 +1914,7 @@ export interface components {
          * @description What mediation renders (intake renders the receipt and the application).
          * @enum {string}
          */
-        MediationDocumentKind: "session_notice" | "agreement" | "termination" | "undisputed_facts" | "judicial_confirmation_application" | "arbitration_review_application" | "service_receipt";
+        MediationDocumentKind: "session_notice" | "agreement" | "termination" | "undisputed_facts" | "judicial_confirmation_application" | "arbitration_review_application" | "service_receipt" | "transfer_cover";
         /** MediatorBrief */
         MediatorBrief: {
             /** Id */
