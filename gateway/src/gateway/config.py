@@ -104,7 +104,10 @@ class GatewaySettings(BaseServiceSettings):
     # Upload routes with their own, larger body limit ({path regex: bytes}, POST/PUT only): intake's
     # evidence uploads (INTAKE_ATTACHMENT_MAX_BYTES, 20 MiB by default, plus the multipart framing).
     body_limits: dict[str, int] = Field(
-        default_factory=lambda: {r"/api/intake/cases/[^/]+/attachments": 20 * 1024 * 1024 + 64 * 1024}
+        default_factory=lambda: {
+            r"/api/intake/cases/[^/]+/attachments": 20 * 1024 * 1024 + 64 * 1024,
+            r"/api/intake/portal/applications/[^/]+/attachments": 20 * 1024 * 1024 + 64 * 1024,
+        }
     )
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -267,3 +267,48 @@ async def test_a_party_reads_and_downloads_the_documents_meant_for_it_and_no_oth
     # A staff token does not open the party's route, nor a party token the staff one.
     assert (await client.get(f"/portal/cases/{mine['id']}/documents", headers=clerk)).status_code == 403
     assert (await client.get(f"/documents/{receipt['id']}/content", headers=worker)).status_code == 403
+
+
+async def test_files_attached_online_are_checked_seen_by_the_clerk_and_become_the_cases(client, test_keys, futian):
+    party = await _party(client, test_keys, WORKER)
+    application = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    url = f"/portal/applications/{application['id']}/attachments"
+    scan = b"%PDF-1.7\n" + b"0" * 300
+    up = await client.post(
+        url, files={"file": ("工资条.pdf", scan, "application/pdf")}, data={"evidence_type": "pay_slip"}, headers=party
+    )
+    assert up.status_code == 201, up.text
+    assert up.json()["detected_type"] == "pdf" and up.json()["size"] == len(scan)
+    # The window's checks: type from the content, whatever the name says.
+    fake = await client.post(
+        url,
+        files={"file": ("照片.jpg", b"MZ\x90\x00" * 20, "image/jpeg")},
+        data={"evidence_type": "other"},
+        headers=party,
+    )
+    assert fake.status_code == 415 and fake.json()["detected_type"] == "executable"
+    # Someone else's application is not there for another phone.
+    other = await _party(client, test_keys, STRANGER)
+    theirs = await client.post(
+        url, files={"file": ("a.pdf", scan, "application/pdf")}, data={"evidence_type": "other"}, headers=other
+    )
+    assert theirs.status_code == 404
+
+    clerk = test_keys.headers(roles=["clerk"])
+    detail = (await client.get(f"/applications/{application['id']}", headers=clerk)).json()
+    assert [(f["file_name"], f["evidence_type"]) for f in detail["attachments"]] == [("工资条.pdf", "pay_slip")]
+    got = await client.get(detail["attachments"][0]["download_path"].removeprefix("/api/intake"), headers=clerk)
+    assert got.status_code == 200 and got.content == scan
+
+    registered = (await client.post(f"/applications/{application['id']}/register", json={}, headers=clerk)).json()
+    files = (await client.get(f"/cases/{registered['id']}/attachments", headers=clerk)).json()
+    assert [(f["file_name"], f["sha256"], f["uploaded_by_name"]) for f in files] == [
+        ("工资条.pdf", up.json()["sha256"], "申请人（网上申请）")
+    ]
+    content = await client.get(f"/cases/{registered['id']}/attachments/{files[0]['id']}/content", headers=clerk)
+    assert content.status_code == 200 and content.content == scan
+    # Decided: no more files.
+    late = await client.post(
+        url, files={"file": ("b.pdf", scan, "application/pdf")}, data={"evidence_type": "other"}, headers=party
+    )
+    assert late.status_code == 409

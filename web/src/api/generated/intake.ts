@@ -102,6 +102,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/applications/{application_id}/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Application Attachment
+         * @description A file of an application of the clerk's centre; each download is logged (pii_access).
+         */
+        get: operations["download_application_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/applications/{application_id}/register": {
         parameters: {
             query?: never;
@@ -951,6 +971,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/applications/{application_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Application Attachment
+         * @description Attach an evidence file to one's own application while it waits for the clerk (the
+         *     window's checks: type from the content, size limit).
+         */
+        post: operations["upload_application_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/portal/cases": {
         parameters: {
             query?: never;
@@ -1191,13 +1232,52 @@ export interface components {
             platform_worker?: boolean;
         };
         /**
+         * ApplicationAttachmentPublic
+         * @description A file attached to an online application (证据材料).
+         */
+        ApplicationAttachmentPublic: {
+            /** Content Type */
+            content_type: string;
+            /** Description */
+            description: string | null;
+            /** Detected Type */
+            detected_type: string;
+            /**
+             * Download Path
+             * @default
+             */
+            download_path?: string;
+            evidence_type: components["schemas"]["EvidenceType"];
+            /** File Name */
+            file_name: string;
+            /** Id */
+            id: string;
+            /**
+             * Sensitive
+             * @default false
+             */
+            sensitive?: boolean;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
          * ApplicationDetail
          * @description What the clerk checks before registering: the submission as the applicant gave it (the
-         *     fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema).
+         *     fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema)
+         *     and the files attached to it.
          */
         ApplicationDetail: {
             /** Applicant Count */
             applicant_count: number;
+            /** Attachments */
+            attachments?: components["schemas"]["ApplicationAttachmentPublic"][];
             /** Case Id */
             case_id: string | null;
             /** Case No */
@@ -1343,6 +1423,18 @@ export interface components {
             uploaded_by: string;
             /** Uploaded By Name */
             uploaded_by_name: string | null;
+        };
+        /** Body_upload_application_attachment */
+        Body_upload_application_attachment: {
+            /** Description */
+            description?: string | null;
+            /** @description What the file proves */
+            evidence_type: components["schemas"]["EvidenceType"];
+            /**
+             * File
+             * @description The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)
+             */
+            file: string;
         };
         /** Body_upload_attachment */
         Body_upload_attachment: {
@@ -3334,6 +3426,65 @@ export interface operations {
                 };
             };
             /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_application_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+                attachment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An ID copy or health record, and the caller is not a personal-data role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6622,6 +6773,95 @@ export interface operations {
             };
             /** @description Payload too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_application_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_application_attachment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationAttachmentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The application has been registered or returned: no more files */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than INTAKE_ATTACHMENT_MAX_BYTES (nothing is stored) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The content is not an allowed type, whatever the file is called */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from onewindow_kit.db import UtcDateTime, utcnow
-from sqlalchemy import Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from intake.cases.models import new_id
@@ -39,3 +39,23 @@ class OnlineApplication(SQLModel, table=True):
     return_reason: str | None = Field(default=None, max_length=500)
     case_id: str | None = Field(default=None, max_length=32)
     case_no: str | None = Field(default=None, max_length=60)
+
+
+class ApplicationAttachment(SQLModel, table=True):
+    """A file the applicant attached to an online application (same checks as the window's
+    evidence uploads). On registration each becomes an attachment of the case, on the same bytes."""
+
+    __tablename__ = "application_attachment"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    application_id: str = Field(foreign_key="online_application.id", max_length=32, index=True)
+    evidence_type: str = Field(max_length=30)  # EvidenceType
+    description: str | None = Field(default=None, max_length=200)
+    file_name: str = Field(max_length=200)
+    detected_type: str = Field(max_length=20)
+    content_type: str = Field(max_length=100)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sha256: str = Field(max_length=64)
+    storage_backend: str = Field(max_length=10)
+    storage_key: str = Field(max_length=200)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

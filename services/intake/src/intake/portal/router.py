@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 from onewindow_kit.crypto import FieldCipher
-from onewindow_kit.db import SessionDep
-from onewindow_kit.dependencies import StorageDep
+from onewindow_kit.db import SessionDep, WriteSessionDep
+from onewindow_kit.dependencies import DatabaseDep, StorageDep
 from onewindow_kit.documents import PDF_RESPONSE, pdf_response
-from onewindow_kit.errors import NotFound, StateConflict
+from onewindow_kit.errors import NotFound, PayloadTooLarge, StateConflict, UnsupportedMediaType
 from onewindow_kit.openapi import problems
 
+from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
+from intake.attachments.service import content_disposition
 from intake.cases.models import PiiAccess
 from intake.cases.router import to_public
 from intake.cases.schemas import CasePublic
 from intake.config import SettingsDep
-from intake.portal import service
+from intake.portal import attachments, service
 from intake.portal.auth import ApplicationDesk, Gateway, Party
-from intake.portal.models import OnlineApplication
+from intake.portal.models import ApplicationAttachment, OnlineApplication
 from intake.portal.schemas import (
     STATUS_ZH,
+    ApplicationAttachmentPublic,
     ApplicationDetail,
     ApplicationPublic,
     ApplicationRegister,
@@ -140,8 +146,97 @@ async def get_online_application(
             purpose="online_application_review",
         )
     )
+    files = await attachments.of_application(session=session, application_id=a.id)
     return ApplicationDetail(
-        **_public(a).model_dump(), submission=service.submission(_cipher(request), a).model_dump(mode="json")
+        **_public(a).model_dump(),
+        submission=service.submission(_cipher(request), a).model_dump(mode="json"),
+        attachments=[_attachment(a.id, f) for f in files],
+    )
+
+
+def _attachment(application_id: str, row: ApplicationAttachment) -> ApplicationAttachmentPublic:
+    return ApplicationAttachmentPublic.model_validate(row).model_copy(
+        update={
+            "sensitive": row.evidence_type in SENSITIVE_EVIDENCE,
+            "download_path": f"/api/intake/applications/{application_id}/attachments/{row.id}/content",
+        }
+    )
+
+
+@portal_router.post(
+    "/applications/{application_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationAttachmentPublic,
+    operation_id="upload_application_attachment",
+    responses=problems(
+        StateConflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        descriptions={
+            409: "The application has been registered or returned: no more files",
+            413: "The file is larger than INTAKE_ATTACHMENT_MAX_BYTES (nothing is stored)",
+            415: "The content is not an allowed type, whatever the file is called",
+        },
+    ),
+)
+async def upload_application_attachment(
+    application_id: str,
+    principal: Party,
+    db: DatabaseDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)")],
+    evidence_type: Annotated[EvidenceType, Form(description="What the file proves")],
+    description: Annotated[str | None, Form(max_length=200)] = None,
+) -> ApplicationAttachmentPublic:
+    """Attach an evidence file to one's own application while it waits for the clerk (the
+    window's checks: type from the content, size limit)."""
+    row = await attachments.upload(
+        db=db,
+        storage=storage,
+        principal=principal,
+        application_id=application_id,
+        upload=file,
+        evidence_type=evidence_type,
+        description=description.strip() or None if description else None,
+        max_bytes=settings.attachment_max_bytes,
+        allowed_types=settings.attachment_allowed_types,
+    )
+    return _attachment(application_id, row)
+
+
+@applications_router.get(
+    "/{application_id}/attachments/{attachment_id}/content",
+    response_class=StreamingResponse,
+    operation_id="download_application_attachment",
+    responses={
+        200: {"description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string"}}}},
+        **problems(descriptions={403: "An ID copy or health record, and the caller is not a personal-data role"}),
+    },
+)
+async def download_application_attachment(
+    application_id: str,
+    attachment_id: str,
+    principal: ApplicationDesk,
+    session: WriteSessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    """A file of an application of the clerk's centre; each download is logged (pii_access)."""
+    a = await service.get_application(session=session, principal=principal, application_id=application_id)
+    row = await attachments.open_for_clerk(
+        session=session, principal=principal, application=a, attachment_id=attachment_id, pii_roles=settings.pii_roles
+    )
+    return StreamingResponse(
+        storage.read(row.storage_key),
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "Content-Disposition": content_disposition(row.file_name),
+            "ETag": f'"{row.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

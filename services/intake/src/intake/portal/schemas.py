@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.attachments.schemas import EvidenceType
 from intake.cases.schemas import CaseCreate, Channel, RiskSignals, RouteChoice
 
 
@@ -63,11 +64,31 @@ class ApplicationPublic(BaseModel):
     case_no: str | None
 
 
+class ApplicationAttachmentPublic(BaseModel):
+    """A file attached to an online application (证据材料)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    evidence_type: EvidenceType
+    description: str | None
+    file_name: str
+    detected_type: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    sensitive: bool = False
+    download_path: str = ""
+
+
 class ApplicationDetail(ApplicationPublic):
     """What the clerk checks before registering: the submission as the applicant gave it (the
-    fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema)."""
+    fields of ``OnlineApplicationCreate``; a plain object so the input models keep one schema)
+    and the files attached to it."""
 
     submission: dict[str, Any]
+    attachments: list[ApplicationAttachmentPublic] = Field(default_factory=list)
 
 
 class ApplicationRegister(BaseModel):

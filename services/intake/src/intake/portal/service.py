@@ -25,6 +25,7 @@ from intake.cases.service.registration import Registered, phone_ref, register_ca
 from intake.centers.models import Center
 from intake.documents.models import CaseDocument
 from intake.notices import service as notices
+from intake.portal import attachments
 from intake.portal.models import OnlineApplication
 from intake.portal.schemas import (
     ApplicationRegister,
@@ -233,6 +234,7 @@ async def register_application(
         config=config,
         cipher=cipher,
     )
+    await attachments.attach_to_case(session=session, application=application, case_id=written.case.id)
     await _decide(
         session,
         application,

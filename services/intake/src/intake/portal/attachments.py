@@ -1,0 +1,184 @@
+"""Files attached to an online application: the applicant uploads them (the window's own type
+detection and size limit, ``intake.attachments``), the clerk opens them when checking the
+application, and registration makes each an attachment of the new case (same stored bytes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import anyio
+from fastapi import UploadFile
+from onewindow_kit.auth import Principal
+from onewindow_kit.db import Database
+from onewindow_kit.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    StateConflict,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from onewindow_kit.storage import Storage
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from intake.attachments.models import Attachment
+from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
+from intake.attachments.service import CONTENT_TYPES, EVIDENCE_ZH, _chunks, clean_file_name, detect_type
+from intake.cases.models import PiiAccess, TimelineEntry, new_id
+from intake.portal.models import ApplicationAttachment, OnlineApplication
+
+log = logging.getLogger("intake.portal.attachments")
+
+MAX_FILES = 20  # per application
+
+
+async def _own_open_application(session: AsyncSession, principal: Principal, application_id: str) -> OnlineApplication:
+    application = await session.get(OnlineApplication, application_id)
+    if application is None or application.phone_ref != (principal.phone_ref or "-"):
+        raise NotFound("网上申请不存在")
+    if application.status != "submitted":
+        raise StateConflict("申请已处理，不能再添加材料", extra={"current_status": application.status})
+    return application
+
+
+async def upload(
+    *,
+    db: Database,
+    storage: Storage,
+    principal: Principal,
+    application_id: str,
+    upload: UploadFile,
+    evidence_type: EvidenceType,
+    description: str | None,
+    max_bytes: int,
+    allowed_types: Sequence[str],
+) -> ApplicationAttachment:
+    """Check, store and record one file of the applicant's own, still undecided application."""
+    async with db.transaction(read_only=True) as session:
+        await _own_open_application(session, principal, application_id)
+        count = (
+            await session.execute(
+                select(func.count()).where(col(ApplicationAttachment.application_id) == application_id)
+            )
+        ).scalar_one()
+    if count >= MAX_FILES:
+        raise ValidationFailed.field("file", f"每份申请最多上传{MAX_FILES}个文件")
+    size = upload.size
+    if size is None:
+        raise ValidationFailed.field("file", "无法读取上传的文件")
+    if size > max_bytes:
+        raise PayloadTooLarge(
+            f"file: 文件不能超过{max_bytes}字节",
+            errors=[{"field": "file", "message": f"文件不能超过{max_bytes // (1024 * 1024)}MB"}],
+        )
+    if size == 0:
+        raise ValidationFailed.field("file", "文件为空")
+    detected = await detect_type(upload.file)
+    if detected not in allowed_types:
+        raise UnsupportedMediaType(
+            f"file: 不支持的文件类型（检测为 {detected}）",
+            errors=[
+                {"field": "file", "message": f"不支持的文件类型：检测为 {detected}，可上传 {'、'.join(allowed_types)}"}
+            ],
+            extra={"detected_type": detected},
+        )
+    row = ApplicationAttachment(
+        id=new_id(),
+        application_id=application_id,
+        evidence_type=evidence_type.value,
+        description=description,
+        file_name=clean_file_name(upload.filename),
+        detected_type=detected,
+        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
+        size=0,
+        sha256="",
+        storage_backend=storage.backend,
+        storage_key="",
+    )
+    key = f"applications/{application_id}/attachments/{row.id}"
+    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
+    row.size, row.sha256, row.storage_key = stored.size, stored.sha256, key
+    try:
+        async with db.transaction() as session:
+            await _own_open_application(session, principal, application_id)  # not decided meanwhile
+            session.add(row)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await storage.delete(key)
+        raise
+    log.info("application attachment stored", extra={"attachment_id": row.id, "size": stored.size})
+    return row
+
+
+async def of_application(*, session: AsyncSession, application_id: str) -> list[ApplicationAttachment]:
+    rows = await session.execute(
+        select(ApplicationAttachment)
+        .where(col(ApplicationAttachment.application_id) == application_id)
+        .order_by(col(ApplicationAttachment.uploaded_at), col(ApplicationAttachment.id))
+    )
+    return list(rows.scalars().all())
+
+
+async def open_for_clerk(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    application: OnlineApplication,
+    attachment_id: str,
+    pii_roles: Sequence[str],
+) -> ApplicationAttachment:
+    """A file of an application of the clerk's centre, once the read is logged."""
+    row = await session.get(ApplicationAttachment, attachment_id)
+    if row is None or row.application_id != application.id:
+        raise NotFound("材料不存在")
+    if row.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
+        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+    session.add(
+        PiiAccess(
+            case_id=application.id,
+            actor=principal.subject,
+            actor_roles=",".join(sorted(principal.roles)),
+            fields=f"attachment:{row.id}",
+            purpose=f"审核网上申请材料（{EVIDENCE_ZH[EvidenceType(row.evidence_type)]}）",
+        )
+    )
+    return row
+
+
+async def attach_to_case(*, session: AsyncSession, application: OnlineApplication, case_id: str) -> int:
+    """Registration: each file of the application becomes an attachment of the case (same bytes)."""
+    rows = await of_application(session=session, application_id=application.id)
+    for row in rows:
+        attachment_id = new_id()
+        session.add(
+            Attachment(
+                id=attachment_id,
+                case_id=case_id,
+                evidence_type=row.evidence_type,
+                description=row.description,
+                file_name=row.file_name,
+                detected_type=row.detected_type,
+                content_type=row.content_type,
+                size=row.size,
+                sha256=row.sha256,
+                storage_backend=row.storage_backend,
+                storage_key=row.storage_key,
+                uploaded_by=f"application:{application.reference}",
+                uploaded_by_name="申请人（网上申请）",
+                uploaded_at=row.uploaded_at,
+            )
+        )
+        session.add(
+            TimelineEntry(
+                case_id=case_id,
+                source="intake",
+                kind="case.attachment_added",
+                actor="申请人（网上申请）",
+                summary=f"网上申请所附证据材料：{EVIDENCE_ZH[EvidenceType(row.evidence_type)]}",
+                data={"attachment_id": attachment_id, "evidence_type": row.evidence_type},
+            )
+        )
+    return len(rows)
