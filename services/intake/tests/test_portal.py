@@ -236,3 +236,34 @@ async def test_an_application_texts_its_applicant_once_per_event(app, client, te
     texts = " ".join(m.text for m in sent.messages)
     assert WORKER not in texts and applicant(1)["id_number"] not in texts
     assert len(sent.messages) == 4
+
+
+async def test_a_party_reads_and_downloads_the_documents_meant_for_it_and_no_others(client, test_keys, futian):
+    clerk = test_keys.headers(roles=["clerk"])
+    mine = await _register(client, test_keys)
+    theirs = await _register(client, test_keys, applicants=[applicant(2)])
+    made = {}
+    for case in (mine, theirs):
+        for kind in ("receipt", "receipt", "application"):  # the receipt twice: only the newest shows
+            r = await client.post(f"/cases/{case['id']}/documents", json={"kind": kind}, headers=clerk)
+            assert r.status_code == 201, r.text
+            made[(case["id"], kind)] = r.json()
+    worker = await _party(client, test_keys, WORKER)
+    listed = await client.get(f"/portal/cases/{mine['id']}/documents", headers=worker)
+    assert listed.status_code == 200, listed.text
+    receipt = made[(mine["id"], "receipt")]
+    assert [(d["id"], d["kind"], d["version"]) for d in listed.json()] == [(receipt["id"], "receipt", 2)]
+    pdf = await client.get(listed.json()[0]["download_path"].removeprefix("/api/intake"), headers=worker)
+    assert (
+        pdf.status_code == 200
+        and pdf.content.startswith(b"%PDF")
+        and pdf.headers["x-content-sha256"] == (receipt["sha256"])
+    )
+    # Another case's documents, and this case's staff-only papers, answer as if they did not exist.
+    assert (await client.get(f"/portal/cases/{theirs['id']}/documents", headers=worker)).status_code == 404
+    for doc in (made[(theirs["id"], "receipt")], made[(mine["id"], "application")]):
+        assert (await client.get(f"/portal/documents/{doc['id']}/content", headers=worker)).status_code == 404
+    assert (await client.get("/portal/documents/nothing/content", headers=worker)).status_code == 404
+    # A staff token does not open the party's route, nor a party token the staff one.
+    assert (await client.get(f"/portal/cases/{mine['id']}/documents", headers=clerk)).status_code == 403
+    assert (await client.get(f"/documents/{receipt['id']}/content", headers=worker)).status_code == 403

@@ -225,3 +225,36 @@ async def test_a_bad_kind_is_a_422_naming_the_field(client, test_keys, registry,
     p = await open_case(client, test_keys)
     r = await client.post(f"/proceedings/{p['id']}/documents", headers=registry.supervisor, json={"kind": "receipt"})
     assert r.status_code == 422 and "kind" in r.text
+
+
+async def test_a_party_reads_the_mediation_papers_meant_for_it(client, app, test_keys, registry, intake):
+    from test_portal import _party
+
+    p, me = await _agreed(client, test_keys, registry)
+    made = {}
+    for body in (
+        {"kind": "agreement"},
+        {"kind": "agreement"},  # a corrected version: only the newest shows
+        {"kind": "service_receipt", "recipient": "工人甲0", "of_kind": "agreement"},  # the mediator's record
+    ):
+        r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json=body)
+        assert r.status_code == 201, r.text
+        made[body["kind"]] = r.json()
+    worker = _party(test_keys, p["case_id"])
+    listed = await client.get(f"/portal/cases/{p['case_id']}/documents", headers=worker)
+    assert listed.status_code == 200, listed.text
+    shown = {d["kind"]: d for d in listed.json()}
+    assert set(shown) == {"session_notice", "agreement"}
+    assert shown["agreement"]["id"] == made["agreement"]["id"] and shown["agreement"]["version"] == 2
+    pdf = await client.get(shown["agreement"]["download_path"].removeprefix("/api/mediation"), headers=worker)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-content-sha256"] == made["agreement"]["sha256"]
+    receipt = made["service_receipt"]["id"]
+    assert (await client.get(f"/portal/documents/{receipt}/content", headers=worker)).status_code == 404
+    # Another case's party: the list and every download answer 404; staff tokens stay out.
+    stranger = _party(test_keys, "f" * 32, phone="13600136000")
+    assert (await client.get(f"/portal/cases/{p['case_id']}/documents", headers=stranger)).status_code == 404
+    for doc in shown.values():
+        assert (await client.get(f"/portal/documents/{doc['id']}/content", headers=stranger)).status_code == 404
+    assert (await client.get(f"/portal/cases/{p['case_id']}/documents", headers=me)).status_code == 403
+    assert (await client.get(f"/documents/{made['agreement']['id']}/content", headers=worker)).status_code == 403
