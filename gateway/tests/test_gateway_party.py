@@ -4,7 +4,9 @@ no route, and no phone number in any log."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import io
 import logging
 from contextlib import asynccontextmanager
@@ -14,6 +16,7 @@ import httpx
 import pytest
 import respx
 from gateway.party.models import PartyCode
+from gateway.party.pepper import CodePepper, load_pepper
 from gw_helpers import bearer, jwt_parts, running
 from onewindow_kit.db import utcnow
 from onewindow_kit.logs import JsonFormatter
@@ -229,3 +232,60 @@ async def test_confirmation_tokens_need_a_fresh_code_on_the_partys_own_phone(mak
         # The confirmation token is no access token: the gateway refuses it on every proxied route.
         as_bearer = {"Authorization": f"Bearer {confirmed.json()['confirmation_token']}"}
         assert (await client.get("/api/intake/portal/cases", headers=as_bearer)).status_code == 401
+
+
+async def test_the_stored_code_hash_is_keyed_and_the_key_rotates(make_settings, database_url, tmp_path):
+    """Someone reading the database cannot brute-force a live code: the stored value is an HMAC
+    with a server key (not the plain SHA-256 of the code, with or without the challenge id)."""
+    old_key, new_key = (base64.b64encode(bytes([n]) * 32).decode() for n in (1, 2))
+    async with portal(make_settings, database_url, party_code_keys={"p1": old_key}) as (app, client):
+        sent = (await _code(client, WORKER)).json()
+        code = _sent(app, WORKER)[-1].variables["code"]
+        async with app.state.db.transaction() as session:
+            row = await session.get(PartyCode, sent["challenge_id"])
+        assert row is not None and code not in row.code_hash
+        cid = sent["challenge_id"]
+        plain = {hashlib.sha256(v.encode()).hexdigest() for v in (code, f"{cid}:{code}", f"{cid}{code}")}
+        assert row.code_hash not in plain
+        # Without the key every one of the million codes is as likely as the right one…
+        assert hmac.new(bytes([1]) * 32, f"party-code\x00{cid}\x00{code}".encode(), hashlib.sha256).hexdigest() == (
+            row.code_hash
+        )
+    # …and after a rotation (new key active, the old one still listed) the code sent before works.
+    rotated = {"party_code_keys": {"p1": old_key, "p2": new_key}, "party_code_key_active": "p2"}
+    async with portal(make_settings, database_url, **rotated) as (app, client):
+        signed = await client.post("/auth/party/token", json={"phone": WORKER, "challenge_id": cid, "code": code})
+        assert signed.status_code == 200, signed.text
+        assert app.state.party_pepper.active == "p2"
+    # Once the old key is removed, a code hashed with it is dead (as it is anyway after 5 minutes).
+    async with portal(make_settings, database_url, party_code_keys={"p2": new_key}, party_code_resend_seconds=0) as (
+        app,
+        client,
+    ):
+        sent = (await _code(client, WORKER)).json()
+        code = _sent(app, WORKER)[-1].variables["code"]
+        async with app.state.db.transaction() as session:
+            row = await session.get(PartyCode, sent["challenge_id"])
+            assert row is not None
+            await session.execute(
+                update(PartyCode)
+                .where(PartyCode.id == sent["challenge_id"])
+                .values(code_hash=CodePepper({"p1": old_key}).hash(sent["challenge_id"], code))
+            )
+        stale = await client.post(
+            "/auth/party/token", json={"phone": WORKER, "challenge_id": sent["challenge_id"], "code": code}
+        )
+        assert stale.status_code == 400
+
+
+def test_the_code_key_file_is_made_once_private_and_shared(tmp_path):
+    path = tmp_path / "keys" / "party-code-keys"
+    first = load_pepper(keys={}, active="", key_file=path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    again = load_pepper(keys={}, active="", key_file=path)  # a second replica, or a restart
+    assert again.hash("c", "123456") == first.hash("c", "123456")
+    assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        CodePepper({"p1": base64.b64encode(b"short").decode()})
+    with pytest.raises(ValueError, match="not among"):
+        CodePepper({"p1": base64.b64encode(bytes(32)).decode()}, "p9")

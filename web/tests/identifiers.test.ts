@@ -81,4 +81,16 @@ describe("ID numbers that are valid but odd (issue 18)", () => {
     expect(idNumberWarning(makeIdNumber("440304", "19900101", 1), today)).toBeNull();
     expect(idNumberWarning("440304199001011230", today)).toBeNull(); // invalid: an error, not a warning
   });
+
+  it("counts the age on the day the worker knew (the service's rule), today without one", async () => {
+    const { idNumberWarning, makeIdNumber } = await import("@/validators/identifiers");
+    const today = new Date("2026-12-02T02:00:00Z");
+    const turned16InOctober = makeIdNumber("440304", "20101020", 1);
+    expect(idNumberWarning(turned16InOctober, today)).toBeNull();
+    expect(idNumberWarning(turned16InOctober, today, "2026-10-10")).toBe(
+      "按号码计算本人于2026-10-10时15周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理",
+    );
+    expect(idNumberWarning(turned16InOctober, today, "2026-10-20")).toBeNull();
+    expect(idNumberWarning(makeIdNumber("000000", "20150601", 1), today)?.split("；")).toHaveLength(2);
+  });
 });

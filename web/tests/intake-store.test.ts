@@ -94,6 +94,47 @@ describe("registering at the window", () => {
     expect(keys[1]).not.toBe(first);
   });
 
+  it("keeps the preview's field warnings by row, with the number they were said of", async () => {
+    const gw = fakeGateway({
+      "POST /api/intake/cases/triage": () =>
+        json(200, {
+          grade: "green",
+          route: { route: "mediation" },
+          field_warnings: [
+            {
+              field: "applicants[1].id_number",
+              message: "号码前6位行政区划代码000000不存在，请与身份证原件核对",
+            },
+            { field: "applicants[1].id_number", message: "按号码计算本人现年11周岁，未满16周岁" },
+          ],
+        }),
+    });
+    vi.stubGlobal("fetch", (input: Request | string, init?: RequestInit) => gw.fetchImpl(input, init));
+    installApi(
+      { accessToken: async () => "t", refresh: async () => true, expired: vi.fn() },
+      {
+        online: vi.fn(),
+        offline: vi.fn(),
+      },
+    );
+    const store = useIntakeStore();
+    fill(store);
+    // An empty row in between is not sent: the service's index 1 is the form's third row.
+    const odd = makeIdNumber("000000", "20150601", 2);
+    store.form.applicants.push(blankApplicant(), blankApplicant({ name: "李四", id_number: ` ${odd} ` }));
+    await store.previewTriage();
+    const row = store.form.applicants[2].key;
+    expect(store.serverWarnings).toEqual({
+      [`applicants.${row}.id_number`]: {
+        value: odd,
+        message:
+          "号码前6位行政区划代码000000不存在，请与身份证原件核对；按号码计算本人现年11周岁，未满16周岁",
+      },
+    });
+    store.reset();
+    expect(store.serverWarnings).toEqual({});
+  });
+
   it("asks for a reason before overriding the suggested route", async () => {
     setup();
     const store = useIntakeStore();

@@ -76,6 +76,11 @@ class GatewaySettings(BaseServiceSettings):
     party_code_requests_per_minute: float = 5.0
     party_token_ttl_seconds: int = 900
     party_confirmation_ttl_seconds: int = 300
+    # The codes' HMAC key (gateway/party/pepper.py): {key id: base64 32 bytes}, or the key file
+    # (default <keys_dir>/party-code-keys, created on first start). Rotation: docs/decisions/0021.
+    party_code_keys: dict[str, str] = Field(default_factory=dict)
+    party_code_key_active: str = ""
+    party_code_key_file: Path | None = None
     # SMS (GATEWAY_SMS__PROVIDER=aliyun, GATEWAY_SMS__ENDPOINT=…): memory records messages in the
     # process, readable at /dev/sms/messages outside production.
     sms: SmsSettings = Field(default_factory=lambda: SmsSettings(per_number_per_minute=2, per_number_per_hour=10))
@@ -105,6 +110,10 @@ class GatewaySettings(BaseServiceSettings):
 
     # The clerks' single-page app.
     spa_dir: Path = Path("web/dist")
+
+    @property
+    def resolved_party_code_key_file(self) -> Path:
+        return self.party_code_key_file or self.keys_dir / "party-code-keys"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> GatewaySettings:

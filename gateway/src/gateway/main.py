@@ -31,6 +31,7 @@ from gateway.identity.service import configure_hashing
 from gateway.keys.router import router as keys_router
 from gateway.keys.service import KeyRing
 from gateway.limits.service import TokenBuckets
+from gateway.party.pepper import load_pepper
 from gateway.party.router import dev_router as dev_sms_router
 from gateway.party.router import router as party_router
 from gateway.proxy.middleware import GatewayMiddleware, Route
@@ -92,6 +93,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
         await anyio.to_thread.run_sync(keys.load)  # may generate the first RSA key
+        app.state.party_pepper = await anyio.to_thread.run_sync(
+            lambda: load_pepper(
+                keys=settings.party_code_keys,
+                active=settings.party_code_key_active,
+                key_file=settings.resolved_party_code_key_file,
+            )
+        )
         db = Database(settings.database_url, echo=settings.database_echo)
         http = build_client(timeout=settings.health_timeout_seconds)
         for name, base_url in settings.upstreams.items():

@@ -10,6 +10,7 @@ from onewindow_domain import (
     InvalidIdentifier,
     credit_code_check_char,
     id_check_char,
+    id_number_warnings,
     is_valid_credit_code,
     is_valid_id_number,
     is_valid_mobile,
@@ -273,6 +274,42 @@ def test_credit_code_full_width_and_lower_case_accepted(body):
     assert normalize_credit_code(messy) == code
     assert normalize_credit_code(normalize_credit_code(messy)) == code
     assert is_valid_credit_code(messy)
+
+
+# --- plausibility warnings (never errors) --------------------------------------------------
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.mark.parametrize("region", ["000000", "990101", "440000", "100101"])
+def test_an_area_code_no_division_has_is_a_warning(region):
+    number = make_id_number(region=region, birth=date(1990, 1, 1))
+    assert is_valid_id_number(number, today=TODAY)  # still accepted
+    [warning] = id_number_warnings(number, today=TODAY)
+    assert f"行政区划代码{region}不存在" in warning
+
+
+def test_a_known_area_and_an_adult_give_no_warning():
+    assert id_number_warnings(make_id_number(region="440304", birth=date(1990, 1, 1)), today=TODAY) == []
+    assert id_number_warnings(SPECIMEN, today=TODAY) == []
+
+
+def test_under_16_on_the_day_they_knew_is_a_warning():
+    number = make_id_number(birth=date(2010, 6, 1))  # 16 on 2026-06-01
+    assert id_number_warnings(number, on=date(2026, 5, 31), today=TODAY) == [
+        "按号码计算本人于2026-05-31时15周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理"
+    ]
+    assert id_number_warnings(number, on=date(2026, 6, 1), today=TODAY) == []
+    # Without a date: today's age.
+    [born_2015] = id_number_warnings(make_id_number(birth=date(2015, 3, 1)), today=TODAY)
+    assert "现年11周岁" in born_2015
+
+
+def test_both_warnings_and_none_for_an_invalid_number():
+    number = make_id_number(region="000000", birth=date(2015, 3, 1))
+    assert len(id_number_warnings(number, today=TODAY)) == 2
+    assert id_number_warnings(number[:17] + ("0" if number[17] != "0" else "1"), today=TODAY) == []
+    assert id_number_warnings("123", today=TODAY) == []
 
 
 # --- mobile numbers ------------------------------------------------------------------------

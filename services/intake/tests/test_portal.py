@@ -4,6 +4,7 @@ progress in plain words, and the wall between party and staff tokens."""
 import pytest
 from factories import applicant, case_form
 from onewindow_domain.identifiers import make_credit_code
+from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
@@ -151,3 +152,32 @@ async def test_party_and_staff_tokens_stay_on_their_own_routes(client, test_keys
     for path in ("/portal/cases", f"/portal/cases/{case_a['id']}", "/portal/applications"):
         assert (await client.get(path, headers=clerk)).status_code == 403, path
     assert (await client.post("/portal/applications", json=_application(), headers=clerk)).status_code == 403
+
+
+async def test_phone_hashes_of_parties_registered_before_the_portal_are_backfilled(app, client, test_keys, futian):
+    from intake.cases.models import CaseParty
+    from intake.portal.backfill import backfill_phone_hashes
+    from sqlalchemy import update
+
+    form = case_form()
+    form["respondents"][0]["phone"] = "0755-88889999"  # a landline: stored, never hashed
+    case = await _register(client, test_keys, respondents=form["respondents"])
+    async with app.state.db.transaction() as session:  # as a party from before 0008_i19_portal
+        await session.execute(update(CaseParty).where(CaseParty.case_id == case["id"]).values(phone_hash=None))
+    assert (await _scope(client, test_keys, WORKER))["cases"] == []
+
+    first = await backfill_phone_hashes(db=app.state.db, cipher=app.state.cipher, batch=1)
+    assert (first.filled, first.skipped) == (1, 1)  # the worker; the employer's landline stays unhashed
+    scope = await _scope(client, test_keys, WORKER)
+    assert scope["cases"] == [{"case_id": case["id"], "case_no": case["case_no"], "side": "applicant"}]
+    async with app.state.db.transaction(read_only=True) as session:
+        worker = (
+            await session.execute(
+                select(CaseParty).where(CaseParty.case_id == case["id"], CaseParty.role == "applicant")
+            )
+        ).scalar_one()
+    assert worker.phone_hash == scope["phone_ref"] and WORKER not in worker.phone_hash
+
+    again = await backfill_phone_hashes(db=app.state.db, cipher=app.state.cipher)
+    assert again.filled == 0  # idempotent: nothing left to fill
+    assert (await _scope(client, test_keys, WORKER))["cases"] == scope["cases"]

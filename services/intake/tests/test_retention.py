@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import applicant, case_form
+from intake.attachments.models import Attachment
 from intake.cases.models import CaseFile, CaseParty, TimelineEntry
+from intake.documents.models import CaseDocument
 from intake.retention import service
+from onewindow_kit.storage import storage_of
 from sqlalchemy import select, update
 
 pytestmark = pytest.mark.anyio
@@ -104,3 +107,59 @@ async def test_supervisors_read_their_centres_personal_data_access_log(client, t
     luohu = test_keys.headers(roles=["supervisor"], center_id="luohu")
     assert (await client.get("/pii-access", headers=luohu)).json()["items"] == []
     assert (await client.get("/pii-access", headers=clerk)).status_code == 403
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
+
+
+async def _papers(client, clerk, case_id: str) -> dict:
+    """An evidence attachment and a generated 受理回执 of the case: two stored files."""
+    uploaded = await client.post(
+        f"/cases/{case_id}/attachments",
+        files={"file": ("身份证复印件.pdf", PDF, "application/pdf")},
+        data={"evidence_type": "id_copy", "description": "张三身份证"},
+        headers=clerk,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    receipt = await client.post(f"/cases/{case_id}/documents", json={"kind": "receipt"}, headers=clerk)
+    assert receipt.status_code == 201, receipt.text
+    return {"attachment": uploaded.json()["id"], "document": receipt.json()["id"]}
+
+
+async def test_anonymising_deletes_the_stored_files_of_documents_and_attachments(client, app, test_keys, futian):
+    clerk = test_keys.headers(roles=["clerk", "supervisor"], center_id="futian")
+    purged, kept = await _case(client, clerk, 1), await _case(client, clerk, 2)
+    papers = {c["id"]: await _papers(client, clerk, c["id"]) for c in (purged, kept)}
+    await _close(app, purged["id"], datetime(2020, 6, 30, 2, tzinfo=UTC))
+    await _close(app, kept["id"], datetime(2025, 6, 30, 2, tzinfo=UTC))  # not due before 2030
+    storage = storage_of(app)
+
+    async def keys(case_id: str) -> list[str]:
+        async with app.state.db.transaction(read_only=True) as session:
+            doc = await session.get(CaseDocument, papers[case_id]["document"])
+            att = await session.get(Attachment, papers[case_id]["attachment"])
+        assert doc is not None and att is not None
+        return [doc.storage_key, att.storage_key]
+
+    for case_id in papers:
+        assert all([await storage.exists(k) for k in await keys(case_id)])
+
+    async with app.state.db.transaction() as session:
+        due = await service.plan(session=session, today=date(2026, 12, 1), mediated_years=5, awarded_years=10)
+        assert [d.case_id for d in due] == [purged["id"]]
+        assert await service.anonymise(session=session, cases=due, storage=storage) == 1
+
+    assert not any([await storage.exists(k) for k in await keys(purged["id"])])
+    assert all([await storage.exists(k) for k in await keys(kept["id"])])
+    async with app.state.db.transaction(read_only=True) as session:
+        doc = await session.get(CaseDocument, papers[purged["id"]]["document"])
+        att = await session.get(Attachment, papers[purged["id"]]["attachment"])
+        other = await session.get(CaseDocument, papers[kept["id"]]["document"])
+    assert doc is not None and doc.data == service.ANONYMISED_DATA and doc.sha256  # the index row stays
+    assert att is not None and att.file_name == service.ANONYMISED_NAME and att.description is None
+    assert other is not None and other.data["applicants"][0]["name"] == applicant(2)["name"]
+    # Downloading a purged file is a 404, not a 500; the kept case's still downloads.
+    gone = await client.get(f"/documents/{papers[purged['id']]['document']}/content", headers=clerk)
+    assert gone.status_code == 404
+    still = await client.get(f"/documents/{papers[kept['id']]['document']}/content", headers=clerk)
+    assert still.status_code == 200 and still.content.startswith(b"%PDF")

@@ -3,12 +3,13 @@ the flag for a worker with an open case, search as people type, and the .xlsx ex
 
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from factories import applicant, case_form
 from intake.cases.models import PiiAccess
 from intake.exports.models import ExportLog
+from onewindow_domain import make_id_number
 from onewindow_kit.dependencies import database_of
 from onewindow_kit.events.models import OutboxEvent
 from openpyxl import load_workbook
@@ -207,6 +208,31 @@ async def test_a_worker_with_an_open_case_is_flagged_in_the_preview(client, test
     assert hit["applicant_index"] == 0 and hit["case_no"] == first["case_no"] and hit["status_label"]
     fresh = await client.post("/cases/triage", json=case_form(applicants=[applicant(30)]), headers=clerk)
     assert fresh.json()["open_cases_of_applicants"] == []
+
+
+async def test_id_number_plausibility_comes_back_from_the_preview_as_warnings_by_field(client, test_keys, futian):
+    """Issue 18: area code 000000 and a worker under 16 on the day they knew are warnings (in Chinese,
+    named by field like the errors), not errors; registration still goes through."""
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    form = case_form(
+        applicants=[
+            applicant(1),
+            applicant(2, id_number=make_id_number(region="000000", birth=date(1990, 1, 2), seq=2)),
+            applicant(3, id_number=make_id_number(birth=date(2010, 10, 20), seq=3)),
+        ],
+        knew_on="2026-10-10",
+    )
+    preview = await client.post("/cases/triage", json=form, headers=clerk)
+    assert preview.status_code == 200, preview.text
+    warnings = preview.json()["field_warnings"]
+    assert [w["field"] for w in warnings] == ["applicants[1].id_number", "applicants[2].id_number"]
+    assert "行政区划代码000000不存在" in warnings[0]["message"]
+    assert warnings[1]["message"].startswith("按号码计算本人于2026-10-10时15周岁，未满16周岁")
+    # No personal number in the warning text.
+    assert not any(a["id_number"] in w["message"] for a in form["applicants"] for w in warnings)
+    assert (await client.post("/cases", json=form, headers=clerk)).status_code == 201
+    plain = await client.post("/cases/triage", json=case_form(applicants=[applicant(40)]), headers=clerk)
+    assert plain.json()["field_warnings"] == []
 
 
 async def test_search_as_people_type_finds_fragments_prefixes_and_the_matched_worker(client, test_keys, futian):

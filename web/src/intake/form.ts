@@ -368,6 +368,26 @@ export function mapServerErrors(
   return { fields, general };
 }
 
+/** The preview's warnings (``applicants[1].id_number``) keyed like the form, each with the value sent
+ * for that field; several warnings of one field are joined. */
+export function mapServerWarnings(
+  warnings: { field: string; message: string }[],
+  body: CaseCreate,
+  paths: Record<string, string>,
+): Record<string, { value: string; message: string }> {
+  const out: Record<string, { value: string; message: string }> = {};
+  for (const { field, message } of warnings) {
+    const m = /^(applicants|respondents|claims)\[(\d+)\]\.(.+)$/.exec(field);
+    const prefix = m ? paths[`${m[1]}[${m[2]}]`] : undefined;
+    const key = m && prefix ? `${prefix}.${m[3]}` : field;
+    const row = m ? (body[m[1] as "applicants" | "respondents" | "claims"] as unknown[])[Number(m[2])] : body;
+    const sent = (row as Record<string, unknown> | undefined)?.[m ? m[3] : field];
+    const seen = out[key];
+    out[key] = { value: String(sent ?? ""), message: seen ? `${seen.message}；${message}` : message };
+  }
+  return out;
+}
+
 /** A stable fingerprint of the body, to tell whether a retry sends the same registration. */
 export function fingerprint(body: CaseCreate): string {
   return JSON.stringify(body);

@@ -14,6 +14,7 @@ import {
   buildTriage,
   fingerprint,
   mapServerErrors,
+  mapServerWarnings,
   readyToSend,
   type IntakeForm,
   type TriageResult,
@@ -36,6 +37,9 @@ export const useIntakeStore = defineStore("intake", {
     triageError: null as string | null,
     /** Errors the service returned, keyed like the form (``applicants.<rowKey>.id_number``). */
     serverErrors: {} as Record<string, string>,
+    /** The preview's plausibility warnings, keyed like the form, each with the value it was said of
+     * (a warning about a number since retyped is not shown). */
+    serverWarnings: {} as Record<string, { value: string; message: string }>,
     generalErrors: [] as string[],
     submitting: false,
     submitError: null as string | null,
@@ -80,6 +84,7 @@ export const useIntakeStore = defineStore("intake", {
       this.triage = null;
       this.triageError = null;
       this.serverErrors = {};
+      this.serverWarnings = {};
       this.generalErrors = [];
       this.submitError = null;
       this.sentFingerprint = null;
@@ -141,9 +146,12 @@ export const useIntakeStore = defineStore("intake", {
       const seq = ++triageSeq;
       this.triageLoading = true;
       try {
-        const result = await ok(api().intake.POST("/cases/triage", { body: buildTriage(this.form) }));
+        const body = buildTriage(this.form);
+        const { paths } = buildCase(this.form, null);
+        const result = await ok(api().intake.POST("/cases/triage", { body }));
         if (seq !== triageSeq) return;
         this.triage = result;
+        this.serverWarnings = mapServerWarnings(result.field_warnings ?? [], body, paths);
         this.triageError = null;
         // Stale server errors go away once the service accepts the form.
         this.serverErrors = {};

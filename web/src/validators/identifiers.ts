@@ -68,23 +68,32 @@ const PROVINCES = new Set([
 ]);
 const MIN_WORKING_AGE = 16; // 劳动法第15条: no employment under 16
 
-/** What is odd about a valid ID number — an unknown area code, a worker under 16 — said as a warning
- * for the clerk to check with the worker, never a refusal (such numbers exist; the card decides). */
-export function idNumberWarning(raw: string, today: Date = new Date()): string | null {
+/** What is odd about a valid ID number — an unknown area code, a worker under 16 on ``on`` (the day
+ * they knew of the infringement, ISO date; today when not given) — said as a warning for the clerk to
+ * check with the worker, never a refusal (such numbers exist; the card decides). The same texts as
+ * the service's preview (onewindow_domain.identifiers.id_number_warnings), whose answer the form
+ * shows once it arrives; this one covers the time before. */
+export function idNumberWarning(raw: string, today: Date = new Date(), on?: string | null): string | null {
   const checked = checkIdNumber(raw, today);
   if (!checked.ok) return null;
   const value = checked.value;
+  const warnings: string[] = [];
   const area = value.slice(0, 6);
   if (!PROVINCES.has(Number(area.slice(0, 2))) || area.slice(2) === "0000")
-    return `号码前6位行政区划代码${area}不存在，请与身份证原件核对`;
-  const [ty, tm, td] = chinaToday(today).split("-").map(Number);
-  const y = Number(value.slice(6, 10));
-  const m = Number(value.slice(10, 12));
-  const d = Number(value.slice(12, 14));
+    warnings.push(`号码前6位行政区划代码${area}不存在，请与身份证原件核对`);
+  const todayIso = chinaToday(today);
+  const birthIso = `${value.slice(6, 10)}-${value.slice(10, 12)}-${value.slice(12, 14)}`;
+  const at = on && /^\d{4}-\d{2}-\d{2}$/.test(on) && on >= birthIso && on <= todayIso ? on : todayIso;
+  const [ty, tm, td] = at.split("-").map(Number);
+  const [y, m, d] = birthIso.split("-").map(Number);
   const age = ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
-  if (age < MIN_WORKING_AGE)
-    return `按号码计算本人现年${age}周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理`;
-  return null;
+  if (age < MIN_WORKING_AGE) {
+    const when = at === todayIso ? "现年" : `于${at}时`;
+    warnings.push(
+      `按号码计算本人${when}${age}周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理`,
+    );
+  }
+  return warnings.length ? warnings.join("；") : null;
 }
 
 /** The form shown in lists: first 4, ten stars, last 4 (``4403**********1234``). */

@@ -62,7 +62,9 @@ async def _send(
     )
     if principal is not None and principal.phone_ref != scope.phone_ref:
         raise Forbidden("手机号码与登录的手机号码不一致")
-    row = await service.send_code(session=session, settings=settings, sms=sms, scope=scope, purpose=purpose)
+    row = await service.send_code(
+        session=session, settings=settings, sms=sms, pepper=request.app.state.party_pepper, scope=scope, purpose=purpose
+    )
     return CodeSent(
         challenge_id=row.id, expires_in=settings.party_code_ttl_seconds, resend_after=settings.party_code_resend_seconds
     )
@@ -127,6 +129,7 @@ async def create_party_token(
     case_ok = body.case_number is None or any(c.case_no == body.case_number for c in scope.cases)
     ok = await service.spend_code(
         db=db,
+        pepper=request.app.state.party_pepper,
         challenge_id=body.challenge_id,
         phone_ref=scope.phone_ref,
         purpose=CodePurpose.sign_in,
@@ -179,6 +182,7 @@ async def create_party_confirmation(
     )
     ok = scope.phone_ref == principal.phone_ref and await service.spend_code(
         db=db,
+        pepper=request.app.state.party_pepper,
         challenge_id=body.challenge_id,
         phone_ref=scope.phone_ref,
         purpose=CodePurpose.confirm,

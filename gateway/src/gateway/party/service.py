@@ -8,8 +8,6 @@ earlier unspent ones, so only the latest code works."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 import uuid
@@ -28,6 +26,7 @@ from sqlmodel import col
 
 from gateway.config import GatewaySettings
 from gateway.party.models import PartyCode
+from gateway.party.pepper import CodePepper
 from gateway.party.schemas import CodePurpose, PartyCase
 from gateway.tokens.service import TokenPolicy, sign_access_token
 
@@ -37,10 +36,6 @@ class PhoneScope:
     phone: str  # normalised; never logged, never stored
     phone_ref: str
     cases: list[PartyCase]
-
-
-def _code_hash(challenge_id: str, code: str) -> str:
-    return hashlib.sha256(f"{challenge_id}:{code}".encode()).hexdigest()
 
 
 async def phone_scope(
@@ -74,6 +69,7 @@ async def send_code(
     session: AsyncSession,
     settings: GatewaySettings,
     sms: SmsSender,
+    pepper: CodePepper,
     scope: PhoneScope,
     purpose: CodePurpose,
 ) -> PartyCode:
@@ -120,7 +116,7 @@ async def send_code(
         id=challenge_id,
         phone_ref=scope.phone_ref,
         purpose=purpose.value,
-        code_hash=_code_hash(challenge_id, code),
+        code_hash=pepper.hash(challenge_id, code),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.party_code_ttl_seconds),
     )
@@ -138,7 +134,15 @@ async def send_code(
 
 
 async def spend_code(
-    *, db: Database, challenge_id: str, phone_ref: str, purpose: CodePurpose, code: str, max_attempts: int, accept: bool
+    *,
+    db: Database,
+    pepper: CodePepper,
+    challenge_id: str,
+    phone_ref: str,
+    purpose: CodePurpose,
+    code: str,
+    max_attempts: int,
+    accept: bool,
 ) -> bool:
     """Try a code: every try counts (committed even when it fails); the right code with ``accept``
     spends it once. A code is dead when spent, expired, superseded or out of tries."""
@@ -162,7 +166,7 @@ async def spend_code(
         if tried is None:
             return False
         code_hash, attempts = tried
-        right = hmac.compare_digest(code_hash, _code_hash(challenge_id, code)) and accept
+        right = pepper.matches(code_hash, challenge_id, code) and accept
         if right or attempts >= max_attempts:
             spent = await session.execute(
                 update(PartyCode)

@@ -4,6 +4,20 @@ that own the data (intake: the case file; mediation: proceedings and agreements)
 """
 
 from onewindow_documents.catalogue import TEMPLATES, Template, template_of
-from onewindow_documents.render import Rendered, RenderError, canonical, digest, render, verify
+from onewindow_documents.labels import CLAIM_ZH, claim_zh
+from onewindow_documents.render import Rendered, RenderError, canonical, digest, render, render_async, verify
 
-__all__ = ["TEMPLATES", "RenderError", "Rendered", "Template", "canonical", "digest", "render", "template_of", "verify"]
+__all__ = [
+    "CLAIM_ZH",
+    "TEMPLATES",
+    "RenderError",
+    "Rendered",
+    "Template",
+    "canonical",
+    "claim_zh",
+    "digest",
+    "render",
+    "render_async",
+    "template_of",
+    "verify",
+]

@@ -8,6 +8,7 @@ The compiler is CPU-bound Rust code: async callers run ``render`` in a worker th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -91,6 +92,11 @@ def render(kind: str, data: dict[str, Any]) -> Rendered:
     return Rendered(
         kind=kind, template_version=template.version, title_zh=template.title_zh, pdf=pdf, sha256=digest(pdf)
     )
+
+
+async def render_async(kind: str, data: dict[str, Any]) -> Rendered:
+    """:func:`render` in a worker thread: the compiler is CPU-bound and must not hold the event loop."""
+    return await asyncio.to_thread(render, kind, data)
 
 
 def verify(kind: str, data: dict[str, Any], sha256: str) -> bool:

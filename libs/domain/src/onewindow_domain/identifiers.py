@@ -25,6 +25,7 @@ __all__ = [
     "IdNumber",
     "credit_code_check_char",
     "id_check_char",
+    "id_number_warnings",
     "is_valid_credit_code",
     "is_valid_id_number",
     "is_valid_mobile",
@@ -131,6 +132,41 @@ def _birth_date(yyyymmdd: str, *, today: date) -> date:
     if birth > today:
         raise InvalidIdentifier("id_number.birth_date", f"公民身份号码中的出生日期{birth.isoformat()}晚于今天")
     return birth
+
+
+# Province-level codes of GB/T 2260 (the first two digits of every administrative division code).
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46})
+_PROVINCES |= {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+MIN_WORKING_AGE = 16  # 劳动法第15条: no employment under 16
+
+
+def _age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def id_number_warnings(raw: str, *, on: date | None = None, today: date | None = None) -> list[str]:
+    """What is odd about a *valid* ID number, said for the clerk to check with the worker — never a
+    refusal (such numbers exist; the card decides): an area code no province has or that names a
+    province only (``000000``, ``990101``, ``440000``), a worker under 16 on ``on`` (the day they knew
+    of the infringement; today when not given). An invalid number gives no warning (its error says
+    enough). The SPA shows the same texts (web/src/validators/identifiers.ts)."""
+    today = today or _clock.today()
+    try:
+        parsed = validate_id_number(raw, today=today)
+    except InvalidIdentifier:
+        return []
+    warnings: list[str] = []
+    area = parsed.region_code
+    if int(area[:2]) not in _PROVINCES or area[2:] == "0000":
+        warnings.append(f"号码前6位行政区划代码{area}不存在，请与身份证原件核对")
+    at = on if on is not None and parsed.birth_date <= on <= today else today
+    age = _age_on(parsed.birth_date, at)
+    if age < MIN_WORKING_AGE:
+        when = "现年" if at == today else f"于{at.isoformat()}时"
+        warnings.append(
+            f"按号码计算本人{when}{age}周岁，未满16周岁（劳动法第15条禁止招用），请核对号码或按童工线索处理"
+        )
+    return warnings
 
 
 def is_valid_id_number(raw: str, *, today: date | None = None) -> bool:

@@ -37,11 +37,29 @@ def seed(settings: IntakeSettings, _args: object) -> None:
     print(json.dumps({"seeded": "intake", "centers": ["futian"]}))
 
 
+def backfill_phone_hashes(settings: IntakeSettings, _args: object) -> None:
+    """Give parties registered before the portal their phone's keyed hash (idempotent)."""
+    from onewindow_kit.crypto import FieldCipher
+
+    from intake.portal.backfill import backfill_phone_hashes as backfill
+
+    async def run() -> dict[str, int]:
+        db = Database(settings.database_url)
+        cipher = FieldCipher(settings.data_keys, settings.data_key_active, settings.lookup_key)
+        try:
+            result = await backfill(db=db, cipher=cipher)
+        finally:
+            await db.dispose()
+        return {"scanned": result.scanned, "filled": result.filled, "skipped": result.skipped}
+
+    print(json.dumps({"backfill": "phone_hash", **asyncio.run(run())}))
+
+
 if __name__ == "__main__":
     main(
         name="intake",
         settings_factory=IntakeSettings,
         app_factory="intake.main:create_app",
         migrations_dir=MIGRATIONS,
-        extra_commands={"seed": seed},
+        extra_commands={"seed": seed, "backfill-phone-hashes": backfill_phone_hashes},
     )

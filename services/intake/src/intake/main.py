@@ -59,6 +59,7 @@ async def _startup(app: FastAPI) -> None:
         awarded_years=settings.retention_awarded_years,
         apply=settings.retention_apply,
         interval=settings.retention_interval_seconds,
+        storage=app.state.storage,
     )
     if settings.retention_enabled:
         app.state.retention.start()

@@ -1918,6 +1918,20 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * FieldWarning
+         * @description Something odd in a field that does not stop registration (an ID number's unknown area code, a
+         *     worker under 16): for the clerk to check with the party. Named like the problem+json errors.
+         */
+        FieldWarning: {
+            /**
+             * Field
+             * @example applicants[0].id_number
+             */
+            field: string;
+            /** Message */
+            message: string;
+        };
         /** Figure */
         Figure: {
             /** Count */
@@ -2957,6 +2971,11 @@ export interface components {
             dispute_type: "rights" | "interest";
             /** Dispute Type Label */
             dispute_type_label: string;
+            /**
+             * Field Warnings
+             * @description plausibility warnings by field (never errors): check with the party
+             */
+            field_warnings?: components["schemas"]["FieldWarning"][];
             /** Final Award */
             final_award: components["schemas"]["FinalAwardFlag"][];
             /**

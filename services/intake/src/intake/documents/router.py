@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import StorageDep
+from onewindow_kit.documents import PDF_RESPONSE, pdf_response
 from onewindow_kit.errors import NotFound
 from onewindow_kit.openapi import problems
-from onewindow_kit.storage import ObjectMissing, read_all
 
 from intake.cases.auth import CaseStaff
 from intake.cases.service.reading import get_case
@@ -70,7 +70,7 @@ async def generate_case_document(
 @router.get(
     "/documents/{document_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **problems(NotFound)},
+    responses={**PDF_RESPONSE, **problems(NotFound)},
     operation_id="download_case_document",
 )
 async def download_case_document(
@@ -79,15 +79,4 @@ async def download_case_document(
     """The PDF (inline: the browser previews and prints it); 404 for a case the caller may not see."""
     doc = await service.get_document(session=session, document_id=document_id)
     await get_case(session=session, principal=principal, case_id=doc.case_id)
-    try:
-        pdf = await read_all(storage, doc.storage_key)
-    except ObjectMissing as exc:
-        raise NotFound(f"the file of document {document_id} is missing from storage") from exc
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'inline; filename="{doc.kind}-v{doc.version}.pdf"',
-            "x-content-sha256": doc.sha256,
-        },
-    )
+    return await pdf_response(storage=storage, doc=doc)

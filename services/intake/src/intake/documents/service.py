@@ -3,18 +3,15 @@ receipt and the application from its own tables)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Any
 
-from onewindow_documents import render
+from onewindow_documents import claim_zh, render_async
 from onewindow_domain.calendar import china_date, default_calendar
 from onewindow_domain.clocks import compute_due, get_rule
-from onewindow_kit.errors import NotFound
-from onewindow_kit.storage import Storage, iterate
-from sqlalchemy import func, select
+from onewindow_kit import documents
+from onewindow_kit.storage import Storage
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from intake.cases.models import CaseFile
 from intake.cases.service.reading import case_parts
@@ -22,19 +19,6 @@ from intake.centers.models import Center
 from intake.documents.models import CaseDocument
 from intake.documents.schemas import CaseDocumentCreate, CaseDocumentKind
 
-CLAIM_ZH = {
-    "wage_arrears": "拖欠工资",
-    "overtime": "加班费",
-    "severance": "经济补偿金",
-    "unlawful_termination": "违法解除赔偿金",
-    "no_contract_double_wage": "未签合同二倍工资",
-    "notice_pay": "代通知金",
-    "annual_leave": "未休年休假工资",
-    "social_insurance": "社会保险",
-    "work_injury": "工伤待遇",
-    "confirm_relationship": "确认劳动关系",
-    "other": "其他",
-}
 # The clock a receipt states when the case has no running deadline of its own yet.
 ROUTE_RULES = {"mediation": "mediation_15d", "arbitration": "arbitration_acceptance_5d"}
 
@@ -69,7 +53,7 @@ async def document_data(
         "claimed_amount": format(case.total_claimed, "f"),
         "claims": [
             {
-                "category_zh": CLAIM_ZH.get(c.category, c.category),
+                "category_zh": claim_zh(c.category),
                 "amount": format(c.amount, "f"),
                 "description": c.description,
             }
@@ -102,45 +86,23 @@ async def generate(
 ) -> CaseDocument:
     """Render the document and store it as the next version (bytes in storage, the row with digest and data)."""
     data = await document_data(session=session, case=case, request=request, today=today)
-    rendered = await asyncio.to_thread(render, request.kind.value, data)
-    latest = (
-        await session.execute(
-            select(func.max(col(CaseDocument.version))).where(
-                col(CaseDocument.case_id) == case.id, col(CaseDocument.kind) == request.kind.value
-            )
-        )
-    ).scalar()
-    doc = CaseDocument(
-        case_id=case.id,
+    rendered = await render_async(request.kind.value, data)
+    return await documents.store_version(
+        session=session,
+        storage=storage,
+        model=CaseDocument,
+        owner={"case_id": case.id},
         kind=request.kind.value,
-        version=(latest or 0) + 1,
-        title=rendered.title_zh,
-        template_version=rendered.template_version,
-        sha256=rendered.sha256,
-        size=len(rendered.pdf),
-        storage_key="",
+        rendered=rendered,
         data=data,
-        created_by=actor[:64],
+        actor=actor,
     )
-    doc.storage_key = f"documents/{doc.id}.pdf"
-    await storage.save(doc.storage_key, iterate(rendered.pdf))
-    session.add(doc)
-    await session.flush()
-    return doc
 
 
 async def list_documents(*, session: AsyncSession, case: CaseFile) -> list[CaseDocument]:
     """Every version of every document of the case, newest first."""
-    rows = await session.execute(
-        select(CaseDocument)
-        .where(col(CaseDocument.case_id) == case.id)
-        .order_by(col(CaseDocument.created_at).desc(), col(CaseDocument.version).desc())
-    )
-    return list(rows.scalars().all())
+    return await documents.list_versions(session=session, model=CaseDocument, owner={"case_id": case.id})
 
 
 async def get_document(*, session: AsyncSession, document_id: str) -> CaseDocument:
-    doc = await session.get(CaseDocument, document_id)
-    if doc is None:
-        raise NotFound(f"document {document_id} does not exist")
-    return doc
+    return await documents.get_or_404(session=session, model=CaseDocument, document_id=document_id)

@@ -13,12 +13,16 @@ from datetime import date
 
 from onewindow_domain.calendar import china_date
 from onewindow_kit.db import Database
+from onewindow_kit.storage import Storage
 from onewindow_kit.worker import Worker
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from intake.attachments.models import Attachment
 from intake.cases.models import CaseFile, CaseParty, PiiAccess, TimelineEntry
+from intake.documents.models import CaseDocument
+from intake.ledger.models import ServiceRecord
 from intake.retention.models import CaseRetention
 from intake.retention.schemas import PiiAccessPublic, RetentionClass, RetentionDue
 
@@ -26,6 +30,8 @@ log = logging.getLogger("intake.retention")
 
 ANONYMISED_NAME = "（已匿名）"
 ANONYMISED_FACTS = "（保存期限届满，个人信息已匿名化处理）"
+# What stays of a generated document's data (the row keeps kind, version and digest: the archive index).
+ANONYMISED_DATA = {"anonymised": True}
 # Timeline kinds that show a case went on to arbitration or a court.
 ONWARD_PREFIXES = ("arbitration.", "court.")
 ONWARD_STATUSES = ("transferred_to_arbitration", "referred_to_court")
@@ -92,9 +98,16 @@ async def plan(
     return due
 
 
-async def anonymise(*, session: AsyncSession, cases: Sequence[RetentionDue]) -> int:
-    """Remove the personal data of ``cases``: parties' names, identifiers, contacts and the facts.
-    Case numbers, claims, amounts and the timeline stay (statistics and the archive index)."""
+async def anonymise(*, session: AsyncSession, cases: Sequence[RetentionDue], storage: Storage | None = None) -> int:
+    """Remove the personal data of ``cases``: parties' names, identifiers, contacts and the facts; the
+    service ledger's addresses and signatures; the data the generated documents were rendered from;
+    and, with ``storage``, the stored files of those documents and of the evidence attachments (an
+    ID copy, a pay slip are personal data through and through). Case numbers, claims, amounts, the
+    timeline and each file's row (type, size, digest) stay (statistics and the archive index).
+
+    The files are deleted inside the caller's transaction, before it commits: if the commit fails
+    the next run finds the case again and deletes what is left (deleting a missing file is no error),
+    whereas deleting after the commit could leave files no run would ever look for again."""
     if not cases:
         return 0
     ids = [c.case_id for c in cases]
@@ -121,10 +134,30 @@ async def anonymise(*, session: AsyncSession, cases: Sequence[RetentionDue]) -> 
         )
     )
     await session.execute(update(CaseFile).where(col(CaseFile.id).in_(ids)).values(facts=ANONYMISED_FACTS))
+    await session.execute(
+        update(ServiceRecord).where(col(ServiceRecord.case_id).in_(ids)).values(address=None, signed_by=None, note=None)
+    )
+    keys = list(
+        (
+            await session.execute(select(col(CaseDocument.storage_key)).where(col(CaseDocument.case_id).in_(ids)))
+        ).scalars()
+    )
+    keys += list(
+        (await session.execute(select(col(Attachment.storage_key)).where(col(Attachment.case_id).in_(ids)))).scalars()
+    )
+    await session.execute(update(CaseDocument).where(col(CaseDocument.case_id).in_(ids)).values(data=ANONYMISED_DATA))
+    await session.execute(
+        update(Attachment).where(col(Attachment.case_id).in_(ids)).values(file_name=ANONYMISED_NAME, description=None)
+    )
+    if storage is not None:
+        for key in keys:
+            if key:
+                await storage.delete(key)
     session.add_all(
         CaseRetention(case_id=c.case_id, retention_class=c.retention_class.value, due_on=c.due_on) for c in cases
     )
     await session.flush()
+    log.info("retention: %d stored files of %d case files deleted", len(keys) if storage else 0, len(ids))
     return len(ids)
 
 
@@ -162,13 +195,23 @@ class RetentionWorker(Worker):
     """Runs the retention plan every ``interval`` seconds; anonymises only when ``apply`` is set,
     otherwise logs the dry run (case ids only)."""
 
-    def __init__(self, *, db: Database, mediated_years: int, awarded_years: int, apply: bool, interval: float) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        mediated_years: int,
+        awarded_years: int,
+        apply: bool,
+        interval: float,
+        storage: Storage | None = None,
+    ) -> None:
         # One replica runs it (advisory lock on PostgreSQL).
         super().__init__(name="retention", db=db, poll_seconds=interval, idle_seconds=interval, lock_key=15_000_001)
         self.mediated_years = mediated_years
         self.awarded_years = awarded_years
         self.apply = apply
         self.interval = interval
+        self.storage = storage
 
     async def run_once(self) -> float | None:
         from onewindow_domain.calendar import china_today
@@ -182,7 +225,7 @@ class RetentionWorker(Worker):
                 awarded_years=self.awarded_years,
             )
             if self.apply:
-                await anonymise(session=session, cases=due)
+                await anonymise(session=session, cases=due, storage=self.storage)
             log.info(
                 "retention %s: %d case files past their period",
                 "applied" if self.apply else "dry run",

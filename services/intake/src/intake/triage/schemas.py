@@ -106,6 +106,14 @@ class OpenCaseHit(BaseModel):
     status_label: str
 
 
+class FieldWarning(BaseModel):
+    """Something odd in a field that does not stop registration (an ID number's unknown area code, a
+    worker under 16): for the clerk to check with the party. Named like the problem+json errors."""
+
+    field: str = Field(examples=["applicants[0].id_number"])
+    message: str
+
+
 class TriageResult(BaseModel):
     config_version: str
     grade: Grade
@@ -121,4 +129,7 @@ class TriageResult(BaseModel):
     applied_on: date
     open_cases_of_applicants: list[OpenCaseHit] = Field(
         default_factory=list, description="applicants already party to an open case here (flagged at the window)"
+    )
+    field_warnings: list[FieldWarning] = Field(
+        default_factory=list, description="plausibility warnings by field (never errors): check with the party"
     )

@@ -9,9 +9,9 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import StorageDep
+from onewindow_kit.documents import PDF_RESPONSE, pdf_response
 from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
-from onewindow_kit.storage import ObjectMissing, read_all
 
 from mediation.documents import service
 from mediation.documents.dependencies import IntakeDep
@@ -95,7 +95,7 @@ async def get_document(document_id: str, session: SessionDep, principal: Proceed
 @router.get(
     "/documents/{document_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **problems(NotFound)},
+    responses={**PDF_RESPONSE, **problems(NotFound)},
     operation_id="download_document",
 )
 async def download_document(
@@ -104,15 +104,4 @@ async def download_document(
     """The PDF (inline, so a browser previews and prints it); 404 for a proceeding the caller may not see."""
     doc = await service.get_document(session=session, document_id=document_id)
     await visible_proceeding(session=session, principal=principal, proceeding_id=doc.proceeding_id)
-    try:
-        pdf = await read_all(storage, doc.storage_key)
-    except ObjectMissing as exc:
-        raise NotFound(f"the file of document {document_id} is missing from storage") from exc
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'inline; filename="{doc.kind}-v{doc.version}.pdf"',
-            "x-content-sha256": doc.sha256,
-        },
-    )
+    return await pdf_response(storage=storage, doc=doc)

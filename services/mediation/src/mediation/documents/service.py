@@ -7,16 +7,16 @@ mediator, sessions) and the parties' names and addresses from intake's case file
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from onewindow_documents import Rendered, RenderError, render, template_of
+from onewindow_documents import RenderError, claim_zh, render_async, template_of
+from onewindow_kit import documents
 from onewindow_kit.bridge.casefile import CaseFile, IntakeClient, IntakeError
-from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
-from onewindow_kit.storage import Storage, iterate
-from sqlalchemy import func, select
+from onewindow_kit.errors import StateConflict, UpstreamUnavailable
+from onewindow_kit.storage import Storage
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,19 +27,6 @@ from mediation.proceedings.models import Proceeding
 from mediation.registry.models import Mediator, Organisation
 from mediation.sessions.models import MediationSession
 
-CLAIM_ZH = {
-    "wage_arrears": "拖欠工资",
-    "overtime": "加班费",
-    "severance": "经济补偿金",
-    "unlawful_termination": "违法解除赔偿金",
-    "no_contract_double_wage": "未签合同二倍工资",
-    "notice_pay": "代通知金",
-    "annual_leave": "未休年休假工资",
-    "social_insurance": "社会保险",
-    "work_injury": "工伤待遇",
-    "confirm_relationship": "确认劳动关系",
-    "other": "其他",
-}
 CLOSE_ZH = {
     "withdrawn": "申请人撤回调解申请。",
     "refused": "一方当事人拒绝继续调解。",
@@ -54,10 +41,6 @@ NEEDS_AGREEMENT = {
 }
 ENDED = ("terminated", "expired", "withdrawn")
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def storage_key(document_id: str) -> str:
-    return f"documents/{document_id}.pdf"
 
 
 def _parties(case: CaseFile) -> dict[str, Any]:
@@ -96,9 +79,7 @@ async def document_data(
         "issued_on": today,
         "received_on": p.received_on.isoformat(),
         "facts": case.facts,
-        "claims": [
-            {"category_zh": CLAIM_ZH.get(c.category, c.category), "amount": format(c.amount, "f")} for c in case.claims
-        ],
+        "claims": [{"category_zh": claim_zh(c.category), "amount": format(c.amount, "f")} for c in case.claims],
         "claimed_amount": format(p.total_claimed, "f"),
         **_parties(case),
     }
@@ -184,48 +165,26 @@ async def generate(
     """Render the document and store it as the next version (bytes in storage, the row with digest and data)."""
     data = await document_data(session=session, proceeding=proceeding, case=case, request=request, today=today)
     try:
-        rendered: Rendered = await asyncio.to_thread(render, request.kind.value, data)
+        rendered = await render_async(request.kind.value, data)
     except RenderError as exc:  # a template bug, not the caller's fault: let it be a 500 with the reason logged
         raise RuntimeError(str(exc)) from exc
-    latest = (
-        await session.execute(
-            select(func.max(Document.version)).where(
-                col(Document.proceeding_id) == proceeding.id, col(Document.kind) == request.kind.value
-            )
-        )
-    ).scalar()
-    doc = Document(
-        proceeding_id=proceeding.id,
-        case_id=proceeding.case_id,
+    return await documents.store_version(
+        session=session,
+        storage=storage,
+        model=Document,
+        owner={"proceeding_id": proceeding.id},
+        extra={"case_id": proceeding.case_id},
         kind=request.kind.value,
-        version=(latest or 0) + 1,
-        title=rendered.title_zh,
-        template_version=rendered.template_version,
-        sha256=rendered.sha256,
-        size=len(rendered.pdf),
-        storage_key="",
+        rendered=rendered,
         data=data,
-        created_by=actor[:64],
+        actor=actor,
     )
-    doc.storage_key = storage_key(doc.id)
-    await storage.save(doc.storage_key, iterate(rendered.pdf))
-    session.add(doc)
-    await session.flush()
-    return doc
 
 
 async def list_documents(*, session: AsyncSession, proceeding: Proceeding) -> list[Document]:
     """Every version of every document of the proceeding, newest first."""
-    rows = await session.execute(
-        select(Document)
-        .where(col(Document.proceeding_id) == proceeding.id)
-        .order_by(col(Document.created_at).desc(), col(Document.version).desc())
-    )
-    return list(rows.scalars().all())
+    return await documents.list_versions(session=session, model=Document, owner={"proceeding_id": proceeding.id})
 
 
 async def get_document(*, session: AsyncSession, document_id: str) -> Document:
-    doc = await session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"document {document_id} does not exist")
-    return doc
+    return await documents.get_or_404(session=session, model=Document, document_id=document_id)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from onewindow_domain.calendar import CHINA_TZ, china_date, china_today
 from onewindow_domain.claims import ClaimCategory
+from onewindow_domain.identifiers import id_number_warnings
 from onewindow_kit.crypto import FieldCipher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.cases.models import CaseFile, CaseParty
 from intake.cases.schemas import CaseCreate
 from intake.lifecycle.service import OPEN_STATUSES, STATUS_ZH
-from intake.triage.schemas import LinkedCase, OpenCaseHit, TriageConfig, TriageResult
+from intake.triage.schemas import FieldWarning, LinkedCase, OpenCaseHit, TriageConfig, TriageResult
 from intake.triage.service import Claim, EmployerHistory, Form, triage
 
 
@@ -130,4 +131,15 @@ async def preview_triage(
     result.open_cases_of_applicants = await open_cases_of(
         session=session, center_id=center_id, data=data, cipher=cipher
     )
+    result.field_warnings = field_warnings(data, today=today)
     return result
+
+
+def field_warnings(data: CaseCreate, *, today: date) -> list[FieldWarning]:
+    """The plausibility checks the SPA runs while typing, from the service: each applicant's ID
+    number (area code, under 16 on the day they knew of the infringement)."""
+    return [
+        FieldWarning(field=f"applicants[{i}].id_number", message=message)
+        for i, a in enumerate(data.applicants)
+        for message in id_number_warnings(a.id_number, on=data.knew_on, today=today)
+    ]
