@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, TimelineEntry, new_id
 from intake.cases.schemas import CaseCreate
 from intake.cases.service.lifecycle import _apply_route, _case_event, _timeline
-from intake.cases.service.triage_input import employer_history, open_cases_of, triage_form
+from intake.cases.service.triage_input import triage_form, triage_inputs
 from intake.centers.models import Center
 from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
@@ -116,14 +116,12 @@ async def register_case(
     now = clock.now()
     today = china_date(now)
     credit_codes = [r.credit_code for r in data.respondents]
-    history = await employer_history(
-        session=session, center_id=center_id, credit_codes=credit_codes, config=config, today=today
+    history, open_hits = await triage_inputs(
+        session=session, center_id=center_id, data=data, config=config, today=today, cipher=cipher
     )
     result = triage(form=triage_form(data), history=history, config=config, today=today)
     # The worker already party to an open case is flagged on the new case too (it stays in triage).
-    result.open_cases_of_applicants = await open_cases_of(
-        session=session, center_id=center_id, data=data, cipher=cipher
-    )
+    result.open_cases_of_applicants = open_hits
 
     route_choice = data.route
     if route_choice and route_choice.route.value != result.route.route and not route_choice.reason:
