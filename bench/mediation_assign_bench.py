@@ -12,6 +12,15 @@ Measures:
 3. ``intake.case.routed`` delivered to ``/internal/events`` at BENCH_RATE a second (open loop) until a
    mediator is assigned and committed: p50/p95 (in-process ASGI; the relay hop between processes is
    not included — it is the kit's, measured by the gateway/intake benches).
+Before and after in one run (issue 17): after loading, the same measures run first with the code of
+BENCH_ASSIGN_BASELINE (default ``95b5e2b``, the commit issue 17's assignment work started from:
+``git archive`` of services/mediation/src into /tmp, first on PYTHONPATH of a child process) on
+the schema of that commit plus the columns the shared kit writes (BENCH_ASSIGN_BASELINE_REV: the traceparent
+revision of issue 20), then the database is upgraded to this
+checkout's head and the same measures run with this checkout's code. Each variant reassigns the
+proceedings of a different mediator (of a different centre). BENCH_ASSIGN_BASELINE= (empty) skips
+the baseline. The loaded tables are VACUUM ANALYZEd once, as autovacuum would have on a live system.
+``intake.case.routed`` runs BENCH_ROUTED_SECONDS (default 60) at BENCH_RATE (default 50) a second.
 Prints the figures and writes ``bench/results/mediation-assign-<time>.json``.
 """
 
@@ -21,7 +30,9 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -50,7 +61,9 @@ CENTERS = int(os.environ.get("BENCH_CENTERS", "37"))
 BIG_CENTER = int(os.environ.get("BENCH_BIG_CENTER", "1000"))
 DECISIONS = int(os.environ.get("BENCH_DECISIONS", "300"))
 RATE = int(os.environ.get("BENCH_RATE", "50"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = int(os.environ.get("BENCH_ROUTED_SECONDS", "60"))
+BASELINE = os.environ.get("BENCH_ASSIGN_BASELINE", "95b5e2b")
+BASELINE_REV = os.environ.get("BENCH_ASSIGN_BASELINE_REV", "0005_s4h20_traceparent")
 CATEGORIES = ["wage_arrears", "overtime", "severance", "unlawful_termination", "work_injury", "social_insurance"]
 INDUSTRIES = ["制造业", "建筑业", "餐饮业", "零售业", "物流", "信息技术"]
 STREETS = [f"街道{i}" for i in range(10)]
@@ -355,14 +368,68 @@ async def routed_to_assigned(db_url: str, centers: list[str]) -> dict[str, float
     }
 
 
+def baseline_src() -> Path | None:
+    """services/mediation/src of BASELINE, extracted once under /tmp."""
+    if not BASELINE:
+        return None
+    target = Path(tempfile.gettempdir()) / f"ow-assign-baseline-{BASELINE}"
+    src = target / "services" / "mediation" / "src"
+    if not src.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BASELINE, "services/mediation/src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return src
+
+
+def measure(url: str, by_center: dict[str, list[str]], variant: int) -> dict[str, object]:
+    """The four measures with whatever ``mediation`` this process imports."""
+    typical = [c for c in by_center if c != "big"]
+    holder_center = typical[variant % len(typical)]
+    results: dict[str, object] = {"code": str(Path(assignment.__file__).resolve().parents[3])}
+    for key, job in (
+        ("decision_typical_center", lambda: decisions(url, typical)),
+        ("decision_big_center", lambda: decisions(url, ["big"])),
+        ("reassign_200", lambda: reassignment(url, holder_center, by_center[holder_center][0])),
+        ("routed_to_assigned", lambda: routed_to_assigned(url, typical)),
+    ):
+        results[key] = asyncio.run(job())
+        print(f"  {key}: {results[key]}", file=sys.stderr, flush=True)
+    return results
+
+
+def run_variant(url: str, by_center: dict[str, list[str]], variant: int, src: Path | None) -> dict[str, object]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    env["MEDIATION_LOG_LEVEL"] = "WARNING"
+    spec = json.dumps({"url": url, "by_center": by_center, "variant": variant})
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure"], input=spec, env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"variant {variant} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--measure"]:
+        spec = json.loads(sys.stdin.read())
+        print(json.dumps(measure(spec["url"], spec["by_center"], spec["variant"]), ensure_ascii=False))
+        return 0
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import loadavg
+
     admin = postgres_url() or "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     name = unique_db_name("bench_mediation")
     url = asyncio.run(create_pg_database(admin, name))
+    base_src = baseline_src()
     try:
-        upgrade(MIGRATIONS, url)
+        upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else "head")
         t0 = time.perf_counter()
         by_center = asyncio.run(populate(url))
+        asyncio.run(vacuum_analyze(url))
         print(
             f"populated {MEDIATORS} mediators, ~{PROCEEDINGS} proceedings in {time.perf_counter() - t0:.0f}s",
             flush=True,
@@ -374,15 +441,21 @@ def main() -> int:
             "centers": CENTERS,
             "mediators_per_typical_center": len(by_center[typical[0]]),
             "big_center_mediators": BIG_CENTER,
+            "routed_seconds": SECONDS,
+            "loadavg_start": loadavg(),
         }
-        for key, job in (
-            ("decision_typical_center", lambda: decisions(url, typical)),
-            ("decision_big_center", lambda: decisions(url, ["big"])),
-            ("reassign_200", lambda: reassignment(url, typical[0], by_center[typical[0]][0])),
-            ("routed_to_assigned", lambda: routed_to_assigned(url, typical)),
-        ):
-            results[key] = asyncio.run(job())
-            print(f"{key}: {results[key]}", flush=True)
+        if base_src is not None:
+            print(f"baseline {BASELINE} (schema {BASELINE_REV}):", flush=True)
+            results["baseline"] = run_variant(url, by_center, 0, base_src) | {"commit": BASELINE}
+            results["loadavg_after_baseline"] = loadavg()
+            print(json.dumps(results["baseline"], ensure_ascii=False), flush=True)
+            upgrade(MIGRATIONS, url)
+            asyncio.run(vacuum_analyze(url))
+        print("this checkout:", flush=True)
+        results["current"] = run_variant(url, by_center, 1, None)
+        results["loadavg_end"] = loadavg()
+        print(json.dumps(results["current"], ensure_ascii=False), flush=True)
+        print(table(results), flush=True)
         print(json.dumps(results, ensure_ascii=False), flush=True)
     finally:
         asyncio.run(drop_pg_database(admin, name))
@@ -392,6 +465,50 @@ def main() -> int:
         json.dumps(results, indent=2, ensure_ascii=False)
     )
     return 0
+
+
+async def vacuum_analyze(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+def table(r: dict[str, object]) -> str:
+    """Markdown rows: measure, target, this checkout, baseline, status."""
+    cur = r["current"]
+    base = r.get("baseline") or {}
+    assert isinstance(cur, dict) and isinstance(base, dict)
+
+    def dec(x: dict, key: str) -> str:
+        v = x.get(key)
+        return f"p50 {v['p50_ms']} / p95 {v['p95_ms']} ms" if v else "—"
+
+    def mark(ok: bool) -> str:
+        return "**met**" if ok else "**not met**"
+
+    ra, rb = cur["reassign_200"], base.get("reassign_200")
+    ro, rob = cur["routed_to_assigned"], base.get("routed_to_assigned")
+    rows = [
+        "| measure | target | this checkout | baseline | status |",
+        "|---|---|---|---|---|",
+        f"| one decision, typical centre ({r['mediators_per_typical_center']} mediators) | p95 ≤ 20 ms | "
+        f"{dec(cur, 'decision_typical_center')} | {dec(base, 'decision_typical_center')} | "
+        f"{mark(cur['decision_typical_center']['p95_ms'] <= 20)} |",
+        f"| one decision, centre of {r['big_center_mediators']} mediators | p95 ≤ 50 ms | "
+        f"{dec(cur, 'decision_big_center')} | {dec(base, 'decision_big_center')} | "
+        f"{mark(cur['decision_big_center']['p95_ms'] <= 50)} |",
+        f"| reassign a departing mediator's {ra['proceedings']} proceedings (risk check kept) | ≤ 2 s | "
+        f"{ra['seconds']} s | {rb['seconds'] if rb else '—'} s | {mark(ra['seconds'] <= 2)} |",
+        f"| intake.case.routed → assigned at {ro['rate']}/s for {r['routed_seconds']} s | p95 ≤ 1 s | "
+        f"p50 {ro['p50_ms']} / p95 {ro['p95_ms']} ms, errors {ro['errors']} | "
+        + (f"p50 {rob['p50_ms']} / p95 {rob['p95_ms']} ms, errors {rob['errors']}" if rob else "—")
+        + f" | {mark(ro['p95_ms'] <= 1000 and ro['errors'] == 0)} |",
+    ]
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ In order, on the same PostgreSQL (TEST_DATABASE_URL, default local) and the same
 3. anchor (c): the same for the code before issue 17 (commit aa836c9, BENCH_BASELINE), from a git
    worktree with its own environment, created on first use under /tmp;
 4. SQL round trips per registration (bench/register_roundtrips.py) for both;
-5. mediation assignment (bench/mediation_assign_bench.py), unless BENCH_ASSIGN=0.
+5. mediation assignment (bench/mediation_assign_bench.py: its own baseline, the commit the assignment
+   work started from, and this checkout on the same 100,000 proceedings), unless BENCH_ASSIGN=0;
+6. dashboard statistics of a centre-year at 1 M cases (bench/intake_stats_bench.py: loads 1 M cases
+   inside PostgreSQL, times GET /stats on its baseline and on this checkout), unless BENCH_STATS=0.
 Prints one table (markdown) and writes bench/results/run-<time>.json and .md.
 """
 
@@ -76,11 +79,86 @@ def run_json(cmd: list[str], cwd: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _last_json(stdout: str) -> dict | None:
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
 def assign() -> dict:
     result = subprocess.run(
         [sys.executable, str(HERE / "mediation_assign_bench.py")], cwd=ROOT, capture_output=True, text=True
     )
-    return {"output": result.stdout[-4000:], "returncode": result.returncode, "loadavg": loadavg()}
+    out = "\n".join(line for line in result.stdout.splitlines() if not line.startswith('{"ts"'))
+    return {
+        "output": out[-6000:],
+        "returncode": result.returncode,
+        "result": _last_json(result.stdout),
+        "loadavg": loadavg(),
+    }
+
+
+def stats() -> dict:
+    result = subprocess.run(
+        [sys.executable, str(HERE / "intake_stats_bench.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"BENCH_EXPLAIN": os.environ.get("BENCH_EXPLAIN", "0")},
+    )
+    return {"returncode": result.returncode, "result": _last_json(result.stdout), "tail": result.stderr[-2000:]}
+
+
+def assign_rows(r: dict) -> list[str]:
+    """The four assignment rows (issue 17), this checkout beside the assignment bench's own baseline."""
+    res = (r.get("assign") or {}).get("result")
+    if not res:
+        return ["| mediation assignment (4 rows) | see issue 17 | failed or not run (see output below) | | | | — |"]
+    cur, base = res["current"], res.get("baseline") or {}
+    tag = base.get("commit", "—")
+
+    def dec(x: dict, key: str) -> str:
+        v = x.get(key)
+        return f"p50 {v['p50_ms']} / p95 {v['p95_ms']} ms" if v else "—"
+
+    ra, rb = cur["reassign_200"], base.get("reassign_200") or {}
+    ro, rob = cur["routed_to_assigned"], base.get("routed_to_assigned") or {}
+    return [
+        f"| one assignment decision, typical centre ({res['mediators_per_typical_center']} mediators) | p95 ≤ 20 ms | "
+        f"{dec(cur, 'decision_typical_center')} | | {tag}: {dec(base, 'decision_typical_center')} | | "
+        f"{mark(cur['decision_typical_center']['p95_ms'] <= 20)} |",
+        f"| one assignment decision, centre of {res['big_center_mediators']} mediators | p95 ≤ 50 ms | "
+        f"{dec(cur, 'decision_big_center')} | | {tag}: {dec(base, 'decision_big_center')} | | "
+        f"{mark(cur['decision_big_center']['p95_ms'] <= 50)} |",
+        f"| reassign a departing mediator's {ra['proceedings']} proceedings (deadline-risk check kept) | ≤ 2 s | "
+        f"{ra['seconds']} s | | {tag}: {rb.get('seconds', '—')} s | | {mark(ra['seconds'] <= 2)} |",
+        f"| `intake.case.routed` → assigned at {ro['rate']}/s for {res['routed_seconds']} s | p95 ≤ 1 s | "
+        f"p50 {ro['p50_ms']} / p95 {ro['p95_ms']} ms (errors {ro['errors']}) | | "
+        f"{tag}: p50 {rob.get('p50_ms', '—')} / p95 {rob.get('p95_ms', '—')} ms | | "
+        f"{mark(ro['p95_ms'] <= 1000 and ro['errors'] == 0)} |",
+    ]
+
+
+def stats_row(r: dict) -> str:
+    """Dashboard statistics of a centre-year at 1 M cases, beside the stats bench's own baseline."""
+    if "stats" not in r:
+        return (
+            "| dashboard statistics of a centre-year at 1 M cases | p95 ≤ 200 ms | not run (BENCH_STATS=0) | | | | — |"
+        )
+    res = r["stats"].get("result")
+    if not res:
+        return "| dashboard statistics of a centre-year at 1 M cases | p95 ≤ 200 ms | bench failed | | | | — |"
+    cur, base = res["current"], res.get("baseline") or {}
+    return (
+        f"| dashboard statistics of a centre-year at {res['cases']:,} cases ({cur['cases']:,} in the window) | "
+        f"p95 ≤ 200 ms | p50 {cur['p50_ms']} / p95 {cur['p95_ms']} ms | | "
+        f"{base.get('commit', '—')}: p50 {base.get('p50_ms', '—')} / p95 {base.get('p95_ms', '—')} ms "
+        f"(same figures: {res.get('same_figures_as_baseline')}) | | {mark(cur['p95_ms'] <= 200)} |"
+    )
 
 
 def mark(ok: bool | None) -> str:
@@ -130,13 +208,8 @@ def table(r: dict) -> str:
     bcpu = ", ".join(f"{k} {v}" for k, v in base["cpu_ms_per_registration"].items())
     rows.append(f"| CPU ms per registration, per process | (where the time goes) | {cpu} | | {bcpu} | | |")
     if "assign" in r:
-        rows.append(
-            "| assignment (typical / 1,000 mediators p95), reassign 220, routed→assigned p95 | "
-            "≤ 20 / ≤ 50 ms, ≤ 2 s, ≤ 1 s | see bench/results/mediation-assign-*.json (output below) | | | | see below |"
-        )
-    rows.append(
-        "| dashboard statistics of a centre-year at 1 M cases | p95 ≤ 200 ms | not run by make bench | | | | — |"
-    )
+        rows.extend(assign_rows(r))
+    rows.append(stats_row(r))
     loads = (
         f"load average (1/5/15 min): start {r['loadavg_start']}, after pgbench {r['pgbench']['loadavg']}, "
         f"current stack under load {cur['loadavg_after_throughput']}, baseline under load "
@@ -163,6 +236,9 @@ def main() -> int:
     if os.environ.get("BENCH_ASSIGN", "1") != "0":
         log("mediation assignment")
         r["assign"] = assign()
+    if os.environ.get("BENCH_STATS", "1") != "0":
+        log("dashboard statistics at 1 M cases")
+        r["stats"] = stats()
     r["loadavg_end"] = loadavg()
     md = table(r)
     if "assign" in r:

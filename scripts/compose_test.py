@@ -16,7 +16,7 @@ Steps, each with a bounded timeout:
 4. the journeys: ``tests/`` (the same tests as ``make test``) with ``ONEWINDOW_COMPOSE_STACK``
    pointing the harness at the stack; the outage journey kills the mediation container mid-journey
    and starts it again (logged to ``test-artifacts/compose/journey.log``);
-5. every container's log into ``test-artifacts/compose/``, then ``down -v`` — also on failure.
+5. every container's log into ``test-artifacts/compose/``, then ``down -v`` — also on failure or SIGTERM.
 """
 
 from __future__ import annotations
@@ -370,8 +370,15 @@ def journeys(seed_dir: Path) -> int:
     return run(cmd, timeout=900, check=False, cwd=ROOT, env=env).returncode
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (a CI timeout, a supervisor) unwinds like Ctrl-C, so the ``finally`` of ``main``
+    still collects the logs, takes the stack down and stops the dockerd this run started."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _terminated)
     table = stack_module.load_table()
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)

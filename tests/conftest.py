@@ -57,11 +57,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_module.Sta
 
 @contextmanager
 def running_stack(
-    tmp_path_factory: pytest.TempPathFactory, extra: dict[str, dict[str, str]] | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    extra: dict[str, dict[str, str]] | None = None,
+    gateway_extra: dict[str, str] | None = None,
 ) -> Iterator[stack_module.Stack]:
     """A whole stack of its own (the session's ``stack``, or one for a module whose requests
     would disturb the others, like the schemathesis suite); ``extra`` adds settings per service
-    (without their prefix), e.g. ``{"intake": {"SMS__PROVIDER": "aliyun"}}``."""
+    (without their prefix), e.g. ``{"intake": {"SMS__PROVIDER": "aliyun"}}``, ``gateway_extra``
+    the gateway's."""
     table = stack_module.load_table()
     var_dir = tmp_path_factory.mktemp("stack")
     admin_url = postgres_url()
@@ -89,7 +92,11 @@ def running_stack(
             for s in table
             if not s.is_gateway
         }
-        | {s.name: {s.env_prefix + k: v for k, v in GATEWAY_EXTRA.items()} for s in table if s.is_gateway},
+        | {
+            s.name: {s.env_prefix + k: v for k, v in (GATEWAY_EXTRA | (gateway_extra or {})).items()}
+            for s in table
+            if s.is_gateway
+        },
     )
     running = stack_module.Stack(config, table)
     try:

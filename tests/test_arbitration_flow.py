@@ -62,7 +62,11 @@ def commission(stack, gateway, accounts) -> Iterator[httpx.Client]:
     )
     sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
-        wait_for(lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200, what="simulator up")
+        wait_for(
+            lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200,
+            timeout=90,  # a cold Python start on a loaded machine can take more than 20 s
+            what="simulator up",
+        )
         hook = {"webhook_url": f"http://127.0.0.1:{port}/webhooks"}
         with gateway.as_user("admin") as admin:
             if (

@@ -41,7 +41,11 @@ def court(stack, gateway, accounts) -> Iterator[httpx.Client]:
     )
     sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
-        wait_for(lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200, what="court simulator up")
+        wait_for(
+            lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200,
+            timeout=90,  # a cold Python start on a loaded machine (compose-test) took more than 20 s
+            what="court simulator up",
+        )
         with gateway.as_user("admin") as admin:
             patched = admin.patch(
                 "/api/court/admin/partners/futian-court", json={"webhook_url": f"http://127.0.0.1:{port}/webhooks"}

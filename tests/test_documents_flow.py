@@ -212,8 +212,9 @@ def test_a_transfer_carries_document_digests_the_commission_verifies(stack, gate
     with gateway.as_user("clerk") as clerk, gateway.as_user("supervisor") as supervisor:
         requested, transfer_id = _transfer(gateway, clerk, supervisor, commission, "孙丽", day_offset=7)
         docs = {d["kind"]: d for d in requested["data"]["documents"]}
-        assert {"termination", "undisputed_facts"} <= set(docs)  # the bridge rendered the missing one itself
-        for kind in ("termination", "undisputed_facts"):
+        # The bridge rendered the missing ones itself, the cover list (移送材料清单) last.
+        assert {"termination", "undisputed_facts", "transfer_cover"} <= set(docs)
+        for kind in ("termination", "undisputed_facts", "transfer_cover"):
             assert len(docs[kind]["sha256"]) == 64 and docs[kind]["url"].startswith(gateway.url)
         assert "title" in docs["application"] and "sha256" not in docs["application"]  # titles-only stays v1
         view = wait_for(
@@ -225,7 +226,8 @@ def test_a_transfer_carries_document_digests_the_commission_verifies(stack, gate
         )
         assert view["arbitration_case_no"]
         checks = [c for c in commission.get("/received").json()["document_checks"] if c["subject_id"] == transfer_id]
-        assert sorted(c["kind"] for c in checks) == ["termination", "undisputed_facts"] and all(c["ok"] for c in checks)
+        assert sorted(c["kind"] for c in checks) == ["termination", "transfer_cover", "undisputed_facts"]
+        assert all(c["ok"] for c in checks)
         # The link is the commission's alone, signed and bound to its document.
         url = docs["termination"]["url"]
         token = gateway.client_token("futian-arbitration")

@@ -1,7 +1,7 @@
 """Issue 19 across the real processes, with the gateway texting through the Aliyun adapter to
 the Dysmsapi simulator (``python -m onewindow_kit.sms.simulator``, which checks each request's
 signature): a matrix of parties × cases — each phone sees exactly the cases it is a party of, in
-intake and in mediation; staff and party tokens keep to their own routes; every code was texted
+intake and in mediation, their documents included; staff and party tokens keep to their own routes; every code was texted
 once, with no ID number in any text; no phone or ID number in any process's log."""
 
 from __future__ import annotations
@@ -143,6 +143,9 @@ def test_parties_see_exactly_their_cases(portal_stack, sms_simulator):
             r = clerk.post("/api/intake/cases", json=_form(seq, worker, employer))
             assert r.status_code == 201, r.text
             cases[name] = r.json()
+            receipt = clerk.post(f"/api/intake/cases/{cases[name]['id']}/documents", json={"kind": "receipt"})
+            assert receipt.status_code == 201, receipt.text
+            cases[name]["receipt"] = receipt.json()
         # Staff tokens do not open party routes.
         assert clerk.get("/api/intake/portal/cases").status_code == 403
         assert clerk.get(f"/api/mediation/portal/cases/{cases['A']['id']}/sessions").status_code == 403
@@ -171,6 +174,14 @@ def test_parties_see_exactly_their_cases(portal_stack, sms_simulator):
             assert progress.status_code == (200 if visible else 404), (phone, name)
             assert sessions.status_code == (200 if visible else 404), (phone, name)
             assert agreement.status_code == 404, (phone, name)  # no agreement yet: the same 404
+            # Documents: the case's 受理回执 for its parties only, listed and downloaded.
+            documents = http.get(f"/api/intake/portal/cases/{case['id']}/documents", headers=party)
+            papers = http.get(f"/api/mediation/portal/cases/{case['id']}/documents", headers=party)
+            pdf = http.get(f"/api/intake/portal/documents/{case['receipt']['id']}/content", headers=party)
+            assert documents.status_code == papers.status_code == pdf.status_code == (200 if visible else 404)
+            if visible:
+                assert [d["id"] for d in documents.json()] == [case["receipt"]["id"]] and papers.json() == []
+                assert pdf.content.startswith(b"%PDF") and pdf.headers["x-content-sha256"] == case["receipt"]["sha256"]
         # Party tokens do not open staff routes.
         assert http.get("/api/intake/cases", headers=party).status_code == 403
         assert http.get(f"/api/mediation/proceedings?case_id={cases['A']['id']}", headers=party).status_code == 403

@@ -1,8 +1,7 @@
 """Alembic environment of the gateway's database."""
 
 import gateway.identity.models
-import gateway.party.models
-import gateway.tokens.models  # noqa: F401
+import gateway.party.models  # noqa: F401
 from onewindow_kit.migrations import run_env
 from sqlmodel import SQLModel
 

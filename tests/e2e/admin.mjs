@@ -10,78 +10,17 @@
 //
 // Env: CHROMIUM (default /usr/bin/chromium), ARTIFACTS (default test-artifacts/e2e-admin). Prints
 // one JSON line per finished step and a summary; exits 1 on the first failure, after a screenshot.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const repo = resolve(here, '..', '..')
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
+import { ACCOUNTS, ARTIFACTS, BASE, RUN as ANY_RUN, VIEWPORT, api, check, creditCode, field, idNumber as anyIdNumber, log, login, main, pickOption, proceedingOf, shot as anyShot, token as tokenFor } from './helpers.mjs'
 
-const BASE = (process.env.GATEWAY_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '')
-const ACCOUNTS = JSON.parse(process.env.E2E_ACCOUNTS ?? '{}')
-const ARTIFACTS = resolve(process.env.ARTIFACTS ?? join(repo, 'test-artifacts', 'e2e-admin'))
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const VIEWPORT = { width: 1366, height: 768 }
 const LOGIN_BUDGET = 500 * 1024
-mkdirSync(ARTIFACTS, { recursive: true })
-
-const started = Date.now()
-function log(step, extra = {}) {
-  console.log(JSON.stringify({ step, ms: Date.now() - started, ...extra }))
-}
-function check(condition, message) {
-  if (!condition) throw new Error(message)
-}
-const RUN = Date.now().toString(36).slice(-5)
-
-function field(page, testId) {
-  const id = JSON.stringify(testId).slice(1, -1)
-  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`).first()
-}
-async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
-}
-async function tokenFor(username, password = ACCOUNTS[username]) {
-  const response = await fetch(`${BASE}/auth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username, password }),
-  })
-  check(response.ok, `token for ${username}: ${response.status}`)
-  return (await response.json()).access_token
-}
-async function api(path, token, init = {}) {
-  const response = await fetch(`${BASE}${path}`, {
-    ...init,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  })
-  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
-  return response.json()
-}
-async function until(what, fn, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  let last
-  while (Date.now() < deadline) {
-    last = await fn()
-    if (last) return last
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms`)
-}
-async function signIn(browser, username, password = ACCOUNTS[username]) {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-  context.setDefaultTimeout(15_000)
-  const page = await context.newPage()
-  page.on('pageerror', (e) => console.error(JSON.stringify({ pageerror: String(e) })))
-  await page.goto(`${BASE}/login`)
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(password)
-  await page.getByTestId('login').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  return { context, page }
-}
+const RUN = ANY_RUN.toLowerCase() // in a login name
+// This script's own series of ID numbers (workers born in the 1970s).
+const idNumber = (seq) => anyIdNumber(seq, '197')
+const shot = (page, name) => anyShot(page, name, { fullPage: true })
+const signIn = (browser, username, password = ACCOUNTS[username]) => login(browser, username, {}, password)
 
 // --- 1. the login page, cold --------------------------------------------------------------------
 async function coldLogin(browser) {
@@ -132,11 +71,7 @@ async function adminCreatesClerk(browser) {
   await field(page, 'user-username').fill(username)
   await field(page, 'user-display-name').fill(`窗口${RUN}`)
   await page.getByTestId('role-clerk').click()
-  await page.getByTestId('user-centre').click()
-  // The option of the dropdown this select controls (aria-controls), not of any visible one: a
-  // dropdown still fading out would take the click (tests/e2e/journeys.mjs pickOption).
-  const controls = await page.getByTestId('user-centre').locator('[aria-controls]').first().getAttribute('aria-controls', { timeout: 5_000 }).catch(() => null)
-  await page.locator(`${controls ? `[id="${controls}"]` : '.el-select-dropdown:visible'} .el-select-dropdown__item`).first().click()
+  await pickOption(page, 'user-centre', null) // the first centre, in the dropdown this select controls
   await field(page, 'user-password').fill(password)
   await shot(page, '01-admin-create-clerk')
   await page.getByTestId('user-save').click()
@@ -193,19 +128,6 @@ async function rawCodes(page, where) {
   return [...new Set(text.match(RAW) ?? [])]
 }
 
-function idNumber(seq) {
-  const body = `44030419900101${String(100 + seq).padStart(3, '0')}`
-  const weights = Array.from({ length: 17 }, (_, i) => 2 ** (17 - i) % 11)
-  const total = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0)
-  return body + '10X98765432'[total % 11]
-}
-function creditCode(body17) {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-  const total = [...body17].reduce((s, ch, i) => s + alphabet.indexOf(ch) * w[i], 0)
-  return body17 + alphabet[(31 - (total % 31)) % 31]
-}
-
 async function someData() {
   // One case routed to mediation, so the case page, the receipt and a proceeding have content.
   const clerk = await tokenFor('clerk')
@@ -216,7 +138,7 @@ async function someData() {
     body: JSON.stringify({
       channel: 'walk_in',
       applicants: [{ name: `走查${RUN}`, id_number: idNumber(seq), phone: '13800138000', address: '深圳市福田区', monthly_wage: '６０００' }],
-      respondents: [{ name: `深圳市走查${RUN}有限公司`, credit_code: creditCode('91440300MA5FWALK0'), address: '深圳市福田区', legal_representative: '赵某' }],
+      respondents: [{ name: `深圳市走查${RUN}有限公司`, credit_code: creditCode(`91440300MA5F${RUN.toUpperCase()}`), address: '深圳市福田区', legal_representative: '赵某' }],
       claims: [{ category: 'wage_arrears', amount: '１２，０００', period_start_on: '2026-08-01', period_end_on: '2026-09-30', description: '拖欠工资' }],
       facts: '申请人入职后，公司自2026年8月起拖欠工资。',
       employment_start_on: '2024-03-01',
@@ -225,11 +147,7 @@ async function someData() {
     }),
   })
   check(Number(created.claims?.[0]?.amount ?? created.total_claimed) === 12000, `full-width amount read as 12000: ${JSON.stringify(created.claims?.[0] ?? created)}`)
-  const admin = await tokenFor('admin')
-  const proceeding = await until('a proceeding for the walk case', async () => {
-    const page = await api(`/api/mediation/proceedings?case_id=${created.id}`, admin)
-    return page.items[0]
-  })
+  const { proceeding } = await proceedingOf(created.id, 'admin')
   log('walk data', { case: created.id, proceeding: proceeding.id })
   return { caseId: created.id, proceedingId: proceeding.id }
 }
@@ -280,23 +198,9 @@ async function walk(browser, data) {
   log('no raw code on any screen')
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-})
-let exitCode = 0
-try {
+await main(async (browser) => {
   await coldLogin(browser)
   await adminCreatesClerk(browser)
   const data = await someData()
   await walk(browser, data)
-  console.log(JSON.stringify({ summary: 'passed', ms: Date.now() - started }))
-} catch (error) {
-  exitCode = 1
-  console.log(JSON.stringify({ summary: 'failed', error: String(error?.stack ?? error) }))
-} finally {
-  await browser.close()
-}
-process.exit(exitCode)
+})

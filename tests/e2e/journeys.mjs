@@ -6,136 +6,10 @@
 // Env: CHROMIUM (default /usr/bin/chromium), ARTIFACTS (default test-artifacts/e2e), E2E_ACCOUNTS
 // (username → password of the demo accounts). Prints one JSON line per finished step and a summary;
 // exits 1 on the first failure, after a screenshot of the page as it was.
-import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ACCOUNTS, BASE, RUN, VIEWPORT, api, check, creditCode, field, fitsWidth, idNumber as anyIdNumber, log, login, main, pickOption, proceedingOf, shot, token, until } from './helpers.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const repo = resolve(here, '..', '..')
-// playwright-core is a dev dependency of web/ (installed by `npm ci` there).
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
-
-const BASE = (process.env.GATEWAY_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '')
-const ACCOUNTS = JSON.parse(process.env.E2E_ACCOUNTS ?? '{}')
-const ARTIFACTS = resolve(process.env.ARTIFACTS ?? join(repo, 'test-artifacts', 'e2e'))
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const VIEWPORT = { width: 1366, height: 768 }
-mkdirSync(ARTIFACTS, { recursive: true })
-
-const started = Date.now()
-const results = []
-function log(step, extra = {}) {
-  const entry = { step, ms: Date.now() - started, ...extra }
-  results.push(entry)
-  console.log(JSON.stringify(entry))
-}
-function check(condition, message) {
-  if (!condition) throw new Error(message)
-}
-
-// --- valid identifiers (the same checks the SPA and the services run) --------------------------
-function idNumber(seq) {
-  const month = String(1 + (seq % 12)).padStart(2, '0')
-  const day = String(1 + (seq % 27)).padStart(2, '0')
-  const body = `440304199${seq % 10}${month}${day}${String(100 + seq).padStart(3, '0')}`
-  const weights = Array.from({ length: 17 }, (_, i) => 2 ** (17 - i) % 11)
-  const total = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0)
-  return body + '10X98765432'[total % 11]
-}
-function creditCode(body17) {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-  const total = [...body17].reduce((s, ch, i) => s + alphabet.indexOf(ch) * w[i], 0)
-  return body17 + alphabet[(31 - (total % 31)) % 31]
-}
-const RUN = Date.now().toString(36).toUpperCase().replace(/[IOZSV]/g, 'A').slice(-5).padStart(5, '0')
-
-// --- helpers ---------------------------------------------------------------------------------
-async function shot(page, name) {
-  const path = join(ARTIFACTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: false })
-  return path
-}
-
-/** Screens fit 1366×768: nothing wider than the window. */
-async function fitsWidth(page, name) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    inner: window.innerWidth,
-  }))
-  check(scroll <= inner, `${name}: page is ${scroll}px wide in a ${inner}px window (horizontal scrolling)`)
-}
-
-async function login(browser, username) {
-  const password = ACCOUNTS[username]
-  check(password, `no password for ${username} in E2E_ACCOUNTS`)
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-  context.setDefaultTimeout(15_000)
-  const page = await context.newPage()
-  page.on('pageerror', (e) => console.error(JSON.stringify({ pageerror: String(e) })))
-  await page.goto(`${BASE}/`)
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(password)
-  await page.getByTestId('login').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  return { context, page }
-}
-
-/** The input of an Element Plus field: its attributes land on the inner <input>/<textarea>. */
-function field(page, testId) {
-  const id = JSON.stringify(testId).slice(1, -1)
-  return page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`).first()
-}
-
-/**
- * Pick an option of an Element Plus select. The option is looked up in the dropdown this select
- * controls (its input's aria-controls), never in "any visible dropdown": the previous select's
- * dropdown may still be fading out and would take the click. Retried (Escape, reopen) if the
- * dropdown closed under the pointer.
- */
-async function pickOption(page, testId, text) {
-  const select = page.getByTestId(testId)
-  for (let attempt = 1; ; attempt++) {
-    await select.click()
-    const controls = await select.locator('[aria-controls]').first().getAttribute('aria-controls', { timeout: 5_000 }).catch(() => null)
-    const scope = controls ? `[id="${controls}"]` : '.el-select-dropdown:visible'
-    const option = page.locator(`${scope} .el-select-dropdown__item`, { hasText: text }).first()
-    try {
-      await option.click({ timeout: 5_000 })
-      return
-    } catch (error) {
-      if (attempt >= 3) throw error
-      await page.keyboard.press('Escape')
-      await page.waitForTimeout(300)
-    }
-  }
-}
-
-async function api(path, token, init = {}) {
-  const response = await fetch(`${BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })
-  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
-  return response.json()
-}
-async function token(username) {
-  const response = await fetch(`${BASE}/auth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username, password: ACCOUNTS[username] }),
-  })
-  check(response.ok, `token for ${username}: ${response.status}`)
-  return (await response.json()).access_token
-}
-async function until(what, fn, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  let last
-  while (Date.now() < deadline) {
-    last = await fn()
-    if (last) return last
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(last)})`)
-}
+// This script's own series of ID numbers (workers born in the 1990s): no other script makes them.
+const idNumber = (seq) => anyIdNumber(seq, '199')
 
 // --- the journeys ----------------------------------------------------------------------------
 const WORKERS = Array.from({ length: 12 }, (_, i) => ({ name: `工人${RUN}${i + 1}`, id: idNumber(i + 1 + (Date.now() % 500)) }))
@@ -261,17 +135,11 @@ async function clerkJourney(browser) {
   return { caseNo, caseId }
 }
 
-async function assignedMediator(caseNo) {
-  const supervisor = await token('supervisor')
-  const proceeding = await until('the case has a mediator', async () => {
-    const page = await api('/api/mediation/proceedings?limit=100', supervisor)
-    const p = page.items.find((x) => x.case_no === caseNo)
-    return p && p.mediator ? p : null
-  })
-  const mediators = await api('/api/mediation/mediators', supervisor)
-  const m = mediators.find((x) => x.id === proceeding.mediator.id)
-  check(m?.username, 'the assigned mediator has a login name')
-  return { username: m.username, proceedingId: proceeding.id }
+async function assignedMediator(caseId) {
+  // By case_id: the shared stack holds other scripts' proceedings too.
+  const { proceeding, username } = await proceedingOf(caseId)
+  check(username, 'the assigned mediator has a login name')
+  return { username, proceedingId: proceeding.id }
 }
 
 async function mediatorJourney(browser, caseNo, username) {
@@ -465,28 +333,12 @@ async function redAlertJourney(browser) {
   await context.close()
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-})
-let failed = null
-try {
-  const { caseNo } = await clerkJourney(browser)
-  const { username } = await assignedMediator(caseNo)
+await main(async (browser) => {
+  const { caseNo, caseId } = await clerkJourney(browser)
+  const { username } = await assignedMediator(caseId)
   await mediatorJourney(browser, caseNo, username)
   await supervisorJourney(browser, caseNo)
   await rerouteJourney(browser)
   await redAlertJourney(browser)
   await adminLook(browser)
-} catch (error) {
-  failed = error
-  for (const context of browser.contexts()) {
-    for (const page of context.pages()) await page.screenshot({ path: join(ARTIFACTS, `failure-${Date.now()}.png`) }).catch(() => {})
-  }
-} finally {
-  await browser.close()
-}
-console.log(JSON.stringify({ summary: failed ? 'failed' : 'passed', steps: results.length, ms: Date.now() - started, error: failed ? String(failed.stack ?? failed) : null }))
-process.exit(failed ? 1 : 0)
+})

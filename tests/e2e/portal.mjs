@@ -5,80 +5,17 @@
 // transfer size is measured. Codes come from the gateway's development SMS outbox.
 //
 //   GATEWAY_URL=… E2E_ACCOUNTS='{"clerk":"…","supervisor":"…","mediator1":"…",…}' node tests/e2e/portal.mjs
-import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ACCOUNTS, BASE, api, check, creditCode, fitsWidth, idNumber as anyIdNumber, log, login, main, proceedingOf, shot as anyShot, token, until } from './helpers.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const repo = resolve(here, '..', '..')
-const { chromium } = createRequire(join(repo, 'web', 'package.json'))('playwright-core')
-
-const BASE = (process.env.GATEWAY_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '')
-const ACCOUNTS = JSON.parse(process.env.E2E_ACCOUNTS ?? '{}')
-const ARTIFACTS = resolve(process.env.ARTIFACTS ?? join(repo, 'test-artifacts', 'e2e-portal'))
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const PHONE_VIEWPORT = { width: 375, height: 812 }
-mkdirSync(ARTIFACTS, { recursive: true })
-
-const started = Date.now()
-function log(step, extra = {}) {
-  console.log(JSON.stringify({ step, ms: Date.now() - started, ...extra }))
-}
-function check(condition, message) {
-  if (!condition) throw new Error(message)
-}
-function idNumber(seq) {
-  const body = `44030419900${(seq % 9) + 1}0${(seq % 9) + 1}${String(100 + (seq % 900)).padStart(3, '0')}`
-  const weights = Array.from({ length: 17 }, (_, i) => 2 ** (17 - i) % 11)
-  const total = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0)
-  return body + '10X98765432'[total % 11]
-}
-function creditCode(body17) {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-  const w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-  const total = [...body17].reduce((s, ch, i) => s + alphabet.indexOf(ch) * w[i], 0)
-  return body17 + alphabet[(31 - (total % 31)) % 31]
-}
+// This script's own series of ID numbers (workers born in the 1960s), phones and employers.
+const idNumber = (seq) => anyIdNumber(seq, '196')
 const SEQ = Date.now() % 100000
 const PHONE = `139${String(SEQ).padStart(8, '0')}`
 const EMPLOYER_PHONE = `137${String(SEQ).padStart(8, '0')}`
+const shot = (page, name) => anyShot(page, name, { fullPage: true })
+const fitsPhone = (page, name) => fitsWidth(page, `${name} (phone)`)
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
-}
-async function fitsPhone(page, name) {
-  const { scroll, inner } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    inner: window.innerWidth,
-  }))
-  check(scroll <= inner, `${name}: ${scroll}px wide in a ${inner}px phone window`)
-}
-async function api(path, token, init = {}) {
-  const headers = { Authorization: `Bearer ${token}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) }
-  const response = await fetch(`${BASE}${path}`, { ...init, headers })
-  check(response.ok, `${path}: ${response.status} ${await response.clone().text()}`)
-  return response.json()
-}
-async function token(username) {
-  const response = await fetch(`${BASE}/auth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username, password: ACCOUNTS[username] }),
-  })
-  check(response.ok, `token for ${username}: ${response.status}`)
-  return (await response.json()).access_token
-}
-async function until(what, fn, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  let last
-  while (Date.now() < deadline) {
-    last = await fn()
-    if (last) return last
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(last)})`)
-}
 /** Messages the gateway "sent" to a number (development outbox). */
 async function sms(phone) {
   const all = await (await fetch(`${BASE}/dev/sms/messages`)).json()
@@ -102,15 +39,7 @@ async function signIn(page, caseNumber, count) {
   await page.getByText('我的案件').first().waitFor()
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-})
-let failed = null
-let transfer = 0
-try {
+await main(async (browser) => {
   const context = await browser.newContext({ viewport: PHONE_VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', isMobile: true, hasTouch: true })
   context.setDefaultTimeout(15_000)
   const page = await context.newPage()
@@ -122,7 +51,7 @@ try {
   const sizes = new Map()
   cdp.on('Network.loadingFinished', (e) => sizes.set(e.requestId, e.encodedDataLength))
   await page.goto(`${BASE}/portal/`, { waitUntil: 'networkidle' })
-  transfer = [...sizes.values()].reduce((a, b) => a + b, 0)
+  const transfer = [...sizes.values()].reduce((a, b) => a + b, 0)
   const bodies = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => r.name))
   check(!bodies.some((u) => u.includes('element-plus')), `the portal loaded Element Plus: ${bodies.join(', ')}`)
   log('portal loaded', { transfer_bytes: transfer, resources: bodies.length })
@@ -154,14 +83,8 @@ try {
 
   // 2. The clerk checks and registers it on 网上申请 (routed to mediation), in the clerks' app.
   const clerk = await token('clerk')
-  const desk = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const { context: desk, page: clerkPage } = await login(browser, 'clerk')
   desk.setDefaultTimeout(20_000)
-  const clerkPage = await desk.newPage()
-  await clerkPage.goto(`${BASE}/login`)
-  await clerkPage.locator('input[data-testid="username"], [data-testid="username"] input').first().fill('clerk')
-  await clerkPage.locator('input[data-testid="password"], [data-testid="password"] input').first().fill(ACCOUNTS.clerk)
-  await clerkPage.getByTestId('login').click()
-  await clerkPage.waitForURL((url) => !url.pathname.startsWith('/login'))
   await clerkPage.goto(`${BASE}/applications`)
   await clerkPage.getByTestId('applications-table').getByText(reference).click()
   await clerkPage.getByTestId('application-detail').getByText('王小明').first().waitFor()
@@ -177,14 +100,8 @@ try {
   log('registered', { case_no: kase.case_no, by: 'the clerks\' 网上申请 screen' })
 
   // 3. The mediator it was assigned to accepts and proposes a session.
-  const supervisor = await token('supervisor')
-  const proceeding = await until('the case has a mediator', async () => {
-    const found = await api('/api/mediation/proceedings?limit=100', supervisor)
-    const p = found.items.find((x) => x.case_no === kase.case_no)
-    return p && p.mediator ? p : null
-  })
-  const mediators = await api('/api/mediation/mediators', supervisor)
-  const username = mediators.find((m) => m.id === proceeding.mediator.id)?.username
+  // By case_id: the shared stack holds other scripts' proceedings too.
+  const { proceeding, username } = await proceedingOf(caseId)
   check(username && ACCOUNTS[username], 'the assigned mediator has a demo login')
   const mediator = await token(username)
   await api(`/api/mediation/proceedings/${proceeding.id}/accept`, mediator, { method: 'POST', body: '{}' })
@@ -252,13 +169,4 @@ try {
   check(!sent.some((m) => /\d{17}[\dXx]/.test(m.text)), 'no ID number in any SMS')
   log('evidence', { messages: sent.length })
   await context.close()
-} catch (error) {
-  failed = error
-  for (const context of browser.contexts()) {
-    for (const page of context.pages()) await page.screenshot({ path: join(ARTIFACTS, `failure-${Date.now()}.png`) }).catch(() => {})
-  }
-} finally {
-  await browser.close()
-}
-console.log(JSON.stringify(failed ? { summary: 'failed', error: String(failed?.stack ?? failed), transfer_bytes: transfer } : { summary: 'passed', transfer_bytes: transfer }))
-process.exit(failed ? 1 : 0)
+})

@@ -1,4 +1,6 @@
-"""Issue 18 (part A) in a real browser against the real processes (tests/e2e/workspace.mjs): a
+"""Issue 18 (part A) in a real browser against the real processes (tests/e2e/workspace.mjs): the
+service's warning about an odd ID number by its field, Tab through the registration form never on an
+invisible control (after every date picker was opened once); a
 mediator sees the parties of their own proceeding and not of another's; a clerk corrects an amount
 and sees it on the timeline; a number fragment and a name prefix find the case; the export is an
 .xlsx that openpyxl opens, holding exactly the filtered rows."""
@@ -39,6 +41,8 @@ def test_mediator_parties_correction_search_and_export_in_chromium(spa_dist, gat
     assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
     steps = {line["step"]: line for line in lines[:-1]}
     for expected in (
+        "ID-number warning from the service",
+        "Tab walks only visible controls",
         "mediator sees the parties of their own proceeding",
         "another mediator does not see them",
         "clerk corrected an amount, on the timeline",

@@ -11,6 +11,7 @@ import { installApi } from "./api";
 import { createAppRouter } from "./router";
 import { useAuthStore } from "./stores/auth";
 import { useConnectionStore } from "./stores/connection";
+import { installPickerTabGuard } from "./utils/focus";
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -34,3 +35,4 @@ installApi(
 );
 app.use(router);
 app.mount("#app");
+installPickerTabGuard();

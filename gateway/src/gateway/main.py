@@ -16,11 +16,12 @@ from onewindow_kit.health import router as kit_health_router
 from onewindow_kit.http import build_client
 from onewindow_kit.inputs import reject_control_characters
 from onewindow_kit.logs import configure_logging
-from onewindow_kit.metrics import MetricsMiddleware
+from onewindow_kit.metrics import MetricsMiddleware, proxied_route
 from onewindow_kit.metrics import router as metrics_router
 from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.sms import build_sms_sender
+from onewindow_kit.tracing import Tracing, TracingMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -88,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     verifier = TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, algorithms=["RS256"])
     pools: dict[str, UpstreamPool] = {}  # filled in lifespan: pools belong to the running loop
+    tracing = Tracing(settings.service_name, settings.otel_exporter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,6 +124,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             pools.clear()
             await http.aclose()
             await db.dispose()
+            tracing.flush()
 
     app = GatewayApp(
         dependencies=[Depends(reject_control_characters)],
@@ -140,6 +143,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.verifier = verifier
     app.state.pools = pools
+    app.state.tracing = tracing
     app.state.token_policy = TokenPolicy(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
@@ -177,15 +181,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         "expose_headers": ["X-Request-ID", "Retry-After", "Location"],
         "max_age": 600,
     }
-    # The gateway's own paths: CORS (if any) -> request id -> limits -> FastAPI routes.
+    # The gateway's own paths: CORS (if any) -> request id -> span -> limits -> FastAPI routes.
     app.add_middleware(GatewayMiddleware, **front_options)
+    app.add_middleware(TracingMiddleware, tracing=tracing, fallback=proxied_route)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options)
     # The proxied paths: the same chain, without FastAPI around it. Both share the limiter state.
     front = GatewayMiddleware(app.router, **front_options)
-    lane: ASGIApp = MetricsMiddleware(RequestIdMiddleware(front.proxy), service=settings.service_name)
+    # The proxy writes the span's traceparent into the upstream request by hand (its own HTTP/1.1).
+    traced = TracingMiddleware(front.proxy, tracing, fallback=proxied_route)
+    lane: ASGIApp = MetricsMiddleware(RequestIdMiddleware(traced), service=settings.service_name)
     if settings.cors_origins:
         lane = CORSMiddleware(lane, **cors_options)
     app.front, app.fast_lane = front, lane

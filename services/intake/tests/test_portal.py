@@ -4,9 +4,16 @@ progress in plain words, and the wall between party and staff tokens."""
 import pytest
 from factories import applicant, case_form
 from onewindow_domain.identifiers import make_credit_code
+from onewindow_kit.sms import SmsSettings
 from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings_overrides(request) -> dict:
+    return getattr(request, "param", {})
+
 
 WORKER = "13800130001"  # applicant(1)'s phone
 EMPLOYER_CONTACT = "13912345678"
@@ -181,3 +188,82 @@ async def test_phone_hashes_of_parties_registered_before_the_portal_are_backfill
     again = await backfill_phone_hashes(db=app.state.db, cipher=app.state.cipher)
     assert again.filled == 0  # idempotent: nothing left to fill
     assert (await _scope(client, test_keys, WORKER))["cases"] == scope["cases"]
+
+
+async def _drain_sms(app) -> None:
+    for _ in range(3):
+        await app.state.sms_notices.run_once()
+
+
+# The sender's own per-number safety net (1 a minute) is the kit's to test; here each event speaks.
+@pytest.mark.parametrize(
+    "settings_overrides", [{"sms": SmsSettings(per_number_per_minute=10, per_number_per_hour=10)}], indirect=True
+)
+async def test_an_application_texts_its_applicant_once_per_event(app, client, test_keys, futian):
+    """Received, returned (pointing to the reason, not quoting it) and registered (with the case
+    number): exactly one message per event, to the applicant's phone, with no personal number."""
+    sent = app.state.sms_sender.provider
+    party = await _party(client, test_keys, WORKER)
+    clerk = test_keys.headers(roles=["clerk"])
+    first = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    await _drain_sms(app)
+    assert [(m.template, m.variables) for m in sent.sent_to(WORKER)] == [
+        ("application_received", {"reference": first["reference"]})
+    ]
+    reason = "请补充工资条，联系人李某"  # a clerk's free text: it stays in the portal
+    for _ in range(2):  # a second click is refused and queues nothing more
+        await client.post(f"/applications/{first['id']}/return", json={"reason": reason}, headers=clerk)
+    await _drain_sms(app)
+    returned = sent.sent_to(WORKER)[1:]
+    assert [(m.template, m.variables) for m in returned] == [
+        ("application_returned", {"reference": first["reference"]})
+    ]
+    assert "退回原因" in returned[0].text and "李某" not in returned[0].text
+
+    second = (await client.post("/portal/applications", json=_application(), headers=party)).json()
+    registered = await client.post(f"/applications/{second['id']}/register", json={}, headers=clerk)
+    assert registered.status_code == 201, registered.text
+    await client.post(f"/applications/{second['id']}/register", json={}, headers=clerk)  # 409
+    await _drain_sms(app)
+    later = sent.sent_to(WORKER)[2:]
+    case_no = registered.json()["case_no"]
+    # Received for the second application, then one registration message — not also the window's 受理通知.
+    assert [(m.template, m.variables) for m in later] == [
+        ("application_received", {"reference": second["reference"]}),
+        ("application_registered", {"case_number": case_no}),
+    ]
+    assert case_no in later[1].text and "查询办理进度" in later[1].text
+    texts = " ".join(m.text for m in sent.messages)
+    assert WORKER not in texts and applicant(1)["id_number"] not in texts
+    assert len(sent.messages) == 4
+
+
+async def test_a_party_reads_and_downloads_the_documents_meant_for_it_and_no_others(client, test_keys, futian):
+    clerk = test_keys.headers(roles=["clerk"])
+    mine = await _register(client, test_keys)
+    theirs = await _register(client, test_keys, applicants=[applicant(2)])
+    made = {}
+    for case in (mine, theirs):
+        for kind in ("receipt", "receipt", "application"):  # the receipt twice: only the newest shows
+            r = await client.post(f"/cases/{case['id']}/documents", json={"kind": kind}, headers=clerk)
+            assert r.status_code == 201, r.text
+            made[(case["id"], kind)] = r.json()
+    worker = await _party(client, test_keys, WORKER)
+    listed = await client.get(f"/portal/cases/{mine['id']}/documents", headers=worker)
+    assert listed.status_code == 200, listed.text
+    receipt = made[(mine["id"], "receipt")]
+    assert [(d["id"], d["kind"], d["version"]) for d in listed.json()] == [(receipt["id"], "receipt", 2)]
+    pdf = await client.get(listed.json()[0]["download_path"].removeprefix("/api/intake"), headers=worker)
+    assert (
+        pdf.status_code == 200
+        and pdf.content.startswith(b"%PDF")
+        and pdf.headers["x-content-sha256"] == (receipt["sha256"])
+    )
+    # Another case's documents, and this case's staff-only papers, answer as if they did not exist.
+    assert (await client.get(f"/portal/cases/{theirs['id']}/documents", headers=worker)).status_code == 404
+    for doc in (made[(theirs["id"], "receipt")], made[(mine["id"], "application")]):
+        assert (await client.get(f"/portal/documents/{doc['id']}/content", headers=worker)).status_code == 404
+    assert (await client.get("/portal/documents/nothing/content", headers=worker)).status_code == 404
+    # A staff token does not open the party's route, nor a party token the staff one.
+    assert (await client.get(f"/portal/cases/{mine['id']}/documents", headers=clerk)).status_code == 403
+    assert (await client.get(f"/documents/{receipt['id']}/content", headers=worker)).status_code == 403

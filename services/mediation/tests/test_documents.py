@@ -173,6 +173,8 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
     assert r.status_code == 409, r.text
     r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "agreement"})
     assert r.status_code == 409, r.text
+    r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "transfer_cover"})
+    assert r.status_code == 409, r.text
     r = await client.post(
         f"/proceedings/{p['id']}/terminate",
         headers=me,
@@ -200,8 +202,59 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
         flat = text.replace(" ", "").replace("\n", "")
         assert "调解终结书" in flat and "无争议事实" in flat and "月工资6000元" in flat and "工人甲0" in flat
 
+    # The 移送材料清单 lists the newest version of each paper with its digest (not itself).
+    facts = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "undisputed_facts"})
+    assert facts.status_code == 201, facts.text
+    cover = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json={"kind": "transfer_cover"})
+    assert cover.status_code == 201, cover.text
+    assert cover.json()["title"] == "移送材料清单"
+    async with database_of(app).transaction(read_only=True) as session:
+        row = await session.get(Document, cover.json()["id"])
+    assert row is not None
+    assert [(d["kind"], d["sha256"]) for d in row.data["documents"]] == [
+        ("termination", r.json()["sha256"]),
+        ("undisputed_facts", facts.json()["sha256"]),
+    ]
+    text = pdf_text((await client.get(f"/documents/{cover.json()['id']}/content", headers=me)).content, tmp_path)
+    if text is not None:
+        flat = text.replace(" ", "").replace("\n", "")
+        assert "移送材料清单" in flat and "调解终结书" in flat and r.json()["sha256"][:16] in flat
+
 
 async def test_a_bad_kind_is_a_422_naming_the_field(client, test_keys, registry, intake):
     p = await open_case(client, test_keys)
     r = await client.post(f"/proceedings/{p['id']}/documents", headers=registry.supervisor, json={"kind": "receipt"})
     assert r.status_code == 422 and "kind" in r.text
+
+
+async def test_a_party_reads_the_mediation_papers_meant_for_it(client, app, test_keys, registry, intake):
+    from test_portal import _party
+
+    p, me = await _agreed(client, test_keys, registry)
+    made = {}
+    for body in (
+        {"kind": "agreement"},
+        {"kind": "agreement"},  # a corrected version: only the newest shows
+        {"kind": "service_receipt", "recipient": "工人甲0", "of_kind": "agreement"},  # the mediator's record
+    ):
+        r = await client.post(f"/proceedings/{p['id']}/documents", headers=me, json=body)
+        assert r.status_code == 201, r.text
+        made[body["kind"]] = r.json()
+    worker = _party(test_keys, p["case_id"])
+    listed = await client.get(f"/portal/cases/{p['case_id']}/documents", headers=worker)
+    assert listed.status_code == 200, listed.text
+    shown = {d["kind"]: d for d in listed.json()}
+    assert set(shown) == {"session_notice", "agreement"}
+    assert shown["agreement"]["id"] == made["agreement"]["id"] and shown["agreement"]["version"] == 2
+    pdf = await client.get(shown["agreement"]["download_path"].removeprefix("/api/mediation"), headers=worker)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["x-content-sha256"] == made["agreement"]["sha256"]
+    receipt = made["service_receipt"]["id"]
+    assert (await client.get(f"/portal/documents/{receipt}/content", headers=worker)).status_code == 404
+    # Another case's party: the list and every download answer 404; staff tokens stay out.
+    stranger = _party(test_keys, "f" * 32, phone="13600136000")
+    assert (await client.get(f"/portal/cases/{p['case_id']}/documents", headers=stranger)).status_code == 404
+    for doc in shown.values():
+        assert (await client.get(f"/portal/documents/{doc['id']}/content", headers=stranger)).status_code == 404
+    assert (await client.get(f"/portal/cases/{p['case_id']}/documents", headers=me)).status_code == 403
+    assert (await client.get(f"/documents/{made['agreement']['id']}/content", headers=worker)).status_code == 403

@@ -50,3 +50,24 @@ export async function call<T>(
   const data = (text ? JSON.parse(text) : {}) as T;
   return { ok: response.ok, status: response.status, data };
 }
+
+// A PDF behind the party token: fetched with the header (a plain link cannot carry it), then
+// handed to the browser as a download. Nothing is cached: the response is private, no-store.
+export async function downloadPdf(path: string, token: string, fileName: string): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  } catch {
+    return false;
+  }
+  if (!response.ok) return false;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return true;
+}

@@ -1,4 +1,6 @@
-"""Tables of the identities the gateway issues tokens to."""
+"""Tables of the identities the gateway issues tokens to, and of their refresh tokens (a user's
+sessions: disabling the user or changing the password revokes them, so they live with the user —
+``tokens`` issues and rotates them, ``identity`` never imports ``tokens``)."""
 
 from __future__ import annotations
 
@@ -43,3 +45,19 @@ class Client(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class RefreshToken(SQLModel, table=True):
+    """One refresh token. A login starts a family; each refresh replaces the token by a new one
+    of the same family. Presenting a replaced token again revokes the whole family."""
+
+    __tablename__ = "refresh_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    family_id: uuid.UUID = Field(index=True)
+    user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

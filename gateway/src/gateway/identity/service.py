@@ -18,7 +18,7 @@ from sqlalchemy import select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.exceptions import AccountLocked, InvalidCredentials
-from gateway.identity.models import Client, StaffUser
+from gateway.identity.models import Client, RefreshToken, StaffUser
 from gateway.identity.schemas import (
     CENTRE_ROLES,
     AccountsFile,
@@ -26,7 +26,6 @@ from gateway.identity.schemas import (
     UserCreate,
     UserUpdate,
 )
-from gateway.tokens.models import RefreshToken
 
 # ---------------------------------------------------------------------------------------------
 # Hashing: argon2id, always off the event loop and never more than a few at once (each one takes

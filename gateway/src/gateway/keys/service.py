@@ -66,7 +66,7 @@ def _write_key(directory: Path, key: StoredKey) -> None:
 
 def read_keys(directory: Path) -> list[StoredKey]:
     """Every readable key file in ``directory``, oldest first."""
-    keys = []
+    keys: list[StoredKey] = []
     if not directory.is_dir():
         return keys
     for path in directory.glob("*.json"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 
 class TokenBuckets:
@@ -63,14 +64,14 @@ class TokenBuckets:
             self._buckets.clear()
 
 
-def client_ip(scope: dict, *, trust_forwarded: bool = False) -> str:
+def client_ip(scope: dict[str, Any], *, trust_forwarded: bool = False) -> str:
     """The caller's address: the TCP peer, or behind a trusted ingress the address it appended
     last to ``X-Forwarded-For`` (entries before it were written by the client and prove nothing)."""
     if trust_forwarded:
         for name, value in scope["headers"]:
             if name == b"x-forwarded-for":
-                last = value.decode("latin-1").rsplit(",", 1)[-1].strip()
+                last: str = value.decode("latin-1").rsplit(",", 1)[-1].strip()
                 if last:
                     return last
     client = scope.get("client")
-    return client[0] if client else "unknown"
+    return str(client[0]) if client else "unknown"

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from onewindow_kit.auth import TokenVerifier, bearer_token
 from onewindow_kit.errors import AppError, PayloadTooLarge, TooManyRequests, problem_response
 from onewindow_kit.requestid import current_request_id
+from onewindow_kit.tracing import current_traceparent
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.limits.service import TokenBuckets, client_ip
@@ -47,6 +48,8 @@ _REQUEST_DROP = _HOP_BY_HOP | {
     b"content-length",
     b"expect",
     b"x-request-id",
+    b"traceparent",  # replaced by the gateway span's own (a child of the client's, if it sent one)
+    b"tracestate",
     b"x-forwarded-for",
     b"x-forwarded-proto",
     b"x-forwarded-host",
@@ -261,6 +264,8 @@ class GatewayMiddleware:
         proto = forwarded_proto or scope.get("scheme", "http").encode()
         forwarded_host = forwarded_host or host or pool.host_header
         request_id = current_request_id()
+        traceparent = current_traceparent()
+        trace_header = b"traceparent: " + traceparent.encode() + b"\r\n" if traceparent else b""
         head = b"".join(
             (
                 scope["method"].encode(),
@@ -279,6 +284,7 @@ class GatewayMiddleware:
                 b"\r\nx-request-id: ",
                 (request_id or "").encode(),
                 b"\r\n",
+                trace_header,
                 route.forwarded_prefix,
             )
         )

@@ -15,9 +15,8 @@ from onewindow_kit.db import utcnow
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.identity.models import Client, StaffUser
+from gateway.identity.models import Client, RefreshToken, StaffUser
 from gateway.tokens.exceptions import OAuthError, invalid_grant
-from gateway.tokens.models import RefreshToken
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from onewindow_kit.openapi import install_openapi
 from onewindow_kit.requestid import RequestIdMiddleware
 from onewindow_kit.settings import ServiceSettings
 from onewindow_kit.storage import build_storage
+from onewindow_kit.tracing import Tracing, TracingMiddleware
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -48,6 +49,7 @@ def create_service_app(
     ``body_limits`` gives the POST/PUT routes whose path matches a regex their own body limit
     (uploads) instead of ``settings.max_body_bytes``."""
     routes = EventRoutes(event_routes)
+    tracing = Tracing(settings.service_name, settings.otel_exporter)
     startup_hooks, shutdown_hooks = list(on_startup), list(on_shutdown)
 
     @asynccontextmanager
@@ -85,6 +87,7 @@ def create_service_app(
             backoff_base=settings.relay_backoff_base_seconds,
             backoff_max=settings.relay_backoff_max_seconds,
             timeout=settings.relay_timeout_seconds,
+            tracing=tracing,
         )
         app.state.db = db
         app.state.http = http
@@ -107,6 +110,7 @@ def create_service_app(
             await http.aclose()
             await storage.aclose()
             await db.dispose()
+            tracing.flush()
 
     app = FastAPI(
         title=title,
@@ -119,9 +123,11 @@ def create_service_app(
     install_settings(app, settings)
     app.state.event_handlers = dict(event_handlers or {})
     app.state.event_routes = routes
+    app.state.tracing = tracing
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, overrides=body_limits)
+    app.add_middleware(TracingMiddleware, tracing=tracing)  # inside RequestId: spans carry the id
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     add_scrape_collector(app, outbox_collector)

@@ -10,17 +10,23 @@ import httpx
 
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.requestid import current_request_id
+from onewindow_kit.tracing import current_traceparent
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=30)
 
 
 def build_client(base_url: str = "", *, timeout: float = 10.0) -> httpx.AsyncClient:
-    """An ``AsyncClient`` that forwards the current request id on every call."""
+    """An ``AsyncClient`` that forwards the current request id and W3C ``traceparent`` (when a
+    span is recording) on every call."""
 
     async def add_request_id(request: httpx.Request) -> None:
         request_id = current_request_id()
         if request_id and "x-request-id" not in request.headers:
             request.headers["x-request-id"] = request_id
+        if "traceparent" not in request.headers:
+            traceparent = current_traceparent()
+            if traceparent:
+                request.headers["traceparent"] = traceparent
 
     return httpx.AsyncClient(
         base_url=base_url,

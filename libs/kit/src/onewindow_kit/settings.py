@@ -23,6 +23,8 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Human-facing name of the process, used in logs, health and problem ``instance`` fields.
     service_name: str = "service"
+    # Tracing (onewindow_kit.tracing): none | console | otlp; off by default.
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
 
 
 class ServiceSettings(BaseServiceSettings):

@@ -41,7 +41,15 @@ class IntakeSettings(ServiceSettings):
     # purposes are sent, the base of service links, how often delivery receipts are polled.
     sms: SmsSettings = Field(default_factory=SmsSettings)
     sms_notices: list[str] = Field(
-        default_factory=lambda: ["registration", "session_notice", "instalment_reminder", "document_served"]
+        default_factory=lambda: [
+            "registration",
+            "session_notice",
+            "instalment_reminder",
+            "document_served",
+            "application_received",
+            "application_returned",
+            "application_registered",
+        ]
     )
     sms_link_base: str = "http://127.0.0.1:8000/s"
     sms_receipt_poll_seconds: float = Field(default=30.0, gt=0)

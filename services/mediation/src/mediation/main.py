@@ -8,14 +8,13 @@ from onewindow_kit.auth import KeySource
 from onewindow_kit.dependencies import database_of, settings_of
 from onewindow_kit.metrics import add_scrape_collector
 
-from mediation.agreements.handlers import EVENT_HANDLERS as REVIEW_EVENTS
+from mediation.agreements.handlers import EVENT_HANDLERS as AGREEMENT_EVENTS
 from mediation.agreements.router import router as agreements_router
-from mediation.agreements.service import EVENT_HANDLERS as AGREEMENT_EVENTS
 from mediation.assignment.router import router as assignment_router
 from mediation.calculators.router import router as calculators_router
 from mediation.cases.service import event_handlers as case_event_handlers
+from mediation.centers.handlers import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.centers.router import router as centers_router
-from mediation.centers.service import EVENT_HANDLERS as CENTER_EVENTS
 from mediation.config import MediationSettings
 from mediation.documents.dependencies import setup_documents
 from mediation.documents.router import router as documents_router
@@ -87,7 +86,7 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
             portal_router,
             documents_router,
         ],
-        event_handlers={**CENTER_EVENTS, **AGREEMENT_EVENTS, **REVIEW_EVENTS, **case_event_handlers(settings)},
+        event_handlers={**CENTER_EVENTS, **AGREEMENT_EVENTS, **case_event_handlers(settings)},
         event_routes=EVENT_ROUTES,
         key_source=key_source,
         on_startup=[setup_documents, _start_scheduler],

@@ -571,6 +571,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/cases/{case_id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Mediation Documents
+         * @description The mediation's documents meant for the parties (调解通知书, 调解协议书, 调解终结书), newest of each.
+         */
+        get: operations["list_my_mediation_documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/portal/cases/{case_id}/sessions": {
         parameters: {
             query?: never;
@@ -583,6 +603,26 @@ export interface paths {
          * @description The case's mediation sessions with this party's replies (an online link only near its time).
          */
         get: operations["list_my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/documents/{document_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download My Mediation Document
+         * @description The PDF of a party document of one of the party's cases (404 for anything else).
+         */
+        get: operations["download_my_mediation_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1874,7 +1914,7 @@ export interface components {
          * @description What mediation renders (intake renders the receipt and the application).
          * @enum {string}
          */
-        MediationDocumentKind: "session_notice" | "agreement" | "termination" | "undisputed_facts" | "judicial_confirmation_application" | "arbitration_review_application" | "service_receipt";
+        MediationDocumentKind: "session_notice" | "agreement" | "termination" | "undisputed_facts" | "judicial_confirmation_application" | "arbitration_review_application" | "service_receipt" | "transfer_cover";
         /** MediatorBrief */
         MediatorBrief: {
             /** Id */
@@ -2325,6 +2365,34 @@ export interface components {
             terms: string;
             /** Total Amount */
             total_amount: string;
+        };
+        /**
+         * PortalDocument
+         * @description A document of the mediation meant for its parties (调解通知书, 调解协议书, 调解终结书): the
+         *     newest version of each (of each addressee's, for a notice), to read or download.
+         */
+        PortalDocument: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Download Path */
+            download_path: string;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Recipient */
+            recipient: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
         };
         /**
          * PortalSession
@@ -4762,6 +4830,64 @@ export interface operations {
             };
         };
     };
+    list_my_mediation_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalDocument"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_my_sessions: {
         parameters: {
             query?: never;
@@ -4780,6 +4906,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortalSession"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_my_mediation_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Unauthorized */

@@ -61,6 +61,7 @@ def create_bridge_app(
             settings=settings.webhooks,
             cipher=ctx.cipher,
             guard=webhook_guard,
+            tracing=app.state.tracing,
         )
         ctx.worker = BridgeWorker(
             name=settings.service_name, db=ctx.database(), settings=settings, wake=wake, steps=steps(ctx)

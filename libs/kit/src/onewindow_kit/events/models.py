@@ -27,6 +27,8 @@ class OutboxEvent(SQLModel, table=True):
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     schema_version: int = 1
     request_id: str | None = Field(default=None, max_length=128)
+    # W3C trace context of the span that published it: the relay's delivery continues that trace.
+    traceparent: str | None = Field(default=None, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

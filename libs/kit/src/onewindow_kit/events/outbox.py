@@ -15,6 +15,7 @@ from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
 from onewindow_kit.logs import redact
 from onewindow_kit.requestid import current_request_id
 from onewindow_kit.sqltext import Fragment
+from onewindow_kit.tracing import current_traceparent
 from onewindow_kit.worker import WakeSignal
 
 OUTBOX_WAKE = WakeSignal("outbox")  # marked by publish(); wakes the relay once the commit is done
@@ -83,6 +84,7 @@ def prepare_event(
         data=payload,
         schema_version=schema_version,
         request_id=current_request_id(),
+        traceparent=current_traceparent(),
     )
     OUTBOX_WAKE.mark(session)  # the relay is woken after the commit
     return event, list(routes.subscribers_for(type))

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import select, update
 from sqlmodel import col
 
@@ -29,6 +30,7 @@ from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import UpstreamUnavailable
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
 from onewindow_kit.events.outbox import OUTBOX_WAKE, EventRoutes
+from onewindow_kit.tracing import Tracing
 from onewindow_kit.worker import Worker, WorkerMetrics, backoff_seconds
 from onewindow_kit.worker import advisory_key as worker_advisory_key
 
@@ -89,8 +91,10 @@ class Relay:
         backoff_max: float = 300.0,
         timeout: float = 10.0,
         metrics: WorkerMetrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.db = db
+        self.tracing = tracing or Tracing(service)
         self.service = service
         self.routes = routes
         self.peers = peers
@@ -188,6 +192,27 @@ class Relay:
         delivered.clear()
 
     async def _post(self, subscriber: str, event: OutboxEvent) -> tuple[str, int | None, str | None]:
+        """One delivery attempt, in a PRODUCER span that continues the publishing request's trace
+        (``event.traceparent``); the POST carries this span's ``traceparent`` to the consumer."""
+        attributes = {
+            "messaging.system": "onewindow.outbox",
+            "messaging.destination.name": subscriber,
+            "messaging.message.id": str(event.id),
+            "onewindow.event_type": event.type,
+        }
+        with self.tracing.span(
+            f"deliver {event.type}", kind=SpanKind.PRODUCER, traceparent=event.traceparent, attributes=attributes
+        ) as span:
+            outcome = await self._post_once(subscriber, event)
+            if span is not None:
+                span.set_attribute("onewindow.outcome", outcome[0])
+                if outcome[1] is not None:
+                    span.set_attribute("http.response.status_code", outcome[1])
+                if outcome[0] != "delivered":
+                    span.set_status(Status(StatusCode.ERROR))
+            return outcome
+
+    async def _post_once(self, subscriber: str, event: OutboxEvent) -> tuple[str, int | None, str | None]:
         url = self.peers.get(subscriber)
         if not url:
             return "retry", None, f"no URL configured for subscriber {subscriber!r}"

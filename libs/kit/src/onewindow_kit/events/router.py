@@ -21,6 +21,7 @@ from onewindow_kit.errors import NotFound
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
 from onewindow_kit.events.outbox import OUTBOX_WAKE
 from onewindow_kit.settings import ServiceSettings
+from onewindow_kit.tracing import set_span_attributes
 
 log = logging.getLogger("onewindow.inbox")
 
@@ -48,6 +49,7 @@ async def receive_event(
     """Consume an event from another service, at most once in effect (the inbox)."""
     handlers: EventHandlers = request.app.state.event_handlers
     handler = handlers.get(envelope.type)
+    set_span_attributes(event_type=envelope.type, event_id=str(envelope.id), event_source=envelope.source)
     if await session.get(InboxEvent, envelope.id) is not None:
         return EventAck(event_id=str(envelope.id), status="duplicate")
     session.add(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import select
 
 from onewindow_kit import metrics
@@ -32,6 +33,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.service import valid_secrets
+from onewindow_kit.tracing import Tracing, current_traceparent
 from onewindow_kit.webhooks.guard import AddressGuard, UrlRefused, guarded_client
 from onewindow_kit.webhooks.models import WebhookAttempt, WebhookMessage
 from onewindow_kit.webhooks.outbox import WEBHOOKS_WAKE, message_body
@@ -103,9 +105,11 @@ class WebhookDispatcher:
         client: httpx.AsyncClient | None = None,
         user_agent: str = "OneWindow-Webhooks/1.0",
         metrics: WorkerMetrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.db = db
         self.service = service
+        self.tracing = tracing or Tracing(service)
         self.settings = settings
         self.cipher = cipher
         self.guard = guard or AddressGuard(
@@ -218,12 +222,37 @@ class WebhookDispatcher:
         return None
 
     async def attempt(self, *, url: str, secrets: Sequence[str], message: WebhookMessage) -> AttemptResult:
-        """One signed POST (no database work here)."""
+        """One signed POST (no database work here), in a CLIENT span continuing the trace that
+        enqueued the message (``message.traceparent``); the partner receives this span's
+        ``traceparent``. The URL is not an attribute (a partner's URL may carry a token)."""
+        attributes = {
+            "onewindow.partner_id": message.partner_id,
+            "onewindow.webhook_id": message.msg_id,
+            "onewindow.event_type": message.event_type,
+        }
+        with self.tracing.span(
+            f"webhook {message.event_type}",
+            kind=SpanKind.CLIENT,
+            traceparent=message.traceparent,
+            attributes=attributes,
+        ) as span:
+            result = await self._attempt(url=url, secrets=secrets, message=message)
+            if span is not None:
+                if result.status_code is not None:
+                    span.set_attribute("http.response.status_code", result.status_code)
+                if not result.delivered:
+                    span.set_status(Status(StatusCode.ERROR))
+            return result
+
+    async def _attempt(self, *, url: str, secrets: Sequence[str], message: WebhookMessage) -> AttemptResult:
         started = utcnow()
         clock = time.monotonic()
         body = message_body(message, self.cipher).encode()
         headers = signed_headers(msg_id=message.msg_id, timestamp=int(time.time()), body=body, secrets=secrets)
         headers["user-agent"] = self.user_agent
+        traceparent = current_traceparent()
+        if traceparent:
+            headers["traceparent"] = traceparent
 
         def done(code: int | None, error: str | None) -> AttemptResult:
             return AttemptResult(started, code, int((time.monotonic() - clock) * 1000), error[:500] if error else None)

@@ -39,6 +39,8 @@ class WebhookMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     replays: int = 0
+    # W3C trace context of the request that enqueued it: each attempt's span continues that trace.
+    traceparent: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
+from onewindow_kit.tracing import current_traceparent
 from onewindow_kit.webhooks.models import WebhookMessage
 from onewindow_kit.worker import WakeSignal
 
@@ -63,6 +64,7 @@ async def enqueue(
         event_type=event_type,
         body=cipher.encrypt(body, context=BODY_CONTEXT) if cipher else body,
         encrypted=cipher is not None,
+        traceparent=current_traceparent(),
     )
     session.add(message)
     WEBHOOKS_WAKE.mark(session)  # the deliverer is woken after the commit

@@ -14,6 +14,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from onewindow_kit.types import BoundedDateTime
@@ -165,31 +166,15 @@ def staff_view(referral: Referral, request: Request) -> ReferralStaffView:
     # Staff see the result without the parties' identities (intake shows those, logged, to who may see them).
     public = service.to_public(referral, get_context(request).cipher, with_parties=False)
     awaiting = referral.status == "received"
-    return ReferralStaffView(
+    return to_schema(
+        ReferralStaffView,
+        referral,
         referral_id=referral.id,
-        partner_id=referral.partner_id,
-        commission_name=referral.commission_name,
-        pre_filing_no=referral.pre_filing_no,
-        status=referral.status,
-        referred_on=referral.referred_on,
-        received_on=referral.received_on,
         deadline=referral.deadline_on,
-        accept_due_on=referral.accept_due_on,
         awaiting_decision=awaiting,
         accept_overdue=awaiting and china_today() > referral.accept_due_on,
-        has_suggestion=referral.has_suggestion,
-        center_id=referral.center_id,
-        case_state=referral.case_state,
-        case_id=referral.case_id,
-        case_no=referral.case_no,
-        case_last_error=referral.case_last_error,
         mediator=public.mediator,
         result=public.result,
-        result_parties_state=referral.result_parties_state,
-        decided_by=referral.decided_by,
-        accepted_at=referral.accepted_at,
-        created_at=referral.created_at,
-        updated_at=referral.updated_at,
     )
 
 

@@ -16,6 +16,7 @@ from onewindow_kit.bridge.messages import scrub
 from onewindow_kit.bridge.referrals import ReferralLifecycle, can_see
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.worker import WakeSignal
@@ -172,16 +173,7 @@ def to_public(referral: Referral, cipher: FieldCipher, *, with_parties: bool = T
     result = None
     if referral.result:
         result = Result.model_validate(referral.result | (result_parties(referral, cipher) if with_parties else {}))
-    return ReferralPublic(
-        referral_id=referral.id,
-        pre_filing_no=referral.pre_filing_no,
-        status=referral.status,
-        case_no=referral.case_no,
-        deadline=referral.deadline_on,
-        mediator=Mediator.model_validate(referral.mediator) if referral.mediator else None,
-        result=result,
-        updated_at=referral.updated_at,
-    )
+    return to_schema(ReferralPublic, referral, referral_id=referral.id, deadline=referral.deadline_on, result=result)
 
 
 async def send_result(

@@ -61,7 +61,8 @@ KIND_ZH = {
 
 
 # What a transfer carries as generated documents (mediation renders them; kinds as mediation names them).
-TRANSFER_DOCUMENTS = ("termination", "undisputed_facts")
+# Rendered in this order when missing: the cover list (移送材料清单) last, so it lists the other two.
+TRANSFER_DOCUMENTS = ("termination", "undisputed_facts", "transfer_cover")
 
 
 def document_path(transfer_id: str, document_id: str) -> str:

@@ -17,7 +17,6 @@ from court_bridge.agreements.dependencies import AgreementStaff
 from court_bridge.agreements.service import eligible_courts, get_staff_agreement, pick_court, read_case
 from court_bridge.confirmations import service
 from court_bridge.confirmations.exceptions import ConfirmationTooLate
-from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import (
     ApplicationPublic,
     ConfirmationApply,
@@ -28,7 +27,6 @@ from court_bridge.confirmations.schemas import (
 from court_bridge.context import get_context
 from court_bridge.referrals.dependencies import BoundedBody, CurrentCourt, RequiredKey, StaffDecide, StaffRead
 from court_bridge.referrals.router import PARTNER_PREFIX, REPLAYED
-from court_bridge.referrals.schemas import Agreement
 from court_bridge.referrals.service import get_staff_referral
 from court_bridge.worker import WORK_WAKE
 
@@ -78,33 +76,6 @@ async def record_confirmation_ruling(
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
 
 
-def to_public(application: ConfirmationApplication) -> ApplicationPublic:
-    return ApplicationPublic(
-        application_id=application.id,
-        referral_id=application.referral_id,
-        proceeding_id=application.proceeding_id,
-        origin=application.origin,
-        case_no=application.case_no,
-        partner_id=application.partner_id,
-        court_name=application.court_name,
-        documents=application.documents or [],
-        jurisdiction=application.jurisdiction,
-        decide_by=application.decide_by,
-        state=application.state,
-        agreement=Agreement.model_validate(application.agreement),
-        effective_on=application.effective_on,
-        apply_by=application.apply_by,
-        requested_by=application.requested_by,
-        requested_at=application.requested_at,
-        last_error=application.last_error,
-        ruling=application.ruling,
-        ruling_no=application.ruling_no,
-        ruled_on=application.ruled_on,
-        ruling_reason=application.ruling_reason,
-        created_at=application.created_at,
-    )
-
-
 @staff_router.post(
     "/{referral_id}/confirmation",
     response_model=ApplicationPublic,
@@ -127,7 +98,7 @@ async def request_judicial_confirmation(
         session=session, referral=referral, requested_by=principal.name or principal.subject
     )
     WORK_WAKE.mark(session)  # the worker reads the identities and sends the request
-    return to_public(application)
+    return service.to_public(application)
 
 
 @staff_router.get(
@@ -139,7 +110,7 @@ async def get_judicial_confirmation(referral_id: str, session: SessionDep, princ
     application = await service.application_of(session=session, referral_id=referral.id)
     if application is None:
         raise NotFound(f"referral {referral_id} has no 司法确认 application")
-    return to_public(application)
+    return service.to_public(application)
 
 
 agreement_router = APIRouter(prefix="/agreements", tags=["enforceability (staff)"])
@@ -171,7 +142,7 @@ async def apply_agreement_confirmation(
         session=session, record=record, court=court, requested_by=principal.name or principal.subject
     )
     WORK_WAKE.mark(session)  # the worker reads the identities and sends the application
-    return to_public(application)
+    return service.to_public(application)
 
 
 @agreement_router.get(
@@ -190,4 +161,4 @@ async def get_agreement_confirmation(
         application = await service.application_of(session=session, referral_id=record.referral_id)
     if application is None:
         raise NotFound(f"proceeding {proceeding_id} has no 司法确认 application")
-    return to_public(application)
+    return service.to_public(application)

@@ -13,6 +13,7 @@ from onewindow_kit.bridge.messages import notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict, ValidationFailed
+from onewindow_kit.mapping import to_schema
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from court_bridge.agreements.models import CentreAgreement
 from court_bridge.agreements.service import CourtChoice, agreement_documents
 from court_bridge.confirmations.exceptions import ConfirmationTooLate
 from court_bridge.confirmations.models import ConfirmationApplication
-from court_bridge.confirmations.schemas import RulingIn
+from court_bridge.confirmations.schemas import ApplicationPublic, RulingIn
 from court_bridge.referrals.models import Referral
 from court_bridge.referrals.service import announce, notify_court
 
@@ -290,3 +291,10 @@ async def record_ruling(
         )
     await session.flush()
     return application, referral
+
+
+def to_public(application: ConfirmationApplication) -> ApplicationPublic:
+    """An application as the clerks' desk reads it."""
+    return to_schema(
+        ApplicationPublic, application, application_id=application.id, documents=application.documents or []
+    )

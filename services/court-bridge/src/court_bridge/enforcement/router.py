@@ -11,7 +11,6 @@ from onewindow_kit.openapi import problems
 from court_bridge.agreements.dependencies import AgreementStaff
 from court_bridge.agreements.service import eligible_courts, get_staff_agreement, read_case, set_jurisdiction
 from court_bridge.confirmations import service as confirmations
-from court_bridge.confirmations.router import to_public as confirmation_public
 from court_bridge.context import get_context
 from court_bridge.enforcement.schemas import (
     AgreementEnforcementPublic,
@@ -61,7 +60,7 @@ async def get_agreement_enforcement(
         overdue=record.overdue,
         paid=record.paid,
         fulfilled=record.fulfilled,
-        confirmation=confirmation_public(application) if application else None,
+        confirmation=confirmations.to_public(application) if application else None,
         payment_order_offer=PaymentOrderOffer(
             **payment_orders.offer(record=record, categories=categories, today=today, objected=objected)
         ),

@@ -13,6 +13,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import routes
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import AlreadyExists, StateConflict, ValidationFailed
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.openapi import problems
 from onewindow_kit.types import BoundedDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,6 @@ from court_bridge.referrals.models import Referral
 from court_bridge.referrals.schemas import (
     ConfirmationSummary,
     DeclineRequest,
-    Mediator,
     ReferralCreate,
     ReferralCreated,
     ReferralPage,
@@ -41,7 +41,6 @@ from court_bridge.referrals.schemas import (
     ReferralStaffPage,
     ReferralStaffView,
     ReferralStatus,
-    Result,
     WithdrawRequest,
 )
 from court_bridge.referrals.service import WORK_WAKE
@@ -172,39 +171,16 @@ async def withdraw_referral(
 async def staff_view(session: AsyncSession, referral: Referral) -> ReferralStaffView:
     application = await application_of(session=session, referral_id=referral.id)
     awaiting = referral.status == "received"
-    return ReferralStaffView(
+    return to_schema(
+        ReferralStaffView,
+        referral,
         referral_id=referral.id,
-        partner_id=referral.partner_id,
-        court_name=referral.court_name,
-        court_case_no=referral.court_case_no,
-        kind=referral.kind,
-        status=referral.status,
-        referred_on=referral.referred_on,
-        received_on=referral.received_on,
         deadline=referral.deadline_on,
-        accept_due_on=referral.accept_due_on,
         awaiting_decision=awaiting,
         accept_overdue=awaiting and china_today() > referral.accept_due_on,
-        center_id=referral.center_id,
-        case_state=referral.case_state,
-        case_id=referral.case_id,
-        case_no=referral.case_no,
-        case_last_error=referral.case_last_error,
-        mediator=Mediator.model_validate(referral.mediator) if referral.mediator else None,
-        result=Result.model_validate(referral.result) if referral.result else None,
-        decided_by=referral.decided_by,
-        accepted_at=referral.accepted_at,
-        confirmation=ConfirmationSummary(
-            application_id=application.id,
-            state=application.state,
-            apply_by=application.apply_by,
-            ruling=application.ruling,
-            ruling_no=application.ruling_no,
-        )
+        confirmation=to_schema(ConfirmationSummary, application, application_id=application.id)
         if application
         else None,
-        created_at=referral.created_at,
-        updated_at=referral.updated_at,
     )
 
 

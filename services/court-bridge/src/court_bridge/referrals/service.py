@@ -13,6 +13,7 @@ from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.bridge.referrals import ReferralLifecycle
 from onewindow_kit.crypto import FieldCipher
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.worker import WakeSignal
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,16 +119,7 @@ async def create_referral(
 
 
 def to_public(referral: Referral) -> ReferralPublic:
-    return ReferralPublic(
-        referral_id=referral.id,
-        court_case_no=referral.court_case_no,
-        status=referral.status,
-        case_no=referral.case_no,
-        deadline=referral.deadline_on,
-        mediator=Mediator.model_validate(referral.mediator) if referral.mediator else None,
-        result=Result.model_validate(referral.result) if referral.result else None,
-        updated_at=referral.updated_at,
-    )
+    return to_schema(ReferralPublic, referral, referral_id=referral.id, deadline=referral.deadline_on)
 
 
 # The lifecycle's steps under the names the routes, handlers and flows of this bridge call.

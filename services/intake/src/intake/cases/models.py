@@ -12,6 +12,19 @@ from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 MONEY = Numeric(14, 2)
+STATS_COLUMNS = [
+    "channel",
+    "route",
+    "status",
+    "risk_grade",
+    "collective",
+    "total_claimed",
+    "recovered",
+    "agreed_amount",
+    "closed_at",
+    "deadline_on",
+    "id",
+]
 
 
 def new_id() -> str:
@@ -37,6 +50,14 @@ class CaseFile(SQLModel, table=True):
         Index("ix_case_file_center_registered", "center_id", "registered_at", "id"),
         # "00002" is a sequence number in any year of the centre (search as people type).
         Index("ix_case_file_center_seq", "center_id", "seq"),
+        # The dashboard's window (a centre's cases by registration time) with every column the
+        # statistics read: on PostgreSQL a centre-year is an index-only scan (issue 17).
+        Index(
+            "ix_case_file_stats",
+            "center_id",
+            "registered_at",
+            postgresql_include=STATS_COLUMNS,
+        ),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -144,7 +165,11 @@ class TimelineEntry(SQLModel, table=True):
     """One line of the case's story: a change made here, or an event from another service."""
 
     __tablename__ = "timeline_entry"
-    __table_args__ = (Index("ix_timeline_entry_case", "case_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_timeline_entry_case", "case_id", "at", "id"),
+        # "Which of these cases had this event": the statistics count outcomes by kind (issue 17).
+        Index("ix_timeline_entry_case_kind", "case_id", "kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case_file.id", max_length=32)

@@ -12,6 +12,7 @@ from onewindow_domain import clock
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import StateConflict
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.openapi import IF_MATCH, problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,39 +71,24 @@ async def to_public(
         )
     left = (handoff.due_on - today).days if open_ and handoff.due_on else None
     table = service.OUTCOMES[handoff.desk]
-    return HandoffPublic(
-        id=handoff.id,
-        case_id=case.id,
+    return to_schema(
+        HandoffPublic,
+        handoff,
         case_no=case.case_no,
         case_version=case.version,
         case_status=case.status,
         case_status_label=STATUS_ZH[case.status],
-        desk=handoff.desk,
         desk_label=service.DESK_ZH[handoff.desk],
-        status=handoff.status,
         status_label=service.HANDOFF_STATUS_ZH[handoff.status],
-        stage=handoff.stage,
-        reason=handoff.reason,
         applicants=[p.name for p in applicants][:5],
         employer_names=case.employer_names,
         total_claimed=str(case.total_claimed),
-        received_on=handoff.received_on,
         due_on=handoff.due_on if open_ else None,
         remaining_days=left,
         at_risk=any(c.at_risk for c in clocks),
         overdue=any(c.overdue for c in clocks),
         clocks=clocks,
-        green_channel=handoff.green_channel,
-        priority_provision=handoff.priority_provision,
-        decline_reason=handoff.decline_reason,
-        outcome=handoff.outcome,
         outcome_label=table[handoff.outcome].label if handoff.outcome else None,
-        outcome_reason=handoff.outcome_reason,
-        reply=handoff.reply,
-        aid_lawyer=handoff.aid_lawyer,
-        aid_result=handoff.aid_result,
-        decided_on=handoff.decided_on,
-        handled_by=handoff.handled_by,
         allowed_outcomes=service.allowed_outcomes(handoff),
         outcome_labels={code: o.label for code, o in table.items()},
         notes=[NotePublic.model_validate(n) for n in await service.notes_of(session=session, handoff_id=handoff.id)]

@@ -19,9 +19,15 @@ class SmsNotice(SQLModel, table=True):
     __table_args__ = (Index("ix_sms_notice_due", "status", "next_attempt_at"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    case_id: str = Field(foreign_key="case_file.id", max_length=32, index=True)
-    party_id: str = Field(foreign_key="case_party.id", max_length=32)
-    purpose: str = Field(max_length=30)  # registration | session_notice | instalment_reminder | document_served
+    # A notice about a case goes to one of its parties; one about an online application (no case
+    # yet) goes to the applicant's number, kept encrypted here (``phone_enc``) until it is sent.
+    case_id: str | None = Field(default=None, foreign_key="case_file.id", max_length=32, index=True)
+    party_id: str | None = Field(default=None, foreign_key="case_party.id", max_length=32)
+    application_id: str | None = Field(default=None, foreign_key="online_application.id", max_length=32, index=True)
+    phone_enc: str | None = Field(default=None, max_length=200)
+    # registration | session_notice | instalment_reminder | document_served |
+    # application_received | application_returned | application_registered
+    purpose: str = Field(max_length=30)
     template: str = Field(max_length=40)
     # Template variables: case numbers, dates, places, titles — never ID or phone numbers (the kit
     # refuses them); the number is decrypted from the party when the message goes.

@@ -21,7 +21,7 @@ from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import AppError
 from onewindow_kit.sms import SmsRateLimited, SmsSender, SmsTemplateId, SmsUnavailable, render
 from onewindow_kit.worker import WakeSignal, Worker, backoff_seconds
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -36,6 +36,10 @@ PURPOSES: dict[str, SmsTemplateId] = {
     "session_notice": SmsTemplateId.session_notice,
     "instalment_reminder": SmsTemplateId.instalment_reminder,
     "document_served": SmsTemplateId.document_served,
+    # Online applications (docs/decisions/0021): to the applicant's phone, before there is a case.
+    "application_received": SmsTemplateId.application_received,
+    "application_returned": SmsTemplateId.application_returned,
+    "application_registered": SmsTemplateId.application_registered,
 }
 MAX_ATTEMPTS = 8
 RECEIPT_GIVE_UP = timedelta(hours=72)  # Dysmsapi keeps send details for 30 days; a report this late is no report
@@ -97,15 +101,49 @@ async def enqueue_for_applicants(
     return out
 
 
+async def enqueue_for_application(
+    session: AsyncSession,
+    *,
+    application_id: str,
+    to_masked: str,
+    purpose: str,
+    variables: dict[str, str],
+    phone_enc: str,
+) -> SmsNotice:
+    """Queue one notice about an online application to its applicant's (encrypted) number; once
+    per application and purpose (a second click or a retried request queues nothing more)."""
+    template = PURPOSES[purpose]
+    render(template, variables)
+    dedupe_key = f"{purpose}:{application_id}"
+    existing = (await session.execute(select(SmsNotice).where(col(SmsNotice.dedupe_key) == dedupe_key))).scalar()
+    if existing is not None:
+        return existing
+    notice = SmsNotice(
+        application_id=application_id,
+        phone_enc=phone_enc,
+        purpose=purpose,
+        template=template.value,
+        variables=variables,
+        dedupe_key=dedupe_key,
+        to_masked=to_masked,
+    )
+    session.add(notice)
+    SMS_NOTICES.mark(session)
+    return notice
+
+
 async def registration_notices(session: AsyncSession, case: CaseFile, parties: Iterable[CaseParty]) -> None:
-    """受理通知: tell each applicant the case number (queued in the registering transaction)."""
+    """受理通知: tell each applicant the case number (queued in the registering transaction). A case
+    from an online application (channel ``online``) gets the portal's wording instead — one
+    message, not two: "your application is registered, follow it with this number"."""
+    purpose = "application_registered" if case.channel == "online" else "registration"
     for party in parties:
         if party.role == "applicant":
             await enqueue(
                 session,
                 case=case,
                 party=party,
-                purpose="registration",
+                purpose=purpose,
                 variables={"case_number": case.case_no},
                 key=case.id,
                 fresh=True,
@@ -157,8 +195,8 @@ class SmsNoticeWorker(Worker):
         async with self.database.transaction(read_only=True) as session:
             rows = (
                 await session.execute(
-                    select(SmsNotice, col(CaseParty.phone_enc))
-                    .join(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
+                    select(SmsNotice, func.coalesce(col(SmsNotice.phone_enc), col(CaseParty.phone_enc)))
+                    .outerjoin(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
                     .where(col(SmsNotice.status) == "pending", col(SmsNotice.next_attempt_at) <= now)
                     .order_by(col(SmsNotice.next_attempt_at))
                     .limit(self.batch)
@@ -215,8 +253,8 @@ class SmsNoticeWorker(Worker):
         async with self.database.transaction(read_only=True) as session:
             rows = (
                 await session.execute(
-                    select(SmsNotice, col(CaseParty.phone_enc))
-                    .join(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
+                    select(SmsNotice, func.coalesce(col(SmsNotice.phone_enc), col(CaseParty.phone_enc)))
+                    .outerjoin(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
                     .where(
                         col(SmsNotice.status) == "sent",
                         or_(col(SmsNotice.sent_at).is_(None), col(SmsNotice.sent_at) > now - RECEIPT_GIVE_UP),

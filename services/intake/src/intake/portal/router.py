@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import StateConflict
+from onewindow_kit.dependencies import StorageDep
+from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.errors import NotFound, StateConflict
 from onewindow_kit.openapi import problems
 
 from intake.cases.models import PiiAccess
@@ -27,6 +29,7 @@ from intake.portal.schemas import (
     PhoneScopeRequest,
     PortalCase,
     PortalCaseSummary,
+    PortalDocument,
 )
 
 portal_router = APIRouter(prefix="/portal", tags=["portal"])
@@ -84,6 +87,31 @@ async def list_my_cases(session: SessionDep, principal: Party) -> list[PortalCas
 async def get_my_case(case_id: str, session: SessionDep, principal: Party) -> PortalCase:
     """Progress in plain words: status, next step, deadline, milestones (404 unless a party of it)."""
     return await service.party_case(session=session, principal=principal, case_id=case_id)
+
+
+@portal_router.get(
+    "/cases/{case_id}/documents",
+    response_model=list[PortalDocument],
+    responses=problems(NotFound),
+    operation_id="list_my_case_documents",
+)
+async def list_my_case_documents(case_id: str, session: SessionDep, principal: Party) -> list[PortalDocument]:
+    """The case's documents meant for its parties (受理回执), newest version of each."""
+    return await service.party_documents(session=session, principal=principal, case_id=case_id)
+
+
+@portal_router.get(
+    "/documents/{document_id}/content",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **problems(NotFound)},
+    operation_id="download_my_case_document",
+)
+async def download_my_case_document(
+    document_id: str, session: SessionDep, principal: Party, storage: StorageDep
+) -> Response:
+    """The PDF of a party document of one of the party's cases (404 for anything else)."""
+    doc = await service.party_document(session=session, principal=principal, document_id=document_id)
+    return await pdf_response(storage=storage, doc=doc)
 
 
 @applications_router.get("", response_model=list[ApplicationPublic], operation_id="list_online_applications")
@@ -152,10 +180,12 @@ async def register_online_application(
     operation_id="return_online_application",
 )
 async def return_online_application(
-    application_id: str, body: ApplicationReturn, session: SessionDep, principal: ApplicationDesk
+    application_id: str, body: ApplicationReturn, request: Request, session: SessionDep, principal: ApplicationDesk
 ) -> ApplicationPublic:
-    """Return the application to its applicant with a reason they read (nothing becomes a case)."""
+    """Return the application to its applicant with a reason they read (nothing becomes a case);
+    the applicant is told by text message to look (the reason is not in the message)."""
     a = await service.get_application(session=session, principal=principal, application_id=application_id)
-    return _public(
-        await service.return_application(session=session, principal=principal, application=a, reason=body.reason)
+    returned = await service.return_application(
+        session=session, principal=principal, cipher=_cipher(request), application=a, reason=body.reason
     )
+    return _public(returned)

@@ -127,3 +127,17 @@ class PortalCase(PortalCaseSummary):
     deadline_on: date | None
     days_left: int | None
     milestones: list[MilestonePublic]
+
+
+class PortalDocument(BaseModel):
+    """A document of the case meant for its parties (受理回执, 调解通知书, 调解协议书, 调解终结书):
+    the newest version of each, to read or download."""
+
+    id: str
+    kind: str
+    title: str
+    version: int
+    created_at: datetime
+    sha256: str
+    size: int
+    download_path: str

@@ -9,6 +9,7 @@ from typing import Any
 
 from onewindow_domain import clock
 from onewindow_domain.calendar import china_date, china_today
+from onewindow_kit import documents
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
@@ -22,6 +23,8 @@ from intake.cases.models import CaseClaim, CaseFile, CaseParty, TimelineEntry
 from intake.cases.schemas import CaseCreate
 from intake.cases.service.registration import Registered, phone_ref, register_case
 from intake.centers.models import Center
+from intake.documents.models import CaseDocument
+from intake.notices import service as notices
 from intake.portal.models import OnlineApplication
 from intake.portal.schemas import (
     ApplicationRegister,
@@ -30,6 +33,7 @@ from intake.portal.schemas import (
     PhoneScope,
     PortalCase,
     PortalCaseSummary,
+    PortalDocument,
     ScopedCase,
 )
 from intake.triage.schemas import TriageConfig
@@ -136,7 +140,19 @@ async def submit_application(
     )
     session.add(application)
     await session.flush()
+    await notices.enqueue_for_application(
+        session,
+        application_id=application.id,
+        to_masked=application.phone_masked,
+        purpose="application_received",
+        variables={"reference": application.reference},
+        phone_enc=_applicant_phone_enc(cipher, first.phone),
+    )
     return application
+
+
+def _applicant_phone_enc(cipher: FieldCipher, phone: str) -> str:
+    return cipher.encrypt(normalise_mobile(phone), context="phone")
 
 
 def submission(cipher: FieldCipher, application: OnlineApplication) -> OnlineApplicationCreate:
@@ -232,13 +248,23 @@ async def register_application(
 
 
 async def return_application(
-    *, session: AsyncSession, principal: Principal, application: OnlineApplication, reason: str
+    *, session: AsyncSession, principal: Principal, cipher: FieldCipher, application: OnlineApplication, reason: str
 ) -> OnlineApplication:
-    """Send the application back with a reason its applicant reads."""
+    """Send the application back with a reason its applicant reads. The text message says it was
+    returned and where to read why; the reason itself stays in the portal (a clerk's free text may
+    name people, and an SMS is no place for that)."""
     await _decide(
         session,
         application,
         {"status": "returned", "decided_at": utcnow(), "decided_by": principal.subject, "return_reason": reason},
+    )
+    await notices.enqueue_for_application(
+        session,
+        application_id=application.id,
+        to_masked=application.phone_masked,
+        purpose="application_returned",
+        variables={"reference": application.reference},
+        phone_enc=_applicant_phone_enc(cipher, submission(cipher, application).applicants[0].phone or ""),
     )
     return application
 
@@ -305,3 +331,46 @@ async def party_case(*, session: AsyncSession, principal: Principal, case_id: st
         days_left=(case.deadline_on - today).days if case.deadline_on and case.status != "closed" else None,
         milestones=[MilestonePublic(at=e.at, text=PARTY_MILESTONES[e.kind]) for e in entries],
     )
+
+
+# What intake renders that a party reads: the 受理回执 (the 调解申请书 holds every party's ID number
+# and the 送达回证 is the window's own record, so neither is shown).
+PARTY_DOCUMENT_KINDS = frozenset({"receipt"})
+
+
+def _party_case_id(principal: Principal, case_id: str) -> str:
+    if case_id not in principal.party_cases:
+        raise NotFound("案件不存在")
+    return case_id
+
+
+async def party_documents(*, session: AsyncSession, principal: Principal, case_id: str) -> list[PortalDocument]:
+    """The newest version of each party document of one of the party's cases (404 for any other)."""
+    _party_case_id(principal, case_id)
+    rows = await documents.list_versions(session=session, model=CaseDocument, owner={"case_id": case_id})
+    newest: dict[str, CaseDocument] = {}
+    for doc in rows:  # newest first
+        if doc.kind in PARTY_DOCUMENT_KINDS:
+            newest.setdefault(doc.kind, doc)
+    return [
+        PortalDocument(
+            id=d.id,
+            kind=d.kind,
+            title=d.title,
+            version=d.version,
+            created_at=d.created_at,
+            sha256=d.sha256,
+            size=d.size,
+            download_path=f"/api/intake/portal/documents/{d.id}/content",
+        )
+        for d in newest.values()
+    ]
+
+
+async def party_document(*, session: AsyncSession, principal: Principal, document_id: str) -> CaseDocument:
+    """A party document of one of the party's cases; 404 alike for another case's, a staff-only
+    kind and one that does not exist."""
+    doc = await session.get(CaseDocument, document_id)
+    if doc is None or doc.kind not in PARTY_DOCUMENT_KINDS or doc.case_id not in principal.party_cases:
+        raise NotFound("文书不存在")
+    return doc

@@ -4,22 +4,26 @@ reviews within the promise, referrals to and from court and arbitration with the
 
 Every figure has a key, and ``cases_behind(figure)`` lists the cases it counts: the dashboard's
 numbers are drill-downs, computed from the same conditions (``_condition``), so a figure and its
-list cannot disagree."""
+list cannot disagree. The report itself is five statements over the window (amounts and referral
+counts in one aggregate, days to close, hand-offs, legal-aid reviews, and every partner event in
+one count by kind), not one per figure (docs/PERFORMANCE.md, issue 17)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from onewindow_domain import clock
-from onewindow_domain.calendar import CHINA_TZ
 from onewindow_kit.errors import ValidationFailed
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from intake.cases.models import CaseFile, TimelineEntry
+from intake.cases.service.statistics import close_days, timeline_counts
+from intake.cases.service.statistics import window as _stats_window
 from intake.desks.models import Handoff
 from intake.desks.service import DESK_ZH, OUTCOMES
 from intake.lifecycle.service import CLOCKED_STATUSES, STATUS_ZH
@@ -34,12 +38,7 @@ PARTNER_EVENTS = {
 
 
 def _window(since: date, until: date, center_id: str | None) -> list[Any]:
-    start = datetime.combine(since, datetime.min.time(), CHINA_TZ)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), CHINA_TZ)
-    where: list[Any] = [col(CaseFile.registered_at) >= start, col(CaseFile.registered_at) < end]
-    if center_id:
-        where.append(col(CaseFile.center_id) == center_id)
-    return where
+    return _stats_window(since, until, center_id)
 
 
 def _has_event(kind: str) -> Any:
@@ -147,17 +146,20 @@ async def report(
 ) -> dict[str, Any]:
     """The figures beyond the base counts, each with the key that drills into its cases."""
     where = _window(since, until, center_id)
-    agreed = (
-        await session.execute(select(func.coalesce(func.sum(col(CaseFile.agreed_amount)), 0)).where(*where))
-    ).scalar_one()
-    closed = (
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(sql_case((condition, 1), else_=0)), 0)
+
+    agreed, *referral_counts, to_court = (
         await session.execute(
-            select(col(CaseFile.registered_at), col(CaseFile.closed_at)).where(
-                *where, col(CaseFile.closed_at).is_not(None)
-            )
+            select(
+                func.coalesce(func.sum(col(CaseFile.agreed_amount)), 0),
+                *(counted(col(CaseFile.channel) == channel) for channel in REFERRAL_CHANNELS),
+                counted(col(CaseFile.status) == "referred_to_court"),
+            ).where(*where)
         )
-    ).all()
-    days = [(c - r).total_seconds() / 86400 for r, c in closed if c is not None]
+    ).one()
+    average_days, _ = await close_days(session, where)
     handoffs = (
         await session.execute(
             select(col(Handoff.desk), col(Handoff.status), col(Handoff.outcome), func.count())
@@ -178,23 +180,19 @@ async def report(
         entry["count"] += n
         by_desk[desk]["total"] += n
     aid = await _legal_aid_cases(session, where, promise_days)
-    referrals_in = {}
-    for channel, label in REFERRAL_CHANNELS.items():
-        n = (await session.execute(select(func.count()).where(*where, col(CaseFile.channel) == channel))).scalar_one()
-        referrals_in[channel] = {"label": label, "count": n, "figure": f"referral_in:{channel}"}
-    partner_outcomes = {}
-    for kind, label in PARTNER_EVENTS.items():
-        n = (await session.execute(select(func.count()).where(*where, _has_event(kind)))).scalar_one()
-        partner_outcomes[kind] = {"label": label, "count": n, "figure": f"partner_event:{kind}"}
-    to_arbitration = (
-        await session.execute(select(func.count()).where(*where, _has_event("arbitration.transfer.requested")))
-    ).scalar_one()
-    to_court = (
-        await session.execute(select(func.count()).where(*where, col(CaseFile.status) == "referred_to_court"))
-    ).scalar_one()
+    referrals_in = {
+        channel: {"label": label, "count": int(n), "figure": f"referral_in:{channel}"}
+        for (channel, label), n in zip(REFERRAL_CHANNELS.items(), referral_counts, strict=True)
+    }
+    events = await timeline_counts(session, where, [*PARTNER_EVENTS, "arbitration.transfer.requested"])
+    partner_outcomes = {
+        kind: {"label": label, "count": events.get(kind, (0, 0))[1], "figure": f"partner_event:{kind}"}
+        for kind, label in PARTNER_EVENTS.items()
+    }
+    to_arbitration = events.get("arbitration.transfer.requested", (0, 0))[1]
     return {
         "amount_agreed": Decimal(str(agreed)).quantize(Decimal("0.01")),
-        "average_days_to_close": round(sum(days) / len(days), 1) if days else None,
+        "average_days_to_close": average_days,
         "handoffs": list(by_desk.values()),
         "legal_aid_review": {
             "promise_days": promise_days,
@@ -207,7 +205,7 @@ async def report(
         "referrals_in": referrals_in,
         "referrals_out": {
             "arbitration": {"label": "移送仲裁", "count": to_arbitration, "figure": "referral_out:arbitration"},
-            "court": {"label": "转法院", "count": to_court, "figure": "referral_out:court"},
+            "court": {"label": "转法院", "count": int(to_court), "figure": "referral_out:court"},
         },
         "partner_outcomes": partner_outcomes,
     }

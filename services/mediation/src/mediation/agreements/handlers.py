@@ -1,6 +1,7 @@
-"""Events this module consumes: the arbitration bridge's 仲裁审查确认 of an agreement
-(``arbitration.review.requested`` / ``decided``, decision 0018) is kept on the agreement, so the
-mediator and the window see whether it became a 仲裁调解书."""
+"""Events this module consumes, all kept on the agreement they name: the arbitration bridge's
+仲裁审查确认 (``arbitration.review.requested`` / ``decided``, decision 0018), so the mediator and the
+window see whether it became a 仲裁调解书; and the court bridge's 司法确认 and 支付令
+(``court.confirmation.*``, ``court.payment_order.*``, decision 0017)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,38 @@ async def on_review_event(session: AsyncSession, event: EventEnvelope) -> None:
     await session.flush()
 
 
+# -- enforceability: what the court bridge reports back (司法确认, 支付令) --------------------------------
+
+CONFIRMATION_EVENTS = ("court.confirmation.requested", "court.confirmation.ruled")
+PAYMENT_ORDER_EVENTS = tuple(
+    f"court.payment_order.{verb}" for verb in ("requested", "accepted", "rejected", "issued", "objected", "paid")
+)
+
+
+async def follow_court(session: AsyncSession, event: EventEnvelope) -> None:
+    """Record on the agreement the court's side of its enforceability: the 司法确认 application and
+    ruling (valid → enforceable; dismissed → arbitration or suit), the 支付令 and its result."""
+    proceeding_id = event.data.get("proceeding_id")
+    if not proceeding_id:
+        return  # a referral's application from before agreements carried the proceeding
+    agreement = (
+        await session.execute(select(Agreement).where(Agreement.proceeding_id == proceeding_id).with_for_update())
+    ).scalar_one_or_none()
+    if agreement is None:
+        return
+    keep = ("application_id", "ruling", "ruling_no", "ruled_on", "decide_by", "state", "order_no", "decided_on")
+    status = {k: event.data[k] for k in keep if event.data.get(k) is not None}
+    status |= {"event": event.type, "summary_zh": event.data.get("summary_zh"), "at": event.occurred_at.isoformat()}
+    if event.type in CONFIRMATION_EVENTS:
+        status["state"] = "requested" if event.type.endswith("requested") else str(event.data.get("ruling"))
+        agreement.judicial_confirmation = status
+    else:
+        agreement.payment_order = status
+    await session.flush()
+
+
 EVENT_HANDLERS = {
     "arbitration.review.requested": on_review_event,
     "arbitration.review.decided": on_review_event,
+    **dict.fromkeys((*CONFIRMATION_EVENTS, *PAYMENT_ORDER_EVENTS), follow_court),
 }

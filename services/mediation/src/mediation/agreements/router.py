@@ -9,6 +9,7 @@ from onewindow_kit.errors import EditConflict, StateConflict
 from onewindow_kit.openapi import problems
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import Actor
 from mediation.agreements import service
 from mediation.agreements.models import Agreement, Instalment
 from mediation.agreements.schemas import (
@@ -20,7 +21,6 @@ from mediation.agreements.schemas import (
 )
 from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
-from mediation.proceedings.service import Actor
 
 router = APIRouter(prefix="/proceedings", tags=["agreements"])
 

@@ -18,20 +18,21 @@ from typing import Any
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, StateConflict, ValidationFailed
-from onewindow_kit.events import EventEnvelope, publish
+from onewindow_kit.events import publish
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mediation.actor import SYSTEM, Actor
 from mediation.agreements.models import Agreement, AgreementConfirmation, AgreementCounter, Instalment
 from mediation.agreements.schemas import AgreementCreate
 from mediation.centers.models import Center
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
-from mediation.proceedings.service import Actor, lenient_calendar
+from mediation.proceedings.service import lenient_calendar
 
 
 async def next_agreement_no(*, session: AsyncSession, center_id: str, year: int) -> str:
@@ -287,7 +288,7 @@ async def announce_overdue(*, session: AsyncSession, instalment_id: str, today: 
     proceedings.record_change(
         session,
         proceeding,
-        proceedings.SYSTEM,
+        SYSTEM,
         action="instalment_overdue",
         detail={"position": instalment.position, "due_on": instalment.due_on.isoformat()},
     )
@@ -306,36 +307,3 @@ async def confirmations_of(*, session: AsyncSession, agreement_id: str) -> list[
         .order_by(col(AgreementConfirmation.confirmed_at), col(AgreementConfirmation.id))
     )
     return list(rows.scalars().all())
-
-
-# -- enforceability: what the court bridge reports back (司法确认, 支付令) --------------------------------
-
-CONFIRMATION_EVENTS = ("court.confirmation.requested", "court.confirmation.ruled")
-PAYMENT_ORDER_EVENTS = tuple(
-    f"court.payment_order.{verb}" for verb in ("requested", "accepted", "rejected", "issued", "objected", "paid")
-)
-
-
-async def follow_court(session: AsyncSession, event: EventEnvelope) -> None:
-    """Record on the agreement the court's side of its enforceability: the 司法确认 application and
-    ruling (valid → enforceable; dismissed → arbitration or suit), the 支付令 and its result."""
-    proceeding_id = event.data.get("proceeding_id")
-    if not proceeding_id:
-        return  # a referral's application from before agreements carried the proceeding
-    agreement = (
-        await session.execute(select(Agreement).where(Agreement.proceeding_id == proceeding_id).with_for_update())
-    ).scalar_one_or_none()
-    if agreement is None:
-        return
-    keep = ("application_id", "ruling", "ruling_no", "ruled_on", "decide_by", "state", "order_no", "decided_on")
-    status = {k: event.data[k] for k in keep if event.data.get(k) is not None}
-    status |= {"event": event.type, "summary_zh": event.data.get("summary_zh"), "at": event.occurred_at.isoformat()}
-    if event.type in CONFIRMATION_EVENTS:
-        status["state"] = "requested" if event.type.endswith("requested") else str(event.data.get("ruling"))
-        agreement.judicial_confirmation = status
-    else:
-        agreement.payment_order = status
-    await session.flush()
-
-
-EVENT_HANDLERS = dict.fromkeys((*CONFIRMATION_EVENTS, *PAYMENT_ORDER_EVENTS), follow_court)

@@ -292,7 +292,7 @@ def components(case: CaseFacts, m: MediatorFacts, *, min_total: int, min_same: i
 
 
 def _score(comp: Mapping[str, float], w: Weights) -> float:
-    return round(sum(v * getattr(w, k) for k, v in comp.items()), 4)
+    return round(sum(v * float(getattr(w, k)) for k, v in comp.items()), 4)
 
 
 def _tie_key(m: MediatorFacts, score: float) -> tuple[float, float, int, str]:

@@ -19,7 +19,7 @@ class AssignmentRecord(SQLModel, table=True):
     __tablename__ = "assignment_record"
     __table_args__ = (
         Index("ix_assignment_record_proceeding", "proceeding_id", "id"),
-        Index("ix_assignment_record_fairness", "center_id", "decided_at", "mediator_id"),
+        Index("ix_assignment_record_fairness", "center_id", "decided_at", "mediator_id", "complexity"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -6,19 +6,20 @@ from fastapi import APIRouter
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import StateConflict
 from onewindow_kit.openapi import problems
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import Actor
 from mediation.assignment import service
 from mediation.assignment.exceptions import MediatorExcluded
 from mediation.assignment.schemas import AssignmentPublic, AssignmentRecordPublic, OverrideRequest
 from mediation.config import SettingsDep
 from mediation.proceedings.dependencies import ProceedingRead, ProceedingSupervise, visible_proceeding
 from mediation.proceedings.models import Proceeding
-from mediation.proceedings.service import Actor
 
 router = APIRouter(prefix="/proceedings", tags=["assignment"])
 
 
-async def _public(session, p: Proceeding, *, with_history: bool = True) -> AssignmentPublic:
+async def _public(session: AsyncSession, p: Proceeding, *, with_history: bool = True) -> AssignmentPublic:
     rows = await service.records(session=session, proceeding=p)
     items = [AssignmentRecordPublic.model_validate(r) for r in rows]
     return AssignmentPublic(

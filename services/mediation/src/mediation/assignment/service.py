@@ -18,9 +18,10 @@ from typing import Any
 from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import StateConflict, ValidationFailed
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import Actor
 from mediation.assignment.engine import (
     WAIVABLE,
     CaseFacts,
@@ -36,7 +37,7 @@ from mediation.assignment.models import AssignmentRecord
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding, ProceedingAgent, ProceedingRespondent
-from mediation.proceedings.service import LOADED_STATES, OPEN_STATES, Actor
+from mediation.proceedings.service import LOADED_STATES, OPEN_STATES
 from mediation.registry.models import Mediator, MediatorConflict, MediatorLeave, Organisation
 from mediation.sessions.models import MediationSession
 
@@ -56,6 +57,7 @@ class _Entry:
     leaves: list[LeaveFacts] = field(default_factory=list)
     conflicts: list[ConflictFacts] = field(default_factory=list)
     recent: dict[str, int] = field(default_factory=dict)  # complexity -> assignments in the window
+    login: tuple[str | None, str | None] = (None, None)  # (user_subject, username): events carry the sign-in
 
 
 @dataclass
@@ -101,6 +103,10 @@ class Pool:
             return None
         return {"id": mediator_id, "name": e.base["name"], "organisation": e.base["organisation_name"]}
 
+    def login(self, mediator_id: str) -> tuple[str | None, str | None] | None:
+        e = self.entries.get(mediator_id)
+        return e.login if e is not None else None
+
     def mark_full(self, mediator_id: str) -> None:
         e = self.entries.get(mediator_id)
         if e is not None:
@@ -110,14 +116,18 @@ class Pool:
 # The registry rows of a centre (names, grades, specialities… JSON columns that are costly to decode
 # on every case), reused while every mediator's and organisation's (version, updated_at) is unchanged.
 # Each process checks the stamp on every decision, so a change made by any replica is seen at once.
-_REGISTRY_CACHE: dict[tuple[str, str], tuple[dict[str, tuple[Any, ...]], dict[str, dict[str, Any]]]] = {}
+_REGISTRY_CACHE: dict[
+    tuple[str, str],
+    tuple[dict[str, tuple[Any, ...]], dict[str, dict[str, Any]], dict[str, tuple[str | None, str | None]]],
+] = {}
 _REGISTRY_CACHE_SIZE = 256
 
 
 async def _registry_rows(
     session: AsyncSession, center_id: str
-) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]]]:
-    """``({mediator id: static facts}, {mediator id: (open_count, capacity)})`` of the centre."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]], dict[str, tuple[str | None, str | None]]]:
+    """``({mediator id: static facts}, {mediator id: (open_count, capacity)}, {mediator id: (user_subject,
+    username)})`` of the centre."""
     stamps = (
         await session.execute(
             select(
@@ -139,7 +149,7 @@ async def _registry_rows(
     key = (str(session.bind.url) if session.bind is not None else "", center_id)
     cached = _REGISTRY_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1], loads
+        return cached[1], loads, cached[2]
     rows = (
         await session.execute(
             select(
@@ -160,12 +170,15 @@ async def _registry_rows(
                 Organisation.streets,
                 Organisation.active,
                 Organisation.court_roster,
+                Mediator.user_subject,
+                Mediator.username,
             )
             .join(Organisation, Organisation.id == Mediator.organisation_id)
             .where(Organisation.center_id == center_id)
         )
     ).all()
     static: dict[str, dict[str, Any]] = {}
+    logins: dict[str, tuple[str | None, str | None]] = {}
     for (
         mid,
         name,
@@ -184,7 +197,10 @@ async def _registry_rows(
         org_streets,
         org_active,
         roster,
+        user_subject,
+        username,
     ) in rows:
+        logins[mid] = (user_subject, username)
         static[mid] = {
             "name": name,
             "organisation_id": org_id,
@@ -206,8 +222,8 @@ async def _registry_rows(
     if len(_REGISTRY_CACHE) >= _REGISTRY_CACHE_SIZE:
         _REGISTRY_CACHE.clear()
     if set(static) == set(stamp):  # a mediator added between the two reads: do not cache a mixed view
-        _REGISTRY_CACHE[key] = (stamp, static)
-    return static, loads
+        _REGISTRY_CACHE[key] = (stamp, static, logins)
+    return static, loads, logins
 
 
 async def load_pool(
@@ -216,9 +232,9 @@ async def load_pool(
     """Every mediator of the centre's organisations, with leave, conflicts for ``credit_codes``,
     current load and their assignments in the fairness window."""
     codes = sorted(set(credit_codes))
-    static, loads = await _registry_rows(session, center_id)
+    static, loads, logins = await _registry_rows(session, center_id)
     entries: dict[str, _Entry] = {
-        mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1])
+        mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1], login=logins[mid])
         for mid, facts in static.items()
         if mid in loads
     }
@@ -227,57 +243,81 @@ async def load_pool(
         .join(Organisation, Organisation.id == Mediator.organisation_id)
         .where(Organisation.center_id == center_id)
     )
-    for mid, start_on, end_on in (
-        await session.execute(
-            select(MediatorLeave.mediator_id, MediatorLeave.start_on, MediatorLeave.end_on).where(
-                MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today
-            )
-        )
-    ).all():
-        entries[mid].leaves.append(LeaveFacts(start_on, end_on))
-    if codes:
-        for mid, code, employer, relation in (
-            await session.execute(
-                select(
-                    MediatorConflict.mediator_id,
-                    MediatorConflict.credit_code,
-                    MediatorConflict.employer_name,
-                    MediatorConflict.relation,
-                ).where(MediatorConflict.credit_code.in_(codes), MediatorConflict.mediator_id.in_(in_centre))
-            )
-        ).all():
-            entries[mid].conflicts.append(ConflictFacts(code, employer, relation))
-        agent_rows = (
-            await session.execute(
-                select(
-                    ProceedingAgent.mediator_id,
-                    ProceedingAgent.side,
-                    ProceedingRespondent.credit_code,
-                    ProceedingRespondent.name,
-                    Proceeding.case_no,
-                )
-                .join(ProceedingRespondent, ProceedingRespondent.proceeding_id == ProceedingAgent.proceeding_id)
-                .join(Proceeding, Proceeding.id == ProceedingAgent.proceeding_id)
-                .where(ProceedingRespondent.credit_code.in_(codes))
-            )
-        ).all()
-        for mid, side, code, name, case_no in agent_rows:
-            if mid in entries:
-                entries[mid].conflicts.append(ConflictFacts(code, name, f"agent_{side}", case_no))
     since = datetime.combine(today - timedelta(days=window_days), datetime.min.time(), CHINA_TZ)
-    for mid, complexity, count in (
-        await session.execute(
-            select(AssignmentRecord.mediator_id, AssignmentRecord.complexity, func.count())
-            .where(
-                AssignmentRecord.center_id == center_id,
-                AssignmentRecord.decided_at >= since,
-                AssignmentRecord.mediator_id.is_not(None),
-            )
-            .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity)
+    # Leave, conflicts (declared, and as a party's agent) and the fairness counts in one round trip:
+    # one SELECT per kind, as text columns (kind, mediator, a, b, c, d, n), joined by UNION ALL.
+    text = null().cast(String)
+
+    def kind(name: str) -> Any:
+        return literal_column(f"'{name}'", String)
+
+    parts: list[Any] = [
+        select(
+            kind("leave"),
+            MediatorLeave.mediator_id,
+            cast(MediatorLeave.start_on, String),
+            cast(MediatorLeave.end_on, String),
+            text,
+            text,
+            literal_column("0"),
+        ).where(MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today),
+        select(
+            kind("recent"),
+            AssignmentRecord.mediator_id,
+            AssignmentRecord.complexity,
+            text,
+            text,
+            text,
+            func.count(),
         )
-    ).all():
-        if mid in entries:
-            entries[mid].recent[complexity] = count
+        .where(
+            AssignmentRecord.center_id == center_id,
+            AssignmentRecord.decided_at >= since,
+            AssignmentRecord.mediator_id.is_not(None),
+        )
+        .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity),
+    ]
+    if codes:
+        parts.append(
+            select(
+                kind("declared"),
+                MediatorConflict.mediator_id,
+                MediatorConflict.credit_code,
+                MediatorConflict.employer_name,
+                MediatorConflict.relation,
+                text,
+                literal_column("0"),
+            ).where(MediatorConflict.credit_code.in_(codes), MediatorConflict.mediator_id.in_(in_centre))
+        )
+        parts.append(
+            select(
+                kind("agent"),
+                ProceedingAgent.mediator_id,
+                ProceedingAgent.side,
+                ProceedingRespondent.credit_code,
+                ProceedingRespondent.name,
+                Proceeding.case_no,
+                literal_column("0"),
+            )
+            .join(ProceedingRespondent, ProceedingRespondent.proceeding_id == ProceedingAgent.proceeding_id)
+            .join(Proceeding, Proceeding.id == ProceedingAgent.proceeding_id)
+            .where(ProceedingRespondent.credit_code.in_(codes))
+        )
+    rows = (await session.execute(union_all(*parts))).all()
+    # The same order as one query per kind: leave, declared conflicts, agents, then the counts.
+    order = {"leave": 0, "declared": 1, "agent": 2, "recent": 3}
+    for what, mid, a, b, c, d, n in sorted(rows, key=lambda r: order[r[0]]):
+        entry = entries.get(mid)
+        if entry is None:
+            continue
+        if what == "leave":
+            entry.leaves.append(LeaveFacts(date.fromisoformat(a), date.fromisoformat(b)))
+        elif what == "declared":
+            entry.conflicts.append(ConflictFacts(a, b, c))
+        elif what == "agent":
+            entry.conflicts.append(ConflictFacts(b, c, f"agent_{a}", d))
+        else:
+            entry.recent[a] = int(n)
     return Pool(center_id=center_id, today=today, entries=entries)
 
 
@@ -320,6 +360,7 @@ class Outcome:
     record: AssignmentRecord
     decision: Decision
     mediator_id: str | None
+    mediator: dict[str, Any] | None = None  # {id, name, organisation, user_subject, username}
 
 
 async def assign(
@@ -381,7 +422,7 @@ async def assign(
     )
     session.add(record)
     assert decision.chosen is not None
-    await _install(
+    mediator = await _install(
         session=session,
         proceeding=proceeding,
         mediator_id=chosen,
@@ -390,8 +431,9 @@ async def assign(
         kind=kind,
         brief=_brief(decision.chosen.mediator_id, decision.chosen.name, decision.chosen.organisation),
         previous_brief=pool.brief(previous),
+        login=pool.login(chosen),
     )
-    return Outcome(record=record, decision=decision, mediator_id=chosen)
+    return Outcome(record=record, decision=decision, mediator_id=chosen, mediator=mediator)
 
 
 def _brief(mediator_id: str, name: str, organisation: str) -> dict[str, Any]:
@@ -409,8 +451,10 @@ async def _install(
     brief: dict[str, Any],
     previous_brief: dict[str, Any] | None,
     reason: str | None = None,
-) -> None:
-    """Put the mediator on the proceeding (capacity already claimed) and announce it."""
+    login: tuple[str | None, str | None] | None = None,
+) -> dict[str, Any]:
+    """Put the mediator on the proceeding (capacity already claimed) and announce it; returns the
+    mediator as the event shows them (``{id, name, organisation, user_subject, username}``)."""
     proceeding.mediator_id = mediator_id
     proceeding.assigned_at = utcnow()
     proceeding.parked_reason = None
@@ -446,9 +490,14 @@ async def _install(
         )
         proceedings.bump(proceeding)
     # The mediator's sign-in travels too: intake notifies them of the assignment (issue 10).
-    login = (
-        await session.execute(select(Mediator.user_subject, Mediator.username).where(Mediator.id == mediator_id))
-    ).one()
+    if login is None:  # not in the snapshot (the pool has every mediator of the centre, so rarely)
+        login = tuple(
+            (
+                await session.execute(
+                    select(Mediator.user_subject, Mediator.username).where(Mediator.id == mediator_id)
+                )
+            ).one()
+        )
     mediator = {**brief, "user_subject": login[0], "username": login[1]}
     verb = {"auto": "自动分派", "override": "中心负责人指定", "reassign": "重新分派"}.get(kind, "分派")
     text = f"{verb}调解员{mediator['name']}（{mediator['organisation']}）"
@@ -467,6 +516,7 @@ async def _install(
         else await proceedings.mediator_brief(session, previous),
     )
     await session.flush()
+    return mediator
 
 
 async def park(
@@ -635,6 +685,7 @@ async def override(
         brief=_brief(target.mediator_id, target.name, target.organisation),
         previous_brief=pool.brief(previous),
         reason=reason,
+        login=pool.login(mediator_id),
     )
     return record
 
@@ -684,6 +735,10 @@ async def reassign_from(
         if credit_code is not None and credit_code not in _codes(p):
             continue
         targets.append(p)
+    if targets:
+        # The departing mediator gives up every place at once (one UPDATE, not one per proceeding);
+        # a proceeding that ends up parked no longer holds it either.
+        await proceedings.release_capacity(session=session, mediator_id=mediator_id, count=len(targets))
     pools: dict[str, Pool] = {}
     for p in targets:
         if p.center_id not in pools:
@@ -696,7 +751,6 @@ async def reassign_from(
                 credit_codes=codes,
             )
         pool = pools[p.center_id]
-        await proceedings.release_capacity(session=session, mediator_id=mediator_id)
         pool.released(mediator_id)
         outcome = await assign_safely(
             session=session,
@@ -713,7 +767,7 @@ async def reassign_from(
                 p.mediator_id = None  # the unavailable mediator no longer holds it; capacity was released
             report.parked.append({"proceeding_id": p.id, "case_no": p.case_no, "reason": p.parked_reason})
         else:
-            brief = await proceedings.mediator_brief(session, outcome.mediator_id)
+            brief = outcome.mediator or await proceedings.mediator_brief(session, outcome.mediator_id)
             report.reassigned.append(
                 {"proceeding_id": p.id, "case_no": p.case_no, "mediator": brief, "deadline_on": p.deadline_on}
             )

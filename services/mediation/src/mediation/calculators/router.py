@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 
+from mediation.actor import Actor
 from mediation.calculators import service
 from mediation.calculators.schemas import (
     AnnualLeaveInput,
@@ -21,7 +22,6 @@ from mediation.calculators.schemas import (
     SeveranceInput,
 )
 from mediation.config import MediationSettings, SettingsDep
-from mediation.proceedings.service import Actor
 
 router = APIRouter(prefix="/calculators", tags=["calculators"])
 

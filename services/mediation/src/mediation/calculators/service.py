@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mediation.actor import Actor
 from mediation.calculators.models import AverageWageFigure
-from mediation.proceedings.service import Actor
 from mediation.registry.models import RegistryAudit
 
 LABELS = {

@@ -24,11 +24,12 @@ from onewindow_kit.logs import redact
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import SYSTEM, Actor
 from mediation.assignment import service as assignment
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
-from mediation.proceedings.service import OPEN_STATES, SYSTEM, Actor, CaseRouted
+from mediation.proceedings.service import OPEN_STATES, CaseRouted
 
 log = logging.getLogger("mediation.cases")
 

@@ -1,9 +1,9 @@
+"""Centres as mediation knows them (a copy of intake's, kept by ``handlers.py``)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from onewindow_kit.db import utcnow
-from onewindow_kit.events import EventEnvelope
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,26 +13,3 @@ from mediation.centers.models import Center
 async def list_centers(*, session: AsyncSession) -> Sequence[Center]:
     """Centres known to mediation, by id."""
     return (await session.execute(select(Center).order_by(Center.id))).scalars().all()
-
-
-async def apply_center_event(session: AsyncSession, event: EventEnvelope) -> None:
-    """Upsert the centre from ``intake.center.created`` / ``intake.center.updated``."""
-    data = event.data
-    center = await session.get(Center, data["center_id"])
-    if center is None:
-        center = Center(
-            id=data["center_id"], name=data["name"], short_name=data["short_name"], district=data["district"]
-        )
-        session.add(center)
-    else:
-        center.name, center.short_name, center.district = data["name"], data["short_name"], data["district"]
-    center.active = bool(data.get("active", True))
-    center.version += 1
-    center.synced_at = utcnow()
-    await session.flush()
-
-
-EVENT_HANDLERS = {
-    "intake.center.created": apply_center_event,
-    "intake.center.updated": apply_center_event,
-}

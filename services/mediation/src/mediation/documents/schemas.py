@@ -18,6 +18,7 @@ class MediationDocumentKind(StrEnum):
     judicial_confirmation_application = "judicial_confirmation_application"  # 司法确认申请书
     arbitration_review_application = "arbitration_review_application"  # 仲裁审查确认申请书
     service_receipt = "service_receipt"  # 送达回证
+    transfer_cover = "transfer_cover"  # 移送材料清单: the transfer bundle's cover list, with each paper's digest
 
 
 class DocumentCreate(BaseModel):

@@ -40,6 +40,10 @@ NEEDS_AGREEMENT = {
     MediationDocumentKind.arbitration_review_application,
 }
 ENDED = ("terminated", "expired", "withdrawn")
+# The 移送材料清单 lists the newest version of each paper of the proceeding, in this order; not
+# itself, and not the 送达回证 (a receipt of service stays with the centre).
+COVER_SKIPS = {MediationDocumentKind.transfer_cover.value, MediationDocumentKind.service_receipt.value}
+COVER_ORDER = {k: i for i, k in enumerate(("termination", "undisputed_facts", "session_notice", "agreement"))}
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -141,6 +145,29 @@ async def document_data(
             "mode": "online" if s.mode == "online" else "in_person",
             "place": (s.meeting_link if s.mode == "online" else s.room) or "",
             "recipient": request.recipient or "各方当事人",
+        }
+    if kind == MediationDocumentKind.transfer_cover:
+        if p.status not in ENDED:
+            raise StateConflict(
+                "the proceeding has not ended without agreement",
+                extra={"status": p.status, "detail_zh": "调解程序尚未终结，不能生成移送材料清单"},
+            )
+        papers = await documents.list_versions(session=session, model=Document, owner={"proceeding_id": p.id})
+        newest: dict[str, Document] = {}
+        for d in papers:
+            if d.kind not in COVER_SKIPS and (d.kind not in newest or d.version > newest[d.kind].version):
+                newest[d.kind] = d
+        if not newest:
+            raise StateConflict(
+                "nothing to list: generate the 调解终结书 first",
+                extra={"detail_zh": "尚无可移送的文书，请先生成调解终结书"},
+            )
+        data |= {
+            "center_name": data["org_name"],
+            "documents": [
+                {"kind": d.kind, "title": d.title, "version": d.version, "sha256": d.sha256}
+                for d in sorted(newest.values(), key=lambda d: COVER_ORDER.get(d.kind, len(COVER_ORDER)))
+            ],
         }
     if kind == MediationDocumentKind.service_receipt:
         of = request.of_kind or MediationDocumentKind.agreement

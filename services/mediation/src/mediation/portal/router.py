@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from onewindow_kit.auth import verify_confirmation
 from onewindow_kit.db import SessionDep
-from onewindow_kit.errors import StateConflict
+from onewindow_kit.dependencies import StorageDep
+from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.errors import NotFound, StateConflict
 from onewindow_kit.openapi import problems
 
 from mediation.portal import service
 from mediation.portal.auth import Party
-from mediation.portal.schemas import AgreementConfirm, PortalAgreement, PortalSession, SessionReplyCreate
+from mediation.portal.schemas import (
+    AgreementConfirm,
+    PortalAgreement,
+    PortalDocument,
+    PortalSession,
+    SessionReplyCreate,
+)
 
 router = APIRouter(prefix="/portal", tags=["portal"])
 
@@ -55,3 +63,28 @@ async def confirm_my_agreement(
     return await service.confirm_agreement(
         session=session, principal=principal, agreement_id=agreement_id, confirmation=confirmation
     )
+
+
+@router.get(
+    "/cases/{case_id}/documents",
+    response_model=list[PortalDocument],
+    responses=problems(NotFound),
+    operation_id="list_my_mediation_documents",
+)
+async def list_my_mediation_documents(case_id: str, session: SessionDep, principal: Party) -> list[PortalDocument]:
+    """The mediation's documents meant for the parties (调解通知书, 调解协议书, 调解终结书), newest of each."""
+    return await service.party_documents(session=session, principal=principal, case_id=case_id)
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **problems(NotFound)},
+    operation_id="download_my_mediation_document",
+)
+async def download_my_mediation_document(
+    document_id: str, session: SessionDep, principal: Party, storage: StorageDep
+) -> Response:
+    """The PDF of a party document of one of the party's cases (404 for anything else)."""
+    doc = await service.party_document(session=session, principal=principal, document_id=document_id)
+    return await pdf_response(storage=storage, doc=doc)

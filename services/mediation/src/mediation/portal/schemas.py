@@ -83,3 +83,18 @@ class AgreementConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     confirmation_token: str = Field(min_length=20, max_length=8192)
+
+
+class PortalDocument(BaseModel):
+    """A document of the mediation meant for its parties (调解通知书, 调解协议书, 调解终结书): the
+    newest version of each (of each addressee's, for a notice), to read or download."""
+
+    id: str
+    kind: str
+    title: str
+    recipient: str | None
+    version: int
+    created_at: datetime
+    sha256: str
+    size: int
+    download_path: str

@@ -16,10 +16,12 @@ from sqlmodel import col
 
 from mediation.agreements.models import Agreement, AgreementConfirmation, Instalment
 from mediation.agreements.service import agreement_digest, confirmations_of
+from mediation.documents.models import Document
 from mediation.portal.schemas import (
     ConfirmationPublic,
     PaymentPublic,
     PortalAgreement,
+    PortalDocument,
     PortalSession,
     SessionReplyCreate,
     SessionReplyPublic,
@@ -246,3 +248,52 @@ async def confirm_agreement(
     except IntegrityError as exc:  # the same confirmation token twice, at once
         raise StateConflict("该确认凭证已使用", extra={"allowed": []}) from exc
     return await _portal_agreement(session, principal, a, instalments)
+
+
+# What mediation renders that a party reads. The applications to a court or the arbitration
+# commission and the 送达回证 are the mediator's papers; the 无争议事实确认书 is the mediator's too
+# until it is served (then it reaches the party on paper or by the ledger's link).
+PARTY_DOCUMENT_KINDS = frozenset({"session_notice", "agreement", "termination"})
+
+
+async def party_documents(*, session: AsyncSession, principal: Principal, case_id: str) -> list[PortalDocument]:
+    """The newest version of each party document of the case's proceedings (404 for another case)."""
+    _side(principal, case_id)
+    rows = (
+        (
+            await session.execute(
+                select(Document)
+                .where(col(Document.case_id) == case_id, col(Document.kind).in_(sorted(PARTY_DOCUMENT_KINDS)))
+                .order_by(col(Document.created_at).desc(), col(Document.version).desc())
+            )
+        )
+        .scalars()
+        .all()
+    )
+    newest: dict[tuple[str, str, str], Document] = {}
+    for doc in rows:  # newest first
+        recipient = str((doc.data or {}).get("recipient") or "")
+        newest.setdefault((doc.proceeding_id, doc.kind, recipient), doc)
+    return [
+        PortalDocument(
+            id=d.id,
+            kind=d.kind,
+            title=d.title,
+            recipient=(d.data or {}).get("recipient") or None,
+            version=d.version,
+            created_at=d.created_at,
+            sha256=d.sha256,
+            size=d.size,
+            download_path=f"/api/mediation/portal/documents/{d.id}/content",
+        )
+        for d in newest.values()
+    ]
+
+
+async def party_document(*, session: AsyncSession, principal: Principal, document_id: str) -> Document:
+    """A party document of one of the party's cases; 404 alike for another case's, a staff-only
+    kind and one that does not exist."""
+    doc = await session.get(Document, document_id)
+    if doc is None or doc.kind not in PARTY_DOCUMENT_KINDS or doc.case_id not in principal.party_cases:
+        raise NotFound("文书不存在")
+    return doc

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Query, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import EditConflict, StateConflict
+from onewindow_kit.mapping import to_schema
 from onewindow_kit.openapi import problems
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mediation.actor import Actor
 from mediation.config import SettingsDep
 from mediation.proceedings import service
 from mediation.proceedings.dependencies import (
@@ -39,7 +41,6 @@ from mediation.proceedings.schemas import (
     TerminateRequest,
     WithdrawRequest,
 )
-from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator, Organisation
 
 router = APIRouter(prefix="/proceedings", tags=["proceedings"])
@@ -59,50 +60,9 @@ async def _briefs(session: AsyncSession, ids: set[str]) -> dict[str, MediatorBri
 
 
 def _public(p: Proceeding, briefs: dict[str, MediatorBrief]) -> ProceedingPublic:
-    return ProceedingPublic(
-        **{
-            k: getattr(p, k)
-            for k in (
-                "id",
-                "case_id",
-                "case_no",
-                "center_id",
-                "street",
-                "source",
-                "external_ref",
-                "collective",
-                "worker_count",
-                "risk_grade",
-                "dispute_type",
-                "complexity",
-                "claims",
-                "respondents",
-                "languages",
-                "total_claimed",
-                "received_on",
-                "clock_rule",
-                "deadline_on",
-                "deadline_basis_zh",
-                "partner_deadline",
-                "unconfirmed_years",
-                "accept_by",
-                "extended_days",
-                "status",
-                "assigned_at",
-                "parked_reason",
-                "parked_at",
-                "deadline_at_risk",
-                "panel",
-                "close_reason_code",
-                "close_reason",
-                "undisputed_facts",
-                "dispute_focus",
-                "closed_at",
-                "version",
-                "opened_at",
-                "updated_at",
-            )
-        },
+    return to_schema(
+        ProceedingPublic,
+        p,
         source_label=service.SOURCE_ZH.get(p.source, p.source),
         claim_labels=service.claim_labels(p),
         days_left=service.days_left(p),

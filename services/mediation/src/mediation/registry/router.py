@@ -35,7 +35,7 @@ RegistryWrite = Annotated[Principal, Depends(require_roles("supervisor", "admin"
 MediatorSelf = Annotated[Principal, Depends(require_roles("mediator"))]
 
 
-def _mediator_public(m: Mediator, org: Organisation | None = None, report=None) -> MediatorPublic:
+def _mediator_public(m: Mediator, org: Organisation | None = None, report: object | None = None) -> MediatorPublic:
     public = MediatorPublic.model_validate(m)
     public.organisation_name = org.name if org else None
     if report is not None:

@@ -19,10 +19,10 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import Actor
 from mediation.assignment import service as assignment
 from mediation.assignment.service import ReassignReport
 from mediation.config import MediationSettings
-from mediation.proceedings.service import Actor
 from mediation.registry.models import (
     Mediator,
     MediatorConflict,

@@ -21,13 +21,14 @@ from onewindow_kit.worker import Worker
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mediation.actor import SYSTEM
 from mediation.agreements import service as agreements
 from mediation.agreements.models import Instalment
 from mediation.assignment import service as assignment
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
-from mediation.proceedings.service import OPEN_STATES, SYSTEM
+from mediation.proceedings.service import OPEN_STATES
 from mediation.sessions.models import MediationSession
 
 log = logging.getLogger("mediation.scheduler")

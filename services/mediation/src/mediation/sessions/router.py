@@ -7,8 +7,8 @@ from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import StateConflict
 from onewindow_kit.openapi import problems
 
+from mediation.actor import Actor
 from mediation.proceedings.dependencies import ProceedingAct, ProceedingRead, visible_proceeding
-from mediation.proceedings.service import Actor
 from mediation.sessions import service
 from mediation.sessions.exceptions import ScheduleClash
 from mediation.sessions.schemas import CancelRequest, MinutesRequest, PartyReply, SessionCreate, SessionPublic

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from mediation.actor import Actor
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding
-from mediation.proceedings.service import Actor
 from mediation.registry.models import Mediator
 from mediation.sessions.exceptions import ScheduleClash
 from mediation.sessions.models import MediationSession, SessionReply

@@ -9,6 +9,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.errors import NotFound
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.config import SettingsDep
 from mediation.registry.service import mediator_for_principal
@@ -22,8 +23,8 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", descript
 
 
 async def _scope(
-    session, principal: Principal, center_id: str | None, mediator_id: str | None
-) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+    session: AsyncSession, principal: Principal, center_id: str | None, mediator_id: str | None
+) -> tuple[str | None, str | None]:
     """(centre, mediator) the caller may see: admins any, supervisors their centre, mediators themselves."""
     if principal.has_any_role("admin"):
         return center_id, mediator_id

@@ -5,20 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from onewindow_domain import clock
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.config import SubsidyTable
-from mediation.proceedings.models import Proceeding
 from mediation.registry.models import Mediator, Organisation
 from mediation.subsidies.models import SubsidyEntry
 
 
+class Closing(Protocol):
+    """What an entry needs of the closing proceeding (a ``Proceeding``; not imported: proceedings
+    builds on this module, which must not import it back)."""
+
+    id: str
+    case_no: str
+    center_id: str
+    mediator_id: str | None
+    complexity: str
+
+
 async def record_entry(
-    *, session: AsyncSession, proceeding: Proceeding, outcome: str, table: SubsidyTable
+    *, session: AsyncSession, proceeding: Closing, outcome: str, table: SubsidyTable
 ) -> SubsidyEntry | None:
     """The subsidy a closing proceeding earns its mediator (none without a mediator)."""
     if proceeding.mediator_id is None:
