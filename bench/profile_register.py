@@ -107,6 +107,8 @@ def main() -> None:
         for name, (proc, raw) in procs.items():
             proc.wait()
             out[name] = summarise(raw) if raw.exists() else {"error": "py-spy produced nothing"}
+            if raw.exists() and os.environ.get("BENCH_PROFILE_KEEP"):  # the raw stacks, for a closer look
+                shutil.copy(raw, Path(os.environ["BENCH_PROFILE_KEEP"]) / raw.name)
         load.join()
         out["throughput"] = results
     print(json.dumps(out, ensure_ascii=False), flush=True)

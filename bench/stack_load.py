@@ -38,13 +38,20 @@ def forms(case_form, n: int = 1000) -> list[dict]:  # type: ignore[no-untyped-de
     """Registrations against ``n`` different employers, taken in turn: one employer registered
     thousands of times a minute would make every registration link the 200 earlier ones (the
     collective-dispute check) and measure that instead of a registration."""
-    from onewindow_domain.identifiers import make_credit_code
+    from datetime import date, timedelta
+
+    from onewindow_domain.identifiers import make_credit_code, make_id_number
 
     out = []
     for i in range(n):
         body = case_form()
         body["respondents"][0]["credit_code"] = make_credit_code(seq=10_000 + i)
         body["respondents"][0]["name"] = f"深圳市某某电子有限公司{i}"
+        # And a different worker each time: one ID number registered thousands of times would make
+        # every registration list the worker's 200 earlier open cases (triage's open-case check,
+        # stored in the case's triage and returned) — the same artefact as one employer.
+        body["applicants"][0]["id_number"] = make_id_number(birth=date(1970, 1, 1) + timedelta(days=i), seq=i % 1000)
+        body["applicants"][0]["phone"] = f"139{i:08d}"
         out.append(body)
     return out
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onewindow_kit import sqltext
 from onewindow_kit.events.models import OutboxDelivery, OutboxEvent
 from onewindow_kit.logs import redact
 from onewindow_kit.requestid import current_request_id
+from onewindow_kit.sqltext import Fragment
 from onewindow_kit.tracing import current_traceparent
 from onewindow_kit.worker import WakeSignal
 
@@ -113,6 +115,35 @@ def outbox_ctes(event: OutboxEvent, subscribers: Iterable[str], *, name: str) ->
             insert(deliveries).from_select(["event_seq", "subscriber", *rest], source).cte(f"{name}_deliveries")
         )
     return ctes
+
+
+def outbox_sql(
+    event: OutboxEvent, subscribers: Iterable[str], *, name: str
+) -> tuple[Hashable, list[tuple[str, Fragment]], dict[str, Any]]:
+    """``outbox_ctes`` as text (``onewindow_kit.sqltext``): the shape key, the named CTEs (the
+    event ``RETURNING seq``, then its deliveries ``SELECT``-ed from it) and their parameters."""
+    events = OutboxEvent.__table__  # type: ignore[attr-defined]
+    deliveries = OutboxDelivery.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(event, c.key) for c in events.columns if c.name != "seq"}
+    ctes = [(name, sqltext.insert_values(events, values, name, returning="seq"))]
+    out = sqltext.params(values, name)
+    subs = list(subscribers)
+    if subs:
+        proto = OutboxDelivery(event_seq=0, subscriber="")
+        rest = [c for c in deliveries.columns if c.name not in ("id", "event_seq", "subscriber")]
+        selects: list[str] = []
+        binds: list[Any] = []
+        for i, sub in enumerate(subs):
+            row = [sqltext.typed(deliveries.c.subscriber, f"{name}_d{i}_subscriber")]
+            row += [sqltext.typed(c, f"{name}_d{i}_{c.name}") for c in rest]
+            selects.append(f"SELECT {name}.seq, {', '.join(r[0] for r in row)} FROM {name}")
+            binds.extend(r[1] for r in row)
+            out[f"{name}_d{i}_subscriber"] = sub
+            out.update({f"{name}_d{i}_{c.name}": getattr(proto, c.key) for c in rest})
+        columns = ", ".join(sqltext.quote(c) for c in ["event_seq", "subscriber", *(c.name for c in rest)])
+        sql = f"INSERT INTO {sqltext.quote(deliveries.name)} ({columns}) " + " UNION ALL ".join(selects)
+        ctes.append((f"{name}_deliveries", sqltext.Fragment(sql, binds)))
+    return (name, tuple(values), len(subs)), ctes, out
 
 
 async def publish(

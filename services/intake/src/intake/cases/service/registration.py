@@ -13,14 +13,15 @@ from typing import Any
 from onewindow_domain import clock
 from onewindow_domain.calendar import china_date
 from onewindow_domain.identifiers import mask_id_number, mask_mobile, validate_id_number
+from onewindow_kit import sqltext
 from onewindow_kit.auth import Principal
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import BadRequest, ValidationFailed
 from onewindow_kit.events import publish
-from onewindow_kit.events.outbox import outbox_ctes, prepare_event
+from onewindow_kit.events.outbox import outbox_sql, prepare_event
 from onewindow_kit.sms import normalise_mobile
-from sqlalchemy import Text, cast, func, insert, literal, select, update
+from sqlalchemy import Text, bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, TimelineEntry, new_id
 from intake.cases.schemas import CaseCreate
 from intake.cases.service.lifecycle import _apply_route, _case_event, _timeline
-from intake.cases.service.triage_input import employer_history, open_cases_of, triage_form
+from intake.cases.service.triage_input import triage_form, triage_inputs
 from intake.centers.models import Center
 from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
@@ -45,7 +46,25 @@ async def _after_registration(session: AsyncSession, case: CaseFile, parties: li
         await hook(session, case, parties)
 
 
-async def next_case_number(*, session: AsyncSession, center: Center, year: int) -> tuple[int, str]:
+@dataclass(frozen=True)
+class CenterNumbering:
+    """What registration needs of its centre, read without loading the ORM object."""
+
+    id: str
+    short_name: str
+    case_no_format: str
+    active: bool
+
+
+_CENTER = text("SELECT id, short_name, case_no_format, active FROM center WHERE id = :id")
+
+
+async def _numbering(session: AsyncSession, center_id: str) -> CenterNumbering | None:
+    row = (await session.execute(_CENTER, {"id": center_id})).first()
+    return CenterNumbering(str(row[0]), str(row[1]), str(row[2]), bool(row[3])) if row else None
+
+
+async def next_case_number(*, session: AsyncSession, center: Center | CenterNumbering, year: int) -> tuple[int, str]:
     """Take the next number of ``center`` in ``year``: gap-free, because the counter row is updated
     in the registration's own transaction (a rollback gives the number back) and locked until commit."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -91,20 +110,18 @@ async def register_case(
     cipher: FieldCipher,
 ) -> Registered:
     """Register a dispute once: parties, claims, triage, a gap-free number, events, timeline."""
-    center = await session.get(Center, center_id)
+    center = await _numbering(session, center_id)
     if center is None or not center.active:
         raise ValidationFailed.field("center_id", "受理中心不存在或已停用")
     now = clock.now()
     today = china_date(now)
     credit_codes = [r.credit_code for r in data.respondents]
-    history = await employer_history(
-        session=session, center_id=center_id, credit_codes=credit_codes, config=config, today=today
+    history, open_hits = await triage_inputs(
+        session=session, center_id=center_id, data=data, config=config, today=today, cipher=cipher
     )
     result = triage(form=triage_form(data), history=history, config=config, today=today)
     # The worker already party to an open case is flagged on the new case too (it stays in triage).
-    result.open_cases_of_applicants = await open_cases_of(
-        session=session, center_id=center_id, data=data, cipher=cipher
-    )
+    result.open_cases_of_applicants = open_hits
 
     route_choice = data.route
     if route_choice and route_choice.route.value != result.route.route and not route_choice.reason:
@@ -250,14 +267,7 @@ async def register_case(
                 )
             )
             entries.append(_entry(case, principal, kind="alert.raised", summary=alert_summary))
-        ctes: list[Any] = []
-        for name, rows in (("parties", parties), ("claims", claims), ("timeline", entries)):
-            if rows:
-                table = rows[0].__table__
-                ctes.append(insert(table).values([_row(r) for r in rows]).cte(name))
-        for i, (event, subscribers) in enumerate(events):
-            ctes.extend(outbox_ctes(event, subscribers, name=f"event{i}"))
-        await session.execute(select(literal(1)).add_cte(*ctes))
+        await _insert_rest(session, parties, claims, entries, events)
         if result.grade == "red":
             # The centre's supervisors are told (rare: one more statement for a red case only).
             await notifications.notify(
@@ -361,7 +371,7 @@ def _entry(case: CaseFile, actor: Principal, *, kind: str, summary: str) -> Time
 _SEQ_SPEC = re.compile(r"^0?(\d*)d?$")
 
 
-def _case_no_sql(center: Center, year: int) -> list[str | tuple[int, bool]] | None:
+def _case_no_sql(center: Center | CenterNumbering, year: int) -> list[str | tuple[int, bool]] | None:
     """The centre's number format as literal text and ``seq`` slots ``(width, zero-padded)``, or
     None when it uses a ``seq`` spec SQL cannot reproduce (then the two-statement path runs)."""
     parts: list[str | tuple[int, bool]] = []
@@ -387,47 +397,103 @@ def _case_no_sql(center: Center, year: int) -> list[str | tuple[int, bool]] | No
     return parts
 
 
+_STATEMENTS = sqltext.StatementCache()
+
+
 async def _insert_case_numbered(
-    session: AsyncSession, case: CaseFile, center: Center, year: int, case_no: list[str | tuple[int, bool]]
+    session: AsyncSession,
+    case: CaseFile,
+    center: Center | CenterNumbering,
+    year: int,
+    case_no: list[str | tuple[int, bool]],
 ) -> tuple[int, str]:
     """INSERT the case with the next number of its centre-year taken in the same statement (a CTE
     upserting the counter row): gap-free as before — the increment is part of the transaction, a
-    rollback gives the number back — and the counter row is locked only from here to the commit."""
-    counter = (
-        pg_insert(CaseCounter)
-        .values(center_id=center.id, year=year, last_seq=1)
-        .on_conflict_do_update(index_elements=["center_id", "year"], set_={"last_seq": CaseCounter.last_seq + 1})
-        .returning(CaseCounter.last_seq)
-        .cte("number")
-    )
-    seq_text = cast(counter.c.last_seq, Text)
-    pieces: list[Any] = []
-    for part in case_no:
-        if isinstance(part, str):
-            pieces.append(literal(part, Text))
-        else:
-            width = part[0]
-            pieces.append(func.lpad(seq_text, func.greatest(width, func.length(seq_text)), "0") if width else seq_text)
-    number: Any = pieces[0]
-    for piece in pieces[1:]:
-        number = number.op("||")(piece)
-    table = CaseFile.__table__
+    rollback gives the number back — and the counter row is locked only from here to the commit.
+    The SQL is built once per shape (the case's columns, the number format's pattern; decision 0024)."""
     values = _row(case)
-    columns = [c for c in table.columns if c.name in values]
-    exprs = [
-        counter.c.last_seq
-        if c.name == "seq"
-        else cast(number, c.type)
-        if c.name == "case_no"
-        else literal(values[c.name], c.type)
-        for c in columns
-    ]
-    stmt = (
-        insert(table)
-        .from_select([c.name for c in columns], select(*exprs).select_from(counter))
-        .returning(table.c.seq, table.c.case_no)
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    columns = tuple(values)
+    pattern = tuple(p if isinstance(p, tuple) else "text" for p in case_no)
+    params = sqltext.params({k: v for k, v in values.items() if k not in ("seq", "case_no")}, "c")
+    params |= {"n_center_id": center.id, "n_year": year}
+    params |= {f"n_part{i}": p for i, p in enumerate(case_no) if isinstance(p, str)}
+
+    def build() -> Any:
+        table = CaseFile.__table__
+        counter = CaseCounter.__table__
+        binds: list[Any] = []
+
+        def bound(column: Any, key: str) -> str:
+            sql, bind = sqltext.typed(column, key)
+            binds.append(bind)
+            return sql
+
+        seq_text = "CAST(number.last_seq AS TEXT)"
+        pieces: list[str] = []
+        for i, part in enumerate(pattern):
+            if part == "text":
+                pieces.append(f"CAST(:n_part{i} AS TEXT)")
+                binds.append(bindparam(f"n_part{i}", type_=Text()))
+            elif part[0]:
+                pieces.append(f"lpad({seq_text}, greatest({int(part[0])}, length({seq_text})), '0')")
+            else:
+                pieces.append(seq_text)
+        exprs = [
+            "number.last_seq"
+            if name == "seq"
+            else f"CAST({' || '.join(pieces)} AS {table.c.case_no.type.compile(dialect=sqltext._PG)})"
+            if name == "case_no"
+            else bound(table.c[name], f"c_{name}")
+            for name in columns
+        ]
+        sql = (
+            "WITH number AS (INSERT INTO case_counter (center_id, year, last_seq) VALUES ("
+            f"{bound(counter.c.center_id, 'n_center_id')}, {bound(counter.c.year, 'n_year')}, 1) "
+            "ON CONFLICT (center_id, year) DO UPDATE SET last_seq = case_counter.last_seq + 1 RETURNING last_seq) "
+            f"INSERT INTO case_file ({', '.join(sqltext.quote(c) for c in columns)}) "
+            f"SELECT {', '.join(exprs)} FROM number RETURNING case_file.seq, case_file.case_no"
+        )
+        return sqltext.statement(sql, binds)
+
+    stmt = _STATEMENTS.get(("case", columns, pattern), build)
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None:  # (the upsert always yields a row; kept as a guard)
         raise ValidationFailed.field("center_id", "受理中心不存在或已停用")
     return int(row[0]), str(row[1])
+
+
+async def _insert_rest(
+    session: AsyncSession,
+    parties: list[CaseParty],
+    claims: list[CaseClaim],
+    entries: list[TimelineEntry],
+    events: list[tuple[Any, list[str]]],
+) -> None:
+    """Parties, claims, timeline entries, events and their deliveries in one statement of
+    data-modifying CTEs, one single-row INSERT each; its SQL is built once per shape."""
+    key: list[Any] = []
+    fragments: list[tuple[str, Callable[[], sqltext.Fragment]]] = []
+    params: dict[str, Any] = {}
+    for name, rows in (("party", parties), ("claim", claims), ("entry", entries)):
+        for i, obj in enumerate(rows):
+            values = _row(obj)
+            prefix = f"{name}{i}"
+            table = obj.__table__
+            key.append((prefix, tuple(values)))
+            fragments.append(
+                (prefix, lambda t=table, v=tuple(values), p=prefix: sqltext.insert_values(t, v, p))  # type: ignore[misc]
+            )
+            params |= sqltext.params(values, prefix)
+    built: list[tuple[str, sqltext.Fragment]] = []
+    for i, (event, subscribers) in enumerate(events):
+        shape, ctes, values = outbox_sql(event, subscribers, name=f"event{i}")
+        key.append(shape)
+        built.extend(ctes)
+        params |= values
+
+    def build() -> Any:
+        ctes = [(name, make()) for name, make in fragments] + built
+        sql = "WITH " + ", ".join(f"{name} AS ({f.sql})" for name, f in ctes) + " SELECT 1"
+        return sqltext.statement(sql, [b for _, f in ctes for b in f.binds])
+
+    await session.execute(_STATEMENTS.get(("rest", tuple(key)), build), params)
