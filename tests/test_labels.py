@@ -62,8 +62,17 @@ def python_sources() -> Iterator[Path]:
 
 
 def string_constants(path: Path) -> Iterator[str]:
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # A logger's name (logging.getLogger("intake.portal.attachments")) looks like an event type.
+    loggers = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")) == "getLogger"
+        for arg in node.args
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in loggers:
             yield node.value
 
 

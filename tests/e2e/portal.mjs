@@ -1,7 +1,9 @@
 // Issue 19's journey in headless Chromium at a phone-sized window (375×812): a worker signs in
 // with an SMS code, applies for mediation online; a clerk registers the application; the worker
 // looks the case up by its number, confirms a proposed session and confirms the agreement with a
-// fresh code; the agreement (as the mediator sees it) shows that confirmation. The portal's
+// fresh code; the agreement (as the mediator sees it) shows that confirmation. The worker attaches
+// a pay slip (a small PDF) and a disguised text file the API refuses (415, shown in Chinese); the
+// clerk sees and downloads the PDF on 网上申请 and, after registration, it is the case's 证据材料. The portal's
 // transfer size is measured. Codes come from the gateway's development SMS outbox.
 //
 //   GATEWAY_URL=… E2E_ACCOUNTS='{"clerk":"…","supervisor":"…","mediator1":"…",…}' node tests/e2e/portal.mjs
@@ -15,6 +17,11 @@ const PHONE = `139${String(SEQ).padStart(8, '0')}`
 const EMPLOYER_PHONE = `137${String(SEQ).padStart(8, '0')}`
 const shot = (page, name) => anyShot(page, name, { fullPage: true })
 const fitsPhone = (page, name) => fitsWidth(page, `${name} (phone)`)
+// A one-page PDF small enough to read in the test (the API detects the type from the content).
+const PAY_SLIP = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n' +
+    'trailer<</Root 1 0 R>>\n%%EOF\n',
+)
 
 /** Messages the gateway "sent" to a number (development outbox). */
 async function sms(phone) {
@@ -74,12 +81,27 @@ await main(async (browser) => {
   await page.locator('#facts').fill('申请人2025年入职，公司自2026年10月起拖欠工资至今。')
   await page.locator('#start').fill('2025-03-01')
   await page.locator('#knew').fill('2026-11-10')
+  await page.locator('#ev-type').selectOption('pay_slip')
+  await page.getByTestId('evidence-file').setInputFiles([
+    { name: '工资条.pdf', mimeType: 'application/pdf', buffer: PAY_SLIP },
+    { name: '说明.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf, plain text\n') },
+  ])
+  check((await page.getByTestId('evidence-item').count()) === 2, 'both chosen files are listed')
   await fitsPhone(page, 'application form')
   await shot(page, '02-application')
   await page.getByTestId('submit-application').click()
   const reference = (await page.getByTestId('submitted').textContent()).match(/WS\w+/)[0]
   log('applied', { reference })
+  const refused = await page.getByTestId('evidence-error').textContent()
+  check(refused.includes('不支持的文件类型'), `the refused file says why in Chinese: ${refused}`)
+  const uploaded = page.getByTestId('evidence-item').filter({ hasText: '工资条.pdf' })
+  check((await uploaded.textContent()).includes('已上传'), 'the PDF is uploaded')
+  check((await uploaded.getByText('移除').count()) === 0, 'an uploaded file offers no remove (the API keeps it)')
+  await fitsPhone(page, 'submitted with files')
   await shot(page, '03-submitted')
+  await page.getByTestId('evidence-item').filter({ hasText: '说明.pdf' }).getByText('移除').click()
+  check((await page.getByTestId('evidence-item').count()) === 1, 'the refused file is taken off the list')
+  log('evidence uploaded', { refused })
 
   // 2. The clerk checks and registers it on 网上申请 (routed to mediation), in the clerks' app.
   const clerk = await token('clerk')
@@ -89,10 +111,22 @@ await main(async (browser) => {
   await clerkPage.getByTestId('applications-table').getByText(reference).click()
   await clerkPage.getByTestId('application-detail').getByText('王小明').first().waitFor()
   await clerkPage.waitForTimeout(500) // the drawer slides in
+  const files = clerkPage.getByTestId('application-attachments')
+  await files.getByText('工资条.pdf').waitFor()
+  check(!(await files.textContent()).includes('说明.pdf'), 'the refused file was never stored')
+  const [download] = await Promise.all([
+    clerkPage.waitForEvent('download'),
+    files.getByTestId('application-attachment-download').first().click(),
+  ])
+  const { readFile } = await import('node:fs/promises')
+  const got = await readFile(await download.path())
+  check(download.suggestedFilename() === '工资条.pdf' && got.equals(PAY_SLIP), 'the clerk downloads the very file')
   await shot(clerkPage, '03b-clerk-checks-application')
   await clerkPage.getByTestId('application-register').click()
   await clerkPage.waitForURL((url) => url.pathname.startsWith('/cases/'))
   const caseId = new URL(clerkPage.url()).pathname.split('/').pop()
+  await clerkPage.getByTestId('attachment-list').getByText('工资条.pdf').waitFor()
+  check((await clerkPage.getByTestId('attachment-list').textContent()).includes('工资条'), "the case's 证据材料 lists it")
   await desk.close()
   const kase = await api(`/api/intake/cases/${caseId}`, clerk)
   check(kase.channel === 'online', `registered as channel online, not ${kase.channel}`)

@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 
-import { applicationBody, fieldErrors, linkNote, normalisePhone } from "../src/portal/logic";
+import {
+  applicationBody,
+  evidenceLabel,
+  fieldErrors,
+  fileSize,
+  linkNote,
+  normalisePhone,
+  removable,
+  toUpload,
+  uploadError,
+  type EvidenceItem,
+} from "../src/portal/logic";
 
 describe("portal logic", () => {
   it("normalises mainland mobile numbers and refuses others", () => {
@@ -45,5 +56,43 @@ describe("portal logic", () => {
       knew_on: "2026-10-10",
     });
     expect((body.applicants as object[])[0]).not.toHaveProperty("address", "");
+  });
+
+  it("shows the API's own message for a refused file, a plain one by status otherwise", () => {
+    const type = {
+      detail: "file: 不支持的文件类型（检测为 exe）",
+      errors: [{ field: "file", message: "不支持的文件类型：检测为 exe，可上传 pdf、png" }],
+    };
+    expect(uploadError(type, 415)).toBe("不支持的文件类型：检测为 exe，可上传 pdf、png");
+    expect(uploadError({ errors: [{ field: "file", message: "文件不能超过20MB" }] }, 413)).toBe(
+      "文件不能超过20MB",
+    );
+    expect(uploadError({}, 413)).toContain("文件过大");
+    expect(uploadError(undefined, 415)).toContain("不支持的文件类型");
+    expect(uploadError({ detail: "申请已处理，不能再添加材料" }, 409)).toContain("申请已处理");
+    expect(uploadError({ detail: "网络连接失败，请检查网络后重试" }, 0)).toContain("网络");
+    expect(uploadError(undefined, 503)).toContain("服务暂时不可用");
+  });
+
+  it("sends pending and failed files, and lets only those be removed", () => {
+    const file = new File(["%PDF-1.4"], "合同.pdf");
+    const item = (key: number, state: EvidenceItem["state"]): EvidenceItem => ({
+      key,
+      file,
+      evidenceType: "labour_contract",
+      state,
+      error: "",
+    });
+    const items = [item(1, "pending"), item(2, "uploaded"), item(3, "failed"), item(4, "uploading")];
+    expect(toUpload(items).map((i) => i.key)).toEqual([1, 3]);
+    expect(items.filter(removable).map((i) => i.key)).toEqual([1, 3]);
+  });
+
+  it("labels evidence types and sizes in Chinese units", () => {
+    expect(evidenceLabel("pay_slip")).toBe("工资条/工资流水");
+    expect(evidenceLabel("unknown")).toBe("unknown");
+    expect(fileSize(512)).toBe("512B");
+    expect(fileSize(1536)).toBe("1.5KB");
+    expect(fileSize(3 * 1024 * 1024)).toBe("3.0MB");
   });
 });

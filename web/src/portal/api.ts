@@ -51,6 +51,28 @@ export async function call<T>(
   return { ok: response.ok, status: response.status, data };
 }
 
+/** A multipart upload (one file and its form fields); the browser sets the boundary. */
+export async function upload<T>(path: string, form: FormData, token: string): Promise<Answer<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { Accept: "application/json", Authorization: `Bearer ${token}` },
+      body: form,
+    });
+  } catch {
+    return { ok: false, status: 0, data: { detail: "网络连接失败，请检查网络后重试" } as T };
+  }
+  const text = await response.text();
+  let data: T;
+  try {
+    data = (text ? JSON.parse(text) : {}) as T;
+  } catch {
+    data = {} as T; // a proxy's HTML page (e.g. 413 from nginx): the status speaks
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
 // A PDF behind the party token: fetched with the header (a plain link cannot carry it), then
 // handed to the browser as a download. Nothing is cached: the response is private, no-store.
 export async function downloadPdf(path: string, token: string, fileName: string): Promise<boolean> {

@@ -1,5 +1,7 @@
 // Pure helpers of the portal (tested in tests/portal.test.ts).
 
+import type { components } from "@/api/generated/intake";
+
 export interface ProblemLike {
   status?: number;
   detail?: string;
@@ -100,4 +102,65 @@ export function applicationBody(f: ApplicationForm): Record<string, unknown> {
     employment_start_on: blank(f.employment_start_on),
     knew_on: blank(f.knew_on),
   };
+}
+
+// ---- evidence files of an online application ----------------------------------------------
+
+// A party's own kinds of evidence (not the 送达回证, a staff paper); typed by the API's enum.
+export const EVIDENCE_OPTIONS: [components["schemas"]["EvidenceType"], string][] = [
+  ["labour_contract", "劳动合同"],
+  ["pay_slip", "工资条/工资流水"],
+  ["attendance_record", "考勤记录"],
+  ["chat_screenshot", "聊天记录截图"],
+  ["termination_notice", "解除劳动合同通知"],
+  ["social_insurance", "社保缴纳记录"],
+  ["id_copy", "身份证复印件"],
+  ["medical_record", "病历/工伤材料"],
+  ["other", "其他材料"],
+];
+
+export const EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.heic,.webp,.docx,.xlsx";
+
+/** The Chinese label of an evidence type (the value itself if unknown). */
+export function evidenceLabel(value: string): string {
+  return EVIDENCE_OPTIONS.find(([v]) => v === value)?.[1] ?? value;
+}
+
+/** ``1536`` -> ``1.5KB``. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes}B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)}KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)}MB`;
+}
+
+/** One file's upload failure as the applicant reads it: the API's own message for the file
+ * (type and size are checked there, from the content), else a plain one by status. */
+export function uploadError(problem: ProblemLike | undefined, status: number): string {
+  const field = problem?.errors?.find((e) => e.field === "file") ?? problem?.errors?.[0];
+  if (field) return field.message;
+  if (status === 413) return "文件过大，请压缩后再上传";
+  if (status === 415) return "不支持的文件类型，请上传PDF或图片";
+  if (status === 409) return "申请已处理，不能再添加材料";
+  if (status === 0) return problem?.detail ?? "网络连接失败，请检查网络后重试";
+  return fieldErrors(problem, status)[""] ?? "上传失败，请稍后重试";
+}
+
+export type UploadState = "pending" | "uploading" | "uploaded" | "failed";
+
+export interface EvidenceItem {
+  key: number;
+  file: File;
+  evidenceType: string;
+  state: UploadState;
+  error: string;
+}
+
+/** Files still to send: the ones never sent and the ones that failed (a retry). */
+export function toUpload(items: EvidenceItem[]): EvidenceItem[] {
+  return items.filter((i) => i.state === "pending" || i.state === "failed");
+}
+
+/** A file can be taken off the list until the API holds it (there is no delete for the applicant). */
+export function removable(item: EvidenceItem): boolean {
+  return item.state === "pending" || item.state === "failed";
 }
