@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intak
 
 from conftest import wait_for
 from factories import applicant, case_form
-from test_arbitration_flow import _agree_with_review, _received, _timeline, commission
+from test_arbitration_flow import _agree_with_review, _as_assigned_mediator, _assigned, _received, _timeline, commission
 
 __all__ = ["commission"]
 
@@ -60,6 +60,24 @@ def test_a_window_agreement_is_sent_for_review_and_confirmed(commission, gateway
         received = commission.get("/received").json()
         assert received["failed_on_purpose"] >= 1 and received["rejected"] == 0
         assert received["digests_ok"] >= 1 and received["digests_bad"] == 0
+        # Documents, not titles: the canonical-JSON entry stays first, the generated PDFs follow with
+        # their digests and signed links, and the commission fetched and verified each.
+        docs = requested["data"]["documents"]
+        assert docs[0]["kind"] == "agreement" and not docs[0].get("url")
+        linked = {d["kind"]: d for d in docs if d.get("url")}
+        assert sorted(linked) == ["agreement", "arbitration_review_application"]
+        assert all(f"/partner/arbitration/v1/reviews/{review_id}/documents/" in d["url"] for d in linked.values())
+        checks = [c for c in received["document_checks"] if c["subject_id"] == review_id]
+        assert sorted(c["kind"] for c in checks) == ["agreement", "arbitration_review_application"]
+        assert all(c["ok"] for c in checks), checks
+        token = gateway.client_token("futian-arbitration")
+        url = linked["agreement"]["url"]
+        assert gateway.http.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        forged = url.rsplit("=", 1)[0] + "=" + "0" * 64
+        assert gateway.http.get(forged, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+        other = url.replace(review_id, review_id + "x")  # a signed link names its review: 404 elsewhere
+        assert gateway.http.get(other, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+        assert gateway.http.get(url).status_code == 401
         # The second identical decision under another key is answered like the first.
         answers = wait_for(
             lambda: (lambda d: len(d) == 2 and d)(_decisions(commission, "review", review_id)), what="both"
@@ -127,3 +145,43 @@ def test_a_worker_who_refuses_mediation_goes_straight_to_arbitration(commission,
         assert len(accepted) == 1 and number in accepted[0]["summary"]
         requested_entries = [t for t in timeline if t["kind"] == "arbitration.transfer.requested"]
         assert len(requested_entries) == 1 and "不愿调解" in requested_entries[0]["summary"]
+
+
+def test_a_document_that_does_not_match_its_digest_gets_the_review_refused(commission, gateway, stack):
+    """The commission fetches the signed 调解协议书 from its link: a file changed behind the record's
+    back (its SHA-256 no longer the bundle's) gets the review refused."""
+    assert commission.post("/control", json={"review_answer": "confirmed"}).status_code == 200
+    with gateway.as_user("clerk") as clerk, gateway.as_user("supervisor") as supervisor:
+        case = clerk.post("/api/intake/cases", json=case_form(applicants=[applicant(73)], route={"route": "mediation"}))
+        assert case.status_code == 201, case.text
+        case_id = case.json()["id"]
+        pid = wait_for(lambda: _assigned(supervisor, case_id), what="proceeding assigned")["id"]
+        _agree_with_review(gateway, case_id, hour=10, review=False)
+        mediator = _as_assigned_mediator(gateway, pid)
+        try:
+            printed = mediator.post(f"/api/mediation/proceedings/{pid}/documents", json={"kind": "agreement"})
+        finally:
+            mediator.close()
+        assert printed.status_code == 201, printed.text
+        path = stack.config.var_dir / "files" / "mediation" / "documents" / f"{printed.json()['id']}.pdf"
+        assert path.exists(), path
+        path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%tampered\n%%EOF"))
+        created = wait_for(
+            lambda: (lambda r: r.status_code == 201 and r)(
+                clerk.post("/api/arbitration/reviews", json={"case_id": case_id})
+            ),
+            what="the review request (once the bridge heard of the agreement)",
+        )
+        review_id = created.json()["review_id"]
+        decided = wait_for(
+            lambda: (lambda v: v["state"] == "decided" and v)(
+                clerk.get(f"/api/arbitration/reviews/{review_id}").json()
+            ),
+            timeout=60,
+            what="the commission's decision",
+        )
+        assert decided["decision"] == "refused" and "摘要不符" in (decided.get("decision_reason") or str(decided))
+    checks = [c for c in commission.get("/received").json()["document_checks"] if c["subject_id"] == review_id]
+    bad = [c for c in checks if not c["ok"]]
+    assert [c["kind"] for c in bad] == ["agreement"] and bad[0]["status_code"] == 200
+    assert [c["kind"] for c in checks if c["ok"]] == ["arbitration_review_application"]

@@ -120,6 +120,25 @@ def test_a_window_agreement_is_confirmed_by_the_court_and_the_ruling_reaches_the
         assert court.get("/received").json()["failed_on_purpose"] >= 1
         ruled = clerk.get(f"/api/court/agreements/{pid}/confirmation").json()
         assert ruled["state"] == "ruled" and ruled["ruling"] == "valid" and ruled["ruling_no"]
+        # Documents, not titles: the canonical-JSON entry stays first; the signed 调解协议书 and the
+        # 司法确认申请书 follow with their PDFs' digests and signed links, which the court verified.
+        docs = received[0]["data"]["documents"]
+        assert docs[0]["kind"] == "mediation_agreement" and docs[0]["digest_of"] == "agreement_json"
+        linked = {d["kind"]: d for d in docs if d.get("url")}
+        assert sorted(linked) == ["agreement", "judicial_confirmation_application"]
+        assert all(d["digest_of"] == "pdf" and len(d["sha256"]) == 64 for d in linked.values())
+        checks = [c for c in court.get("/received").json()["document_checks"] if c["subject_id"] == application_id]
+        assert sorted(c["kind"] for c in checks) == ["agreement", "judicial_confirmation_application"]
+        assert all(c["ok"] for c in checks), checks
+        token = gateway.client_token("futian-court")
+        url = linked["agreement"]["url"]
+        assert f"/partner/court/v1/confirmations/{application_id}/documents/" in url
+        assert gateway.http.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        forged = url.rsplit("=", 1)[0] + "=" + "0" * 64
+        assert gateway.http.get(forged, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+        other = url.replace(application_id, application_id + "x")  # a link names its application
+        assert gateway.http.get(other, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+        assert gateway.http.get(url).status_code == 401
     with gateway.as_user("supervisor") as supervisor:
         agreement = wait_for(
             lambda: (lambda a: (a.get("judicial_confirmation") or {}).get("state") == "valid" and a)(
@@ -183,3 +202,38 @@ def test_an_overdue_wage_instalment_leads_to_a_payment_order_issued_then_paid(co
         )
         assert types == ["payment_order.requested", "payment_order.satisfied"]
         assert court.get("/received").json()["failed_on_purpose"] >= 1
+
+
+def test_a_document_that_does_not_match_its_digest_gets_the_confirmation_dismissed(court, gateway, stack):
+    """The court fetches the signed 调解协议书 from its link: a file changed behind the record's back
+    (its SHA-256 no longer the bundle's) gets the application dismissed."""
+    with gateway.as_user("admin") as admin:
+        area = admin.put("/api/court/admin/courts/futian-court/jurisdiction", json={"districts": ["福田区"]})
+        assert area.status_code == 200, area.text
+    _case_id, pid = _agreed_window_case(gateway, worker=133, signed_days_ago=0, due_days_ago=-20, hour=18)
+    printed = None
+    for username in ("mediator1", "mediator2"):
+        with gateway.as_user(username) as mediator:
+            if mediator.get(f"/api/mediation/proceedings/{pid}").status_code == 200:
+                printed = mediator.post(f"/api/mediation/proceedings/{pid}/documents", json={"kind": "agreement"})
+    assert printed is not None and printed.status_code == 201, printed and printed.text
+    path = stack.config.var_dir / "files" / "mediation" / "documents" / f"{printed.json()['id']}.pdf"
+    assert path.exists(), path
+    path.write_bytes(path.read_bytes().replace(b"%%EOF", b"%tampered\n%%EOF"))
+    with gateway.as_user("clerk") as clerk:
+        wait_for(lambda: clerk.get(f"/api/court/agreements/{pid}").status_code == 200, what="agreement at the bridge")
+        applied = clerk.post(f"/api/court/agreements/{pid}/confirmation", json={"court_id": "futian-court"})
+        assert applied.status_code == 201, applied.text
+        application_id = applied.json()["application_id"]
+        ruled = wait_for(
+            lambda: (lambda v: v["state"] == "ruled" and v)(
+                clerk.get(f"/api/court/agreements/{pid}/confirmation").json()
+            ),
+            timeout=60,
+            what="the court's ruling",
+        )
+        assert ruled["ruling"] == "dismissed" and "摘要不符" in (ruled.get("ruling_reason") or str(ruled))
+    checks = [c for c in court.get("/received").json()["document_checks"] if c["subject_id"] == application_id]
+    bad = [c for c in checks if not c["ok"]]
+    assert [c["kind"] for c in bad] == ["agreement"] and bad[0]["status_code"] == 200
+    assert [c["kind"] for c in checks if c["ok"]] == ["judicial_confirmation_application"]

@@ -279,14 +279,18 @@ class Commission:
         self, kind: str, subject_id: str, decision: str, documents: list[dict[str, Any]] | None = None
     ) -> None:
         """Answer a transfer or review soon after it arrived, retrying while the centre is busy. A
-        transfer whose documents do not match their digests is rejected, whatever ``decision`` says."""
+        transfer (review) whose documents do not match their digests is rejected (refused), whatever
+        ``decision`` says."""
         await asyncio.sleep(self.settings.answer_delay_seconds)
         reason = None
-        if kind == "transfer" and documents:
+        if documents:
             bad = [c for c in await self.check_documents(subject_id, documents) if not c["ok"]]
-            if bad:
+            if bad and kind == "transfer":
                 decision = "rejected"
                 reason = "移送材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
+            elif bad:
+                decision = "refused"
+                reason = "审查材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
         for attempt in range(5):
             try:
                 request = DecisionRequest(decision=decision, reason=reason)
@@ -385,7 +389,14 @@ def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
                 )
             )
         if payload["type"] == "review.requested" and commission.review_answer != "none":
-            commission.spawn(commission.answer_later("review", payload["data"]["review_id"], commission.review_answer))
+            commission.spawn(
+                commission.answer_later(
+                    "review",
+                    payload["data"]["review_id"],
+                    commission.review_answer,
+                    payload["data"].get("documents") or [],
+                )
+            )
         return JSONResponse({"status": "received"})
 
     @app.get("/received")

@@ -8,6 +8,9 @@
   them (``GET /received``); it can be told to fail the first N deliveries (``POST /control``);
 - answers ``confirmation.requested`` (its referrals) and ``confirmation.applied`` (any other centre
   agreement, decision 0017) by posting a ruling (``valid`` by default) after ``decision_delay_seconds``;
+  first it fetches every document that came with a link (``documents[].url``, with its own token) and
+  compares its SHA-256 with the bundle's: a mismatch is dismissed whatever ``ruling`` says
+  (``GET /received`` lists the checks as ``document_checks``);
 - answers ``payment_order.requested`` (支付令) by accepting it and then issuing the order (served the
   same day), each after ``decision_delay_seconds``; ``payment_order_outcome=rejected`` refuses it
   instead; ``payment_order.satisfied`` (paid at the centre) is only recorded.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import itertools
 import time
 import uuid
@@ -126,6 +130,7 @@ class Court:
         self.failed_on_purpose = 0
         self.referrals: list[dict[str, Any]] = []
         self.rulings: list[dict[str, Any]] = []
+        self.document_checks: list[dict[str, Any]] = []  # every document fetched from a bundle's link
         self._token: str | None = None
         self._token_expires = 0.0
         self._case_seq = itertools.count(1000 + int(time.time()) % 1000 * 10)
@@ -259,12 +264,44 @@ class Court:
                     pass
                 await asyncio.sleep(0.5 * (attempt + 1))
 
-    async def rule_later(self, application_id: str) -> None:
-        """Rule on a confirmation request soon after it arrived (a judge needs a moment)."""
+    async def check_documents(self, subject_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fetch every document that came with a link (with our own token) and compare its SHA-256
+        with the bundle's: what a court must do before it relies on the file."""
+        checks = []
+        for doc in documents:
+            if not doc.get("url"):
+                continue
+            check: dict[str, Any] = {
+                "subject_id": subject_id,
+                "kind": doc["kind"],
+                "document_id": doc.get("document_id"),
+            }
+            try:
+                response = await self.http.get(doc["url"], headers={"Authorization": f"Bearer {await self.token()}"})
+                check["status_code"] = response.status_code
+                check["sha256"] = hashlib.sha256(response.content).hexdigest()
+                check["is_pdf"] = response.content.startswith(b"%PDF")
+                check["ok"] = response.status_code == 200 and check["sha256"] == doc.get("sha256") and check["is_pdf"]
+            except httpx.HTTPError as exc:
+                check |= {"status_code": None, "ok": False, "error": type(exc).__name__}
+            checks.append(check)
+        self.document_checks.extend(checks)
+        return checks
+
+    async def rule_later(self, application_id: str, documents: list[dict[str, Any]] | None = None) -> None:
+        """Rule on a confirmation request soon after it arrived (a judge needs a moment); documents
+        that do not match their digests get the application dismissed."""
         await asyncio.sleep(self.delay)
+        request = RulingRequest(ruling=self.ruling)
+        if documents:
+            bad = [c for c in await self.check_documents(application_id, documents) if not c["ok"]]
+            if bad:
+                request = RulingRequest(
+                    ruling="dismissed", reason="申请材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
+                )
         for attempt in range(5):
             try:
-                entry = await self.rule(application_id, RulingRequest(ruling=self.ruling))
+                entry = await self.rule(application_id, request)
                 if entry["status_code"] < 500:
                     return
             except httpx.HTTPError:
@@ -344,7 +381,7 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             }
         )
         if payload["type"] in ("confirmation.requested", "confirmation.applied") and court.auto_rule:
-            court.spawn(court.rule_later(payload["data"]["application_id"]))
+            court.spawn(court.rule_later(payload["data"]["application_id"], payload["data"].get("documents") or []))
         if payload["type"] == "payment_order.requested" and court.auto_payment_order:
             court.spawn(court.decide_later(payload["data"]["application_id"]))
         return JSONResponse({"status": "received"})
@@ -359,6 +396,7 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             "duplicates": court.duplicates,
             "rejected": court.rejected,
             "failed_on_purpose": court.failed_on_purpose,
+            "document_checks": court.document_checks,
         }
 
     @app.post("/control")
@@ -387,6 +425,7 @@ def create_app(settings: CourtSimSettings | None = None) -> FastAPI:
             court.duplicates = court.rejected = court.failed_on_purpose = 0
             court.rulings.clear()
             court.decisions.clear()
+            court.document_checks.clear()
         return {
             "fail_left": court.fail_left,
             "secrets": len(court.secrets),

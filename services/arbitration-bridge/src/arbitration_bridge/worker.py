@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.context import ArbitrationContext
 from arbitration_bridge.referrals.models import Referral
 from arbitration_bridge.referrals.service import WORK_WAKE, open_payload, referrals, send_result
@@ -155,10 +156,34 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
     intake = ctx.intake
     assert intake is not None
 
-    async def record(session: AsyncSession, gathered: Any) -> None:
-        _case, applicants, respondents = gathered
+    async def call(review: Any) -> Any:
+        gathered = await gather(intake, case_id=review.case_id, purpose=PURPOSE_REVIEW)
+        async with ctx.database().transaction(read_only=True) as session:
+            record_ = await session.get(CaseRecord, review.case_id)
+            proceeding_id = record_.proceeding_id if record_ is not None else None
+        documents: list[dict[str, Any]] = []
+        if ctx.documents is not None and ctx.documents.configured and proceeding_id:
+            # Documents, not titles: the signed 调解协议书 and the 仲裁审查确认申请书 (rendered if missing).
+            try:
+                documents = await ctx.documents.latest(proceeding_id=proceeding_id, ensure=reviews.REVIEW_DOCUMENTS)
+            except IntakeError as exc:
+                if exc.retry:
+                    raise
+                documents = []
+        return gathered, documents
+
+    async def record(session: AsyncSession, result: Any) -> None:
+        (_case, applicants, respondents), documents = result
         await reviews.mark_requested(
-            session=session, review_id=review_id, applicants=applicants, respondents=respondents, cipher=ctx.cipher
+            session=session,
+            review_id=review_id,
+            applicants=applicants,
+            respondents=respondents,
+            cipher=ctx.cipher,
+            generated=documents,
+            link_secret=ctx.settings.lookup_key,
+            public_url=ctx.settings.public_url or ctx.settings.gateway_url,
+            link_seconds=ctx.settings.document_link_seconds,
         )
 
     outcome = await attempt(
@@ -167,7 +192,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
         model=Review,
         row_id=review_id,
         ready=lambda review: review.state == "preparing",
-        call=lambda review: gather(intake, case_id=review.case_id, purpose=PURPOSE_REVIEW),
+        call=call,
         record=record,
         wake=WORK_WAKE,
     )

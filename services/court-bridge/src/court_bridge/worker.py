@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from onewindow_kit.bridge.casefile import hand_off_parties
+from onewindow_kit.bridge.casefile import IntakeError, hand_off_parties
 from onewindow_kit.bridge.worker import Step, attempt, each_due
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from court_bridge.agreements.service import CONFIRMATION_DOCUMENTS
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.service import mark_requested
 from court_bridge.context import CourtContext
 from court_bridge.payment_orders import service as payment_orders
 from court_bridge.payment_orders.models import PaymentOrderApplication
+from court_bridge.referrals.models import Referral
 from court_bridge.referrals.service import WORK_WAKE, referrals
 
 PII_PURPOSE = "司法确认申请（向法院提交当事人身份信息）"
@@ -36,7 +38,9 @@ async def register_referral(ctx: CourtContext, referral_id: str) -> str:
 
 async def prepare_application(ctx: CourtContext, application_id: str) -> str:
     """Read the parties' identities from intake and send the 司法确认 application."""
-    return await _prepare(ctx, ConfirmationApplication, application_id, PII_PURPOSE, mark_requested)
+    return await _prepare(
+        ctx, ConfirmationApplication, application_id, PII_PURPOSE, mark_requested, documents=CONFIRMATION_DOCUMENTS
+    )
 
 
 async def prepare_payment_order(ctx: CourtContext, application_id: str) -> str:
@@ -46,23 +50,34 @@ async def prepare_payment_order(ctx: CourtContext, application_id: str) -> str:
     )
 
 
-async def _prepare(ctx: CourtContext, model: Any, application_id: str, purpose: str, mark: Any) -> str:
+async def _prepare(
+    ctx: CourtContext, model: Any, application_id: str, purpose: str, mark: Any, documents: tuple[str, ...] = ()
+) -> str:
     intake = ctx.intake
     assert intake is not None
 
     async def call(application: Any) -> Any:
         parties = await intake.case_parties(case_id=application.case_id)
         identities = await intake.identities(case_id=application.case_id, purpose=purpose)
-        return hand_off_parties(parties, identities)
+        return hand_off_parties(parties, identities), await _generated(ctx, application, documents)
 
-    async def record(session: AsyncSession, parties: Any) -> None:
-        applicants, respondents = parties
+    async def record(session: AsyncSession, result: Any) -> None:
+        (applicants, respondents), generated = result
+        extra: dict[str, Any] = {}
+        if documents:
+            extra = {
+                "generated": generated,
+                "link_secret": ctx.settings.lookup_key,
+                "public_url": ctx.settings.public_url or ctx.settings.gateway_url,
+                "link_seconds": ctx.settings.document_link_seconds,
+            }
         await mark(
             session=session,
             application_id=application_id,
             applicants=applicants,
             respondents=respondents,
             cipher=ctx.cipher,
+            **extra,
         )
 
     outcome = await attempt(
@@ -76,6 +91,26 @@ async def _prepare(ctx: CourtContext, model: Any, application_id: str, purpose: 
         wake=WORK_WAKE,
     )
     return {"done": "requested"}.get(outcome, outcome)
+
+
+async def _generated(ctx: CourtContext, application: Any, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Documents, not titles: mediation's newest ``kinds`` of the agreement's proceeding (rendered now
+    if nobody printed them yet; mediation refuses what the proceeding does not allow)."""
+    if not kinds or ctx.documents is None or not ctx.documents.configured:
+        return []
+    proceeding_id = application.proceeding_id
+    if not proceeding_id and application.referral_id:
+        async with ctx.database().transaction(read_only=True) as session:
+            referral = await session.get(Referral, application.referral_id)
+            proceeding_id = referral.proceeding_id if referral is not None else None
+    if not proceeding_id:
+        return []
+    try:
+        return await ctx.documents.latest(proceeding_id=proceeding_id, ensure=kinds)
+    except IntakeError as exc:
+        if exc.retry:
+            raise
+        return []  # mediation cannot tell (e.g. no such proceeding): the canonical-JSON entry still goes
 
 
 def steps(ctx: CourtContext) -> Sequence[Step]:

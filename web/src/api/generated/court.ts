@@ -445,6 +445,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partner/court/v1/confirmations/{application_id}/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Confirmation Document
+         * @description A document of a 司法确认 application sent to this court (the signed 调解协议书 or the
+         *     司法确认申请书), from the signed link in ``confirmation.requested|applied`` (``documents[].url``),
+         *     fetched with the court's own token. Check its SHA-256 against the bundle's ``documents[].sha256``;
+         *     another court's application, or a document it does not list, answers 404.
+         */
+        get: operations["download_confirmation_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/partner/court/v1/confirmations/{application_id}/ruling": {
         parameters: {
             query?: never;
@@ -3219,6 +3242,77 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_confirmation_document: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                application_id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF; its SHA-256 is the bundle's */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link's signature is wrong or it expired */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Mediation did not answer */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

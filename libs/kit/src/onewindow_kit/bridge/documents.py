@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -68,6 +69,24 @@ def link_valid(
         return False
     expected = sign_link(secret, scope=scope, document_id=document_id, expires=expires)
     return hmac.compare_digest(expected, signature)
+
+
+def link_fields(
+    generated: dict[str, Any], *, scope: str, path: str, secret: str, public_url: str, expires: int
+) -> dict[str, Any]:
+    """What a bundle lists for one of mediation's generated documents: its id, version, the PDF's
+    SHA-256 and size, and a link to ``path`` (the bridge's partner route) signed for ``scope``."""
+    signature = sign_link(secret, scope=scope, document_id=generated["id"], expires=expires)
+    return {
+        "document_id": generated["id"],
+        "version": generated["version"],
+        "template_version": generated["template_version"],
+        "sha256": generated["sha256"],
+        "size": generated["size"],
+        "media_type": "application/pdf",
+        "url": f"{public_url.rstrip('/')}{path}?expires={expires}&signature={signature}",
+        "url_expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+    }
 
 
 class DocumentsClient:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.bridge.documents import link_valid
 from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict
+from onewindow_kit.errors import AlreadyExists, Forbidden, NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +26,7 @@ from arbitration_bridge.referrals.router import PARTNER_PREFIX
 from arbitration_bridge.referrals.service import WORK_WAKE, can_see, referral_of_case
 from arbitration_bridge.reviews import service
 from arbitration_bridge.reviews.exceptions import ReviewTooLate
+from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.reviews.schemas import (
     ReviewCreate,
     ReviewDecided,
@@ -69,6 +72,55 @@ async def record_review_decision(
         key=key,
         path=f"{PARTNER_PREFIX}/reviews/{review_id}/decision",
         work=work,
+    )
+
+
+@partner_router.get(
+    "/reviews/{review_id}/documents/{document_id}",
+    response_class=Response,
+    operation_id="download_review_document",
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+        **problems(
+            NotFound,
+            Forbidden,
+            UpstreamUnavailable,
+            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+        ),
+    },
+)
+async def download_review_document(
+    review_id: str,
+    document_id: str,
+    commission: CurrentCommission,
+    session: SessionDep,
+    request: Request,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(min_length=64, max_length=64)],
+) -> Response:
+    """A document of a review sent to this commission (the signed 调解协议书 or the 仲裁审查确认申请书),
+    from the signed link in ``review.requested`` (``documents[].url``), fetched with the commission's
+    own token. Check its SHA-256 against the bundle's ``documents[].sha256``."""
+    review = await session.get(Review, review_id)
+    visible = review is not None and review.partner_id == commission.id
+    listed = service.listed_document(review, document_id) if review is not None and visible else None
+    if listed is None:
+        raise NotFound(f"review {review_id} has no document {document_id}")
+    ctx = get_context(request)
+    if not link_valid(
+        ctx.settings.lookup_key, scope=review_id, document_id=document_id, expires=expires, signature=signature
+    ):
+        raise Forbidden("the document link is not valid (wrong signature or expired)")
+    if ctx.documents is None:
+        raise UpstreamUnavailable("mediation is not configured")
+    try:
+        pdf = await ctx.documents.content(document_id=document_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ from arbitration_bridge.referrals.service import calendar, can_see, decode_curso
 from arbitration_bridge.reviews.exceptions import ReviewTooLate
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.reviews.schemas import ReviewDecision, ReviewView
-from arbitration_bridge.transfers.service import stream_of
+from arbitration_bridge.transfers.service import stream_of, with_links
 
 log = logging.getLogger("arbitration_bridge.reviews")
 
@@ -48,6 +49,19 @@ def documents_of(agreement: dict[str, Any]) -> list[dict[str, Any]]:
     """What the commission receives with the request: the agreement with the digest of its content
     (canonical JSON until a generated PDF takes its place in the same shape)."""
     return [document_ref(kind="agreement", title="调解协议书", content=agreement) | {"ref": agreement["agreement_no"]}]
+
+
+# The generated documents (文书) a review carries, as mediation names them: the signed 调解协议书 and
+# the 仲裁审查确认申请书, each added to ``documents`` with its PDF's SHA-256 and a signed link.
+REVIEW_DOCUMENTS = ("agreement", "arbitration_review_application")
+
+
+def review_document_path(review_id: str, document_id: str) -> str:
+    return f"/partner/arbitration/v1/reviews/{review_id}/documents/{document_id}"
+
+
+def listed_document(review: Review, document_id: str) -> dict[str, Any] | None:
+    return next((d for d in review.documents or () if d.get("document_id") == document_id), None)
 
 
 async def open_review(
@@ -148,8 +162,14 @@ async def mark_requested(
     applicants: list[dict[str, Any]],
     respondents: list[dict[str, Any]],
     cipher: FieldCipher,
+    generated: list[dict[str, Any]] | None = None,
+    link_secret: str = "",
+    public_url: str = "",
+    link_seconds: int = 0,
 ) -> bool:
-    """The identities are in hand: send ``review.requested`` (once, whichever worker gets here first)."""
+    """The identities are in hand: send ``review.requested`` (once, whichever worker gets here first).
+    ``generated`` (mediation's newest documents) are added to ``documents`` after the agreement's
+    canonical-JSON entry (kept as it was), each with its PDF's digest and a signed, expiring link."""
     now = utcnow()
     due = decision_due(requested_on=china_today())
     taken = await session.execute(
@@ -161,6 +181,17 @@ async def mark_requested(
         return False
     review = await session.get(Review, review_id, populate_existing=True)
     assert review is not None
+    if generated:
+        review.documents = list(review.documents or documents_of(review.agreement)) + with_links(
+            [],
+            generated,
+            transfer_id=review.id,
+            secret=link_secret,
+            public_url=public_url,
+            link_seconds=link_seconds,
+            now=time.time(),
+            path=review_document_path,
+        )
     data: dict[str, Any] = {
         "review_id": review.id,
         "case_no": review.case_no,

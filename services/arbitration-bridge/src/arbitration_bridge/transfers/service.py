@@ -5,14 +5,15 @@ when the commission lets its 5 days pass without an answer."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from onewindow_domain.calendar import china_today
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import CaseFile
-from onewindow_kit.bridge.documents import document_ref, sign_link
+from onewindow_kit.bridge.documents import document_ref, link_fields
 from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
@@ -78,36 +79,36 @@ def with_links(
     public_url: str,
     link_seconds: int,
     now: float,
+    path: Callable[[str, str], str] = document_path,
 ) -> list[dict[str, Any]]:
     """The bundle's documents: each generated one with its digest and a signed, expiring link (the
-    titles-only entries stay for what is not generated, so v1 readers see the same list)."""
+    titles-only entries stay for what is not generated, so v1 readers see the same list).
+    ``transfer_id`` is the link's scope (a review's id for a review, with its ``path``)."""
     expires = int(now) + link_seconds
     by_kind = {g["kind"]: g for g in generated}
     out: list[dict[str, Any]] = []
     for entry in listed:
         g = by_kind.pop(entry["kind"], None)
-        out.append(entry if g is None else entry | _linked(g, transfer_id, secret, public_url, expires))
+        out.append(entry if g is None else entry | _linked(g, transfer_id, secret, public_url, expires, path))
     for g in by_kind.values():
         out.append(
             {"kind": g["kind"], "title": g["title"], "ref": g["proceeding_id"]}
-            | _linked(g, transfer_id, secret, public_url, expires)
+            | _linked(g, transfer_id, secret, public_url, expires, path)
         )
     return out
 
 
-def _linked(g: dict[str, Any], transfer_id: str, secret: str, public_url: str, expires: int) -> dict[str, Any]:
-    signature = sign_link(secret, scope=transfer_id, document_id=g["id"], expires=expires)
-    url = f"{public_url.rstrip('/')}{document_path(transfer_id, g['id'])}?expires={expires}&signature={signature}"
-    return {
-        "document_id": g["id"],
-        "version": g["version"],
-        "template_version": g["template_version"],
-        "sha256": g["sha256"],
-        "size": g["size"],
-        "media_type": "application/pdf",
-        "url": url,
-        "url_expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
-    }
+def _linked(
+    g: dict[str, Any],
+    transfer_id: str,
+    secret: str,
+    public_url: str,
+    expires: int,
+    path: Callable[[str, str], str] = document_path,
+) -> dict[str, Any]:
+    return link_fields(
+        g, scope=transfer_id, path=path(transfer_id, g["id"]), secret=secret, public_url=public_url, expires=expires
+    )
 
 
 def listed_document(transfer: Transfer, document_id: str) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from onewindow_kit.auth import Principal
 from onewindow_kit.bridge.casefile import CaseParty, IntakeError
-from onewindow_kit.bridge.documents import sha256_of
+from onewindow_kit.bridge.documents import link_fields, sha256_of
 from onewindow_kit.bridge.referrals import can_see
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, ValidationFailed
@@ -42,8 +42,8 @@ def canonical_digest(body: Any) -> str:
 
 
 def agreement_documents(agreement: dict[str, Any]) -> list[dict[str, Any]]:
-    """``documents: [{kind, title, sha256, url?}]``: today the agreement's canonical JSON; a generated
-    PDF's reference fills the same shape when documents land."""
+    """``documents: [{kind, title, sha256, url?}]``: the agreement's canonical JSON (the first entry;
+    the generated PDFs are appended when the application is sent: :func:`linked_documents`)."""
     number = agreement.get("agreement_no", "")
     return [
         {
@@ -53,6 +53,42 @@ def agreement_documents(agreement: dict[str, Any]) -> list[dict[str, Any]]:
             "digest_of": "agreement_json",
             "url": None,
         }
+    ]
+
+
+# The generated documents (文书) a 司法确认 application carries, as mediation names them: the signed
+# 调解协议书 and the 司法确认申请书, added after the canonical-JSON entry (kept as it was, so v1 readers
+# see the same first entry) with each PDF's SHA-256 and a signed, expiring link (decision 0019).
+CONFIRMATION_DOCUMENTS = ("agreement", "judicial_confirmation_application")
+
+
+def confirmation_document_path(application_id: str, document_id: str) -> str:
+    return f"/partner/court/v1/confirmations/{application_id}/documents/{document_id}"
+
+
+def linked_documents(
+    generated: list[dict[str, Any]],
+    *,
+    application_id: str,
+    secret: str,
+    public_url: str,
+    link_seconds: int,
+    now: float,
+) -> list[dict[str, Any]]:
+    """Mediation's newest generated documents as bundle entries, each with its digest and a link
+    signed for this application."""
+    expires = int(now) + link_seconds
+    return [
+        {"kind": g["kind"], "title": g["title"], "ref": g["proceeding_id"], "digest_of": "pdf"}
+        | link_fields(
+            g,
+            scope=application_id,
+            path=confirmation_document_path(application_id, g["id"]),
+            secret=secret,
+            public_url=public_url,
+            expires=expires,
+        )
+        for g in generated
     ]
 
 

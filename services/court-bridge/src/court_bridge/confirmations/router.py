@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.bridge.documents import link_valid
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, ValidationFailed
+from onewindow_kit.errors import (
+    AlreadyExists,
+    Forbidden,
+    NotFound,
+    StateConflict,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
 from onewindow_kit.idempotency import fingerprint, run_idempotent
 from onewindow_kit.openapi import problems
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +26,7 @@ from court_bridge.agreements.dependencies import AgreementStaff
 from court_bridge.agreements.service import eligible_courts, get_staff_agreement, pick_court, read_case
 from court_bridge.confirmations import service
 from court_bridge.confirmations.exceptions import ConfirmationTooLate
+from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import (
     ApplicationPublic,
     ConfirmationApply,
@@ -74,6 +84,56 @@ async def record_confirmation_ruling(
         work=work,
     )
     return JSONResponse(body, status_code=status_code, headers=REPLAYED if replayed else None)
+
+
+@partner_router.get(
+    "/confirmations/{application_id}/documents/{document_id}",
+    response_class=Response,
+    operation_id="download_confirmation_document",
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+        **problems(
+            NotFound,
+            Forbidden,
+            UpstreamUnavailable,
+            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+        ),
+    },
+)
+async def download_confirmation_document(
+    application_id: str,
+    document_id: str,
+    court: CurrentCourt,
+    session: SessionDep,
+    request: Request,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(min_length=64, max_length=64)],
+) -> Response:
+    """A document of a 司法确认 application sent to this court (the signed 调解协议书 or the
+    司法确认申请书), from the signed link in ``confirmation.requested|applied`` (``documents[].url``),
+    fetched with the court's own token. Check its SHA-256 against the bundle's ``documents[].sha256``;
+    another court's application, or a document it does not list, answers 404."""
+    application = await session.get(ConfirmationApplication, application_id)
+    visible = application is not None and application.partner_id == court.id
+    listed = service.listed_document(application, document_id) if application is not None and visible else None
+    if listed is None:
+        raise NotFound(f"confirmation application {application_id} has no document {document_id}")
+    ctx = get_context(request)
+    if not link_valid(
+        ctx.settings.lookup_key, scope=application_id, document_id=document_id, expires=expires, signature=signature
+    ):
+        raise Forbidden("the document link is not valid (wrong signature or expired)")
+    if ctx.documents is None:
+        raise UpstreamUnavailable("mediation is not configured")
+    try:
+        pdf = await ctx.documents.content(document_id=document_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
+    )
 
 
 @staff_router.post(

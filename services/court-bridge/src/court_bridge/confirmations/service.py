@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from court_bridge.agreements.models import CentreAgreement
-from court_bridge.agreements.service import CourtChoice, agreement_documents
+from court_bridge.agreements.service import CourtChoice, agreement_documents, linked_documents
 from court_bridge.confirmations.exceptions import ConfirmationTooLate
 from court_bridge.confirmations.models import ConfirmationApplication
 from court_bridge.confirmations.schemas import ApplicationPublic, RulingIn
@@ -166,8 +167,14 @@ async def mark_requested(
     applicants: list[dict[str, Any]],
     respondents: list[dict[str, Any]],
     cipher: FieldCipher,
+    generated: list[dict[str, Any]] | None = None,
+    link_secret: str = "",
+    public_url: str = "",
+    link_seconds: int = 0,
 ) -> bool:
-    """The identities are in hand: send ``confirmation.requested`` (once, whichever worker gets here first)."""
+    """The identities are in hand: send ``confirmation.requested`` (once, whichever worker gets here
+    first). ``generated`` (mediation's newest documents) are added to ``documents`` after the
+    agreement's canonical-JSON entry, each with its PDF's digest and a signed, expiring link."""
     now = utcnow()
     taken = await session.execute(
         update(ConfirmationApplication)
@@ -179,6 +186,15 @@ async def mark_requested(
     application = await session.get(ConfirmationApplication, application_id, populate_existing=True)
     assert application is not None
     application.decide_by = decide_by(filed_on=china_today())
+    if generated:
+        application.documents = list(application.documents or []) + linked_documents(
+            generated,
+            application_id=application.id,
+            secret=link_secret,
+            public_url=public_url,
+            link_seconds=link_seconds,
+            now=time.time(),
+        )
     number = application.agreement.get("agreement_no", "")
     if application.referral_id is None:
         # Not referred by this court: the contract's extension ``confirmation.applied`` (decision 0017).
@@ -291,6 +307,10 @@ async def record_ruling(
         )
     await session.flush()
     return application, referral
+
+
+def listed_document(application: ConfirmationApplication, document_id: str) -> dict[str, Any] | None:
+    return next((d for d in application.documents or () if d.get("document_id") == document_id), None)
 
 
 def to_public(application: ConfirmationApplication) -> ApplicationPublic:
