@@ -136,21 +136,8 @@ def to_public(attachment: Attachment) -> AttachmentPublic:
     )
 
 
-async def upload_attachment(
-    *,
-    db: Database,
-    storage: Storage,
-    principal: Principal,
-    case_id: str,
-    upload: UploadFile,
-    evidence_type: EvidenceType,
-    description: str | None,
-    max_bytes: int,
-    allowed_types: Sequence[str],
-) -> Attachment:
-    """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
-    async with db.transaction(read_only=True) as session:
-        await get_case(session=session, principal=principal, case_id=case_id)
+async def checked_upload_type(upload: UploadFile, *, max_bytes: int, allowed_types: Sequence[str]) -> str:
+    """The upload's type detected from its content, once its size and type pass (413, 422, 415 otherwise)."""
     size = upload.size
     if size is None:  # Starlette counts what it spooled; never None for a parsed upload
         raise ValidationFailed.field("file", "无法读取上传的文件")
@@ -170,6 +157,25 @@ async def upload_attachment(
             ],
             extra={"detected_type": detected},
         )
+    return detected
+
+
+async def upload_attachment(
+    *,
+    db: Database,
+    storage: Storage,
+    principal: Principal,
+    case_id: str,
+    upload: UploadFile,
+    evidence_type: EvidenceType,
+    description: str | None,
+    max_bytes: int,
+    allowed_types: Sequence[str],
+) -> Attachment:
+    """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
+    async with db.transaction(read_only=True) as session:
+        await get_case(session=session, principal=principal, case_id=case_id)
+    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
     attachment = Attachment(
         id=new_id(),
         case_id=case_id,

@@ -14,9 +14,7 @@ from onewindow_kit.db import Database
 from onewindow_kit.errors import (
     Forbidden,
     NotFound,
-    PayloadTooLarge,
     StateConflict,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 from onewindow_kit.storage import Storage
@@ -26,7 +24,7 @@ from sqlmodel import col
 
 from intake.attachments.models import Attachment
 from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
-from intake.attachments.service import CONTENT_TYPES, EVIDENCE_ZH, _chunks, clean_file_name, detect_type
+from intake.attachments.service import CONTENT_TYPES, EVIDENCE_ZH, _chunks, checked_upload_type, clean_file_name
 from intake.cases.models import PiiAccess, TimelineEntry, new_id
 from intake.portal.models import ApplicationAttachment, OnlineApplication
 
@@ -66,25 +64,7 @@ async def upload(
         ).scalar_one()
     if count >= MAX_FILES:
         raise ValidationFailed.field("file", f"每份申请最多上传{MAX_FILES}个文件")
-    size = upload.size
-    if size is None:
-        raise ValidationFailed.field("file", "无法读取上传的文件")
-    if size > max_bytes:
-        raise PayloadTooLarge(
-            f"file: 文件不能超过{max_bytes}字节",
-            errors=[{"field": "file", "message": f"文件不能超过{max_bytes // (1024 * 1024)}MB"}],
-        )
-    if size == 0:
-        raise ValidationFailed.field("file", "文件为空")
-    detected = await detect_type(upload.file)
-    if detected not in allowed_types:
-        raise UnsupportedMediaType(
-            f"file: 不支持的文件类型（检测为 {detected}）",
-            errors=[
-                {"field": "file", "message": f"不支持的文件类型：检测为 {detected}，可上传 {'、'.join(allowed_types)}"}
-            ],
-            extra={"detected_type": detected},
-        )
+    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
     row = ApplicationAttachment(
         id=new_id(),
         application_id=application_id,

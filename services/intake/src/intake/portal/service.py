@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from onewindow_documents import claim_zh
 from onewindow_domain import clock
 from onewindow_domain.calendar import china_date, china_today
 from onewindow_kit import documents
@@ -74,19 +75,6 @@ PARTY_MILESTONES: dict[str, str] = {
     "arbitration.transfer.requested": "已移送劳动人事争议仲裁院",
     "arbitration.review.requested": "已申请仲裁审查确认",
     "case.closed": "案件已办结",
-}
-CLAIM_ZH = {
-    "wage_arrears": "拖欠工资",
-    "overtime": "加班费",
-    "severance": "经济补偿金",
-    "unlawful_termination": "违法解除赔偿金",
-    "no_contract_double_wage": "未签合同二倍工资",
-    "notice_pay": "代通知金",
-    "annual_leave": "未休年休假工资",
-    "social_insurance": "社会保险",
-    "work_injury": "工伤待遇",
-    "confirm_relationship": "确认劳动关系",
-    "other": "其他",
 }
 
 
@@ -327,7 +315,7 @@ async def party_case(*, session: AsyncSession, principal: Principal, case_id: st
         registered_at=case.registered_at,
         employer_names=case.employer_names,
         total_claimed=case.total_claimed,
-        claims=[f"{CLAIM_ZH.get(c.category, c.category)} {c.amount}元" for c in claims],
+        claims=[f"{claim_zh(c.category)} {c.amount}元" for c in claims],
         next_step=next_step,
         deadline_on=case.deadline_on if case.status != "closed" else None,
         days_left=(case.deadline_on - today).days if case.deadline_on and case.status != "closed" else None,
