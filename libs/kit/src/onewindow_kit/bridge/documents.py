@@ -24,8 +24,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from fastapi import Response
 
 from onewindow_kit.bridge.casefile import IntakeError
+from onewindow_kit.errors import Forbidden, UpstreamUnavailable
 from onewindow_kit.http import ServiceTokenProvider
 
 
@@ -150,3 +152,31 @@ class DocumentsClient:
     async def content(self, *, document_id: str) -> bytes:
         """The PDF's bytes as mediation stores them."""
         return (await self._request("GET", f"/documents/{document_id}/content")).content
+
+
+async def linked_document_response(
+    documents: DocumentsClient | None,
+    *,
+    secret: str,
+    scope: str,
+    listed: dict[str, Any],
+    document_id: str,
+    expires: int,
+    signature: str,
+) -> Response:
+    """A partner's fetch of a document its bundle lists (``listed``), by the signed link of
+    :func:`link_fields`: 403 for a wrong signature or an expired link, 503 while mediation does not
+    answer, else the PDF as mediation stores it (the partner checks its SHA-256)."""
+    if not link_valid(secret, scope=scope, document_id=document_id, expires=expires, signature=signature):
+        raise Forbidden("the document link is not valid (wrong signature or expired)")
+    if documents is None:
+        raise UpstreamUnavailable("mediation is not configured")
+    try:
+        pdf = await documents.content(document_id=document_id)
+    except IntakeError as exc:
+        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
+    )

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from onewindow_kit.bridge.casefile import IntakeError
-from onewindow_kit.bridge.documents import link_valid
+from onewindow_kit.bridge.documents import linked_document_response
 from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
@@ -107,20 +106,14 @@ async def download_review_document(
     if listed is None:
         raise NotFound(f"review {review_id} has no document {document_id}")
     ctx = get_context(request)
-    if not link_valid(
-        ctx.settings.lookup_key, scope=review_id, document_id=document_id, expires=expires, signature=signature
-    ):
-        raise Forbidden("the document link is not valid (wrong signature or expired)")
-    if ctx.documents is None:
-        raise UpstreamUnavailable("mediation is not configured")
-    try:
-        pdf = await ctx.documents.content(document_id=document_id)
-    except IntakeError as exc:
-        raise UpstreamUnavailable("the mediation service did not answer; try again shortly") from exc
-    return Response(
-        content=pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'inline; filename="{listed["kind"]}-v{listed.get("version", 1)}.pdf"'},
+    return await linked_document_response(
+        ctx.documents,
+        secret=ctx.settings.lookup_key,
+        scope=review_id,
+        listed=listed,
+        document_id=document_id,
+        expires=expires,
+        signature=signature,
     )
 
 
