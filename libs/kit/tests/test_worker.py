@@ -2,6 +2,7 @@
 on PostgreSQL, and a failing pass is retried with backoff."""
 
 import asyncio
+import contextlib
 import uuid
 
 import onewindow_kit.events.models  # noqa: F401
@@ -46,6 +47,32 @@ async def test_a_commit_fires_its_signal_and_a_rollback_does_not(database_url):
         assert not woken.is_set()
         await _write(db, mark=True, commit=True, note="marked")
         assert woken.is_set()  # in-process: synchronously in after_commit
+    finally:
+        db.wakes.unsubscribe([WORK], woken)
+        await db.dispose()
+
+
+async def test_a_signal_marked_in_a_savepoint_fires_at_the_outer_commit_not_before(database_url):
+    """A savepoint's release or rollback is not the commit: a worker woken then would find nothing
+    visible yet and sleep its idle timeout, and the real commit would have nothing left to fire."""
+    db = Database(database_url)
+    woken = asyncio.Event()
+    db.wakes.subscribe([WORK], woken)
+    try:
+        await _until_live(db)
+        woken.clear()
+        async with db.sessionmaker() as session:
+            WORK.mark(session)  # marked in the outer transaction, before a savepoint that fails
+            with contextlib.suppress(ValueError):
+                async with session.begin_nested():
+                    await session.execute(insert(InboxEvent).values(event_id=uuid.uuid4(), type="t", source="sp"))
+                    raise ValueError("the savepoint rolls back")
+            async with session.begin_nested():
+                await session.execute(insert(InboxEvent).values(event_id=uuid.uuid4(), type="t", source="sp2"))
+                WORK.mark(session)
+            assert not woken.is_set(), "fired at the savepoint, before the work is visible"
+            await session.commit()
+        assert woken.is_set(), "the outer commit did not fire the signal"
     finally:
         db.wakes.unsubscribe([WORK], woken)
         await db.dispose()

@@ -167,13 +167,23 @@ class WakeHub:
         self._live = asyncio.Event()
 
     # Called from SQLAlchemy's after_commit / after_rollback (sync context, on the loop's thread).
+    # Both also fire when a SAVEPOINT (``session.begin_nested()``) is released or rolled back, with
+    # the outer transaction still open: the marks wait for the outer commit. Firing at the release
+    # woke the relay before the rows were visible; it found nothing, slept its idle timeout (30 s),
+    # and the real commit had nothing left to fire -- events published inside a savepoint (every
+    # assignment) waited up to 30 s. Dropping them at a savepoint's rollback lost the marks made
+    # before it. A mark made inside a savepoint that is rolled back costs one spurious wake.
     def committed(self, session: Any) -> None:
+        if session.in_nested_transaction():
+            return
         pending: set[WakeSignal] | None = session.info.pop(_PENDING, None)
         if pending:
             self.fire(pending)
 
     @staticmethod
     def rolled_back(session: Any) -> None:
+        if session.in_nested_transaction():
+            return
         session.info.pop(_PENDING, None)
 
     def fire(self, signals: Iterable[WakeSignal], *, broadcast: bool = True) -> None:
