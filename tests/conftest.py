@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,25 @@ class Gateway:
 @pytest.fixture(scope="session")
 def gateway(gateway_url: str, accounts: dict[str, Any]) -> Gateway:
     return Gateway(gateway_url, accounts)
+
+
+def book_session(mediator: httpx.Client, pid: str, *, day_offset: int, hour: int, **body: Any) -> dict[str, Any]:
+    """Book a session of ``pid`` ``day_offset`` days from today (China) at ``hour`` or, when the
+    mediator is busy then (``schedule-clash``: another test of this session booked that slot for the
+    same demo mediator), at the next free hour that day. The journeys share two demo mediators, so a
+    fixed slot per test made the outcome depend on which tests ran before."""
+    from onewindow_domain.calendar import china_today
+
+    day = (china_today() + timedelta(days=day_offset)).isoformat()
+    for start in range(hour, 21):
+        booked = mediator.post(
+            f"/api/mediation/proceedings/{pid}/sessions", json={**body, "starts_at": f"{day}T{start:02d}:00:00+08:00"}
+        )
+        if booked.status_code == 409 and booked.json().get("type", "").endswith("schedule-clash"):
+            continue
+        assert booked.status_code == 201, booked.text
+        return booked.json()
+    raise AssertionError(f"no free hour for the mediator on {day} from {hour}:00")
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, what: str = "condition"):

@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import stack_module, wait_for
+from conftest import book_session, stack_module, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -144,12 +144,9 @@ def _agree_with_review(gateway, case_id: str, hour: int, *, review: bool = True)
     try:
         pid = proceeding["id"]
         assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
-        starts = (china_today() + timedelta(days=2)).isoformat() + f"T{hour:02d}:00:00+08:00"
-        booked = mediator.post(
-            f"/api/mediation/proceedings/{pid}/sessions",
-            json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/2", "starts_at": starts},
+        book_session(
+            mediator, pid, day_offset=2, hour=hour, mode="online", meeting_link="https://meeting.example.cn/r/2"
         )
-        assert booked.status_code == 201, booked.text
         today = china_today()
         recorded = mediator.post(
             f"/api/mediation/proceedings/{pid}/agreement",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import stack_module, wait_for
+from conftest import book_session, stack_module, wait_for
 from onewindow_domain.calendar import china_today
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,13 +87,8 @@ def _mediate_to_agreement(gateway, case_id: str, hour: int) -> None:
                 continue
             pid = proceeding["id"]
             assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
-            starts = (china_today() + timedelta(days=1)).isoformat() + f"T{hour:02d}:00:00+08:00"
-            assert (
-                mediator.post(
-                    f"/api/mediation/proceedings/{pid}/sessions",
-                    json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/1", "starts_at": starts},
-                ).status_code
-                == 201
+            book_session(
+                mediator, pid, day_offset=1, hour=hour, mode="online", meeting_link="https://meeting.example.cn/r/1"
             )
             today = china_today()
             agreement = {

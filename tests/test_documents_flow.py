@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import wait_for
+from conftest import book_session, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -70,12 +70,7 @@ def open_and_accept(gateway, clerk, supervisor, names: list[str], day_offset: in
     mediator = mediator_of(gateway, proceeding["id"])
     pid = proceeding["id"]
     assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
-    starts = (china_today() + timedelta(days=day_offset)).isoformat() + "T15:00:00+08:00"
-    booked = mediator.post(
-        f"/api/mediation/proceedings/{pid}/sessions",
-        json={"mode": "in_person", "room": "第二调解室", "starts_at": starts},
-    )
-    assert booked.status_code == 201, booked.text
+    book_session(mediator, pid, day_offset=day_offset, hour=15, mode="in_person", room="第二调解室")
     return case, pid, mediator
 
 

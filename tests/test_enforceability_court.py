@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
 import test_court_flow
-from conftest import wait_for
+from conftest import book_session, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -46,12 +46,9 @@ def _agreed_window_case(gateway, *, worker: int, signed_days_ago: int, due_days_
             if mediator.get(f"/api/mediation/proceedings/{pid}").status_code != 200:
                 continue
             assert mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={}).status_code == 200
-            starts = (china_today() + timedelta(days=5)).isoformat() + f"T{hour:02d}:00:00+08:00"
-            booked = mediator.post(
-                f"/api/mediation/proceedings/{pid}/sessions",
-                json={"mode": "online", "meeting_link": "https://meeting.example.cn/r/13", "starts_at": starts},
+            book_session(
+                mediator, pid, day_offset=5, hour=hour, mode="online", meeting_link="https://meeting.example.cn/r/13"
             )
-            assert booked.status_code == 201, booked.text
             signed = china_today() - timedelta(days=signed_days_ago)
             agreement = {
                 "signed_on": signed.isoformat(),

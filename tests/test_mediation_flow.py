@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import wait_for
+from conftest import book_session, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -55,14 +55,7 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
                 mediator.post(f"/api/mediation/proceedings/{pid}/accept", json={"note": "双方同意调解"}).status_code
                 == 200
             )
-            starts = (
-                china_today() + timedelta(days=3)
-            ).isoformat() + "T09:00:00+08:00"  # a day of its own: no double booking with other journeys
-            booked = mediator.post(
-                f"/api/mediation/proceedings/{pid}/sessions",
-                json={"mode": "in_person", "room": "第一调解室", "starts_at": starts},
-            )
-            assert booked.status_code == 201, booked.text
+            book_session(mediator, pid, day_offset=3, hour=9, mode="in_person", room="第一调解室")
             signed = china_today() - timedelta(days=10)
             agreement = {
                 "signed_on": signed.isoformat(),
