@@ -134,3 +134,15 @@ def test_one_registration_through_the_gateway_is_one_connected_trace_without_per
     every_span = "\n".join(s["raw"] for s in spans_in_logs(log_dir))
     for value in (person["id_number"], person["phone"], person["name"]):
         assert value not in every_span, f"{value!r} appears in an exported span"
+
+    # The logs name the trace: mediation's "event consumed" line for the routed event was written
+    # inside its consumer span, so it carries that span's trace and span ids (log ↔ trace).
+    routed = next(c for c in consumers if c["attributes"]["onewindow.event_type"] == "intake.case.routed")
+    lines = [
+        json.loads(line)
+        for line in (log_dir / "mediation.log").read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.startswith('{"ts"') and '"event consumed"' in line
+    ]
+    consumed_line = next(line for line in lines if line.get("event_id") == routed["attributes"]["onewindow.event_id"])
+    assert consumed_line["trace_id"] == routed["context"]["trace_id"].removeprefix("0x")
+    assert consumed_line["span_id"] == span_id(routed).removeprefix("0x")

@@ -6,6 +6,7 @@ import logging
 
 from onewindow_kit.errors import field_path
 from onewindow_kit.logs import JsonFormatter, redact
+from onewindow_kit.tracing import Tracing
 
 
 def test_redact_masks_id_numbers_phones_and_cards():
@@ -28,6 +29,24 @@ def test_json_formatter_writes_one_redacted_object_per_line():
     entry = json.loads(stream.getvalue())
     assert entry["service"] == "probe" and entry["level"] == "warning"
     assert "44030419900101123X" not in entry["msg"]
+
+
+def test_a_line_logged_inside_a_span_names_its_trace_and_span_and_outside_none():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("probe"))
+    logger = logging.getLogger("probe.traced")
+    logger.addHandler(handler)
+    logger.propagate = False
+    tracing = Tracing("probe", "console")
+    with tracing.span("probe work") as span:
+        logger.warning("inside")
+    logger.warning("outside")
+    inside, outside = (json.loads(line) for line in stream.getvalue().splitlines())
+    context = span.get_span_context()
+    assert inside["trace_id"] == format(context.trace_id, "032x") and len(inside["trace_id"]) == 32
+    assert inside["span_id"] == format(context.span_id, "016x")
+    assert "trace_id" not in outside and "span_id" not in outside
 
 
 def test_json_formatter_keeps_every_extra_key_and_redacts_their_values():

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
+from opentelemetry import trace
 from sqlalchemy.exc import StatementError
 
 from onewindow_kit.requestid import current_request_id
@@ -114,6 +115,12 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             entry["request_id"] = request_id
+        # With tracing on (<PREFIX>OTEL_EXPORTER), the line names its trace and span: from a log line
+        # to the whole journey across services in the trace backend, and back (decision 0026).
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         # Every ``extra`` key (``proceeding_id``, ``case_id``…), never one that would overwrite the
         # fields above; values are redacted like the message.
         for key, value in record.__dict__.items():
