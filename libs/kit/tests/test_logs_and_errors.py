@@ -9,6 +9,16 @@ from onewindow_kit.logs import JsonFormatter, redact
 from onewindow_kit.tracing import Tracing
 
 
+def _json_logger(name: str, stream: io.StringIO) -> logging.Logger:
+    """A logger writing JSON lines of service "probe" to ``stream`` only."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("probe"))
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.propagate = False
+    return logger
+
+
 def test_redact_masks_id_numbers_phones_and_cards():
     text = "申请人 440304199001011234 电话 13800138000 卡号 6222021234567890123 金额 12000.00"
     masked = redact(text)
@@ -20,11 +30,7 @@ def test_redact_masks_id_numbers_phones_and_cards():
 
 def test_json_formatter_writes_one_redacted_object_per_line():
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter("probe"))
-    logger = logging.getLogger("probe.test")
-    logger.addHandler(handler)
-    logger.propagate = False
+    logger = _json_logger("probe.test", stream)
     logger.warning("lookup for %s failed", "44030419900101123X")
     entry = json.loads(stream.getvalue())
     assert entry["service"] == "probe" and entry["level"] == "warning"
@@ -33,11 +39,7 @@ def test_json_formatter_writes_one_redacted_object_per_line():
 
 def test_a_line_logged_inside_a_span_names_its_trace_and_span_and_outside_none():
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter("probe"))
-    logger = logging.getLogger("probe.traced")
-    logger.addHandler(handler)
-    logger.propagate = False
+    logger = _json_logger("probe.traced", stream)
     tracing = Tracing("probe", "console")
     with tracing.span("probe work") as span:
         logger.warning("inside")
