@@ -153,6 +153,13 @@ def stats_row(r: dict) -> str:
     if not res:
         return "| dashboard statistics of a centre-year at 1 M cases | p95 ≤ 200 ms | bench failed | | | | — |"
     cur, base = res["current"], res.get("baseline") or {}
+    if "timed_out_after_s" in cur:
+        return (
+            f"| dashboard statistics of a centre-year at {res['cases']:,} cases | p95 ≤ 200 ms | "
+            f"no request completed ({cur.get('error')}, client timeout {cur['timed_out_after_s']} s) | | | | **not met** |"
+        )
+    if "timed_out_after_s" in base:
+        base = base | {"p50_ms": f"no request completed ({base.get('error')})", "p95_ms": "—"}
     return (
         f"| dashboard statistics of a centre-year at {res['cases']:,} cases ({cur['cases']:,} in the window) | "
         f"p95 ≤ 200 ms | p50 {cur['p50_ms']} / p95 {cur['p95_ms']} ms | | "

@@ -129,6 +129,35 @@ async def test_nothing_is_published_when_the_transaction_rolls_back(app):
     assert await _statuses(app) == []
 
 
+async def test_on_postgresql_an_event_and_its_deliveries_are_one_statement(app, db_backend):
+    """One round trip per published event (issue 17): the event and its deliveries are written by
+    one statement of data-modifying CTEs; SQLite, which has none, flushes twice."""
+    from onewindow_kit.events import OutboxEvent
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith(("INSERT", "WITH")):  # the relay's own reads run beside it
+            statements.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    async with app.state.db.transaction() as session:
+        sa_event.listen(engine, "before_cursor_execute", count)
+        try:
+            published = await publish(session, type="probe.thing.happened", data={"n": 7}, case_id="c1")
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == (1 if db_backend == "postgresql" else 2), statements
+    async with app.state.db.transaction(read_only=True) as session:
+        row = (await session.execute(select(OutboxEvent).where(OutboxEvent.seq == published.seq))).scalar_one()
+        deliveries = (
+            (await session.execute(select(OutboxDelivery).where(OutboxDelivery.event_seq == row.seq))).scalars().all()
+        )
+    assert (row.type, row.case_id, row.data, row.id) == ("probe.thing.happened", "c1", {"n": 7}, published.id)
+    assert [(d.subscriber, d.status, d.attempts) for d in deliveries] == [("peer", "pending", 0)]
+
+
 async def test_personal_data_never_goes_into_an_event(app):
     async with app.state.db.transaction() as session:
         with pytest.raises(PersonalDataInEvent):

@@ -163,3 +163,54 @@ async def test_anonymising_deletes_the_stored_files_of_documents_and_attachments
     assert gone.status_code == 404
     still = await client.get(f"/documents/{papers[kept['id']]['document']}/content", headers=clerk)
     assert still.status_code == 200 and still.content.startswith(b"%PDF")
+
+
+async def test_the_plan_sends_no_list_of_case_ids_to_the_database(client, app, test_keys, futian):
+    """At a million cases the old plan sent every closed case's id back as parameters of one
+    statement (more than the driver's 32,767) and the job failed on every pass: the parameters of
+    its statements must not grow with the number of closed case files."""
+    from sqlalchemy import event
+
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    for i in range(1, 13):
+        case = await _case(client, clerk, i)
+        onward = "court.referral.accepted" if i % 4 == 0 else None
+        await _close(app, case["id"], datetime(2019, 3, i, 2, tzinfo=UTC), onward=onward)
+    recent = await _case(client, clerk, 13)
+    await _close(app, recent["id"], datetime(2026, 3, 1, 2, tzinfo=UTC))  # not due for years
+    parameters: list[int] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        parameters.append(len(params or ()))
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with app.state.db.transaction(read_only=True) as session:
+            due = await service.plan(session=session, today=date(2026, 12, 1), mediated_years=5, awarded_years=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # Mediated cases of March 2019 are due (2024); the three that went to court keep 10 years.
+    assert len(due) == 9 and {d.retention_class for d in due} == {"mediated"}
+    assert parameters and max(parameters) <= 8, parameters
+
+
+async def test_the_worker_anonymises_in_batches_until_nothing_is_due(client, app, test_keys, futian, monkeypatch):
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    for i in range(1, 6):
+        case = await _case(client, clerk, i)
+        await _close(app, case["id"], datetime(2019, 3, i, 2, tzinfo=UTC))
+    monkeypatch.setattr(service, "RETENTION_BATCH", 2)
+    batches: list[int] = []
+    anonymise = service.anonymise
+
+    async def counting(**kw):  # type: ignore[no-untyped-def]
+        batches.append(len(kw["cases"]))
+        return await anonymise(**kw)
+
+    monkeypatch.setattr(service, "anonymise", counting)
+    worker = service.RetentionWorker(db=app.state.db, mediated_years=5, awarded_years=10, apply=True, interval=3600)
+    await worker.run_once()
+    assert batches == [2, 2, 1]
+    async with app.state.db.transaction(read_only=True) as session:
+        assert await service.plan(session=session, today=date(2026, 12, 1), mediated_years=5, awarded_years=10) == []

@@ -146,6 +146,9 @@ def outbox_sql(
     return (name, tuple(values), len(subs)), ctes, out
 
 
+_PUBLISH = sqltext.StatementCache()
+
+
 async def publish(
     session: AsyncSession,
     *,
@@ -154,8 +157,20 @@ async def publish(
     case_id: str | None = None,
     schema_version: int = 1,
 ) -> OutboxEvent:
-    """Write an event to the outbox in the current transaction (it leaves only if this commits)."""
+    """Write an event to the outbox in the current transaction (it leaves only if this commits).
+
+    On PostgreSQL the event and its deliveries are one statement (``outbox_sql``, rendered once per
+    shape); elsewhere two flushes (SQLite has no data-modifying CTEs)."""
     event, subscribers = prepare_event(session, type=type, data=data, case_id=case_id, schema_version=schema_version)
+    if session.get_bind().dialect.name == "postgresql":
+        shape, ctes, values = outbox_sql(event, subscribers, name="published")
+
+        def build() -> Any:
+            sql = "WITH " + ", ".join(f"{name} AS ({f.sql})" for name, f in ctes) + " SELECT seq FROM published"
+            return sqltext.statement(sql, [b for _, f in ctes for b in f.binds])
+
+        event.seq = (await session.execute(_PUBLISH.get(shape, build), values)).scalar_one()
+        return event
     session.add(event)
     await session.flush()
     assert event.seq is not None  # assigned by the flush

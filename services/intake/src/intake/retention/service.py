@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from onewindow_domain.calendar import china_date
+from onewindow_domain.calendar import CHINA_TZ, china_date
 from onewindow_kit.db import Database
 from onewindow_kit.storage import Storage
 from onewindow_kit.worker import Worker
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -35,6 +35,7 @@ ANONYMISED_DATA = {"anonymised": True}
 # Timeline kinds that show a case went on to arbitration or a court.
 ONWARD_PREFIXES = ("arbitration.", "court.")
 ONWARD_STATUSES = ("transferred_to_arbitration", "referred_to_court")
+RETENTION_BATCH = 500  # case files anonymised per transaction
 
 
 def add_years(day: date, years: int) -> date:
@@ -46,9 +47,32 @@ def add_years(day: date, years: int) -> date:
 
 
 async def plan(
-    *, session: AsyncSession, today: date, mediated_years: int, awarded_years: int, center_id: str | None = None
+    *,
+    session: AsyncSession,
+    today: date,
+    mediated_years: int,
+    awarded_years: int,
+    center_id: str | None = None,
+    limit: int | None = None,
 ) -> list[RetentionDue]:
-    """The closed, not yet anonymised case files whose retention period ended on or before ``today``."""
+    """The closed, not yet anonymised case files whose retention period ended on or before ``today``
+    (the ``limit`` closed longest ago, when given: the worker anonymises in batches).
+
+    The database does the narrowing: only files closed before the shorter period's cut-off are read
+    (a day's margin for 29 February and the China/UTC boundary; the exact due date is decided
+    below), and whether a file went on to arbitration or a court is an ``EXISTS`` per row, not a list
+    of ids sent back — at a million cases that list exceeded the driver's 32,767 parameters and the
+    job failed on every pass."""
+    shortest = min(mediated_years, awarded_years)
+    cutoff = datetime.combine(add_years(today, -shortest) + timedelta(days=2), time.min, CHINA_TZ)
+    onward = (
+        exists()
+        .where(
+            col(TimelineEntry.case_id) == col(CaseFile.id),
+            or_(*(col(TimelineEntry.kind).startswith(p) for p in ONWARD_PREFIXES)),
+        )
+        .label("onward")
+    )
     query = (
         select(
             col(CaseFile.id),
@@ -56,32 +80,21 @@ async def plan(
             col(CaseFile.center_id),
             col(CaseFile.status),
             col(CaseFile.closed_at),
+            onward,
         )
         .outerjoin(CaseRetention, col(CaseRetention.case_id) == col(CaseFile.id))
-        .where(col(CaseFile.closed_at).is_not(None), col(CaseRetention.case_id).is_(None))
+        .where(
+            col(CaseFile.closed_at).is_not(None),
+            col(CaseFile.closed_at) < cutoff,
+            col(CaseRetention.case_id).is_(None),
+        )
         .order_by(col(CaseFile.closed_at), col(CaseFile.id))
     )
     if center_id is not None:
         query = query.where(col(CaseFile.center_id) == center_id)
-    rows = (await session.execute(query)).all()
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    onward = set(
-        (
-            await session.execute(
-                select(col(TimelineEntry.case_id))
-                .where(
-                    col(TimelineEntry.case_id).in_(ids),
-                    or_(*(col(TimelineEntry.kind).startswith(p) for p in ONWARD_PREFIXES)),
-                )
-                .distinct()
-            )
-        ).scalars()
-    )
     due: list[RetentionDue] = []
-    for row in rows:
-        awarded = row.id in onward or row.status in ONWARD_STATUSES
+    for row in (await session.execute(query)).all():
+        awarded = bool(row.onward) or row.status in ONWARD_STATUSES
         closed_on = china_date(row.closed_at)  # not None: filtered above
         due_on = add_years(closed_on, awarded_years if awarded else mediated_years)
         if due_on <= today:
@@ -95,6 +108,8 @@ async def plan(
                     due_on=due_on,
                 )
             )
+            if limit is not None and len(due) >= limit:
+                break
     return due
 
 
@@ -217,19 +232,26 @@ class RetentionWorker(Worker):
         from onewindow_domain.calendar import china_today
 
         assert self.db is not None
-        async with self.db.transaction(read_only=not self.apply) as session:
-            due = await plan(
-                session=session,
-                today=china_today(),
-                mediated_years=self.mediated_years,
-                awarded_years=self.awarded_years,
-            )
-            if self.apply:
-                await anonymise(session=session, cases=due, storage=self.storage)
+        today = china_today()
+        while True:
+            # One batch per transaction when applying: a first run over years of history must not
+            # hold one transaction (and its locks) over every case file at once.
+            async with self.db.transaction(read_only=not self.apply) as session:
+                due = await plan(
+                    session=session,
+                    today=today,
+                    mediated_years=self.mediated_years,
+                    awarded_years=self.awarded_years,
+                    limit=RETENTION_BATCH if self.apply else None,
+                )
+                if self.apply:
+                    await anonymise(session=session, cases=due, storage=self.storage)
             log.info(
                 "retention %s: %d case files past their period",
                 "applied" if self.apply else "dry run",
                 len(due),
                 extra={"case_ids": ",".join(c.case_id for c in due[:50])},
             )
+            if not self.apply or len(due) < RETENTION_BATCH:
+                break
         return self.interval

@@ -455,10 +455,10 @@ async def _install(
 ) -> dict[str, Any]:
     """Put the mediator on the proceeding (capacity already claimed) and announce it; returns the
     mediator as the event shows them (``{id, name, organisation, user_subject, username}``)."""
-    proceeding.mediator_id = mediator_id
-    proceeding.assigned_at = utcnow()
-    proceeding.parked_reason = None
-    proceeding.parked_at = None
+    placed = {"mediator_id": mediator_id, "assigned_at": utcnow(), "parked_reason": None, "parked_at": None}
+    if proceeding.status != "opened":
+        for key, value in placed.items():
+            setattr(proceeding, key, value)
     detail: dict[str, Any] = {
         "mediator_id": mediator_id,
         "previous_mediator_id": previous,
@@ -481,8 +481,14 @@ async def _install(
         if cancelled.rowcount:
             detail["sessions_cancelled"] = cancelled.rowcount
     if proceeding.status == "opened":
-        await proceedings.move(
-            session=session, proceeding=proceeding, to="assigned", actor=actor, action="assigned", detail=detail
+        await proceedings.move(  # the mediator is written by the status change's own UPDATE
+            session=session,
+            proceeding=proceeding,
+            to="assigned",
+            actor=actor,
+            action="assigned",
+            detail=detail,
+            values=placed,
         )
     else:
         proceedings.record_change(

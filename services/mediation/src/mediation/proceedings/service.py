@@ -372,20 +372,25 @@ async def move(
     action: str | None = None,
     detail: dict[str, Any] | None = None,
     guard: Sequence[Any] = (),
+    values: Mapping[str, Any] | None = None,
 ) -> None:
     """Change the status, conditionally on the status read (409 if someone else moved it first);
-    ``guard``: further conditions the row must still meet (the expiry checks the deadline again)."""
+    ``guard``: further conditions the row must still meet (the expiry checks the deadline again);
+    ``values``: other columns written by the same UPDATE (one round trip instead of a flush more)."""
     check_transition(proceeding, to)
     now = utcnow()
     frm = proceeding.status
+    more = dict(values or {})
     result = await session.execute(
         update(Proceeding)
         .where(Proceeding.id == proceeding.id, Proceeding.status == frm, *guard)
-        .values(status=to, version=Proceeding.version + 1, updated_at=now)
+        .values(status=to, version=Proceeding.version + 1, updated_at=now, **more)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise EditConflict("the proceeding changed meanwhile; reload it", extra={"current_status": frm})
+    for key, value in more.items():
+        set_committed_value(proceeding, key, value)
     set_committed_value(proceeding, "status", to)
     set_committed_value(proceeding, "version", proceeding.version + 1)
     set_committed_value(proceeding, "updated_at", now)
