@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,60 @@ def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.2, what: s
             return last
         time.sleep(interval)
     raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")
+
+
+@contextmanager
+def partner_simulator(stack, accounts, gateway_url: str, *, name: str, client_id: str) -> Iterator[httpx.Client]:
+    """Run ``tests/simulators/<name>.py`` (``court`` or ``arbitration``) on a free port as the partner
+    ``client_id``, logging in at the gateway with that client's credentials; yields a client of the
+    simulator (its ``base_url`` names the port) once it answers ``/healthz``. Registering its webhook
+    endpoint at the bridge is the caller's part."""
+    port = stack_module.free_port()
+    secret = next(c["client_secret"] for c in accounts["clients"] if c["client_id"] == client_id)
+    prefix = f"{name.upper()}_SIM_"
+    env = os.environ | {
+        f"{prefix}GATEWAY_URL": gateway_url,
+        f"{prefix}CLIENT_ID": client_id,
+        f"{prefix}CLIENT_SECRET": secret,
+    }
+    log = open(stack.log_dir / f"{name}-simulator.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / f"tests/simulators/{name}.py"), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        wait_for(
+            lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200,
+            timeout=90,  # a cold Python start on a loaded machine (compose-test) took more than 20 s
+            what=f"{name} simulator up",
+        )
+        yield sim
+    finally:
+        sim.close()
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def signatures(signed_on: date, *, worker: str = "申请人", employer: str = "被申请人") -> list[dict[str, str]]:
+    """The four signatures an agreement needs (the worker, the employer, the mediator and the
+    committee's seal), all on ``signed_on``."""
+    return [
+        {"party": p, "name": n, "signed_on": signed_on.isoformat()}
+        for p, n in (
+            ("worker", worker),
+            ("employer", employer),
+            ("mediator", "调解员"),
+            ("organisation_seal", "调解委员会"),
+        )
+    ]
+
+
+def assigned_proceeding(supervisor: httpx.Client, case_id: str) -> dict[str, Any] | None:
+    """The case's proceeding once it is assigned to a mediator (``None`` before), as a supervisor reads it."""
+    items = supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
+    return next((p for p in items if p["status"] == "assigned"), None)

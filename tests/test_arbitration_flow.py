@@ -8,8 +8,6 @@ for 仲裁审查确认 is confirmed. With the commission's endpoint failing firs
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import book_session, stack_module, wait_for
+from conftest import assigned_proceeding, book_session, partner_simulator, signatures, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -45,29 +43,8 @@ def commission(stack, gateway, accounts) -> Iterator[httpx.Client]:
         stack.stop(BRIDGE)
         stack.start(BRIDGE)
         stack.wait_ready(BRIDGE)
-    port = stack_module.free_port()
-    secret = next(c["client_secret"] for c in accounts["clients"] if c["client_id"] == PARTNER)
-    sim_env = os.environ | {
-        "ARBITRATION_SIM_GATEWAY_URL": gateway.url,
-        "ARBITRATION_SIM_CLIENT_ID": PARTNER,
-        "ARBITRATION_SIM_CLIENT_SECRET": secret,
-    }
-    log = open(stack.log_dir / "arbitration-simulator.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/simulators/arbitration.py"), "--port", str(port)],
-        cwd=ROOT,
-        env=sim_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    try:
-        wait_for(
-            lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200,
-            timeout=90,  # a cold Python start on a loaded machine can take more than 20 s
-            what="simulator up",
-        )
-        hook = {"webhook_url": f"http://127.0.0.1:{port}/webhooks"}
+    with partner_simulator(stack, accounts, gateway.url, name="arbitration", client_id=PARTNER) as sim:
+        hook = {"webhook_url": f"http://127.0.0.1:{sim.base_url.port}/webhooks"}
         with gateway.as_user("admin") as admin:
             if (
                 admin.get(f"/api/arbitration/admin/partners/{PARTNER}").status_code == 404
@@ -92,16 +69,6 @@ def commission(stack, gateway, accounts) -> Iterator[httpx.Client]:
                 webhook_secret = rotated.json()["webhook_secret"]
         assert sim.post("/control", json={"webhook_secrets": [webhook_secret]}).status_code == 200
         yield sim
-    finally:
-        sim.close()
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-
-
-def _assigned(supervisor, case_id: str) -> dict | None:
-    items = supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
-    return next((p for p in items if p["status"] == "assigned"), None)
 
 
 def _as_assigned_mediator(gateway, proceeding_id: str) -> httpx.Client:
@@ -115,7 +82,7 @@ def _as_assigned_mediator(gateway, proceeding_id: str) -> httpx.Client:
 
 def _terminate(gateway, case_id: str) -> dict:
     with gateway.as_user("supervisor") as supervisor:
-        proceeding = wait_for(lambda: _assigned(supervisor, case_id), what="proceeding assigned")
+        proceeding = wait_for(lambda: assigned_proceeding(supervisor, case_id), what="proceeding assigned")
     mediator = _as_assigned_mediator(gateway, proceeding["id"])
     try:
         pid = proceeding["id"]
@@ -139,7 +106,7 @@ def _terminate(gateway, case_id: str) -> dict:
 
 def _agree_with_review(gateway, case_id: str, hour: int, *, review: bool = True) -> None:
     with gateway.as_user("supervisor") as supervisor:
-        proceeding = wait_for(lambda: _assigned(supervisor, case_id), what="proceeding assigned")
+        proceeding = wait_for(lambda: assigned_proceeding(supervisor, case_id), what="proceeding assigned")
     mediator = _as_assigned_mediator(gateway, proceeding["id"])
     try:
         pid = proceeding["id"]
@@ -164,15 +131,7 @@ def _agree_with_review(gateway, case_id: str, hour: int, *, review: bool = True)
                     }
                 ],
                 "parties_request_arbitration_review": review,
-                "signatures": [
-                    {"party": p, "name": n, "signed_on": today.isoformat()}
-                    for p, n in (
-                        ("worker", "申请人"),
-                        ("employer", "被申请人"),
-                        ("mediator", "调解员"),
-                        ("organisation_seal", "调解委员会"),
-                    )
-                ],
+                "signatures": signatures(today),
             },
         )
         assert recorded.status_code in (200, 201), recorded.text

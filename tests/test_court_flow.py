@@ -5,16 +5,13 @@ reaches the case timeline. Then the same with the court's endpoint failing first
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import book_session, stack_module, wait_for
+from conftest import assigned_proceeding, book_session, partner_simulator, signatures, wait_for
 from onewindow_domain.calendar import china_today
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,42 +21,17 @@ EXPECTED = ["referral.accepted", "referral.mediator_assigned", "referral.agreed"
 @pytest.fixture(scope="module")
 def court(stack, gateway, accounts) -> Iterator[httpx.Client]:
     """The simulator court, registered at the bridge as futian-court's webhook endpoint."""
-    port = stack_module.free_port()
-    secret = next(c["client_secret"] for c in accounts["clients"] if c["client_id"] == "futian-court")
-    env = os.environ | {
-        "COURT_SIM_GATEWAY_URL": gateway.url,
-        "COURT_SIM_CLIENT_ID": "futian-court",
-        "COURT_SIM_CLIENT_SECRET": secret,
-    }
-    log = open(stack.log_dir / "court-simulator.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/simulators/court.py"), "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    sim = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    try:
-        wait_for(
-            lambda: stack_module.http_status(f"http://127.0.0.1:{port}/healthz") == 200,
-            timeout=90,  # a cold Python start on a loaded machine (compose-test) took more than 20 s
-            what="court simulator up",
-        )
+    with partner_simulator(stack, accounts, gateway.url, name="court", client_id="futian-court") as sim:
         with gateway.as_user("admin") as admin:
             patched = admin.patch(
-                "/api/court/admin/partners/futian-court", json={"webhook_url": f"http://127.0.0.1:{port}/webhooks"}
+                "/api/court/admin/partners/futian-court",
+                json={"webhook_url": f"http://127.0.0.1:{sim.base_url.port}/webhooks"},
             )
             assert patched.status_code == 200, patched.text
             rotated = admin.post("/api/court/admin/partners/futian-court/rotate-secret", json={})
             assert rotated.status_code in (200, 201), rotated.text
         assert sim.post("/control", json={"webhook_secrets": [rotated.json()["webhook_secret"]]}).status_code == 200
         yield sim
-    finally:
-        sim.close()
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def _events_for(sim: httpx.Client, referral_id: str) -> list[dict]:
@@ -69,17 +41,7 @@ def _events_for(sim: httpx.Client, referral_id: str) -> list[dict]:
 def _mediate_to_agreement(gateway, case_id: str, hour: int) -> None:
     """The assigned demo mediator accepts, schedules and records an agreement asking for 司法确认."""
     with gateway.as_user("supervisor") as supervisor:
-        proceeding = wait_for(
-            lambda: next(
-                (
-                    p
-                    for p in supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
-                    if p["status"] == "assigned"
-                ),
-                None,
-            ),
-            what="proceeding assigned",
-        )
+        proceeding = wait_for(lambda: assigned_proceeding(supervisor, case_id), what="proceeding assigned")
     for username in ("mediator1", "mediator2"):
         mediator = gateway.as_user(username)
         try:
@@ -105,15 +67,7 @@ def _mediate_to_agreement(gateway, case_id: str, hour: int) -> None:
                     }
                 ],
                 "parties_request_judicial_confirmation": True,
-                "signatures": [
-                    {"party": p, "name": n, "signed_on": today.isoformat()}
-                    for p, n in (
-                        ("worker", "申请人"),
-                        ("employer", "被申请人"),
-                        ("mediator", "调解员"),
-                        ("organisation_seal", "调解委员会"),
-                    )
-                ],
+                "signatures": signatures(today),
             }
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code in (200, 201), recorded.text

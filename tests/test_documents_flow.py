@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import book_session, wait_for
+from conftest import book_session, signatures, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -93,15 +93,7 @@ def test_agreement_receipt_and_termination_pdfs_carry_the_parties_and_amounts(ga
                         "payee": "韩梅梅",
                     }
                 ],
-                "signatures": [
-                    {"party": p, "name": n, "signed_on": today.isoformat()}
-                    for p, n in (
-                        ("worker", "韩梅梅"),
-                        ("employer", "深圳市某某电子有限公司"),
-                        ("mediator", "调解员"),
-                        ("organisation_seal", "调解委员会"),
-                    )
-                ],
+                "signatures": signatures(today, worker="韩梅梅", employer="深圳市某某电子有限公司"),
             }
             r = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert r.status_code == 201, r.text

@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import wait_for
+from conftest import assigned_proceeding, wait_for
 from factories import applicant, case_form
-from test_arbitration_flow import _agree_with_review, _as_assigned_mediator, _assigned, _received, _timeline, commission
+from test_arbitration_flow import _agree_with_review, _as_assigned_mediator, _received, _timeline, commission
 
 __all__ = ["commission"]
 
@@ -155,7 +155,7 @@ def test_a_document_that_does_not_match_its_digest_gets_the_review_refused(commi
         case = clerk.post("/api/intake/cases", json=case_form(applicants=[applicant(73)], route={"route": "mediation"}))
         assert case.status_code == 201, case.text
         case_id = case.json()["id"]
-        pid = wait_for(lambda: _assigned(supervisor, case_id), what="proceeding assigned")["id"]
+        pid = wait_for(lambda: assigned_proceeding(supervisor, case_id), what="proceeding assigned")["id"]
         _agree_with_review(gateway, case_id, hour=10, review=False)
         mediator = _as_assigned_mediator(gateway, pid)
         try:

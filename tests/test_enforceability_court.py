@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
 import test_court_flow
-from conftest import book_session, wait_for
+from conftest import assigned_proceeding, book_session, signatures, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -29,17 +29,7 @@ def _agreed_window_case(gateway, *, worker: int, signed_days_ago: int, due_days_
         )
         assert created.status_code == 201, created.text
         case_id = created.json()["id"]
-        proceeding = wait_for(
-            lambda: next(
-                (
-                    p
-                    for p in supervisor.get("/api/mediation/proceedings", params={"case_id": case_id}).json()["items"]
-                    if p["status"] == "assigned"
-                ),
-                None,
-            ),
-            what="proceeding assigned",
-        )
+        proceeding = wait_for(lambda: assigned_proceeding(supervisor, case_id), what="proceeding assigned")
     pid = proceeding["id"]
     for username in ("mediator1", "mediator2"):
         with gateway.as_user(username) as mediator:
@@ -63,15 +53,7 @@ def _agreed_window_case(gateway, *, worker: int, signed_days_ago: int, due_days_
                         "payee": "申请人",
                     }
                 ],
-                "signatures": [
-                    {"party": p, "name": n, "signed_on": signed.isoformat()}
-                    for p, n in (
-                        ("worker", "申请人"),
-                        ("employer", "被申请人"),
-                        ("mediator", "调解员"),
-                        ("organisation_seal", "调解委员会"),
-                    )
-                ],
+                "signatures": signatures(signed),
             }
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code == 201, recorded.text

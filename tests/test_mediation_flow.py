@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from conftest import book_session, wait_for
+from conftest import book_session, signatures, wait_for
 from factories import applicant, case_form
 from onewindow_domain.calendar import china_today
 
@@ -76,15 +76,7 @@ def test_routing_opens_a_proceeding_assigned_with_an_explanation_and_an_overdue_
                         "payee": "工人41",
                     },
                 ],
-                "signatures": [
-                    {"party": p, "name": n, "signed_on": signed.isoformat()}
-                    for p, n in (
-                        ("worker", "工人41"),
-                        ("employer", "深圳市某某电子有限公司"),
-                        ("mediator", "调解员"),
-                        ("organisation_seal", "调解委员会"),
-                    )
-                ],
+                "signatures": signatures(signed, worker="工人41", employer="深圳市某某电子有限公司"),
             }
             recorded = mediator.post(f"/api/mediation/proceedings/{pid}/agreement", json=agreement)
             assert recorded.status_code in (200, 201), recorded.text

@@ -5,6 +5,7 @@ Without Node or Chromium the tests skip locally and fail in CI (``CI=true`` or `
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -53,3 +54,37 @@ def spa_dist() -> Path:
     if not index.exists() or index.stat().st_mtime < _newest(sources):
         subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
     return WEB / "dist"
+
+
+@pytest.fixture
+def run_script(gateway_url, accounts):
+    """Run one of the browser scripts (``tests/e2e/<name>.mjs``) against the stack with the demo
+    accounts, print what it wrote, check that it passed and return the JSON lines it printed before
+    its summary (one per step). ``fresh`` empties its artifacts folder first."""
+
+    def run(name: str, artifacts: Path, *, timeout: int, fresh: bool = True) -> list[dict]:
+        if fresh and artifacts.exists():
+            shutil.rmtree(artifacts)
+        env = os.environ | {
+            "GATEWAY_URL": gateway_url,
+            "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
+            "ARTIFACTS": str(artifacts),
+        }
+        result = subprocess.run(
+            ["node", str(ROOT / "tests" / "e2e" / f"{name}.mjs")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        print(result.stdout)
+        print(result.stderr[-4000:])
+        lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        summary = lines[-1] if lines else {}
+        assert result.returncode == 0 and summary.get("summary") == "passed", (
+            summary.get("error") or result.stderr[-2000:]
+        )
+        return lines[:-1]
+
+    return run

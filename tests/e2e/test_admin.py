@@ -6,39 +6,15 @@ with the visible text scanned for raw codes. Screenshots go to test-artifacts/e2
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e-admin"
 
 
-def test_administration_compression_and_no_raw_code_in_chromium(spa_dist, gateway, gateway_url, accounts):
+def test_administration_compression_and_no_raw_code_in_chromium(spa_dist, gateway, run_script):
     assert (spa_dist / "index.html").is_file()
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    env = os.environ | {
-        "GATEWAY_URL": gateway_url,
-        "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
-        "ARTIFACTS": str(ARTIFACTS),
-    }
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "admin.mjs")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=420,
-    )
-    print(result.stdout)
-    print(result.stderr[-4000:])
-    summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-    assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
-    steps = {
-        json.loads(line)["step"]: json.loads(line) for line in result.stdout.splitlines()[:-1] if line.startswith("{")
-    }
+    steps = {line["step"]: line for line in run_script("admin", ARTIFACTS, timeout=420)}
     assert steps["login page cold transfer"]["bytes"] < 500 * 1024
     for expected in (
         "admin created a clerk",

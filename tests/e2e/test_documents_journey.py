@@ -7,7 +7,6 @@ test-artifacts/e2e-documents/."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -55,28 +54,9 @@ def read_pdf(path: Path, out: Path) -> str:
     return "".join(text.split())  # CJK text may be split across lines and columns
 
 
-def test_documents_downloaded_from_the_screens_render_and_read(spa_dist, gateway, gateway_url, accounts):
+def test_documents_downloaded_from_the_screens_render_and_read(spa_dist, gateway, run_script):
     assert (spa_dist / "index.html").is_file()
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    env = os.environ | {
-        "GATEWAY_URL": gateway_url,
-        "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
-        "ARTIFACTS": str(ARTIFACTS),
-    }
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "documents.mjs")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=360,
-    )
-    print(result.stdout)
-    print(result.stderr[-4000:])
-    summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-    assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
-    lines = [json.loads(line) for line in result.stdout.splitlines()[:-1] if line.startswith("{")]
+    lines = run_script("documents", ARTIFACTS, timeout=360)
     assert "mediator sees the case evidence" in [d["step"] for d in lines]
     downloads = {d["kind"]: d for d in lines if d["step"] == "downloaded"}
     assert set(downloads) == {"receipt", "agreement", "termination"}, [d["step"] for d in lines]

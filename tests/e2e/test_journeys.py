@@ -5,10 +5,6 @@ screen go to test-artifacts/e2e/."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,33 +20,14 @@ def seeded_mediators(gateway) -> None:
     assert {"mediator1", "mediator2"} <= {m.get("username") for m in items}, items
 
 
-def test_clerk_mediator_and_supervisor_journeys_in_chromium(spa_dist, gateway, gateway_url, accounts):
+def test_clerk_mediator_and_supervisor_journeys_in_chromium(spa_dist, gateway, run_script):
     assert (spa_dist / "index.html").is_file()
     # The gateway serves the built SPA at / (GATEWAY_SPA_DIR = web/dist).
     page = gateway.http.get("/")
     assert page.status_code == 200 and '<div id="app">' in page.text
     seeded_mediators(gateway)
 
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    env = os.environ | {
-        "GATEWAY_URL": gateway_url,
-        "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
-        "ARTIFACTS": str(ARTIFACTS),
-    }
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "journeys.mjs")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=420,
-    )
-    print(result.stdout)
-    print(result.stderr[-4000:])
-    summary = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-    assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
-    steps = [json.loads(line)["step"] for line in result.stdout.splitlines()[:-1] if line.startswith("{")]
+    steps = [line["step"] for line in run_script("journeys", ARTIFACTS, timeout=420)]
     for expected in (
         "triage preview",
         "registered",

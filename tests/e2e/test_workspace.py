@@ -7,9 +7,6 @@ and sees it on the timeline; a number fragment and a name prefix find the case; 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -18,28 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e-workspace"
 
 
-def test_mediator_parties_correction_search_and_export_in_chromium(spa_dist, gateway, gateway_url, accounts):
+def test_mediator_parties_correction_search_and_export_in_chromium(spa_dist, gateway, run_script):
     assert (spa_dist / "index.html").is_file()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {
-        "GATEWAY_URL": gateway_url,
-        "E2E_ACCOUNTS": json.dumps({u["username"]: u["password"] for u in accounts["users"]}),
-        "ARTIFACTS": str(ARTIFACTS),
-    }
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "workspace.mjs")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    print(result.stdout)
-    print(result.stderr[-4000:])
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    summary = lines[-1] if lines else {}
-    assert result.returncode == 0 and summary.get("summary") == "passed", summary.get("error") or result.stderr[-2000:]
-    steps = {line["step"]: line for line in lines[:-1]}
+    steps = {line["step"]: line for line in run_script("workspace", ARTIFACTS, timeout=300, fresh=False)}
     for expected in (
         "ID-number warning from the service",
         "Tab walks only visible controls",

@@ -28,31 +28,32 @@ Register it at the arbitration bridge as the commission's webhook endpoint
 ``webhook_url = http://127.0.0.1:8202/webhooks``; the bridge then needs
 ``ARBITRATION_WEBHOOKS__REQUIRE_HTTPS=false`` and ``ARBITRATION_WEBHOOKS__ALLOWED_NETWORKS='["127.0.0.1/32"]'``,
 loopback being internal). In-process tests use ``create_app(ArbitrationSimSettings(…))`` and ``serving(app)``.
+What it shares with the court simulator is in ``partner_sim.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import itertools
 import json
+import sys
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from onewindow_domain.identifiers import make_credit_code, make_id_number
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
+from fastapi import FastAPI
+from pydantic import BaseModel
+from pydantic_settings import SettingsConfigDict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import partner_sim
+
+serving = partner_sim.serving  # in-process tests serve the app with it
+
+__all__ = ["ArbitrationSimSettings", "create_app", "serving"]
 
 PARTNER_PREFIX = "/partner/arbitration/v1"
 CHINA = timezone(timedelta(hours=8))
@@ -60,16 +61,11 @@ TransferAnswer = Literal["accepted", "rejected", "none"]
 ReviewAnswer = Literal["confirmed", "refused", "none"]
 
 
-class ArbitrationSimSettings(BaseSettings):
+class ArbitrationSimSettings(partner_sim.PartnerSimSettings):
     model_config = SettingsConfigDict(env_prefix="ARBITRATION_SIM_", extra="ignore")
 
-    gateway_url: str = "http://127.0.0.1:8000"
+    withdraw_reason: str = "申请人撤回仲裁申请"
     client_id: str = "futian-arbitration"
-    client_secret: str = ""
-    access_token: str = ""  # a fixed bearer token instead of client credentials (in-process tests)
-    webhook_secrets: list[str] = Field(default_factory=list)
-    fail_first: int = 0  # answer the first N webhook deliveries with ``fail_status``
-    fail_status: int = 500
     transfer_answer: TransferAnswer = "accepted"
     review_answer: ReviewAnswer = "confirmed"
     repeat_decisions: bool = False  # send each decision twice (the second under another key)
@@ -78,27 +74,15 @@ class ArbitrationSimSettings(BaseSettings):
     prefix: str = "深劳人仲"
 
 
-class Control(BaseModel):
-    fail_first: int | None = None
-    fail_status: int | None = None
-    webhook_secrets: list[str] | None = None
+class Control(partner_sim.PartnerControl):
     transfer_answer: TransferAnswer | None = None
     review_answer: ReviewAnswer | None = None
     repeat_decisions: bool | None = None
-    reset: bool = False  # forget what was received
 
 
-class ReferralRequest(BaseModel):
-    """What to vary in the referral the simulator sends (everything else is a valid default)."""
-
+class ReferralRequest(partner_sim.PartnerReferralRequest):
     pre_filing_no: str | None = None
-    referred_on: date | None = None
-    deadline: date | None = None
-    workers: int = Field(default=1, ge=1, le=50)
-    amount: str = "12000.00"
     mediation_suggestion: str | None = "建议双方核对考勤与工资发放记录，就欠付工资数额达成分期支付方案。"
-    idempotency_key: str | None = None
-    overrides: dict[str, Any] = Field(default_factory=dict)  # raw fields merged into the body (to send bad input)
 
 
 class DecisionRequest(BaseModel):
@@ -109,58 +93,23 @@ class DecisionRequest(BaseModel):
     reason: str | None = None
 
 
-class Commission:
+class Commission(partner_sim.PartnerSim):
     """The simulator's memory."""
 
+    api_prefix = PARTNER_PREFIX
+    number_field = "pre_filing_no"
+    settings: ArbitrationSimSettings
+
     def __init__(self, settings: ArbitrationSimSettings) -> None:
-        self.settings = settings
-        self.secrets = list(settings.webhook_secrets)
-        self.fail_left = settings.fail_first
-        self.fail_status = settings.fail_status
+        super().__init__(settings)
         self.transfer_answer: TransferAnswer = settings.transfer_answer
         self.review_answer: ReviewAnswer = settings.review_answer
         self.repeat_decisions = settings.repeat_decisions
         self.digests_ok = 0
         self.digests_bad = 0
-        self.events: list[dict[str, Any]] = []  # verified, first delivery of each webhook-id, in arrival order
-        self.seen: set[str] = set()
-        self.duplicates = 0
-        self.rejected = 0  # signature did not verify
-        self.failed_on_purpose = 0
-        self.referrals: list[dict[str, Any]] = []
-        self.decisions: list[dict[str, Any]] = []
-        self.document_checks: list[dict[str, Any]] = []  # every document fetched from a bundle's link
-        self._token: str | None = None
-        self._token_expires = 0.0
         self._seq = itertools.count(100 + int(time.time()) % 1000 * 10)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self.http = httpx.AsyncClient(base_url=settings.gateway_url, timeout=20.0)
 
     # -- talking to the centre ------------------------------------------------------------------
-
-    async def token(self) -> str:
-        if self.settings.access_token:
-            return self.settings.access_token
-        if self._token and time.monotonic() < self._token_expires - 30:
-            return self._token
-        response = await self.http.post(
-            "/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.settings.client_id,
-                "client_secret": self.settings.client_secret,
-            },
-        )
-        response.raise_for_status()
-        body = response.json()
-        self._token, self._token_expires = body["access_token"], time.monotonic() + float(body.get("expires_in", 300))
-        return self._token
-
-    async def call(self, method: str, path: str, *, json: Any = None, key: str | None = None) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {await self.token()}"}
-        if key:
-            headers["Idempotency-Key"] = key
-        return await self.http.request(method, PARTNER_PREFIX + path, json=json, headers=headers)
 
     def referral_body(self, spec: ReferralRequest) -> dict[str, Any]:
         n = next(self._seq)
@@ -169,25 +118,17 @@ class Commission:
             "pre_filing_no": spec.pre_filing_no or f"{self.settings.prefix}预〔{today.year}〕{n}号",
             "commission_name": self.settings.commission_name,
             "referred_on": (spec.referred_on or today).isoformat(),
-            "applicants": [
-                {
-                    "name": f"申请人{i + 1}",
-                    "id_number": make_id_number(birth=date(1990, 1, 1 + i % 28), seq=(n + i) % 999),
-                    "phone": f"1390013{(n + i) % 10000:04d}",
-                    "address": "深圳市福田区某街道某小区",
-                }
-                for i in range(spec.workers)
-            ],
-            "respondents": [
-                {
+            **self.parties(
+                spec,
+                n,
+                phones="1390013",
+                respondent={
                     "name": "深圳市某某制造有限公司",
-                    "credit_code": make_credit_code(seq=n),
                     "address": "深圳市福田区某路2号",
                     "legal_representative": "孙某",
                     "phone": "0755-86666666",
-                }
-            ],
-            "claims": [{"category": "wage_arrears", "amount": spec.amount, "description": "拖欠工资"}],
+                },
+            ),
             "facts": "申请人向本院申请仲裁，本院经审查决定暂缓立案，委托调解组织先行调解。",
         }
         if spec.deadline:
@@ -246,34 +187,10 @@ class Commission:
             "id": subject_id,
             "request": body,
             "status_code": response.status_code,
-            "answer": _json(response),
+            "answer": partner_sim.json_of(response),
         }
         self.decisions.append(entry)
         return entry
-
-    async def check_documents(self, subject_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Fetch every document that came with a link (with our own token) and compare its SHA-256
-        with the bundle's: what a commission must do before it relies on the file."""
-        checks = []
-        for doc in documents:
-            if not doc.get("url"):
-                continue
-            check: dict[str, Any] = {
-                "subject_id": subject_id,
-                "kind": doc["kind"],
-                "document_id": doc.get("document_id"),
-            }
-            try:
-                response = await self.http.get(doc["url"], headers={"Authorization": f"Bearer {await self.token()}"})
-                check["status_code"] = response.status_code
-                check["sha256"] = hashlib.sha256(response.content).hexdigest()
-                check["is_pdf"] = response.content.startswith(b"%PDF")
-                check["ok"] = response.status_code == 200 and check["sha256"] == doc.get("sha256") and check["is_pdf"]
-            except httpx.HTTPError as exc:
-                check |= {"status_code": None, "ok": False, "error": type(exc).__name__}
-            checks.append(check)
-        self.document_checks.extend(checks)
-        return checks
 
     async def answer_later(
         self, kind: str, subject_id: str, decision: str, documents: list[dict[str, Any]] | None = None
@@ -291,233 +208,69 @@ class Commission:
             elif bad:
                 decision = "refused"
                 reason = "审查材料与清单所列摘要不符：" + "、".join(c["kind"] for c in bad)
-        for attempt in range(5):
-            try:
-                request = DecisionRequest(decision=decision, reason=reason)
-                entry = await (
-                    self.decide_transfer(subject_id, request)
-                    if kind == "transfer"
-                    else self.decide_review(subject_id, request)
-                )
-                if entry["status_code"] < 500:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.5 * (attempt + 1))
-
-    def spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        request = DecisionRequest(decision=decision, reason=reason)
+        decide = self.decide_transfer if kind == "transfer" else self.decide_review
+        await self.retried(lambda: decide(subject_id, request))
 
     # -- receiving ------------------------------------------------------------------------------
 
-    def verify(self, body: bytes, headers: dict[str, str]) -> dict[str, Any] | None:
-        for secret in self.secrets:
-            try:
-                return Webhook(secret).verify(body, headers)
-            except WebhookVerificationError:
-                continue
-        return None
+    def on_webhook(self, payload: dict[str, Any]) -> None:
+        if payload["type"] in ("transfer.requested", "review.requested"):
+            self.check_digests(payload["data"])
+        for kind, answer in (("transfer", self.transfer_answer), ("review", self.review_answer)):
+            if payload["type"] == f"{kind}.requested" and answer != "none":
+                data = payload["data"]
+                self.spawn(self.answer_later(kind, data[f"{kind}_id"], answer, data.get("documents") or []))
 
+    def received(self) -> dict[str, Any]:
+        return super().received() | {
+            "digests_ok": self.digests_ok,
+            "digests_bad": self.digests_bad,
+            "document_checks": self.document_checks,
+        }
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+    def control(self, data: partner_sim.PartnerControl) -> None:
+        super().control(data)
+        assert isinstance(data, Control)
+        if data.transfer_answer is not None:
+            self.transfer_answer = data.transfer_answer
+        if data.review_answer is not None:
+            self.review_answer = data.review_answer
+        if data.repeat_decisions is not None:
+            self.repeat_decisions = data.repeat_decisions
+        if data.reset:
+            self.digests_ok = self.digests_bad = 0
+
+    def control_state(self) -> dict[str, Any]:
+        return super().control_state() | {
+            "transfer_answer": self.transfer_answer,
+            "review_answer": self.review_answer,
+            "repeat_decisions": self.repeat_decisions,
+        }
 
 
 def create_app(settings: ArbitrationSimSettings | None = None) -> FastAPI:
-    settings = settings or ArbitrationSimSettings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        commission: Commission = app.state.commission
-        for task in list(commission._tasks):
-            task.cancel()
-        await commission.http.aclose()
-
-    app = FastAPI(title="Arbitration commission simulator (裁调对接)", lifespan=lifespan)
-    app.state.commission = Commission(settings)
-
-    def commission_of(request: Request) -> Commission:
-        return request.app.state.commission
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "arbitration-simulator"}
-
-    @app.post("/webhooks")
-    async def receive_webhook(request: Request) -> JSONResponse:
-        """The endpoint the commission registered with the centre."""
-        commission = commission_of(request)
-        raw = await request.body()
-        payload = commission.verify(raw, dict(request.headers))
-        if payload is None:
-            commission.rejected += 1
-            return JSONResponse({"error": "signature does not verify"}, status_code=401)
-        if commission.fail_left > 0:
-            commission.fail_left -= 1
-            commission.failed_on_purpose += 1
-            return JSONResponse({"error": "simulated outage"}, status_code=commission.fail_status)
-        msg_id = request.headers["webhook-id"]
-        if msg_id in commission.seen:
-            commission.duplicates += 1
-            return JSONResponse({"status": "duplicate"})
-        commission.seen.add(msg_id)
-        commission.events.append(
-            {
-                "webhook_id": msg_id,
-                "type": payload["type"],
-                "timestamp": payload["timestamp"],
-                "data": payload["data"],
-                "signatures": len(request.headers["webhook-signature"].split(" ")),
-                "received_at": datetime.now(UTC).isoformat(),
-            }
-        )
-        if payload["type"] in ("transfer.requested", "review.requested"):
-            commission.check_digests(payload["data"])
-        if payload["type"] == "transfer.requested" and commission.transfer_answer != "none":
-            commission.spawn(
-                commission.answer_later(
-                    "transfer",
-                    payload["data"]["transfer_id"],
-                    commission.transfer_answer,
-                    payload["data"].get("documents") or [],
-                )
-            )
-        if payload["type"] == "review.requested" and commission.review_answer != "none":
-            commission.spawn(
-                commission.answer_later(
-                    "review",
-                    payload["data"]["review_id"],
-                    commission.review_answer,
-                    payload["data"].get("documents") or [],
-                )
-            )
-        return JSONResponse({"status": "received"})
-
-    @app.get("/received")
-    async def received(request: Request) -> dict[str, Any]:
-        """Every verified webhook, once per webhook-id, in arrival order."""
-        commission = commission_of(request)
-        return {
-            "events": commission.events,
-            "types": [e["type"] for e in commission.events],
-            "duplicates": commission.duplicates,
-            "rejected": commission.rejected,
-            "failed_on_purpose": commission.failed_on_purpose,
-            "digests_ok": commission.digests_ok,
-            "digests_bad": commission.digests_bad,
-            "document_checks": commission.document_checks,
-        }
-
-    @app.post("/control")
-    async def control(data: Control, request: Request) -> dict[str, Any]:
-        """Change the simulator's behaviour: fail the next N deliveries, set secrets, how to answer."""
-        commission = commission_of(request)
-        if data.fail_first is not None:
-            commission.fail_left = data.fail_first
-        if data.fail_status is not None:
-            commission.fail_status = data.fail_status
-        if data.webhook_secrets is not None:
-            commission.secrets = list(data.webhook_secrets)
-        if data.transfer_answer is not None:
-            commission.transfer_answer = data.transfer_answer
-        if data.review_answer is not None:
-            commission.review_answer = data.review_answer
-        if data.repeat_decisions is not None:
-            commission.repeat_decisions = data.repeat_decisions
-        if data.reset:
-            commission.events.clear()
-            commission.seen.clear()
-            commission.duplicates = commission.rejected = commission.failed_on_purpose = 0
-            commission.digests_ok = commission.digests_bad = 0
-            commission.decisions.clear()
-            commission.document_checks.clear()
-        return {
-            "fail_left": commission.fail_left,
-            "secrets": len(commission.secrets),
-            "transfer_answer": commission.transfer_answer,
-            "review_answer": commission.review_answer,
-            "repeat_decisions": commission.repeat_decisions,
-        }
-
-    @app.post("/referrals")
-    async def send_referral(spec: ReferralRequest, request: Request) -> dict[str, Any]:
-        """Send a referral to the centre through the gateway; answers what the centre answered."""
-        commission = commission_of(request)
-        body = commission.referral_body(spec)
-        key = spec.idempotency_key or f"sim-{uuid.uuid4().hex}"
-        response = await commission.call("POST", "/referrals", json=body, key=key)
-        entry = {
-            "status_code": response.status_code,
-            "body": _json(response),
-            "idempotency_key": key,
-            "pre_filing_no": body.get("pre_filing_no"),
-            "request": body,
-        }
-        commission.referrals.append(entry)
-        return entry
-
-    @app.get("/referrals/{referral_id}")
-    async def read_referral(referral_id: str, request: Request) -> dict[str, Any]:
-        response = await commission_of(request).call("GET", f"/referrals/{referral_id}")
-        return {"status_code": response.status_code, "body": _json(response)}
-
-    @app.post("/referrals/{referral_id}/withdraw")
-    async def withdraw_referral(referral_id: str, request: Request) -> dict[str, Any]:
-        reason = (await request.json() if await request.body() else {}).get("reason", "申请人撤回仲裁申请")
-        response = await commission_of(request).call(
-            "POST", f"/referrals/{referral_id}/withdraw", json={"reason": reason}, key=f"withdraw-{referral_id}"
-        )
-        return {"status_code": response.status_code, "body": _json(response)}
+    commission = Commission(settings or ArbitrationSimSettings())
+    app = partner_sim.partner_app(
+        commission,
+        Control,
+        ReferralRequest,
+        title="Arbitration commission simulator (裁调对接)",
+        service="arbitration-simulator",
+    )
 
     @app.post("/transfers/{transfer_id}/decision")
-    async def post_transfer_decision(transfer_id: str, data: DecisionRequest, request: Request) -> dict[str, Any]:
+    async def post_transfer_decision(transfer_id: str, data: DecisionRequest) -> dict[str, Any]:
         """Decide on a transfer by hand (with ``transfer_answer`` = none)."""
-        return await commission_of(request).decide_transfer(transfer_id, data)
+        return await commission.decide_transfer(transfer_id, data)
 
     @app.post("/reviews/{review_id}/decision")
-    async def post_review_decision(review_id: str, data: DecisionRequest, request: Request) -> dict[str, Any]:
+    async def post_review_decision(review_id: str, data: DecisionRequest) -> dict[str, Any]:
         """Decide on a review by hand (with ``review_answer`` = none)."""
-        return await commission_of(request).decide_review(review_id, data)
-
-    @app.get("/decisions")
-    async def decisions(request: Request) -> list[dict[str, Any]]:
-        return commission_of(request).decisions
+        return await commission.decide_review(review_id, data)
 
     return app
 
 
-@asynccontextmanager
-async def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn inside the running event loop; yields its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises the reason it could not start
-        await asyncio.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{bound}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8202)
-    args = parser.parse_args()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
-
-
 if __name__ == "__main__":
-    main()
+    partner_sim.run(create_app, description=__doc__.split("\n\n")[0], port=8202)

@@ -21,7 +21,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from onewindow_kit.asgi import StatusWatch, route_template
 
 # No `*_created` series: they double every counter's lines and nothing here reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
@@ -124,21 +126,13 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
-            await self.app(scope, receive, send_and_watch)
+            await self.app(scope, receive, watch)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or self.fallback(scope.get("path", ""))
+            template = route_template(scope, self.fallback)
             method = scope.get("method", "GET")
-            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+            HTTP_REQUESTS.labels(self.service, method, template, str(watch.status)).inc()
             HTTP_DURATION.labels(self.service, method, template).observe(time.perf_counter() - started)
 
 

@@ -31,8 +31,9 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from onewindow_kit.asgi import StatusWatch, route_template
 from onewindow_kit.requestid import current_request_id
 
 Exporter = Literal["none", "console", "otlp"]
@@ -150,7 +151,7 @@ class TracingMiddleware:
             elif name == _TRACESTATE_BYTES:
                 tracestate = value.decode("latin-1")
         method = scope["method"]
-        status = 500
+        watch = StatusWatch(send)
         with self.tracer.start_as_current_span(
             method,
             context=context_from_traceparent(traceparent, tracestate),
@@ -159,23 +160,15 @@ class TracingMiddleware:
             record_exception=False,  # an exception's message may carry personal data
             set_status_on_exception=False,
         ) as span:
-
-            async def send_and_watch(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
-
             try:
-                await self.app(scope, receive, send_and_watch)
+                await self.app(scope, receive, watch)
             finally:
-                route = scope.get("route")
-                template = getattr(route, "path", None) or self.fallback(scope.get("path", ""))
+                template = route_template(scope, self.fallback)
                 span.update_name(f"{method} {template}")
                 span.set_attribute("http.route", template)
-                span.set_attribute("http.response.status_code", status)
+                span.set_attribute("http.response.status_code", watch.status)
                 request_id = current_request_id()
                 if request_id:
                     span.set_attribute("onewindow.request_id", request_id)
-                if status >= 500:
+                if watch.status >= 500:
                     span.set_status(Status(StatusCode.ERROR))
