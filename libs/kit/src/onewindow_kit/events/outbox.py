@@ -169,6 +169,9 @@ async def publish(
             sql = "WITH " + ", ".join(f"{name} AS ({f.sql})" for name, f in ctes) + " SELECT seq FROM published"
             return sqltext.statement(sql, [b for _, f in ctes for b in f.binds])
 
+        # What the caller has pending is written first, as the flush below always did: sessions run
+        # without autoflush, and callers read their rows back after publishing.
+        await session.flush()
         event.seq = (await session.execute(_PUBLISH.get(shape, build), values)).scalar_one()
         return event
     session.add(event)
