@@ -12,7 +12,7 @@ from onewindow_kit.auth import JwksClient, KeySource, StaticKeySource, TokenVeri
 from onewindow_kit.db import Database
 from onewindow_kit.dependencies import install_settings
 from onewindow_kit.errors import install_error_handlers
-from onewindow_kit.events.outbox import EventRoutes
+from onewindow_kit.events.outbox import EventRoutes, RouteTable
 from onewindow_kit.events.relay import Relay
 from onewindow_kit.events.router import EventHandlers, admin_router, internal_router, outbox_collector
 from onewindow_kit.health import router as health_router
@@ -37,7 +37,7 @@ def create_service_app(
     description: str,
     routers: Iterable[APIRouter] = (),
     event_handlers: EventHandlers | None = None,
-    event_routes: Mapping[str, Iterable[str]] | None = None,
+    event_routes: RouteTable | None = None,
     key_source: KeySource | None = None,
     on_startup: Iterable[Hook] = (),
     on_shutdown: Iterable[Hook] = (),

@@ -7,6 +7,7 @@ from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.dependencies import http_of, settings_of
+from onewindow_kit.events import Route, referred_by
 from onewindow_kit.sms import build_sms_sender
 
 from intake.attachments.router import router as attachments_router
@@ -30,7 +31,10 @@ from intake.retention.router import router as retention_router
 from intake.retention.service import RetentionWorker
 
 # Who consumes intake's events (the publisher owns this table; URLs come from settings.peers).
-EVENT_ROUTES = {
+# Each bridge gets only what its handlers act on (decision 0027): the registration of a case it
+# referred (completing a registration whose answer was lost); the arbitration bridge also every
+# routing, which creates and updates its case record (centre, number, route) for transfers and reviews.
+EVENT_ROUTES: dict[str, list[str | Route]] = {
     "mediation": [
         "intake.center.*",
         "intake.case.routed",
@@ -38,8 +42,8 @@ EVENT_ROUTES = {
         "intake.case.deadline_changed",
         "intake.case.corrected",
     ],
-    "court-bridge": ["intake.case.*"],
-    "arbitration-bridge": ["intake.case.*"],
+    "court-bridge": [Route("intake.case.registered", when=referred_by("court"))],
+    "arbitration-bridge": [Route("intake.case.registered", when=referred_by("arbitration")), "intake.case.routed"],
 }
 # Everything the other services say about a case lands on its timeline.
 # Some also tell the parties by SMS (a session notice, an unpaid instalment): same timeline, plus

@@ -17,6 +17,7 @@ from onewindow_kit.bridge.context import BridgeContext
 from onewindow_kit.bridge.documents import DocumentsClient
 from onewindow_kit.bridge.worker import BridgeWorker, Step
 from onewindow_kit.dependencies import database_of, http_of, install_webhooks, webhooks_of
+from onewindow_kit.events.outbox import RouteTable
 from onewindow_kit.events.router import EventHandler
 from onewindow_kit.partners.router import partner_admin_router
 from onewindow_kit.webhooks.dispatcher import WebhookDispatcher
@@ -35,7 +36,7 @@ def create_bridge_app(
     description: str,
     routers: Iterable[APIRouter],
     event_handlers: Mapping[str, EventHandler],
-    event_routes: Mapping[str, Iterable[str]],
+    event_routes: RouteTable,
     key_source: KeySource | None = None,
     webhook_guard: AddressGuard | None = None,
 ) -> FastAPI:

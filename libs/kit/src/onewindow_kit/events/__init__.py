@@ -9,7 +9,7 @@
 """
 
 from onewindow_kit.events.models import EventEnvelope, InboxEvent, OutboxDelivery, OutboxEvent
-from onewindow_kit.events.outbox import OUTBOX_WAKE, EventRoutes, publish
+from onewindow_kit.events.outbox import OUTBOX_WAKE, EventRoutes, Route, RouteTable, publish, referred_by
 from onewindow_kit.events.relay import Relay
 
 __all__ = [
@@ -20,5 +20,8 @@ __all__ = [
     "OutboxDelivery",
     "OutboxEvent",
     "Relay",
+    "Route",
+    "RouteTable",
     "publish",
+    "referred_by",
 ]

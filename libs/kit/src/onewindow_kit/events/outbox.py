@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -21,31 +22,86 @@ from onewindow_kit.worker import WakeSignal
 OUTBOX_WAKE = WakeSignal("outbox")  # marked by publish(); wakes the relay once the commit is done
 
 
+EventPredicate = Callable[[str, Mapping[str, Any]], bool]
+"""A route's condition: the event's type and its data as published (JSON values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A type pattern that holds only for some events: ``Route("intake.case.registered",
+    when=referred_by("court"))``. A plain string in a routing table is a route without a condition."""
+
+    pattern: str
+    when: EventPredicate | None = None
+
+
+def referred_by(partner: str) -> EventPredicate:
+    """The events of a case a partner referred: ``data.external_ref.partner`` (decision 0006) is ``partner``."""
+
+    def check(event_type: str, data: Mapping[str, Any]) -> bool:
+        ref = data.get("external_ref")
+        return isinstance(ref, Mapping) and ref.get("partner") == partner
+
+    check.__qualname__ = f"referred_by({partner!r})"
+    return check
+
+
+RouteTable = Mapping[str, Iterable[str | Route]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Receivers:
+    """Who receives one event type: ``names`` when no condition applies to it (most types), else
+    ``checked``: every matching subscriber in table order with its conditions (None: unconditionally)."""
+
+    names: tuple[str, ...]
+    checked: tuple[tuple[str, tuple[EventPredicate, ...] | None], ...] = ()
+
+
 class EventRoutes:
-    """Which subscriber receives which event types (``fnmatch`` patterns such as ``intake.case.*``).
+    """Which subscriber receives which events: ``fnmatch`` patterns such as ``intake.case.*``, or
+    ``Route``s whose condition looks at the event's data (decision 0027).
 
     The publisher owns this table: a service lists who consumes its events, and the peers' URLs
     come from settings, so adding a consumer is a configuration change on the publishing side.
+    A subscriber receives an event when any of its routes matches it.
     """
 
-    def __init__(self, routes: Mapping[str, Iterable[str]] | None = None) -> None:
-        self.routes = {name: tuple(patterns) for name, patterns in (routes or {}).items()}
-        self._memo: dict[str, tuple[str, ...]] = {}
+    def __init__(self, routes: RouteTable | None = None) -> None:
+        self.routes = {
+            name: tuple(r if isinstance(r, Route) else Route(r) for r in entries)
+            for name, entries in (routes or {}).items()
+        }
+        self._memo: dict[str, _Receivers] = {}
 
     @property
     def subscribers(self) -> tuple[str, ...]:
         return tuple(self.routes)
 
-    def subscribers_for(self, event_type: str) -> tuple[str, ...]:
-        hit = self._memo.get(event_type)
-        if hit is None:
-            hit = tuple(
-                name
-                for name, patterns in self.routes.items()
-                if any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
-            )
-            self._memo[event_type] = hit
-        return hit
+    def subscribers_for(self, event_type: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """Who receives an event of ``event_type`` carrying ``data`` (as published)."""
+        receivers = self._memo.get(event_type)
+        if receivers is None:
+            receivers = self._memo[event_type] = self._receivers(event_type)
+        if not receivers.checked:
+            return receivers.names
+        return tuple(
+            name
+            for name, checks in receivers.checked
+            if checks is None or any(check(event_type, data) for check in checks)
+        )
+
+    def _receivers(self, event_type: str) -> _Receivers:
+        checked: list[tuple[str, tuple[EventPredicate, ...] | None]] = []
+        for name, routes in self.routes.items():
+            matching = [r for r in routes if fnmatch.fnmatchcase(event_type, r.pattern)]
+            if any(r.when is None for r in matching):
+                checked.append((name, None))
+            elif matching:
+                checked.append((name, tuple(r.when for r in matching if r.when is not None)))
+        if all(checks is None for _, checks in checked):
+            return _Receivers(tuple(name for name, _ in checked))
+        return _Receivers((), tuple(checked))
 
 
 class PersonalDataInEvent(ValueError):
@@ -87,7 +143,7 @@ def prepare_event(
         traceparent=current_traceparent(),
     )
     OUTBOX_WAKE.mark(session)  # the relay is woken after the commit
-    return event, list(routes.subscribers_for(type))
+    return event, list(routes.subscribers_for(type, payload))
 
 
 def outbox_ctes(event: OutboxEvent, subscribers: Iterable[str], *, name: str) -> list[Any]:
