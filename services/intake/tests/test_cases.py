@@ -289,3 +289,54 @@ async def test_statistics_for_a_centre(client, test_keys, futian):
     assert stats["amount_claimed"] == "24000.00"
     other = (await client.get("/stats", headers=test_keys.headers(roles=["supervisor"], center_id="luohu"))).json()
     assert other["cases"] == 0
+
+
+async def test_registration_queues_each_applicants_notice_in_its_own_statements(client, app, test_keys, futian):
+    """The 受理通知 rows are part of registration's writes (decision 0028): on PostgreSQL they go in
+    the statement that writes the parties — no INSERT of their own, no ORM flush at the commit."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = await client.post(
+            "/cases", json=case_form(workers=2), headers=test_keys.headers(roles=["clerk"], center_id="futian")
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    case = response.json()
+    async with app.state.db.transaction(read_only=True) as session:
+        notices = (
+            await session.execute(
+                text(
+                    "SELECT n.purpose, n.variables, n.to_masked, n.status, n.attempts, p.position, n.dedupe_key"
+                    " FROM sms_notice n JOIN case_party p ON p.id = n.party_id"
+                    " WHERE n.case_id = :id ORDER BY p.position"
+                ),
+                {"id": case["id"]},
+            )
+        ).all()
+    masked = [a["phone_masked"] for a in case["applicants"]]
+    assert [(n[0], n[2], n[3], n[4], n[5]) for n in notices] == [
+        ("registration", masked[0], "pending", 0, 0),
+        ("registration", masked[1], "pending", 0, 1),
+    ]
+    assert all(json_of(n[1]) == {"case_number": case["case_no"]} for n in notices)
+    assert all(n[6].startswith("registration:") and n[6].endswith(case["id"]) for n in notices)
+    if app.state.db.engine.dialect.name == "postgresql":
+        own = [s for s in statements if s.startswith("INSERT INTO sms_notice")]
+        assert own == [], own
+        [parties] = [s for s in statements if "INSERT INTO case_party" in s]
+        assert "INSERT INTO sms_notice" in parties
+
+
+def json_of(value):  # type: ignore[no-untyped-def]
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value

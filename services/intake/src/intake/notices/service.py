@@ -23,7 +23,7 @@ from onewindow_kit.sms import SmsRateLimited, SmsSender, SmsTemplateId, SmsUnava
 from onewindow_kit.worker import WakeSignal, Worker, backoff_seconds
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from intake.cases.models import CaseFile, CaseParty
 from intake.notices.models import SmsNotice
@@ -47,6 +47,25 @@ RECEIPT_GIVE_UP = timedelta(hours=72)  # Dysmsapi keeps send details for 30 days
 DeliveryHook = Callable[[AsyncSession, SmsNotice], Awaitable[None]]
 
 
+def _notice(
+    *, case: CaseFile, party: CaseParty, purpose: str, variables: dict[str, str], key: str
+) -> dict[str, Any] | None:
+    """The ``SmsNotice`` fields of one notice to ``party`` (None if the party has no phone)."""
+    if not party.phone_enc:
+        return None
+    template = PURPOSES[purpose]
+    render(template, variables)  # refuses personal numbers and wrong variables now, not in the worker
+    return {
+        "case_id": case.id,
+        "party_id": party.id,
+        "purpose": purpose,
+        "template": template.value,
+        "variables": variables,
+        "dedupe_key": f"{purpose}:{party.id}:{key}"[:120],
+        "to_masked": party.phone_masked or "****",
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -55,28 +74,17 @@ async def enqueue(
     purpose: str,
     variables: dict[str, str],
     key: str,
-    fresh: bool = False,
 ) -> SmsNotice | None:
-    """Queue one notice to ``party`` (None if the party has no phone); the same ``key`` queues once
-    (``fresh``: the caller knows there can be none yet, e.g. a case registered in this transaction)."""
-    if not party.phone_enc:
+    """Queue one notice to ``party`` (None if the party has no phone); the same ``key`` queues once."""
+    values = _notice(case=case, party=party, purpose=purpose, variables=variables, key=key)
+    if values is None:
         return None
-    template = PURPOSES[purpose]
-    render(template, variables)  # refuses personal numbers and wrong variables now, not in the worker
-    dedupe_key = f"{purpose}:{party.id}:{key}"[:120]
-    if not fresh:
-        existing = (await session.execute(select(SmsNotice).where(col(SmsNotice.dedupe_key) == dedupe_key))).scalar()
-        if existing is not None:
-            return existing
-    notice = SmsNotice(
-        case_id=case.id,
-        party_id=party.id,
-        purpose=purpose,
-        template=template.value,
-        variables=variables,
-        dedupe_key=dedupe_key,
-        to_masked=party.phone_masked or "****",
-    )
+    existing = (
+        await session.execute(select(SmsNotice).where(col(SmsNotice.dedupe_key) == values["dedupe_key"]))
+    ).scalar()
+    if existing is not None:
+        return existing
+    notice = SmsNotice(**values)
     session.add(notice)
     SMS_NOTICES.mark(session)
     return notice
@@ -132,22 +140,26 @@ async def enqueue_for_application(
     return notice
 
 
-async def registration_notices(session: AsyncSession, case: CaseFile, parties: Iterable[CaseParty]) -> None:
-    """受理通知: tell each applicant the case number (queued in the registering transaction). A case
-    from an online application (channel ``online``) gets the portal's wording instead — one
-    message, not two: "your application is registered, follow it with this number"."""
+def registration_notices(
+    session: AsyncSession, case: CaseFile, parties: Iterable[CaseParty]
+) -> list[tuple[type[SQLModel], dict[str, Any]]]:
+    """受理通知: tell each applicant the case number, queued in the registering transaction — as
+    rows that registration writes in its own statement (no look-up: a case registered in this
+    transaction has no notice yet). A case from an online application (channel ``online``) gets
+    the portal's wording instead — one message, not two: "your application is registered, follow
+    it with this number"."""
     purpose = "application_registered" if case.channel == "online" else "registration"
+    rows: list[tuple[type[SQLModel], dict[str, Any]]] = []
     for party in parties:
         if party.role == "applicant":
-            await enqueue(
-                session,
-                case=case,
-                party=party,
-                purpose=purpose,
-                variables={"case_number": case.case_no},
-                key=case.id,
-                fresh=True,
+            values = _notice(
+                case=case, party=party, purpose=purpose, variables={"case_number": case.case_no}, key=case.id
             )
+            if values is not None:
+                rows.append((SmsNotice, values))
+    if rows:
+        SMS_NOTICES.mark(session)
+    return rows
 
 
 class SmsNoticeWorker(Worker):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 
 from onewindow_domain import clock
 from onewindow_domain.calendar import china_date
@@ -25,6 +26,7 @@ from sqlalchemy import Text, bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from intake.cases.models import CaseClaim, CaseCounter, CaseFile, CaseParty, TimelineEntry, new_id
 from intake.cases.schemas import CaseCreate
@@ -35,15 +37,17 @@ from intake.notifications import service as notifications
 from intake.triage.schemas import TriageConfig
 from intake.triage.service import triage
 
-# What other domain folders do in the registering transaction (the SMS 受理通知: intake.notices),
-# registered by main.py so that cases never imports them (no import cycle between folders).
-RegistrationHook = Callable[[AsyncSession, CaseFile, list[CaseParty]], Awaitable[None]]
+# What other domain folders write in the registering transaction (the SMS 受理通知: intake.notices),
+# registered by main.py so that cases never imports them (no import cycle between folders). A hook
+# returns the rows to write — (table model, its constructor's keywords) — rather than writing them,
+# so that on PostgreSQL they go in registration's own statement (decision 0028).
+RegistrationRows = list[tuple[type[SQLModel], dict[str, Any]]]
+RegistrationHook = Callable[[AsyncSession, CaseFile, list[CaseParty]], RegistrationRows]
 AFTER_REGISTRATION: list[RegistrationHook] = []
 
 
-async def _after_registration(session: AsyncSession, case: CaseFile, parties: list[CaseParty]) -> None:
-    for hook in AFTER_REGISTRATION:
-        await hook(session, case, parties)
+def _after_registration(session: AsyncSession, case: CaseFile, parties: list[CaseParty]) -> RegistrationRows:
+    return [r for hook in AFTER_REGISTRATION for r in hook(session, case, parties)]
 
 
 @dataclass(frozen=True)
@@ -126,8 +130,15 @@ async def register_case(
     route_choice = data.route
     if route_choice and route_choice.route.value != result.route.route and not route_choice.reason:
         raise ValidationFailed.field("route.reason", "改变建议分流去向时须填写理由")
+    case_no_sql = _case_no_sql(center, today.year)
+    # PostgreSQL: the number is taken in the statement that writes the case, and everything else
+    # (parties, claims, timeline, events and their deliveries, the SMS notices) goes in one more;
+    # what is written is then plain values, never ORM instances (decision 0028).
+    fast = not route_choice and case_no_sql is not None and _dialect(session) == "postgresql"
+    make = _plain if fast else _orm
 
-    case = CaseFile(
+    case = make(
+        CaseFile,
         id=new_id(),
         center_id=center_id,
         year=today.year,
@@ -169,7 +180,8 @@ async def register_case(
     for i, a in enumerate(data.applicants):
         ident = validate_id_number(a.id_number)
         parties.append(
-            CaseParty(
+            make(
+                CaseParty,
                 case_id=case.id,
                 role="applicant",
                 position=i,
@@ -191,7 +203,8 @@ async def register_case(
         )
     for i, r in enumerate(data.respondents):
         parties.append(
-            CaseParty(
+            make(
+                CaseParty,
                 case_id=case.id,
                 role="respondent",
                 position=i,
@@ -208,7 +221,8 @@ async def register_case(
         )
     for i, g in enumerate(data.agents):
         parties.append(
-            CaseParty(
+            make(
+                CaseParty,
                 case_id=case.id,
                 role="agent",
                 position=i,
@@ -226,7 +240,8 @@ async def register_case(
         )
     final = {f.claim_index: f.is_final for f in result.final_award}
     claims = [
-        CaseClaim(
+        make(
+            CaseClaim,
             case_id=case.id,
             position=i,
             category=c.category.value,
@@ -241,10 +256,8 @@ async def register_case(
 
     registered_summary = "窗口登记受理，编号{case_no}；风险等级{grade}；建议分流：{route}"
     alert_summary = "红色预警：" + "；".join(r.text for r in result.reasons)
-    case_no_sql = _case_no_sql(center, today.year)
-    if not route_choice and case_no_sql is not None and _dialect(session) == "postgresql":
-        # PostgreSQL: the number is taken in the statement that writes the case, and everything
-        # else (parties, claims, timeline, events and their deliveries) goes in one more.
+    if fast:
+        assert case_no_sql is not None
         case.seq, case.case_no = await _insert_case_numbered(session, case, center, today.year, case_no_sql)
         entries = [
             _entry(
@@ -267,7 +280,15 @@ async def register_case(
                 )
             )
             entries.append(_entry(case, principal, kind="alert.raised", summary=alert_summary))
-        await _insert_rest(session, parties, claims, entries, events)
+        extra = [(model, _plain(model, **values)) for model, values in _after_registration(session, case, parties)]
+        await _insert_rest(
+            session,
+            [(CaseParty, p) for p in parties]
+            + [(CaseClaim, c) for c in claims]
+            + [(TimelineEntry, e) for e in entries]
+            + extra,
+            events,
+        )
         if result.grade == "red":
             # The centre's supervisors are told (rare: one more statement for a red case only).
             await notifications.notify(
@@ -281,7 +302,6 @@ async def register_case(
                 case_id=case.id,
                 link=f"/cases/{case.id}",
             )
-        await _after_registration(session, case, parties)
         return Registered(case, _ordered(parties), claims)
 
     # The number comes last: the counter row stays locked from here to the commit, so keep it short.
@@ -328,14 +348,15 @@ async def register_case(
             reason=route_choice.reason,
             suggested=result.route.route,
         )
-    await _after_registration(session, case, parties)
+    session.add_all(model(**values) for model, values in _after_registration(session, case, parties))
     await session.flush()
     return Registered(case, _ordered(parties), claims)
 
 
 @dataclass
 class Registered:
-    """What a registration wrote: the response is built from it, not read back."""
+    """What a registration wrote: the response is built from it, not read back (on the PostgreSQL
+    path these are plain values with the models' attributes, not ORM instances: ``_plain``)."""
 
     case: CaseFile
     parties: list[CaseParty]
@@ -350,14 +371,29 @@ def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind else "sqlite"
 
 
-def _row(obj: Any) -> dict[str, Any]:
-    """An object's column values for a Core insert (database-generated keys left out)."""
-    table = obj.__table__
+_Model = TypeVar("_Model", bound=SQLModel)
+
+
+def _orm(model: type[_Model], **values: Any) -> _Model:
+    return model(**values)
+
+
+def _plain(model: type[_Model], **values: Any) -> _Model:
+    """What ``model(**values)`` would hold, as a plain object with the same attributes (defaults
+    filled by ``sqltext.row``): written by this module's statements and read by the response, it
+    never meets a session, and building it costs a tenth of an ORM instance."""
+    return cast(_Model, SimpleNamespace(**sqltext.row(model, **values)))
+
+
+def _row(model: type[SQLModel], obj: Any) -> dict[str, Any]:
+    """An object's column values for an insert (database-generated keys left out)."""
+    table: Any = model.__table__
     return {c.name: getattr(obj, c.key) for c in table.columns if not (c.primary_key and getattr(obj, c.key) is None)}
 
 
 def _entry(case: CaseFile, actor: Principal, *, kind: str, summary: str) -> TimelineEntry:
-    return TimelineEntry(
+    return _plain(
+        TimelineEntry,
         case_id=case.id,
         at=utcnow(),
         source="intake",
@@ -411,7 +447,7 @@ async def _insert_case_numbered(
     upserting the counter row): gap-free as before — the increment is part of the transaction, a
     rollback gives the number back — and the counter row is locked only from here to the commit.
     The SQL is built once per shape (the case's columns, the number format's pattern; decision 0024)."""
-    values = _row(case)
+    values = _row(CaseFile, case)
     columns = tuple(values)
     pattern = tuple(p if isinstance(p, tuple) else "text" for p in case_no)
     params = sqltext.params({k: v for k, v in values.items() if k not in ("seq", "case_no")}, "c")
@@ -464,26 +500,24 @@ async def _insert_case_numbered(
 
 async def _insert_rest(
     session: AsyncSession,
-    parties: list[CaseParty],
-    claims: list[CaseClaim],
-    entries: list[TimelineEntry],
+    rows: list[tuple[type[SQLModel], Any]],
     events: list[tuple[Any, list[str]]],
 ) -> None:
-    """Parties, claims, timeline entries, events and their deliveries in one statement of
-    data-modifying CTEs, one single-row INSERT each; its SQL is built once per shape."""
+    """Parties, claims, timeline entries, the hooks' rows (SMS notices), events and their deliveries
+    in one statement of data-modifying CTEs, one single-row INSERT each; its SQL is built once per
+    shape. A row is an object with its model's attributes."""
     key: list[Any] = []
     fragments: list[tuple[str, Callable[[], sqltext.Fragment]]] = []
     params: dict[str, Any] = {}
-    for name, rows in (("party", parties), ("claim", claims), ("entry", entries)):
-        for i, obj in enumerate(rows):
-            values = _row(obj)
-            prefix = f"{name}{i}"
-            table = obj.__table__
-            key.append((prefix, tuple(values)))
-            fragments.append(
-                (prefix, lambda t=table, v=tuple(values), p=prefix: sqltext.insert_values(t, v, p))  # type: ignore[misc]
-            )
-            params |= sqltext.params(values, prefix)
+    for i, (model, obj) in enumerate(rows):
+        values = _row(model, obj)
+        table: Any = model.__table__
+        prefix = f"r{i}_{table.name}"
+        key.append((prefix, tuple(values)))
+        fragments.append(
+            (prefix, lambda t=table, v=tuple(values), p=prefix: sqltext.insert_values(t, v, p))  # type: ignore[misc]
+        )
+        params |= sqltext.params(values, prefix)
     built: list[tuple[str, sqltext.Fragment]] = []
     for i, (event, subscribers) in enumerate(events):
         shape, ctes, values = outbox_sql(event, subscribers, name=f"event{i}")

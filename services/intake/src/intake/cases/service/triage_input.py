@@ -10,7 +10,7 @@ from onewindow_domain.calendar import CHINA_TZ, china_date, china_today
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.identifiers import id_number_warnings
 from onewindow_kit.crypto import FieldCipher
-from sqlalchemy import Integer, String, cast, literal, null, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.cases.models import CaseFile, CaseParty
@@ -106,6 +106,58 @@ async def open_cases_of(
     ]
 
 
+def _triage_inputs_statement() -> Any:
+    """The two look-ups of ``triage_inputs`` as one ``UNION ALL``, built once with bound parameters
+    (expanding ``IN`` lists): constructing and cache-keying it per registration was ~5% of intake's
+    CPU (decision 0028); its SQL and plan are those of the statement it replaces."""
+    center_id: Any = bindparam("center_id")
+    case_ids = select(CaseParty.case_id).where(
+        CaseParty.role == "respondent", CaseParty.credit_code.in_(bindparam("credit_codes", expanding=True))
+    )
+    earlier = (
+        select(
+            literal("history").label("kind"),
+            CaseFile.id,
+            CaseFile.case_no,
+            CaseFile.registered_at,
+            CaseFile.worker_count,
+            CaseFile.group_id,
+            cast(null(), String).label("digest"),
+            cast(null(), String).label("status"),
+        )
+        .where(CaseFile.center_id == center_id, CaseFile.id.in_(case_ids), CaseFile.registered_at >= bindparam("since"))
+        .order_by(CaseFile.registered_at)
+        .limit(200)
+        .subquery()
+    )
+    open_ = (
+        select(
+            literal("open").label("kind"),
+            CaseFile.id,
+            CaseFile.case_no,
+            CaseFile.registered_at,
+            cast(null(), Integer).label("worker_count"),
+            cast(null(), String).label("group_id"),
+            CaseParty.id_number_hash.label("digest"),
+            CaseFile.status,
+        )
+        .join(CaseFile, CaseFile.id == CaseParty.case_id)
+        .where(
+            CaseParty.id_number_hash.in_(bindparam("digests", expanding=True)),
+            CaseParty.role == "applicant",
+            CaseFile.center_id == center_id,
+            CaseFile.status.in_(OPEN_STATUSES),
+        )
+        .order_by(CaseFile.registered_at)
+        .limit(200)
+        .subquery()
+    )
+    return union_all(select(earlier), select(open_))
+
+
+_TRIAGE_INPUTS = _triage_inputs_statement()
+
+
 async def triage_inputs(
     *,
     session: AsyncSession,
@@ -125,46 +177,8 @@ async def triage_inputs(
         )
         return history, await open_cases_of(session=session, center_id=center_id, data=data, cipher=cipher)
     since_repeat = datetime.combine(today - timedelta(days=config.repeat_window_days), datetime.min.time(), CHINA_TZ)
-    case_ids = select(CaseParty.case_id).where(CaseParty.role == "respondent", CaseParty.credit_code.in_(credit_codes))
-    earlier = (
-        select(
-            literal("history").label("kind"),
-            CaseFile.id,
-            CaseFile.case_no,
-            CaseFile.registered_at,
-            CaseFile.worker_count,
-            CaseFile.group_id,
-            cast(null(), String).label("digest"),
-            cast(null(), String).label("status"),
-        )
-        .where(CaseFile.center_id == center_id, CaseFile.id.in_(case_ids), CaseFile.registered_at >= since_repeat)
-        .order_by(CaseFile.registered_at)
-        .limit(200)
-        .subquery()
-    )
-    open_ = (
-        select(
-            literal("open").label("kind"),
-            CaseFile.id,
-            CaseFile.case_no,
-            CaseFile.registered_at,
-            cast(null(), Integer).label("worker_count"),
-            cast(null(), String).label("group_id"),
-            CaseParty.id_number_hash.label("digest"),
-            CaseFile.status,
-        )
-        .join(CaseFile, CaseFile.id == CaseParty.case_id)
-        .where(
-            CaseParty.id_number_hash.in_(list(digests)),
-            CaseParty.role == "applicant",
-            CaseFile.center_id == center_id,
-            CaseFile.status.in_(OPEN_STATUSES),
-        )
-        .order_by(CaseFile.registered_at)
-        .limit(200)
-        .subquery()
-    )
-    rows = (await session.execute(union_all(select(earlier), select(open_)))).all()
+    params = {"center_id": center_id, "credit_codes": credit_codes, "since": since_repeat, "digests": list(digests)}
+    rows = (await session.execute(_TRIAGE_INPUTS, params)).all()
     history_rows = sorted((r for r in rows if r.kind == "history"), key=lambda r: r.registered_at)
     open_rows = sorted((r for r in rows if r.kind == "open"), key=lambda r: r.registered_at)
     return _history(history_rows, today=today, config=config), [
