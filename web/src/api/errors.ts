@@ -100,3 +100,13 @@ export function fieldErrorsUnder(errors: FieldErrors, prefix: string): FieldErro
   }
   return out;
 }
+
+/** What a person reads for anything a `catch` receives: the API's Chinese message, or the error's own. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The field errors an API failure names (none for any other failure), for a form's `:error`s. */
+export function fieldErrorsOf(e: unknown): FieldErrors {
+  return e instanceof ApiError ? e.fieldErrors : {};
+}

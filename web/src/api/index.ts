@@ -20,6 +20,7 @@ export function api(): Clients {
 }
 
 export { ok, okWithResponse, ApiError } from "./clients";
+export { errorMessage, fieldErrorsOf } from "./errors";
 export type {
   IntakeSchemas,
   MediationSchemas,

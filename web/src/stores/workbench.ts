@@ -3,7 +3,7 @@
 
 import { defineStore } from "pinia";
 
-import { api, ApiError, ok, type MediationSchemas } from "@/api";
+import { api, ApiError, errorMessage, ok, type MediationSchemas } from "@/api";
 import type { Proceeding, Session } from "@/mediation/logic";
 
 export const useWorkbenchStore = defineStore("workbench", {
@@ -46,7 +46,7 @@ export const useWorkbenchStore = defineStore("workbench", {
         this.closed = all.filter((p) => !OPEN.includes(p.status));
         await this.loadSessions();
       } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e);
+        this.error = errorMessage(e);
       } finally {
         this.loading = false;
       }
