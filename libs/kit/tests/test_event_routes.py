@@ -73,7 +73,7 @@ def test_a_type_without_conditions_never_asks_one():
 async def test_publish_writes_deliveries_for_the_routes_the_data_satisfies(app):
     routes = EventRoutes({"court": [Route("probe.case.*", when=referred_by("court"))], "all": ["probe.*"]})
     async with app.state.db.transaction() as session:
-        session.info["event_routes"] = routes
+        session.info.update(event_routes=routes)  # what create_app sets on every session
         court = await publish(session, type="probe.case.registered", data=COURT)
         window = await publish(session, type="probe.case.registered", data=WINDOW)
     async with app.state.db.transaction(read_only=True) as session:
