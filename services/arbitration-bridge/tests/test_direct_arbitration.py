@@ -6,11 +6,12 @@ And the 仲裁审查确认 request carries the agreement's digest and the commis
 from datetime import timedelta
 
 import pytest
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import agreement, envelope, event, mediator, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.bridge.documents import sha256_of
+from onewindow_kit.bridge.testing import deliver, wait_for
 
 pytestmark = pytest.mark.anyio
 

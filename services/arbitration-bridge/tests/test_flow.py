@@ -6,9 +6,10 @@ recovers; a delivery failed past the schedule is replayable."""
 import json
 
 import pytest
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import agreement, event, mediator, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import deliver, wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio

@@ -7,8 +7,9 @@ import json
 
 import httpx
 import pytest
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import event, referral_form
+from onewindow_kit.bridge.testing import deliver, wait_for
 from onewindow_kit.idempotency import claim, fingerprint
 from sqlalchemy import text
 

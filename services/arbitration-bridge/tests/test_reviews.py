@@ -5,10 +5,11 @@ reason after; the commission confirms (仲裁调解书 number) or refuses; the t
 from datetime import timedelta
 
 import pytest
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import agreement, event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
+from onewindow_kit.bridge.testing import deliver, wait_for
 
 pytestmark = pytest.mark.anyio
 

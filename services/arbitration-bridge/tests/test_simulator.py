@@ -3,43 +3,32 @@ the commission simulator (tests/simulators/arbitration.py, uvicorn), which verif
 ``standardwebhooks``, fails the first deliveries on request, and answers the transfer and the review
 with decisions. Intake is still mocked (respx); loopback passes through."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 from arbitration_bridge.main import create_app
-from conftest import GATEWAY, INTAKE, fast_settings, wait_for
+from conftest import fast_settings
 from factories import agreement, event, mediator, routed, window_case
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import load_simulator, route_intake, wait_for
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.settings import WebhookSettings
 from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
-_spec = importlib.util.spec_from_file_location(
+simulator = load_simulator(
     "arbitration_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "arbitration.py"
 )
-simulator = importlib.util.module_from_spec(_spec)
-sys.modules["arbitration_simulator"] = simulator  # pydantic resolves the module's annotations through it
-_spec.loader.exec_module(simulator)
 
 
 @pytest.fixture
 def loopback_mock(intake):
     with respx.mock(assert_all_called=False) as router:
         router.route(host="127.0.0.1").pass_through()
-        router.post(f"{GATEWAY}/auth/token").mock(
-            return_value=httpx.Response(
-                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
-            )
-        )
-        router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
+        route_intake(router, intake)
         yield router
 
 

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 from arbitration_bridge.transfers.service import ACCEPTANCE_RULE, flag_overdue
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
+from onewindow_kit.bridge.testing import deliver, wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio

@@ -6,10 +6,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import published, wait_for
+from conftest import published
 from court_bridge.agreements.service import canonical_digest
 from factories import agreement, event, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import wait_for
 
 pytestmark = pytest.mark.anyio
 

@@ -6,9 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import published, wait_for
+from conftest import published
 from factories import agreement, event, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio

@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import published, wait_for
+from conftest import published
 from factories import referral_form
 from onewindow_domain import clock
+from onewindow_kit.bridge.testing import wait_for
 from onewindow_kit.idempotency import claim, fingerprint
 from sqlalchemy import text
 

@@ -1,0 +1,328 @@
+"""What the two bridges' test suites share: the other side of a bridge, faked the same way for both.
+
+Intake's case API (``FakeIntake``), the gateway's token endpoint, a partner's webhook endpoint that
+verifies every delivery (``FakePartner``), settings that make the bridge's loops fast, and the few
+helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``). Each
+bridge's ``conftest.py`` builds its own fixtures from these with its own names, hosts and roles (the
+partners and their contracts differ); only tests import this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import respx
+from sqlalchemy import select
+from standardwebhooks import Webhook
+
+from onewindow_kit.crypto import new_key
+from onewindow_kit.events import OutboxEvent
+from onewindow_kit.webhooks.settings import WebhookSettings
+
+if TYPE_CHECKING:
+    from onewindow_kit.testing import TestKeys
+
+DATA_KEY, LOOKUP_KEY = new_key(), new_key()
+INTAKE = "http://intake.test"
+GATEWAY = "http://gateway.test"
+SERVICE_TOKEN = "svc-token"
+PUBLIC_ADDRESS = "93.184.216.34"  # what the partners' test hosts resolve to: public, so the guard lets it pass
+
+
+def fake_resolver(*hosts: str) -> Callable[[str, int], Awaitable[list[str]]]:
+    """A resolver for the outbound guard: ``hosts`` resolve to a public address, any other fails."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        if host in hosts:
+            return [PUBLIC_ADDRESS]
+        raise OSError(f"{host} does not resolve")
+
+    return resolve
+
+
+def fast_settings_values(database_url: str, *, service_client_id: str) -> dict[str, Any]:
+    """A bridge's settings for tests: the fakes' URLs, test keys, loops and retries in tens of ms."""
+    return {
+        "database_url": database_url,
+        "environment": "test",
+        "relay_enabled": False,
+        "data_keys": {"k1": DATA_KEY},
+        "lookup_key": LOOKUP_KEY,
+        "gateway_url": GATEWAY,
+        "service_client_id": service_client_id,
+        "service_client_secret": "test-secret",
+        "peers": {"intake": INTAKE},
+        "webhooks": WebhookSettings(
+            retry_schedule_seconds=[0.05] * 8, retry_jitter=0, poll_seconds=0.05, timeout_seconds=10
+        ),
+        "worker_poll_seconds": 0.05,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.2,
+        "intake_timeout_seconds": 10,  # generous: a loaded CI machine is slow, nothing here waits on it
+    }
+
+
+class FakeIntake:
+    """Enough of intake's case API: registration once per Idempotency-Key, case and identities reads."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.by_key: dict[str, str] = {}
+        self.registrations: list[httpx.Request] = []
+        self.pii_reads: list[httpx.Request] = []
+        self.case_reads = 0
+        self.down = 0  # answer 503 to this many calls
+        self.refuse: dict[str, Any] | None = None  # answer 422 with this problem
+        self._seq = itertools.count(1)
+
+    def _new(self, form: dict[str, Any], center_id: str) -> str:
+        n = next(self._seq)
+        case_id = f"{n:032x}"
+        self.cases[case_id] = {
+            "id": case_id,
+            "case_no": f"福田一窗〔2026〕{n:05d}号",
+            "form": form,
+            "center_id": center_id,
+        }
+        return case_id
+
+    def add_case(self, form: dict[str, Any], center_id: str = "futian") -> str:
+        """A case registered at the window (no referral)."""
+        return self._new(form | {"channel": "walk_in"}, center_id)
+
+    def register(self, request: httpx.Request) -> httpx.Response:
+        self.registrations.append(request)
+        assert request.headers["authorization"] == f"Bearer {SERVICE_TOKEN}"
+        if self.down > 0:
+            self.down -= 1
+            return httpx.Response(503, json={"title": "down"})
+        if self.refuse is not None:
+            return httpx.Response(422, json=self.refuse)
+        key = request.headers["idempotency-key"]
+        if key in self.by_key:
+            return httpx.Response(201, json=self.public(self.by_key[key]), headers={"Idempotent-Replayed": "true"})
+        case_id = self._new(json.loads(request.content), request.url.params["center_id"])
+        self.by_key[key] = case_id
+        return httpx.Response(201, json=self.public(case_id))
+
+    def public(self, case_id: str) -> dict[str, Any]:
+        """The case as intake's ``GET /cases/{id}`` shows it (identity numbers masked)."""
+        case = self.cases[case_id]
+        form = case["form"]
+        return {
+            "id": case_id,
+            "case_no": case["case_no"],
+            "center_id": case["center_id"],
+            "status": "in_mediation",
+            "channel": form.get("channel"),
+            "dispute_type": form.get("dispute_type", "rights"),
+            "facts": form["facts"],
+            "external_ref": form.get("external_ref"),
+            "claims": [
+                {
+                    "category": c["category"],
+                    "category_label": "拖欠工资",
+                    "amount": c["amount"],
+                    "description": c.get("description"),
+                    "period_start_on": None,
+                    "period_end_on": None,
+                    "final_award": True,
+                }
+                for c in form["claims"]
+            ],
+            "applicants": [
+                {
+                    "id": f"p{i}",
+                    "role": "applicant",
+                    "position": i,
+                    "name": a["name"],
+                    "address": a.get("address"),
+                    "id_number_masked": a["id_number"][:4] + "*" * 10 + a["id_number"][-4:],
+                }
+                for i, a in enumerate(form["applicants"])
+            ],
+            "respondents": [
+                {
+                    "id": f"r{i}",
+                    "role": "respondent",
+                    "position": i,
+                    "name": r["name"],
+                    "address": r.get("address"),
+                    "credit_code": r["credit_code"],
+                    "legal_representative": r.get("legal_representative"),
+                }
+                for i, r in enumerate(form["respondents"])
+            ],
+        }
+
+    def get_case(self, request: httpx.Request, case_id: str) -> httpx.Response:
+        self.case_reads += 1
+        if self.down > 0:
+            self.down -= 1
+            return httpx.Response(503)
+        if case_id not in self.cases:
+            return httpx.Response(404, json={"title": "Not found"})
+        return httpx.Response(200, json=self.public(case_id))
+
+    def get_pii(self, request: httpx.Request, case_id: str) -> httpx.Response:
+        self.pii_reads.append(request)
+        if self.down > 0:
+            self.down -= 1
+            return httpx.Response(503)
+        form = self.cases[case_id]["form"]
+        rows = [
+            {
+                "party_id": f"p{i}",
+                "role": "applicant",
+                "position": i,
+                "name": a["name"],
+                "id_number": a["id_number"],
+                "phone": a.get("phone"),
+            }
+            for i, a in enumerate(form["applicants"])
+        ]
+        rows += [
+            {
+                "party_id": f"r{i}",
+                "role": "respondent",
+                "position": i,
+                "name": r["name"],
+                "id_number": None,
+                "phone": r.get("phone"),
+            }
+            for i, r in enumerate(form["respondents"])
+        ]
+        return httpx.Response(200, json=rows)
+
+
+class FakePartner:
+    """A partner's webhook endpoint: verifies each delivery with ``standardwebhooks`` and records it;
+    ``fail_left`` deliveries are answered 500 with ``busy_text`` first."""
+
+    def __init__(self, busy_text: str = "system busy") -> None:
+        self.busy_text = busy_text
+        self.secret: str | None = None
+        self.fail_left = 0
+        self.delivered: list[tuple[str, dict[str, Any]]] = []  # (webhook-id, body) answered 2xx
+        self.attempts: dict[str, int] = defaultdict(int)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert self.secret, "the partner has no secret yet"
+        body = Webhook(self.secret).verify(request.content, dict(request.headers))
+        msg_id = request.headers["webhook-id"]
+        self.attempts[msg_id] += 1
+        if self.fail_left > 0:
+            self.fail_left -= 1
+            return httpx.Response(500, text=self.busy_text)
+        self.delivered.append((msg_id, body))
+        return httpx.Response(200)
+
+    @property
+    def types(self) -> list[str]:
+        return [b["type"] for _, b in self.delivered]
+
+    def last(self, event_type: str) -> dict[str, Any]:
+        """The data of the last delivered event of this type."""
+        return [b for _, b in self.delivered if b["type"] == event_type][-1]["data"]
+
+
+def route_intake(router: respx.Router, intake: FakeIntake) -> None:
+    """Answer the gateway's token endpoint and intake's case API from ``intake`` on ``router``."""
+    router.post(f"{GATEWAY}/auth/token").mock(
+        return_value=httpx.Response(
+            200, json={"access_token": SERVICE_TOKEN, "token_type": "Bearer", "expires_in": 900}
+        )
+    )
+    router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
+    router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
+    router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
+
+
+@dataclass(frozen=True)
+class PartnerSite:
+    """A partner as the administrator registers it, with the fake endpoint its webhooks reach."""
+
+    endpoint: FakePartner
+    partner_id: str
+    name: str
+    center_id: str
+    webhook_url: str
+
+
+async def register_partners(
+    client: httpx.AsyncClient, test_keys: TestKeys, *, role: str, sites: dict[str, PartnerSite]
+) -> dict[str, dict[str, str]]:
+    """Register each site through ``/admin/partners``, give its endpoint the webhook secret, and
+    answer the partner's request headers (a token with ``role``) under the same key."""
+    admin = test_keys.headers(roles=["admin"])
+    for site in sites.values():
+        response = await client.post(
+            "/admin/partners",
+            json={
+                "partner_id": site.partner_id,
+                "name": site.name,
+                "center_id": site.center_id,
+                "webhook_url": site.webhook_url,
+            },
+            headers=admin,
+        )
+        assert response.status_code == 201, response.text
+        site.endpoint.secret = response.json()["webhook_secret"]
+    return {
+        key: test_keys.headers(roles=[role], partner_id=site.partner_id, sub=site.partner_id)
+        for key, site in sites.items()
+    }
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll ``predicate`` (plain or async) until it answers something true; that answer."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{what} not reached in {timeout}s")
+
+
+async def published(app: Any, prefix: str) -> list[OutboxEvent]:
+    """The events the app has put in its outbox whose type starts with ``prefix``, in order."""
+    async with app.state.db.transaction(read_only=True) as session:
+        rows = (await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars().all()
+    return [e for e in rows if e.type.startswith(prefix)]
+
+
+async def deliver(
+    client: httpx.AsyncClient, test_keys: TestKeys, envelope: dict[str, Any], source: str = "svc-mediation"
+) -> dict[str, Any]:
+    """Post an event envelope as another service's relay does."""
+    response = await client.post(
+        "/internal/events", json=envelope, headers=test_keys.headers(roles=["service"], sub=source)
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def load_simulator(name: str, path: Path) -> ModuleType:
+    """Load a partner simulator script (``tests/simulators/<name>.py``) as module ``name``, put in
+    ``sys.modules`` because pydantic resolves the module's annotations through it."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
