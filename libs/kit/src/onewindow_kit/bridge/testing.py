@@ -2,7 +2,8 @@
 
 Intake's case API (``FakeIntake``), the gateway's token endpoint, a partner's webhook endpoint that
 verifies every delivery (``FakePartner``), settings that make the bridge's loops fast, and the few
-helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``). Each
+helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``), and the
+hostile-input tests of the partner API (issue 15), which a bridge's test module imports. Each
 bridge's ``conftest.py`` builds its own fixtures from these with its own names, hosts and roles (the
 partners and their contracts differ); only tests import this module.
 """
@@ -22,6 +23,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 import respx
 from sqlalchemy import select
 from standardwebhooks import Webhook
@@ -326,3 +328,80 @@ def load_simulator(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile partner input (issue 15): the same tests against either bridge's partner API. A bridge's
+# test module imports them and provides ``partner_api``.
+# ---------------------------------------------------------------------------------------------
+
+CASE_NO = "<the partner's case number field>"  # stands for PartnerApi.case_no_field in the table below
+
+
+@dataclass(frozen=True)
+class PartnerApi:
+    """One bridge's partner API as the hostile-input tests reach it."""
+
+    referrals: str  # the referrals collection, e.g. /partner/court/v1/referrals
+    headers: dict[str, str]  # a registered partner's
+    referral_form: Callable[..., dict[str, Any]]  # a valid referral body, fields overridable
+    case_no_field: str  # the partner's own case number (court_case_no, pre_filing_no)
+
+
+def _problem_fields(response: httpx.Response) -> list[str]:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    return [e["field"] for e in response.json().get("errors") or []]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("referred_on", "2100-01-01"),
+        ("referred_on", "0001-01-01"),
+        ("referred_on", "9999-12-31"),
+        ("deadline", "9999-12-31"),
+        (CASE_NO, "A\u0000B"),
+        ("facts", "事实\u0007"),
+    ],
+)
+async def test_hostile_referrals_are_422_and_write_nothing(
+    client: httpx.AsyncClient, partner_api: PartnerApi, field: str, value: str
+) -> None:
+    field = partner_api.case_no_field if field == CASE_NO else field
+    body = json.dumps(partner_api.referral_form(**{field: value}), ensure_ascii=True)
+    response = await client.post(
+        partner_api.referrals,
+        content=body,
+        headers=partner_api.headers | {"Idempotency-Key": "hostile", "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert field in _problem_fields(response)
+    listed = await client.get(partner_api.referrals, headers=partner_api.headers)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?updated_since=0001-01-01T00:00:00%2B14:00", "updated_since"),
+        ("?updated_since=9999-12-31T23:59:59-12:00", "updated_since"),
+        ("?updated_since=-2.2e-309", "updated_since"),
+        ("/%00", "referral_id"),
+    ],
+)
+async def test_hostile_reads_are_422_naming_the_field(
+    client: httpx.AsyncClient, partner_api: PartnerApi, query: str, field: str
+) -> None:
+    response = await client.get(partner_api.referrals + query, headers=partner_api.headers)
+    assert response.status_code == 422, response.text
+    assert field in _problem_fields(response)
+
+
+async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient, partner_api: PartnerApi) -> None:
+    response = await client.post(
+        partner_api.referrals,
+        json=partner_api.referral_form(facts="x" * (2 * 1024 * 1024)),
+        headers=partner_api.headers | {"Idempotency-Key": "big"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
