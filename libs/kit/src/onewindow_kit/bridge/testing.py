@@ -3,7 +3,8 @@
 Intake's case API (``FakeIntake``), the gateway's token endpoint, a partner's webhook endpoint that
 verifies every delivery (``FakePartner``), settings that make the bridge's loops fast, and the few
 helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``), and the
-hostile-input tests of the partner API (issue 15), which a bridge's test module imports. Each
+hostile-input tests of the partner API (issue 15), which a bridge's test module imports, and the
+factories of what both contracts share. Each
 bridge's ``conftest.py`` builds its own fixtures from these with its own names, hosts and roles (the
 partners and their contracts differ); only tests import this module.
 """
@@ -15,9 +16,11 @@ import importlib.util
 import itertools
 import json
 import sys
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -328,6 +331,74 @@ def load_simulator(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# Factories (plain functions; each bridge's ``factories.py`` adds its contract's fields)
+
+
+def referral_parties(*, id_number: str, credit_code: str) -> dict[str, Any]:
+    """The parties, claims and facts of a referral: the part both partner contracts share (the
+    applicant's identity number and the employer's credit code are the caller's valid fakes)."""
+    return {
+        "applicants": [
+            {
+                "name": "李四",
+                "id_number": id_number,
+                "phone": "13800138000",
+                "address": "深圳市福田区福田街道某小区",
+            }
+        ],
+        "respondents": [
+            {
+                "name": "深圳市某某电子有限公司",
+                "credit_code": credit_code,
+                "address": "深圳市福田区某路1号",
+                "legal_representative": "赵某",
+                "phone": "0755-88888888",
+            }
+        ],
+        "claims": [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}],
+        "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
+    }
+
+
+def envelope(
+    type_: str,
+    case_id: str | None,
+    data: dict[str, Any],
+    *,
+    source: str = "mediation",
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """An event envelope as another service's relay posts it to ``/internal/events``."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": type_,
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+        "source": source,
+        "case_id": case_id,
+        "schema_version": 1,
+        "data": data,
+    }
+
+
+def agreement(
+    *, effective_on: date, agreement_no: str, judicial_confirmation: bool, arbitration_review: bool
+) -> dict[str, Any]:
+    """A mediation agreement as mediation's ``mediation.proceeding.agreed`` carries it (the 12,000
+    yuan of wages of ``referral_parties``, paid at once)."""
+    return {
+        "agreement_no": agreement_no,
+        "signed_on": effective_on.isoformat(),
+        "terms": "被申请人于2026年12月31日前支付工资12000元。",
+        "total_amount": "12000.00",
+        "payments": [
+            {"due_on": "2026-12-31", "amount": "12000.00", "payer": "深圳市某某电子有限公司", "payee": "李四"}
+        ],
+        "parties_request_judicial_confirmation": judicial_confirmation,
+        "parties_request_arbitration_review": arbitration_review,
+        "effective_on": effective_on.isoformat(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
