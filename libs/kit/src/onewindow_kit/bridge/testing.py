@@ -401,6 +401,57 @@ def agreement(
     }
 
 
+# Invalid referrals: what both contracts refuse alike, as (edit of a valid form, field named)
+
+DELETE = object()  # as a value of ``change``: remove the field
+
+
+def change(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """An edit of a referral form: set ``path`` (``applicants[0].id_number``) to ``value``."""
+
+    def apply(form: dict[str, Any]) -> None:
+        target: Any = form
+        parts = path.replace("]", "").replace("[", ".").split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if part.isdigit() else target[part]
+        last = parts[-1]
+        if value is DELETE:
+            del target[last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+
+    return apply
+
+
+INVALID_PARTIES_AND_CLAIMS = [
+    (change("applicants[0].id_number", "440304199103050011"), "applicants[0].id_number"),  # wrong check digit
+    (change("applicants[0].id_number", "4403041991"), "applicants[0].id_number"),
+    (change("respondents[0].credit_code", "91440300MA5FXXXXXI"), "respondents[0].credit_code"),
+    (change("claims", []), "claims"),
+    (change("claims[0].amount", "-1.00"), "claims[0].amount"),
+    (change("claims[0].amount", 12000.5), "claims[0].amount"),  # a float, not a decimal string
+    (change("claims[0].amount", "12.345"), "claims[0].amount"),
+    (change("claims[0].category", "raise_demand"), "claims[0].category"),  # interest dispute: never referred
+    (change("deadline", "2026-11-19"), "deadline"),  # before referred_on
+    (change("facts", "事" * 20001), "facts"),
+    (change("facts", ""), "facts"),
+    (change("applicants", []), "applicants"),
+    (change("respondents", []), "respondents"),
+    (change("referred_on", "2026-13-01"), "referred_on"),
+    (change("applicants[0].phone", "12345"), "applicants[0].phone"),
+]
+
+
+def assert_problem_naming(response: httpx.Response, field: str) -> None:
+    """``response`` is a 422 problem+json whose errors name ``field``, each with a message."""
+    assert response.status_code == 422, (field, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422 and problem["type"] and problem["title"]
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert all(e["message"] for e in problem["errors"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Hostile partner input (issue 15): the same tests against either bridge's partner API. A bridge's
 # test module imports them and provides ``partner_api``.
