@@ -154,6 +154,23 @@ class DocumentsClient:
         return (await self._request("GET", f"/documents/{document_id}/content")).content
 
 
+async def handed_over(
+    documents: DocumentsClient | None, *, proceeding_id: str | None, ensure: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Documents, not titles: the proceeding's newest documents to send with a request, the
+    ``ensure`` kinds rendered first if nobody printed them yet. None without mediation configured or
+    a proceeding; none either when mediation cannot tell (e.g. no such proceeding: the titles and
+    canonical-JSON entries still go). A retryable error is raised, so the worker tries again."""
+    if documents is None or not documents.configured or not proceeding_id:
+        return []
+    try:
+        return await documents.latest(proceeding_id=proceeding_id, ensure=ensure)
+    except IntakeError as exc:
+        if exc.retry:
+            raise
+        return []
+
+
 async def linked_document_response(
     documents: DocumentsClient | None,
     *,

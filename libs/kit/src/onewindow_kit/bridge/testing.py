@@ -29,6 +29,7 @@ import httpx
 import pytest
 import respx
 from sqlalchemy import select
+from sqlmodel import col
 from standardwebhooks import Webhook
 
 from onewindow_kit.crypto import new_key
@@ -239,7 +240,8 @@ class FakePartner:
 
     def last(self, event_type: str) -> dict[str, Any]:
         """The data of the last delivered event of this type."""
-        return [b for _, b in self.delivered if b["type"] == event_type][-1]["data"]
+        data: dict[str, Any] = [b for _, b in self.delivered if b["type"] == event_type][-1]["data"]
+        return data
 
 
 def route_intake(router: respx.Router, intake: FakeIntake) -> None:
@@ -306,7 +308,7 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: st
 async def published(app: Any, prefix: str) -> list[OutboxEvent]:
     """The events the app has put in its outbox whose type starts with ``prefix``, in order."""
     async with app.state.db.transaction(read_only=True) as session:
-        rows = (await session.execute(select(OutboxEvent).order_by(OutboxEvent.seq))).scalars().all()
+        rows = (await session.execute(select(OutboxEvent).order_by(col(OutboxEvent.seq)))).scalars().all()
     return [e for e in rows if e.type.startswith(prefix)]
 
 
