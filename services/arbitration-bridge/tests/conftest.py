@@ -12,14 +12,14 @@ import pytest
 import respx
 from arbitration_bridge.config import ArbitrationBridgeSettings
 from arbitration_bridge.main import create_app
+from factories import referral_form
 from onewindow_kit.bridge import testing as bridge_testing
-from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerSite
+from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
-HOOK_A = "https://futian-arb.test/onewindow/webhooks"
-HOOK_B = "https://luohu-arb.test/onewindow/webhooks"
+BUSY = "仲裁院系统繁忙"  # the answer of a failing webhook endpoint
 fake_resolver = bridge_testing.fake_resolver("futian-arb.test", "luohu-arb.test")
 
 
@@ -60,20 +60,31 @@ def intake() -> FakeIntake:
 
 @pytest.fixture
 def arb_a() -> FakePartner:
-    return FakePartner(busy_text="仲裁院系统繁忙")
+    return FakePartner(
+        "futian-arbitration",
+        "深圳市福田区劳动人事争议仲裁院",
+        "futian",
+        "https://futian-arb.test/onewindow/webhooks",
+        busy_text=BUSY,
+    )
 
 
 @pytest.fixture
 def arb_b() -> FakePartner:
-    return FakePartner(busy_text="仲裁院系统繁忙")
+    return FakePartner(
+        "luohu-arbitration",
+        "深圳市罗湖区劳动人事争议仲裁院",
+        "luohu",
+        "https://luohu-arb.test/onewindow/webhooks",
+        busy_text=BUSY,
+    )
 
 
 @pytest.fixture
 def mock(intake, arb_a, arb_b):
     with respx.mock(assert_all_called=False) as router:
         bridge_testing.route_intake(router, intake)
-        router.post(HOOK_A).mock(side_effect=arb_a)
-        router.post(HOOK_B).mock(side_effect=arb_b)
+        bridge_testing.route_partners(router, arb_a, arb_b)
         yield router
 
 
@@ -81,13 +92,15 @@ def mock(intake, arb_a, arb_b):
 async def commissions(client, test_keys, mock, arb_a, arb_b):
     """Two registered commissions (福田 → centre futian, 罗湖 → centre luohu) with their webhook secrets."""
     return await bridge_testing.register_partners(
-        client,
-        test_keys,
-        role="arbitration_partner",
-        sites={
-            "a": PartnerSite(arb_a, "futian-arbitration", "深圳市福田区劳动人事争议仲裁院", "futian", HOOK_A),
-            "b": PartnerSite(arb_b, "luohu-arbitration", "深圳市罗湖区劳动人事争议仲裁院", "luohu", HOOK_B),
-        },
+        client, test_keys, role="arbitration_partner", partners={"a": arb_a, "b": arb_b}
+    )
+
+
+@pytest.fixture
+def partner_api(commissions) -> PartnerApi:
+    """The partner API as the kit's hostile-input tests reach it (test_hardening)."""
+    return PartnerApi(
+        "/partner/arbitration/v1/referrals", commissions["a"], referral_form, case_no_field="pre_filing_no"
     )
 
 

@@ -109,13 +109,9 @@ def routed(case_id: str, *, center_id: str = "futian", case_no: str = "福田一
 
 
 def agreement(*, effective_on: date, review: bool = True, **over: Any) -> dict[str, Any]:
-    body = agreement_body(
-        effective_on=effective_on,
-        agreement_no="福田调协〔2026〕00088号",
-        judicial_confirmation=False,
-        arbitration_review=review,
+    return agreement_body(
+        effective_on=effective_on, agreement_no="福田调协〔2026〕00088号", arbitration_review=review, **over
     )
-    return body | over
 
 
 def mediator() -> dict[str, Any]:

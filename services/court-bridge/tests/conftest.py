@@ -12,14 +12,14 @@ import pytest
 import respx
 from court_bridge.config import CourtBridgeSettings
 from court_bridge.main import create_app
+from factories import referral_form
 from onewindow_kit.bridge import testing as bridge_testing
-from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerSite
+from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
-HOOK_A = "https://court-a.test/onewindow/webhooks"
-HOOK_B = "https://court-b.test/onewindow/webhooks"
+BUSY = "court system busy"  # the answer of a failing webhook endpoint
 fake_resolver = bridge_testing.fake_resolver("court-a.test", "court-b.test")
 
 
@@ -60,20 +60,23 @@ def intake() -> FakeIntake:
 
 @pytest.fixture
 def court_a() -> FakePartner:
-    return FakePartner(busy_text="court system busy")
+    return FakePartner(
+        "futian-court", "深圳市福田区人民法院", "futian", "https://court-a.test/onewindow/webhooks", busy_text=BUSY
+    )
 
 
 @pytest.fixture
 def court_b() -> FakePartner:
-    return FakePartner(busy_text="court system busy")
+    return FakePartner(
+        "luohu-court", "深圳市罗湖区人民法院", "luohu", "https://court-b.test/onewindow/webhooks", busy_text=BUSY
+    )
 
 
 @pytest.fixture
 def mock(intake, court_a, court_b):
     with respx.mock(assert_all_called=False) as router:
         bridge_testing.route_intake(router, intake)
-        router.post(HOOK_A).mock(side_effect=court_a)
-        router.post(HOOK_B).mock(side_effect=court_b)
+        bridge_testing.route_partners(router, court_a, court_b)
         yield router
 
 
@@ -81,14 +84,14 @@ def mock(intake, court_a, court_b):
 async def courts(client, test_keys, mock, court_a, court_b):
     """Two registered courts (福田 → centre futian, 罗湖 → centre luohu) with their webhook secrets."""
     return await bridge_testing.register_partners(
-        client,
-        test_keys,
-        role="court_partner",
-        sites={
-            "a": PartnerSite(court_a, "futian-court", "深圳市福田区人民法院", "futian", HOOK_A),
-            "b": PartnerSite(court_b, "luohu-court", "深圳市罗湖区人民法院", "luohu", HOOK_B),
-        },
+        client, test_keys, role="court_partner", partners={"a": court_a, "b": court_b}
     )
+
+
+@pytest.fixture
+def partner_api(courts) -> PartnerApi:
+    """The partner API as the kit's hostile-input tests reach it (test_hardening)."""
+    return PartnerApi("/partner/court/v1/referrals", courts["a"], referral_form, case_no_field="court_case_no")
 
 
 async def published(app, prefix: str = "court.") -> list[OutboxEvent]:

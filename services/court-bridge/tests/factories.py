@@ -62,10 +62,6 @@ def event(
 
 
 def agreement(*, effective_on: date, confirm: bool = True, **over: Any) -> dict[str, Any]:
-    body = agreement_body(
-        effective_on=effective_on,
-        agreement_no="福田调〔2026〕88号",
-        judicial_confirmation=confirm,
-        arbitration_review=False,
+    return agreement_body(
+        effective_on=effective_on, agreement_no="福田调〔2026〕88号", judicial_confirmation=confirm, **over
     )
-    return body | over
