@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 from arbitration_bridge.config import ArbitrationBridgeSettings
 from arbitration_bridge.main import create_app
 from factories import referral_form
@@ -82,9 +81,7 @@ def arb_b() -> FakePartner:
 
 @pytest.fixture
 def mock(intake, arb_a, arb_b):
-    with respx.mock(assert_all_called=False) as router:
-        bridge_testing.route_intake(router, intake)
-        bridge_testing.route_partners(router, arb_a, arb_b)
+    with bridge_testing.mocked_outside(intake, arb_a, arb_b) as router:
         yield router
 
 

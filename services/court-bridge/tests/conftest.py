@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 from court_bridge.config import CourtBridgeSettings
 from court_bridge.main import create_app
 from factories import referral_form
@@ -74,9 +73,7 @@ def court_b() -> FakePartner:
 
 @pytest.fixture
 def mock(intake, court_a, court_b):
-    with respx.mock(assert_all_called=False) as router:
-        bridge_testing.route_intake(router, intake)
-        bridge_testing.route_partners(router, court_a, court_b)
+    with bridge_testing.mocked_outside(intake, court_a, court_b) as router:
         yield router
 
 

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import respx
 from conftest import fast_settings
 from court_bridge.main import create_app
 from factories import agreement, event
 from onewindow_domain.calendar import china_today
-from onewindow_kit.bridge.testing import load_simulator, route_intake, wait_for
+from onewindow_kit.bridge.testing import load_simulator, loopback_webhooks, mocked_outside, wait_for
 from onewindow_kit.events import OutboxEvent
-from onewindow_kit.webhooks.settings import WebhookSettings
 from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
@@ -24,24 +22,14 @@ simulator = load_simulator("court_simulator", Path(__file__).resolve().parents[3
 
 @pytest.fixture
 def loopback_mock(intake):
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()
-        route_intake(router, intake)
+    with mocked_outside(intake, loopback=True) as router:
         yield router
 
 
 async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
     database_url, test_keys, intake, loopback_mock
 ):
-    hooks = WebhookSettings(
-        retry_schedule_seconds=[0.1] * 8,
-        retry_jitter=0,
-        poll_seconds=0.05,
-        timeout_seconds=5,
-        require_https=False,
-        allowed_networks=["127.0.0.1/32"],
-    )
-    bridge_app = create_app(fast_settings(database_url, webhooks=hooks), key_source=test_keys.source)
+    bridge_app = create_app(fast_settings(database_url, webhooks=loopback_webhooks()), key_source=test_keys.source)
     court_token = test_keys.token(
         roles=["court_partner"], partner_id="futian-court", sub="futian-court", expires_in=3600
     )

@@ -1,7 +1,7 @@
 """What the two bridges' test suites share: the other side of a bridge, faked the same way for both.
 
 Intake's case API (``FakeIntake``), the gateway's token endpoint, a partner's webhook endpoint that
-verifies every delivery (``FakePartner``), settings that make the bridge's loops fast, and the few
+verifies every delivery (``FakePartner``), respx in front of them (``mocked_outside``), settings that make the bridge's loops fast, and the few
 helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``), and the
 hostile-input tests of the partner API (issue 15), which a bridge's test module imports, and the
 factories of what both contracts share. Each
@@ -19,7 +19,8 @@ import json
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -252,22 +253,37 @@ class FakePartner:
         return data
 
 
-def route_intake(router: respx.Router, intake: FakeIntake) -> None:
-    """Answer the gateway's token endpoint and intake's case API from ``intake`` on ``router``."""
-    router.post(f"{GATEWAY}/auth/token").mock(
-        return_value=httpx.Response(
-            200, json={"access_token": SERVICE_TOKEN, "token_type": "Bearer", "expires_in": 900}
+@contextmanager
+def mocked_outside(intake: FakeIntake, *partners: FakePartner, loopback: bool = False) -> Iterator[respx.Router]:
+    """respx answering what is outside the bridge: the gateway's token endpoint, intake's case API
+    from ``intake``, each partner's webhooks from its fake; with ``loopback``, real HTTP to
+    127.0.0.1 passes through (a bridge and a partner simulator served on loopback)."""
+    with respx.mock(assert_all_called=False) as router:
+        if loopback:
+            router.route(host="127.0.0.1").pass_through()
+        router.post(f"{GATEWAY}/auth/token").mock(
+            return_value=httpx.Response(
+                200, json={"access_token": SERVICE_TOKEN, "token_type": "Bearer", "expires_in": 900}
+            )
         )
+        router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
+        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
+        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
+        for partner in partners:
+            router.post(partner.webhook_url).mock(side_effect=partner)
+        yield router
+
+
+def loopback_webhooks() -> WebhookSettings:
+    """Webhook settings for a partner simulator on loopback: plain HTTP to 127.0.0.1, fast retries."""
+    return WebhookSettings(
+        retry_schedule_seconds=[0.1] * 8,
+        retry_jitter=0,
+        poll_seconds=0.05,
+        timeout_seconds=5,
+        require_https=False,
+        allowed_networks=["127.0.0.1/32"],
     )
-    router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
-    router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
-    router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
-
-
-def route_partners(router: respx.Router, *partners: FakePartner) -> None:
-    """Deliver each partner's webhooks to its fake endpoint on ``router``."""
-    for partner in partners:
-        router.post(partner.webhook_url).mock(side_effect=partner)
 
 
 async def register_partners(
