@@ -1,12 +1,17 @@
 """What the two bridges' test suites share: the other side of a bridge, faked the same way for both.
 
-Intake's case API (``FakeIntake``), the gateway's token endpoint, a partner's webhook endpoint that
-verifies every delivery (``FakePartner``), respx in front of them (``mocked_outside``), settings that make the bridge's loops fast, and the few
-helpers the tests call (``register_partners``, ``wait_for``, ``published``, ``deliver``), and the
-hostile-input tests of the partner API (issue 15), which a bridge's test module imports, and the
-factories of what both contracts share. Each
-bridge's ``conftest.py`` builds its own fixtures from these with its own names, hosts and roles (the
-partners and their contracts differ); only tests import this module.
+- the fakes: intake's case API (``FakeIntake``), a partner with its webhook endpoint that verifies
+  every delivery (``FakePartner``), respx in front of them and of the gateway's token endpoint
+  (``mocked_outside``), settings that make the bridge's loops fast (``fast_settings_values``);
+- the helpers the tests call: ``register_partners``, ``wait_for``, ``published``, ``deliver``,
+  ``load_simulator``;
+- factories of what both contracts share (``referral_parties``, ``envelope``, ``agreement``) and
+  the invalid edits both refuse alike (``INVALID_PARTIES_AND_CLAIMS``);
+- the hostile-input tests of the partner API (``TestHostilePartnerInput``, issue 15), which a
+  bridge's test module imports.
+
+Each bridge's ``conftest.py`` builds its fixtures from these with its own names, hosts and roles
+(the partners and their contracts differ). Only tests import this module.
 """
 
 from __future__ import annotations
