@@ -21,14 +21,15 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import Response
+from fastapi import Query, Response
 
 from onewindow_kit.bridge.casefile import IntakeError
-from onewindow_kit.errors import Forbidden, UpstreamUnavailable
+from onewindow_kit.errors import Forbidden, NotFound, UpstreamUnavailable
 from onewindow_kit.http import ServiceTokenProvider
+from onewindow_kit.openapi import problems
 
 
 def canonical_json(value: Any) -> bytes:
@@ -169,6 +170,20 @@ async def handed_over(
         if exc.retry:
             raise
         return []
+
+
+# A signed-link download route's query parameters and OpenAPI answers (``linked_document_response``).
+LinkExpires = Annotated[int, Query(ge=0, le=2**40)]
+LinkSignature = Annotated[str, Query(min_length=64, max_length=64)]
+LINKED_DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+    **problems(
+        NotFound,
+        Forbidden,
+        UpstreamUnavailable,
+        descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+    ),
+}
 
 
 async def linked_document_response(
