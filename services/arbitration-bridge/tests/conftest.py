@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from arbitration_bridge.config import ArbitrationBridgeSettings
 from arbitration_bridge.main import create_app
-from factories import referral_form
+from factories import agreement, event, mediator, referral_form, routed, window_case
+from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import testing as bridge_testing
-from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi
+from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi, deliver
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 
@@ -103,3 +104,32 @@ def partner_api(commissions) -> PartnerApi:
 
 async def published(app, prefix: str = "arbitration.") -> list[OutboxEvent]:
     return await bridge_testing.published(app, prefix)
+
+
+# Helpers the tests of transfers, reviews and direct arbitration share
+
+
+def clerk(test_keys, center: str = "futian") -> dict[str, str]:
+    """A clerk of ``center`` (王芳)."""
+    return test_keys.headers(roles=["clerk"], center_id=center, name="王芳")
+
+
+async def window_agreement(client, test_keys, intake, *, effective_on=None, review: bool = False, form=None) -> str:
+    """A case registered at the window, routed to mediation and mediated to an agreement (asking
+    for 仲裁审查确认 when ``review``) that takes effect on ``effective_on`` (today); its case id."""
+    case_id = intake.add_case(form or window_case())
+    await deliver(client, test_keys, routed(case_id), source="svc-intake")
+    await deliver(client, test_keys, event("mediation.proceeding.opened", None, case_id))
+    await deliver(client, test_keys, event("mediation.proceeding.assigned", None, case_id, mediator=mediator()))
+    await deliver(
+        client,
+        test_keys,
+        event(
+            "mediation.proceeding.agreed",
+            None,
+            case_id,
+            recovered_amount="12000.00",
+            agreement=agreement(effective_on=effective_on or china_today(), review=review),
+        ),
+    )
+    return case_id

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from arbitration_bridge.transfers.service import ACCEPTANCE_RULE, flag_overdue
-from conftest import published
+from conftest import clerk, published
 from factories import event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
@@ -55,10 +55,6 @@ async def window_mediation(
             event("mediation.proceeding.expired", None, case_id, reason="调解期限届满", undisputed_facts=None),
         )
     return case_id
-
-
-def clerk(test_keys, center="futian"):
-    return test_keys.headers(roles=["clerk"], center_id=center, name="王芳")
 
 
 async def transfer(client, test_keys, case_id, **body):
