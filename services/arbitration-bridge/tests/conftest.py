@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from arbitration_bridge.config import ArbitrationBridgeSettings
 from arbitration_bridge.main import create_app
-from factories import agreement, event, mediator, referral_form, routed, window_case
+from factories import agreement, event, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge import testing as bridge_testing
-from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi, deliver
+from onewindow_kit.bridge.testing import FakeIntake, FakePartner, PartnerApi, deliver, mediated_to_agreement
 from onewindow_kit.events import OutboxEvent
 from onewindow_kit.webhooks.guard import AddressGuard
 
@@ -119,17 +119,6 @@ async def window_agreement(client, test_keys, intake, *, effective_on=None, revi
     for 仲裁审查确认 when ``review``) that takes effect on ``effective_on`` (today); its case id."""
     case_id = intake.add_case(form or window_case())
     await deliver(client, test_keys, routed(case_id), source="svc-intake")
-    await deliver(client, test_keys, event("mediation.proceeding.opened", None, case_id))
-    await deliver(client, test_keys, event("mediation.proceeding.assigned", None, case_id, mediator=mediator()))
-    await deliver(
-        client,
-        test_keys,
-        event(
-            "mediation.proceeding.agreed",
-            None,
-            case_id,
-            recovered_amount="12000.00",
-            agreement=agreement(effective_on=effective_on or china_today(), review=review),
-        ),
-    )
+    body = agreement(effective_on=effective_on or china_today(), review=review)
+    await mediated_to_agreement(client, test_keys, event, None, case_id, agreement=body)
     return case_id

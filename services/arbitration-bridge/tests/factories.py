@@ -8,7 +8,7 @@ from typing import Any
 
 from onewindow_domain.identifiers import make_credit_code, make_id_number
 from onewindow_kit.bridge.testing import agreement as agreement_body
-from onewindow_kit.bridge.testing import envelope, referral_parties
+from onewindow_kit.bridge.testing import envelope, mediator, referral_parties  # noqa: F401 (mediator: the tests')
 
 EMPLOYER_CODE = make_credit_code(seq=7)
 _counter = iter(range(1, 100000))
@@ -112,7 +112,3 @@ def agreement(*, effective_on: date, review: bool = True, **over: Any) -> dict[s
     return agreement_body(
         effective_on=effective_on, agreement_no="福田调协〔2026〕00088号", arbitration_review=review, **over
     )
-
-
-def mediator() -> dict[str, Any]:
-    return {"id": "m-1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"}

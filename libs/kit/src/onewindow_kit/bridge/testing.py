@@ -4,8 +4,9 @@
   every delivery (``FakePartner``), respx in front of them and of the gateway's token endpoint
   (``mocked_outside``), settings that make the bridge's loops fast (``fast_settings_values``);
 - the helpers the tests call: ``register_partners``, ``wait_for``, ``published``, ``deliver``,
-  ``load_simulator``;
-- factories of what both contracts share (``referral_parties``, ``envelope``, ``agreement``) and
+  ``mediated_to_agreement``, ``load_simulator``;
+- factories of what both contracts share (``referral_parties``, ``envelope``, ``mediator``,
+  ``agreement``) and
   the invalid edits both refuse alike (``INVALID_PARTIES_AND_CLAIMS``);
 - the hostile-input tests of the partner API (``TestHostilePartnerInput``, issue 15), which a
   bridge's test module imports.
@@ -359,6 +360,25 @@ def load_simulator(name: str, path: Path) -> ModuleType:
     return module
 
 
+async def mediated_to_agreement(
+    client: httpx.AsyncClient,
+    test_keys: TestKeys,
+    event: Callable[..., dict[str, Any]],
+    referral_id: str | None,
+    case_id: str,
+    *,
+    agreement: dict[str, Any],
+) -> None:
+    """Mediation's events of a proceeding that ends in ``agreement`` (12,000 yuan recovered): opened,
+    assigned to ``mediator()``, agreed, delivered as its relay would; ``event`` is the bridge's factory."""
+    for type_, data in (
+        ("mediation.proceeding.opened", {}),
+        ("mediation.proceeding.assigned", {"mediator": mediator()}),
+        ("mediation.proceeding.agreed", {"recovered_amount": "12000.00", "agreement": agreement}),
+    ):
+        await deliver(client, test_keys, event(type_, referral_id, case_id, **data))
+
+
 # Factories (plain functions; each bridge's ``factories.py`` adds its contract's fields)
 
 
@@ -386,6 +406,11 @@ def referral_parties(*, id_number: str, credit_code: str) -> dict[str, Any]:
         "claims": [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}],
         "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
     }
+
+
+def mediator() -> dict[str, Any]:
+    """The mediator of ``mediation.proceeding.assigned``."""
+    return {"id": "m-1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"}
 
 
 def envelope(
