@@ -3,11 +3,12 @@ events (valid fake identifiers)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from onewindow_domain.identifiers import make_credit_code, make_id_number
+from onewindow_kit.bridge.testing import agreement as agreement_body
+from onewindow_kit.bridge.testing import envelope, mediator, referral_parties  # noqa: F401 (mediator: the tests')
 
 EMPLOYER_CODE = make_credit_code(seq=7)
 _counter = iter(range(1, 100000))
@@ -19,25 +20,7 @@ def referral_form(**over: Any) -> dict[str, Any]:
         "pre_filing_no": f"深劳人仲预〔2026〕{100 + n}号",
         "commission_name": "深圳市福田区劳动人事争议仲裁院",
         "referred_on": "2026-11-20",
-        "applicants": [
-            {
-                "name": "李四",
-                "id_number": make_id_number(birth=date(1991, 3, 5), seq=n % 999),
-                "phone": "13800138000",
-                "address": "深圳市福田区福田街道某小区",
-            }
-        ],
-        "respondents": [
-            {
-                "name": "深圳市某某电子有限公司",
-                "credit_code": EMPLOYER_CODE,
-                "address": "深圳市福田区某路1号",
-                "legal_representative": "赵某",
-                "phone": "0755-88888888",
-            }
-        ],
-        "claims": [{"category": "wage_arrears", "amount": "12000.00", "description": "拖欠2026年8–9月工资"}],
-        "facts": "申请人于2024年3月入职被申请人处，被申请人自2026年8月起拖欠工资。",
+        **referral_parties(id_number=make_id_number(birth=date(1991, 3, 5), seq=n % 999), credit_code=EMPLOYER_CODE),
         "mediation_suggestion": "建议双方围绕欠薪数额核对考勤记录，被申请人可分期支付。联系人王仲裁员13912345678。",
     }
     return base | over
@@ -68,25 +51,6 @@ def window_case(**over: Any) -> dict[str, Any]:
         "facts": "申请人主张被申请人未支付2026年1–9月加班费。",
     }
     return base | over
-
-
-def envelope(
-    type_: str,
-    case_id: str | None,
-    data: dict[str, Any],
-    *,
-    source: str = "mediation",
-    occurred_at: datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": type_,
-        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
-        "source": source,
-        "case_id": case_id,
-        "schema_version": 1,
-        "data": data,
-    }
 
 
 def event(
@@ -145,20 +109,6 @@ def routed(case_id: str, *, center_id: str = "futian", case_no: str = "福田一
 
 
 def agreement(*, effective_on: date, review: bool = True, **over: Any) -> dict[str, Any]:
-    base = {
-        "agreement_no": "福田调协〔2026〕00088号",
-        "signed_on": effective_on.isoformat(),
-        "terms": "被申请人于2026年12月31日前支付工资12000元。",
-        "total_amount": "12000.00",
-        "payments": [
-            {"due_on": "2026-12-31", "amount": "12000.00", "payer": "深圳市某某电子有限公司", "payee": "李四"}
-        ],
-        "parties_request_judicial_confirmation": False,
-        "parties_request_arbitration_review": review,
-        "effective_on": effective_on.isoformat(),
-    }
-    return base | over
-
-
-def mediator() -> dict[str, Any]:
-    return {"id": "m-1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"}
+    return agreement_body(
+        effective_on=effective_on, agreement_no="福田调协〔2026〕00088号", arbitration_review=review, **over
+    )

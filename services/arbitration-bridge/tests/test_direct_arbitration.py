@@ -6,20 +6,17 @@ And the 仲裁审查确认 request carries the agreement's digest and the commis
 from datetime import timedelta
 
 import pytest
-from conftest import deliver, published, wait_for
-from factories import agreement, envelope, event, mediator, routed, window_case
+from conftest import clerk, published, window_agreement
+from factories import envelope, event, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
 from onewindow_kit.bridge.documents import sha256_of
+from onewindow_kit.bridge.testing import deliver, wait_for
 
 pytestmark = pytest.mark.anyio
 
 TRANSFER_DECISION = "/partner/arbitration/v1/transfers/{}/decision"
 REVIEW_DECISION = "/partner/arbitration/v1/reviews/{}/decision"
-
-
-def clerk(test_keys, center="futian"):
-    return test_keys.headers(roles=["clerk"], center_id=center, name="王芳")
 
 
 def routed_to_arbitration(case_id: str) -> dict:
@@ -31,24 +28,6 @@ def routed_to_arbitration(case_id: str) -> dict:
 async def sent(arb, key: str, value: str) -> dict:
     await wait_for(lambda: any(b["data"].get(key) == value for _, b in arb.delivered), what=f"webhook for {value}")
     return next(b for _, b in arb.delivered if b["data"].get(key) == value)
-
-
-async def agreed_case(client, test_keys, intake, *, review: bool = False) -> str:
-    case_id = intake.add_case(window_case())
-    await deliver(client, test_keys, routed(case_id), source="svc-intake")
-    await deliver(client, test_keys, event("mediation.proceeding.opened", None, case_id))
-    await deliver(client, test_keys, event("mediation.proceeding.assigned", None, case_id, mediator=mediator()))
-    await deliver(
-        client,
-        test_keys,
-        event(
-            "mediation.proceeding.agreed",
-            None,
-            case_id,
-            agreement=agreement(effective_on=china_today(), review=review),
-        ),
-    )
-    return case_id
 
 
 async def test_a_worker_who_refuses_mediation_at_the_window_goes_to_arbitration(
@@ -144,7 +123,7 @@ async def test_refusal_while_mediating_or_after_agreement_is_409_with_the_reason
         "/transfers", json={"case_id": case_id, "kind": "refused_mediation"}, headers=clerk(test_keys)
     )
     assert declined.status_code == 201, declined.text
-    agreed = await agreed_case(client, test_keys, intake)
+    agreed = await window_agreement(client, test_keys, intake)
     after = await client.post(
         "/transfers", json={"case_id": agreed, "kind": "refused_mediation"}, headers=clerk(test_keys)
     )
@@ -154,7 +133,7 @@ async def test_refusal_while_mediating_or_after_agreement_is_409_with_the_reason
 async def test_a_breached_agreement_goes_to_arbitration_with_the_agreement_and_its_digest(
     client, app, test_keys, commissions, arb_a, intake
 ):
-    case_id = await agreed_case(client, test_keys, intake)
+    case_id = await window_agreement(client, test_keys, intake)
     early = await client.post(
         "/transfers", json={"case_id": case_id, "kind": "breached_agreement"}, headers=clerk(test_keys)
     )
@@ -191,7 +170,7 @@ async def test_a_breached_agreement_goes_to_arbitration_with_the_agreement_and_i
 async def test_a_review_request_carries_the_agreement_digest_and_the_commissions_clock(
     client, app, test_keys, commissions, arb_a, intake
 ):
-    case_id = await agreed_case(client, test_keys, intake, review=True)
+    case_id = await window_agreement(client, test_keys, intake, review=True)
     await wait_for(lambda: arb_a.types == ["review.requested"], what="review.requested")
     data = arb_a.last("review.requested")
     [document] = data["documents"]

@@ -6,9 +6,10 @@ recovers; a delivery failed past the schedule is replayable."""
 import json
 
 import pytest
-from conftest import deliver, published, wait_for
+from conftest import published
 from factories import agreement, event, mediator, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import deliver, mediated_to_agreement, wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
@@ -27,19 +28,8 @@ async def refer(client, commissions, intake, form=None, idem="k1") -> tuple[str,
 
 async def test_the_commission_hears_every_step_in_order(client, app, test_keys, commissions, arb_a, intake):
     referral_id, case_id = await refer(client, commissions, intake)
-    await deliver(client, test_keys, event("mediation.proceeding.opened", referral_id, case_id))
-    await deliver(client, test_keys, event("mediation.proceeding.assigned", referral_id, case_id, mediator=mediator()))
-    await deliver(
-        client,
-        test_keys,
-        event(
-            "mediation.proceeding.agreed",
-            referral_id,
-            case_id,
-            recovered_amount="12000.00",
-            agreement=agreement(effective_on=china_today(), review=False),
-        ),
-    )
+    body = agreement(effective_on=china_today(), review=False)
+    await mediated_to_agreement(client, test_keys, event, referral_id, case_id, agreement=body)
     expected = ["referral.accepted", "referral.mediator_assigned", "referral.agreed"]
     await wait_for(lambda: arb_a.types == expected, what="three webhooks")
     assert all(b["data"]["referral_id"] == referral_id for _, b in arb_a.delivered)

@@ -5,37 +5,15 @@ reason after; the commission confirms (仲裁调解书 number) or refuses; the t
 from datetime import timedelta
 
 import pytest
-from conftest import deliver, published, wait_for
-from factories import agreement, event, mediator, referral_form, routed, window_case
+from conftest import clerk, published, window_agreement
+from factories import agreement, event, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
+from onewindow_kit.bridge.testing import deliver, wait_for
 
 pytestmark = pytest.mark.anyio
 
 DECISION = "/partner/arbitration/v1/reviews/{}/decision"
-
-
-async def window_agreement(client, test_keys, intake, *, effective_on, review: bool, form=None) -> str:
-    case_id = intake.add_case(form or window_case())
-    await deliver(client, test_keys, routed(case_id), source="svc-intake")
-    await deliver(client, test_keys, event("mediation.proceeding.opened", None, case_id))
-    await deliver(client, test_keys, event("mediation.proceeding.assigned", None, case_id, mediator=mediator()))
-    await deliver(
-        client,
-        test_keys,
-        event(
-            "mediation.proceeding.agreed",
-            None,
-            case_id,
-            recovered_amount="12000.00",
-            agreement=agreement(effective_on=effective_on, review=review),
-        ),
-    )
-    return case_id
-
-
-def clerk(test_keys, center="futian"):
-    return test_keys.headers(roles=["clerk"], center_id=center, name="王芳")
 
 
 async def test_an_agreement_asking_for_review_is_sent_and_confirmed(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from arbitration_bridge.main import create_app
 from arbitration_bridge.seed import seed_commissions
-from conftest import DATA_KEY, LOOKUP_KEY, fast_settings
+from conftest import fast_settings
+from onewindow_kit.bridge.testing import DATA_KEY, LOOKUP_KEY
 from onewindow_kit.db import Database
 from onewindow_kit.partners.seed import SeedPartner
 from onewindow_kit.partners.service import valid_secrets

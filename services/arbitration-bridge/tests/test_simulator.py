@@ -3,56 +3,33 @@ the commission simulator (tests/simulators/arbitration.py, uvicorn), which verif
 ``standardwebhooks``, fails the first deliveries on request, and answers the transfer and the review
 with decisions. Intake is still mocked (respx); loopback passes through."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
-import respx
 from arbitration_bridge.main import create_app
-from conftest import GATEWAY, INTAKE, fast_settings, wait_for
+from conftest import fast_settings
 from factories import agreement, event, mediator, routed, window_case
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import load_simulator, loopback_webhooks, mocked_outside, wait_for
 from onewindow_kit.events import OutboxEvent
-from onewindow_kit.webhooks.settings import WebhookSettings
 from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
-_spec = importlib.util.spec_from_file_location(
+simulator = load_simulator(
     "arbitration_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "arbitration.py"
 )
-simulator = importlib.util.module_from_spec(_spec)
-sys.modules["arbitration_simulator"] = simulator  # pydantic resolves the module's annotations through it
-_spec.loader.exec_module(simulator)
 
 
 @pytest.fixture
 def loopback_mock(intake):
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()
-        router.post(f"{GATEWAY}/auth/token").mock(
-            return_value=httpx.Response(
-                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
-            )
-        )
-        router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)$").mock(side_effect=intake.get_case)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-z]+)/pii").mock(side_effect=intake.get_pii)
+    with mocked_outside(intake, loopback=True) as router:
         yield router
 
 
 async def test_the_simulated_commission_over_real_http(database_url, test_keys, intake, loopback_mock):
-    hooks = WebhookSettings(
-        retry_schedule_seconds=[0.1] * 8,
-        retry_jitter=0,
-        poll_seconds=0.05,
-        timeout_seconds=5,
-        require_https=False,
-        allowed_networks=["127.0.0.1/32"],
-    )
-    bridge_app = create_app(fast_settings(database_url, webhooks=hooks), key_source=test_keys.source)
+    bridge_app = create_app(fast_settings(database_url, webhooks=loopback_webhooks()), key_source=test_keys.source)
     token = test_keys.token(
         roles=["arbitration_partner"], partner_id="futian-arbitration", sub="futian-arbitration", expires_in=3600
     )

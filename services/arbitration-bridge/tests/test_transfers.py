@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 from arbitration_bridge.transfers.service import ACCEPTANCE_RULE, flag_overdue
-from conftest import deliver, published, wait_for
+from conftest import clerk, published
 from factories import event, mediator, referral_form, routed, window_case
 from onewindow_domain.calendar import china_today, default_calendar
 from onewindow_domain.clocks import compute_due
+from onewindow_kit.bridge.testing import deliver, wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
@@ -54,10 +55,6 @@ async def window_mediation(
             event("mediation.proceeding.expired", None, case_id, reason="调解期限届满", undisputed_facts=None),
         )
     return case_id
-
-
-def clerk(test_keys, center="futian"):
-    return test_keys.headers(roles=["clerk"], center_id=center, name="王芳")
 
 
 async def transfer(client, test_keys, case_id, **body):

@@ -6,21 +6,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import published, wait_for
+from conftest import published
 from court_bridge.agreements.service import canonical_digest
 from factories import agreement, event, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import deliver, wait_for
 
 pytestmark = pytest.mark.anyio
 
 PARTNER = "/partner/court/v1"
-
-
-async def deliver(client, test_keys, envelope) -> None:
-    response = await client.post(
-        "/internal/events", json=envelope, headers=test_keys.headers(roles=["service"], sub="svc-mediation")
-    )
-    assert response.status_code == 200, response.text
 
 
 def window_case(intake, *, worker_address="深圳市罗湖区东门街道某小区", category="wage_arrears") -> str:

@@ -6,9 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import published, wait_for
+from conftest import published
 from factories import agreement, event, referral_form
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import deliver, mediated_to_agreement, mediator, wait_for
 from sqlalchemy import text
 
 pytestmark = pytest.mark.anyio
@@ -26,33 +27,10 @@ async def refer(client, courts, court_a, intake, form=None, idem="k1") -> tuple[
     return referral_id, case_id
 
 
-async def deliver(client, test_keys, envelope) -> dict:
-    response = await client.post(
-        "/internal/events", json=envelope, headers=test_keys.headers(roles=["service"], sub="svc-mediation")
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def mediator():
-    return {"id": "m-1", "name": "张敏", "organisation": "福田区劳动争议人民调解委员会"}
-
-
 async def run_to_agreement(client, test_keys, courts, court_a, intake, *, effective_on=None, confirm=True):
     referral_id, case_id = await refer(client, courts, court_a, intake)
-    await deliver(client, test_keys, event("mediation.proceeding.opened", referral_id, case_id))
-    await deliver(client, test_keys, event("mediation.proceeding.assigned", referral_id, case_id, mediator=mediator()))
-    await deliver(
-        client,
-        test_keys,
-        event(
-            "mediation.proceeding.agreed",
-            referral_id,
-            case_id,
-            recovered_amount="12000.00",
-            agreement=agreement(effective_on=effective_on or china_today(), confirm=confirm),
-        ),
-    )
+    body = agreement(effective_on=effective_on or china_today(), confirm=confirm)
+    await mediated_to_agreement(client, test_keys, event, referral_id, case_id, agreement=body)
     return referral_id, case_id
 
 

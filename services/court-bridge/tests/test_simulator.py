@@ -3,58 +3,33 @@ the court simulator (tests/simulators/court.py, uvicorn), which verifies them wi
 fails the first deliveries on request, and answers the 司法确认 request with a ruling. Intake is
 still mocked (respx), loopback passes through."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
-import respx
-from conftest import GATEWAY, INTAKE, fast_settings, wait_for
+from conftest import fast_settings
 from court_bridge.main import create_app
 from factories import agreement, event
 from onewindow_domain.calendar import china_today
+from onewindow_kit.bridge.testing import load_simulator, loopback_webhooks, mocked_outside, wait_for
 from onewindow_kit.events import OutboxEvent
-from onewindow_kit.webhooks.settings import WebhookSettings
 from sqlalchemy import select
 
 pytestmark = pytest.mark.anyio
 
-_spec = importlib.util.spec_from_file_location(
-    "court_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "court.py"
-)
-simulator = importlib.util.module_from_spec(_spec)
-sys.modules["court_simulator"] = simulator  # pydantic resolves the module's annotations through it
-_spec.loader.exec_module(simulator)
+simulator = load_simulator("court_simulator", Path(__file__).resolve().parents[3] / "tests" / "simulators" / "court.py")
 
 
 @pytest.fixture
 def loopback_mock(intake):
-    with respx.mock(assert_all_called=False) as router:
-        router.route(host="127.0.0.1").pass_through()
-        router.post(f"{GATEWAY}/auth/token").mock(
-            return_value=httpx.Response(
-                200, json={"access_token": "svc-token", "token_type": "Bearer", "expires_in": 900}
-            )
-        )
-        router.post(f"{INTAKE}/cases").mock(side_effect=intake.register)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)$").mock(side_effect=intake.get_case)
-        router.get(url__regex=rf"^{INTAKE}/cases/(?P<case_id>[0-9a-f]+)/pii").mock(side_effect=intake.get_pii)
+    with mocked_outside(intake, loopback=True) as router:
         yield router
 
 
 async def test_the_simulated_court_gets_verified_webhooks_over_real_http(
     database_url, test_keys, intake, loopback_mock
 ):
-    hooks = WebhookSettings(
-        retry_schedule_seconds=[0.1] * 8,
-        retry_jitter=0,
-        poll_seconds=0.05,
-        timeout_seconds=5,
-        require_https=False,
-        allowed_networks=["127.0.0.1/32"],
-    )
-    bridge_app = create_app(fast_settings(database_url, webhooks=hooks), key_source=test_keys.source)
+    bridge_app = create_app(fast_settings(database_url, webhooks=loopback_webhooks()), key_source=test_keys.source)
     court_token = test_keys.token(
         roles=["court_partner"], partner_id="futian-court", sub="futian-court", expires_in=3600
     )

@@ -23,11 +23,6 @@ class ArbitrationBridgeSettings(BridgeSettings):
     # (or none) registered there, this one, unless the clerk names another.
     default_partner_id: str | None = None
 
-    # Documents in a bundle come with signed links to fetch them through the gateway: the gateway's
-    # address as partners reach it (default: gateway_url) and how long a link works.
-    public_url: str | None = None
-    document_link_seconds: int = Field(default=7 * 24 * 3600, ge=60)
-
     # The worker also gathers the parties' service addresses for failed referrals, prepares
     # transfers and reviews (the file and the identities from intake), and flags transfers the
     # commission has not answered within its 5 days (劳动争议调解仲裁法 第29条).

@@ -19,6 +19,7 @@ from typing import Any
 
 from onewindow_domain.calendar import china_today
 from onewindow_kit.bridge.casefile import IntakeError, Parties, gather
+from onewindow_kit.bridge.documents import handed_over
 from onewindow_kit.bridge.worker import Step, attempt, each_due
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,17 +111,12 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
 
     async def call(transfer: Any) -> Any:
         gathered = await gather(intake, case_id=transfer.case_id, purpose=PURPOSE_TRANSFER)
-        proceeding_id = (transfer.mediation or {}).get("proceeding_id")
-        documents: list[dict[str, Any]] = []
-        if ctx.documents is not None and ctx.documents.configured and proceeding_id:
-            # Documents, not titles: the 调解终结书 and 无争议事实确认书 with their digests (rendered now
-            # if nobody printed them yet; mediation refuses what the proceeding does not allow).
-            try:
-                documents = await ctx.documents.latest(proceeding_id=proceeding_id, ensure=transfers.TRANSFER_DOCUMENTS)
-            except IntakeError as exc:
-                if exc.retry:
-                    raise
-                documents = []  # mediation cannot tell (e.g. no such proceeding): the titles still go
+        # The 调解终结书 and 无争议事实确认书 with their digests (mediation refuses what the proceeding does not allow).
+        documents = await handed_over(
+            ctx.documents,
+            proceeding_id=(transfer.mediation or {}).get("proceeding_id"),
+            ensure=transfers.TRANSFER_DOCUMENTS,
+        )
         return gathered, documents
 
     async def record(session: AsyncSession, result: Any) -> None:
@@ -133,9 +129,7 @@ async def prepare_transfer(ctx: ArbitrationContext, transfer_id: str) -> str:
             respondents=respondents,
             cipher=ctx.cipher,
             generated=documents,
-            link_secret=ctx.settings.lookup_key,
-            public_url=ctx.settings.public_url or ctx.settings.gateway_url,
-            link_seconds=ctx.settings.document_link_seconds,
+            **ctx.settings.document_links,
         )
 
     outcome = await attempt(
@@ -161,15 +155,8 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
         async with ctx.database().transaction(read_only=True) as session:
             record_ = await session.get(CaseRecord, review.case_id)
             proceeding_id = record_.proceeding_id if record_ is not None else None
-        documents: list[dict[str, Any]] = []
-        if ctx.documents is not None and ctx.documents.configured and proceeding_id:
-            # Documents, not titles: the signed 调解协议书 and the 仲裁审查确认申请书 (rendered if missing).
-            try:
-                documents = await ctx.documents.latest(proceeding_id=proceeding_id, ensure=reviews.REVIEW_DOCUMENTS)
-            except IntakeError as exc:
-                if exc.retry:
-                    raise
-                documents = []
+        # The signed 调解协议书 and the 仲裁审查确认申请书.
+        documents = await handed_over(ctx.documents, proceeding_id=proceeding_id, ensure=reviews.REVIEW_DOCUMENTS)
         return gathered, documents
 
     async def record(session: AsyncSession, result: Any) -> None:
@@ -181,9 +168,7 @@ async def prepare_review(ctx: ArbitrationContext, review_id: str) -> str:
             respondents=respondents,
             cipher=ctx.cipher,
             generated=documents,
-            link_secret=ctx.settings.lookup_key,
-            public_url=ctx.settings.public_url or ctx.settings.gateway_url,
-            link_seconds=ctx.settings.document_link_seconds,
+            **ctx.settings.document_links,
         )
 
     outcome = await attempt(

@@ -1,7 +1,6 @@
 """court-bridge settings (env prefix ``COURT_``); what every bridge has is the kit's ``BridgeSettings``."""
 
 from onewindow_kit.bridge.settings import BridgeSettings
-from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -10,11 +9,6 @@ class CourtBridgeSettings(BridgeSettings):
 
     service_name: str = "court-bridge"
     database_url: str = "sqlite+aiosqlite:///var/db/court.sqlite3"
-
-    # Documents in a 司法确认 bundle come with signed links to fetch them through the gateway: the
-    # gateway's address as courts reach it (default: gateway_url) and how long a link works.
-    public_url: str | None = None
-    document_link_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 
     # auto_accept: the centre answers a court within 3 working days (人民法院在线调解规则 第12条).
     # The worker also prepares 司法确认 applications (identities from intake).

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from onewindow_kit.bridge.casefile import IntakeError, hand_off_parties
+from onewindow_kit.bridge.casefile import hand_off_parties
+from onewindow_kit.bridge.documents import handed_over
 from onewindow_kit.bridge.worker import Step, attempt, each_due
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,12 +66,7 @@ async def _prepare(
         (applicants, respondents), generated = result
         extra: dict[str, Any] = {}
         if documents:
-            extra = {
-                "generated": generated,
-                "link_secret": ctx.settings.lookup_key,
-                "public_url": ctx.settings.public_url or ctx.settings.gateway_url,
-                "link_seconds": ctx.settings.document_link_seconds,
-            }
+            extra = {"generated": generated, **ctx.settings.document_links}
         await mark(
             session=session,
             application_id=application_id,
@@ -94,8 +90,7 @@ async def _prepare(
 
 
 async def _generated(ctx: CourtContext, application: Any, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Documents, not titles: mediation's newest ``kinds`` of the agreement's proceeding (rendered now
-    if nobody printed them yet; mediation refuses what the proceeding does not allow)."""
+    """Mediation's newest ``kinds`` of the agreement's proceeding (``handed_over``)."""
     if not kinds or ctx.documents is None or not ctx.documents.configured:
         return []
     proceeding_id = application.proceeding_id
@@ -103,14 +98,7 @@ async def _generated(ctx: CourtContext, application: Any, kinds: tuple[str, ...]
         async with ctx.database().transaction(read_only=True) as session:
             referral = await session.get(Referral, application.referral_id)
             proceeding_id = referral.proceeding_id if referral is not None else None
-    if not proceeding_id:
-        return []
-    try:
-        return await ctx.documents.latest(proceeding_id=proceeding_id, ensure=kinds)
-    except IntakeError as exc:
-        if exc.retry:
-            raise
-        return []  # mediation cannot tell (e.g. no such proceeding): the canonical-JSON entry still goes
+    return await handed_over(ctx.documents, proceeding_id=proceeding_id, ensure=kinds)
 
 
 def steps(ctx: CourtContext) -> Sequence[Step]:

@@ -21,14 +21,15 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import Response
+from fastapi import Query, Response
 
 from onewindow_kit.bridge.casefile import IntakeError
-from onewindow_kit.errors import Forbidden, UpstreamUnavailable
+from onewindow_kit.errors import Forbidden, NotFound, UpstreamUnavailable
 from onewindow_kit.http import ServiceTokenProvider
+from onewindow_kit.openapi import problems
 
 
 def canonical_json(value: Any) -> bytes:
@@ -152,6 +153,37 @@ class DocumentsClient:
     async def content(self, *, document_id: str) -> bytes:
         """The PDF's bytes as mediation stores them."""
         return (await self._request("GET", f"/documents/{document_id}/content")).content
+
+
+async def handed_over(
+    documents: DocumentsClient | None, *, proceeding_id: str | None, ensure: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Documents, not titles: the proceeding's newest documents to send with a request, the
+    ``ensure`` kinds rendered first if nobody printed them yet. None without mediation configured or
+    a proceeding; none either when mediation cannot tell (e.g. no such proceeding: the titles and
+    canonical-JSON entries still go). A retryable error is raised, so the worker tries again."""
+    if documents is None or not documents.configured or not proceeding_id:
+        return []
+    try:
+        return await documents.latest(proceeding_id=proceeding_id, ensure=ensure)
+    except IntakeError as exc:
+        if exc.retry:
+            raise
+        return []
+
+
+# A signed-link download route's query parameters and OpenAPI answers (``linked_document_response``).
+LinkExpires = Annotated[int, Query(ge=0, le=2**40)]
+LinkSignature = Annotated[str, Query(min_length=64, max_length=64)]
+LINKED_DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
+    **problems(
+        NotFound,
+        Forbidden,
+        UpstreamUnavailable,
+        descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
+    ),
+}
 
 
 async def linked_document_response(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -34,8 +34,23 @@ class BridgeSettings(ServiceSettings):
 
     max_body_bytes: int = 1024 * 1024  # the gateway bounds bodies too; this holds without it
 
+    # Documents in a bundle come with signed links to fetch them through the gateway: the gateway's
+    # address as partners reach it (default: gateway_url) and how long a link works.
+    public_url: str | None = None
+    document_link_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
     # What the bridge stores encrypted, named in the error when the keys are missing.
     encrypted_what: ClassVar[str] = "referrals carry parties' identities and webhook secrets"
+
+    @property
+    def document_links(self) -> dict[str, Any]:
+        """How a bundle's document links are signed: the ``link_secret``, ``public_url`` and
+        ``link_seconds`` keywords of the services that send bundles."""
+        return {
+            "link_secret": self.lookup_key,
+            "public_url": self.public_url or self.gateway_url,
+            "link_seconds": self.document_link_seconds,
+        }
 
     @property
     def env_prefix(self) -> str:

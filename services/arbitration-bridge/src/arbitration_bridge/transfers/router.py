@@ -7,11 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from onewindow_kit.bridge.documents import linked_document_response
+from onewindow_kit.bridge.documents import (
+    LINKED_DOCUMENT_RESPONSES,
+    LinkExpires,
+    LinkSignature,
+    linked_document_response,
+)
 from onewindow_kit.bridge.routes import partner_decision
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
-from onewindow_kit.errors import AlreadyExists, Forbidden, NotFound, StateConflict, UpstreamUnavailable
+from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
 from onewindow_kit.partners.dependencies import BoundedBody, RequiredKey
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,15 +81,7 @@ async def record_transfer_decision(
     "/transfers/{transfer_id}/documents/{document_id}",
     response_class=Response,
     operation_id="download_transfer_document",
-    responses={
-        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
-        **problems(
-            NotFound,
-            Forbidden,
-            UpstreamUnavailable,
-            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
-        ),
-    },
+    responses=LINKED_DOCUMENT_RESPONSES,
 )
 async def download_transfer_document(
     transfer_id: str,
@@ -92,8 +89,8 @@ async def download_transfer_document(
     commission: CurrentCommission,
     session: SessionDep,
     request: Request,
-    expires: Annotated[int, Query(ge=0, le=2**40)],
-    signature: Annotated[str, Query(min_length=64, max_length=64)],
+    expires: LinkExpires,
+    signature: LinkSignature,
 ) -> Response:
     """A document of a transfer sent to this commission, from the signed link in ``transfer.requested``
     (``documents[].url``), fetched with the commission's own token. Check its SHA-256 against the

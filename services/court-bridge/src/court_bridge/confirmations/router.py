@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from onewindow_kit.bridge.documents import linked_document_response
+from onewindow_kit.bridge.documents import (
+    LINKED_DOCUMENT_RESPONSES,
+    LinkExpires,
+    LinkSignature,
+    linked_document_response,
+)
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import database_of
 from onewindow_kit.errors import (
     AlreadyExists,
-    Forbidden,
     NotFound,
     StateConflict,
-    UpstreamUnavailable,
     ValidationFailed,
 )
 from onewindow_kit.idempotency import fingerprint, run_idempotent
@@ -89,15 +92,7 @@ async def record_confirmation_ruling(
     "/confirmations/{application_id}/documents/{document_id}",
     response_class=Response,
     operation_id="download_confirmation_document",
-    responses={
-        200: {"content": {"application/pdf": {}}, "description": "the PDF; its SHA-256 is the bundle's"},
-        **problems(
-            NotFound,
-            Forbidden,
-            UpstreamUnavailable,
-            descriptions={403: "The link's signature is wrong or it expired", 503: "Mediation did not answer"},
-        ),
-    },
+    responses=LINKED_DOCUMENT_RESPONSES,
 )
 async def download_confirmation_document(
     application_id: str,
@@ -105,8 +100,8 @@ async def download_confirmation_document(
     court: CurrentCourt,
     session: SessionDep,
     request: Request,
-    expires: Annotated[int, Query(ge=0, le=2**40)],
-    signature: Annotated[str, Query(min_length=64, max_length=64)],
+    expires: LinkExpires,
+    signature: LinkSignature,
 ) -> Response:
     """A document of a 司法确认 application sent to this court (the signed 调解协议书 or the
     司法确认申请书), from the signed link in ``confirmation.requested|applied`` (``documents[].url``),

@@ -67,15 +67,7 @@ REPLAYED = routes.REPLAYED
     operation_id="create_referral",
     dependencies=[BoundedBody],
     responses={
-        201: {
-            "description": "Created. A retry with the same Idempotency-Key and body answers the same 201 and body again",
-            "headers": {
-                "Idempotent-Replayed": {
-                    "description": "``true`` when this answer is the replay of an earlier request with the same key",
-                    "schema": {"type": "string", "enum": ["true"]},
-                }
-            },
-        },
+        **routes.REPLAYABLE_CREATED,
         **problems(
             AlreadyExists,
             descriptions={
