@@ -110,3 +110,81 @@ async def test_hand_offs_by_desk_and_outcome_and_legal_aid_within_promise(client
     assert [c["id"] for c in r.json()["items"]] == [insp["id"]]
     r = await client.get("/stats/cases", params={"figure": "legal_aid:within_promise"}, headers=supervisor)
     assert [c["id"] for c in r.json()["items"]] == [aid["id"]]
+
+
+async def test_timeline_counts_follow_inserts_deletes_and_moves_of_entries(client, test_keys, futian, database_url):
+    """The counts by kind (on PostgreSQL from case_event_count, kept by triggers; on SQLite from
+    the join) equal a count of the timeline rows themselves, after entries are added twice, on
+    another centre's case, of a kind not counted, then deleted and moved to another kind and case."""
+    from intake.cases.models import CaseFile, TimelineEntry
+    from intake.cases.service.statistics import COUNTED_KINDS, timeline_counts
+    from onewindow_domain.calendar import china_today
+    from onewindow_kit.db import Database
+    from sqlalchemy import delete, select, update
+
+    clerk = test_keys.headers(roles=["clerk"], center_id="futian")
+    ids = []
+    for i, center in enumerate(("futian", "futian", "luohu")):
+        headers = clerk if center == "futian" else test_keys.headers(roles=["clerk"], center_id=center)
+        form = case_form(applicants=[applicant(10 + i)], route={"route": "mediation"})
+        response = await client.post("/cases", json=form, headers=headers)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    a, b, elsewhere = ids
+    today = china_today()
+    db = Database(database_url)
+    try:
+
+        async def add(case_id: str, kind: str) -> int:
+            async with db.sessionmaker() as s, s.begin():
+                entry = TimelineEntry(case_id=case_id, source="mediation", kind=kind, summary="测试")
+                s.add(entry)
+                await s.flush()
+                assert entry.id is not None
+                return entry.id
+
+        async def check() -> None:
+            async with db.sessionmaker() as s:
+                rows = (
+                    await s.execute(
+                        select(TimelineEntry.kind, TimelineEntry.case_id, CaseFile.center_id).join(
+                            CaseFile, CaseFile.id == TimelineEntry.case_id
+                        )
+                    )
+                ).all()
+                for center in ("futian", None):
+                    expected: dict[str, tuple[int, int]] = {}
+                    for kind in {k for k, _, _ in rows if k in COUNTED_KINDS}:
+                        cases = [c for k, c, at in rows if k == kind and center in (None, at)]
+                        if cases:
+                            expected[kind] = (len(cases), len(set(cases)))
+                    got = await timeline_counts(s, since=today, until=today, center_id=center, kinds=COUNTED_KINDS)
+                    assert got == expected, center
+
+        first = await add(a, "mediation.proceeding.agreed")
+        await add(a, "mediation.proceeding.agreed")  # twice on one case: two entries, one case
+        await add(b, "mediation.proceeding.terminated")
+        await add(b, "court.confirmation.ruled")
+        await add(b, "mediation.agreement.instalment_paid")  # not counted
+        await add(elsewhere, "mediation.proceeding.agreed")  # another centre
+        await check()
+        async with db.sessionmaker() as s, s.begin():
+            await s.execute(delete(TimelineEntry).where(TimelineEntry.id == first))
+        await check()
+        async with db.sessionmaker() as s, s.begin():  # the last agreed entry of a becomes b's declined one
+            await s.execute(
+                update(TimelineEntry)
+                .where(TimelineEntry.case_id == a, TimelineEntry.kind == "mediation.proceeding.agreed")
+                .values(case_id=b, kind="mediation.proceeding.declined")
+            )
+        await check()
+        async with db.sessionmaker() as s:
+            got = await timeline_counts(s, since=today, until=today, center_id="futian", kinds=COUNTED_KINDS)
+        assert "mediation.proceeding.agreed" not in got
+        assert got["mediation.proceeding.declined"] == (1, 1)
+        assert got["mediation.proceeding.terminated"] == (1, 1)
+        stats = (await client.get("/stats", headers=test_keys.headers(roles=["supervisor"], center_id="futian"))).json()
+        assert stats["mediations_ended"] == 2 and stats["mediations_agreed"] == 0
+        assert stats["partner_outcomes"]["court.confirmation.ruled"]["count"] == 1
+    finally:
+        await db.dispose()

@@ -455,11 +455,10 @@ async def get_stats(
     if since > until:
         raise ValidationFailed.field("since", "开始日期不能晚于结束日期")
     scope = center_id if principal.has_any_role("admin") else principal.center_id
-    base = await service.statistics(session=session, center_id=scope, since=since, until=until)
-    extra = await statistics.report(
+    figures = await statistics.figures(
         session=session, center_id=scope, since=since, until=until, promise_days=settings.desks.legal_aid_promise_days
     )
-    return Stats(**base, **extra)
+    return Stats(**figures)
 
 
 @stats_router.get("/stats/cases", response_model=CasePage, operation_id="list_cases_behind_figure")

@@ -16,7 +16,17 @@ class Handoff(SQLModel, table=True):
     """One case sent to one desk. A re-route withdraws the open hand-off and opens another."""
 
     __tablename__ = "handoff"
-    __table_args__ = (Index("ix_handoff_desk_queue", "center_id", "desk", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_handoff_desk_queue", "center_id", "desk", "status", "due_on"),
+        # The dashboard's hand-off figures: a centre's hand-offs with what they count, from the
+        # index alone on PostgreSQL (a hand-off's centre is its case's; decision 0030, issue 17).
+        Index(
+            "ix_handoff_center_case",
+            "center_id",
+            "case_id",
+            postgresql_include=["desk", "status", "outcome", "received_on", "decided_on"],
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="case_file.id", max_length=32, index=True)

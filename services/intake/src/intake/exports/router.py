@@ -131,11 +131,15 @@ async def export_stats(
     if since > until:
         raise ValidationFailed.field("since", "开始日期不能晚于结束日期")
     scope = center_id if principal.has_any_role("admin") else principal.center_id
-    base = await cases.statistics(session=session, center_id=scope, since=since, until=until)
-    extra = await statistics.report(
-        session=session, center_id=scope, since=since, until=until, promise_days=settings.desks.legal_aid_promise_days
-    )
-    figures = Stats(**base, **extra).model_dump(mode="json")  # the same figures as GET /stats
+    figures = Stats(
+        **await statistics.figures(
+            session=session,
+            center_id=scope,
+            since=since,
+            until=until,
+            promise_days=settings.desks.legal_aid_promise_days,
+        )
+    ).model_dump(mode="json")  # the same figures as GET /stats
     content, rows = service.export_stats(session=session, principal=principal, stats=figures, since=since, until=until)
     return _attachment(content, f"统计报表-{since}至{until}", rows, f"statistics-{since}-{until}")
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from intake.cases.models import CaseFile, TimelineEntry
-from intake.cases.service.statistics import close_days, timeline_counts
+from intake.cases.service.statistics import Shared, close_days, shared, statistics, timeline_counts
 from intake.cases.service.statistics import window as _stats_window
 from intake.desks.models import Handoff
 from intake.desks.service import DESK_ZH, OUTCOMES
@@ -49,13 +49,34 @@ def _has_handoff(*conditions: Any) -> Any:
     return exists().where(col(Handoff.case_id) == col(CaseFile.id), *conditions)
 
 
-async def _legal_aid_cases(session: AsyncSession, where: list[Any], promise_days: int) -> dict[str, list[str]]:
+def _centre_handoffs(center_id: str | None) -> list[Any]:
+    """The centre's hand-offs. Redundant with the join on the case, whose centre a hand-off takes
+    when it is opened (neither changes), but it lets PostgreSQL read ``ix_handoff_center_case``
+    instead of every hand-off (decision 0030)."""
+    return [col(Handoff.center_id) == center_id] if center_id else []
+
+
+def _days_after(session: AsyncSession, day: Any, days: int) -> Any:
+    """``day`` plus ``days`` calendar days, in SQL (SQLite keeps dates as ISO text)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return day + days
+    return func.date(day, f"+{int(days)} days")
+
+
+async def _legal_aid_cases(
+    session: AsyncSession, where: list[Any], promise_days: int, center_id: str | None
+) -> dict[str, list[str]]:
     """Case ids of legal-aid reviews decided, within the promise and late (calendar days)."""
     rows = (
         await session.execute(
             select(col(Handoff.case_id), col(Handoff.received_on), col(Handoff.decided_on))
             .join(CaseFile, col(CaseFile.id) == col(Handoff.case_id))
-            .where(*where, col(Handoff.desk) == "legal_aid", col(Handoff.decided_on).is_not(None))
+            .where(
+                *where,
+                *_centre_handoffs(center_id),
+                col(Handoff.desk) == "legal_aid",
+                col(Handoff.decided_on).is_not(None),
+            )
         )
     ).all()
     within = [case_id for case_id, received, decided in rows if decided and (decided - received).days <= promise_days]
@@ -66,7 +87,9 @@ async def _legal_aid_cases(session: AsyncSession, where: list[Any], promise_days
     }
 
 
-async def _condition(session: AsyncSession, figure: str, *, where: list[Any], promise_days: int) -> Any:
+async def _condition(
+    session: AsyncSession, figure: str, *, where: list[Any], promise_days: int, center_id: str | None
+) -> Any:
     """The condition on case_file that a figure counts (ValidationFailed for an unknown key)."""
     kind, _, rest = figure.partition(":")
     if figure == "cases":
@@ -105,7 +128,7 @@ async def _condition(session: AsyncSession, figure: str, *, where: list[Any], pr
             if outcome in OUTCOMES[desk]:
                 return _has_handoff(col(Handoff.desk) == desk, col(Handoff.outcome) == outcome)
     if kind == "legal_aid" and rest in ("decided", "within_promise", "late"):
-        ids = (await _legal_aid_cases(session, where, promise_days))[rest]
+        ids = (await _legal_aid_cases(session, where, promise_days, center_id))[rest]
         return col(CaseFile.id).in_(ids)
     if kind == "referral_in" and rest in REFERRAL_CHANNELS:
         return col(CaseFile.channel) == rest
@@ -131,7 +154,7 @@ async def cases_behind(
 ) -> list[CaseFile]:
     """The cases a dashboard figure counts, newest first."""
     where = _window(since, until, center_id)
-    condition = await _condition(session, figure, where=where, promise_days=promise_days)
+    condition = await _condition(session, figure, where=where, promise_days=promise_days, center_id=center_id)
     stmt = select(CaseFile).where(*where)
     if condition is not True:
         stmt = stmt.where(condition)
@@ -141,10 +164,30 @@ async def cases_behind(
     return list(rows.scalars().all())
 
 
-async def report(
+async def figures(
     *, session: AsyncSession, center_id: str | None, since: date, until: date, promise_days: int
 ) -> dict[str, Any]:
-    """The figures beyond the base counts, each with the key that drills into its cases."""
+    """Every figure of the dashboard (``GET /stats``, the spreadsheet): the base counts and the
+    report, with the statements they share run once."""
+    known = await shared(session, since=since, until=until, center_id=center_id)
+    base = await statistics(session=session, center_id=center_id, since=since, until=until, known=known)
+    extra = await report(
+        session=session, center_id=center_id, since=since, until=until, promise_days=promise_days, known=known
+    )
+    return base | extra
+
+
+async def report(
+    *,
+    session: AsyncSession,
+    center_id: str | None,
+    since: date,
+    until: date,
+    promise_days: int,
+    known: Shared | None = None,
+) -> dict[str, Any]:
+    """The figures beyond the base counts, each with the key that drills into its cases; ``known``
+    saves the statements whose results the caller already has."""
     where = _window(since, until, center_id)
 
     def counted(condition: Any) -> Any:
@@ -159,19 +202,35 @@ async def report(
             ).where(*where)
         )
     ).one()
-    average_days, _ = await close_days(session, where)
+    average_days, _ = known.days_to_close if known else await close_days(session, where)
+    # One statement for the hand-off figures and the legal-aid reviews (those count withdrawn
+    # hand-offs too, the desks' figures do not): grouped by desk, status and outcome.
+    decided = and_(col(Handoff.desk) == "legal_aid", col(Handoff.decided_on).is_not(None))
+    within = and_(decided, col(Handoff.decided_on) <= _days_after(session, col(Handoff.received_on), promise_days))
     handoffs = (
         await session.execute(
-            select(col(Handoff.desk), col(Handoff.status), col(Handoff.outcome), func.count())
+            select(
+                col(Handoff.desk),
+                col(Handoff.status),
+                col(Handoff.outcome),
+                func.count(),
+                func.sum(sql_case((decided, 1), else_=0)),
+                func.sum(sql_case((within, 1), else_=0)),
+            )
             .join(CaseFile, col(CaseFile.id) == col(Handoff.case_id))
-            .where(*where, col(Handoff.status) != "withdrawn")
+            .where(*where, *_centre_handoffs(center_id))
             .group_by(col(Handoff.desk), col(Handoff.status), col(Handoff.outcome))
         )
     ).all()
     by_desk: dict[str, dict[str, Any]] = {
         desk: {"desk": desk, "label": label, "total": 0, "outcomes": {}} for desk, label in DESK_ZH.items()
     }
-    for desk, status, outcome, n in handoffs:
+    aid_decided = aid_within = 0
+    for desk, status, outcome, n, decided_n, within_n in handoffs:
+        aid_decided += int(decided_n or 0)
+        aid_within += int(within_n or 0)
+        if status == "withdrawn":
+            continue
         key = outcome or ("declined" if status == "declined" else "pending")
         label = OUTCOMES[desk][outcome].label if outcome else ("退回窗口" if status == "declined" else "办理中")
         entry = by_desk[desk]["outcomes"].setdefault(
@@ -179,12 +238,21 @@ async def report(
         )
         entry["count"] += n
         by_desk[desk]["total"] += n
-    aid = await _legal_aid_cases(session, where, promise_days)
     referrals_in = {
         channel: {"label": label, "count": int(n), "figure": f"referral_in:{channel}"}
         for (channel, label), n in zip(REFERRAL_CHANNELS.items(), referral_counts, strict=True)
     }
-    events = await timeline_counts(session, where, [*PARTNER_EVENTS, "arbitration.transfer.requested"])
+    events = (
+        known.events
+        if known
+        else await timeline_counts(
+            session,
+            since=since,
+            until=until,
+            center_id=center_id,
+            kinds=[*PARTNER_EVENTS, "arbitration.transfer.requested"],
+        )
+    )
     partner_outcomes = {
         kind: {"label": label, "count": events.get(kind, (0, 0))[1], "figure": f"partner_event:{kind}"}
         for kind, label in PARTNER_EVENTS.items()
@@ -196,11 +264,9 @@ async def report(
         "handoffs": list(by_desk.values()),
         "legal_aid_review": {
             "promise_days": promise_days,
-            "decided": len(aid["decided"]),
-            "within_promise": len(aid["within_promise"]),
-            "share_within_promise": round(len(aid["within_promise"]) / len(aid["decided"]), 4)
-            if aid["decided"]
-            else None,
+            "decided": aid_decided,
+            "within_promise": aid_within,
+            "share_within_promise": round(aid_within / aid_decided, 4) if aid_decided else None,
         },
         "referrals_in": referrals_in,
         "referrals_out": {

@@ -5,18 +5,26 @@ case counts and amounts from one GROUP BY over the window (every breakdown is su
 groups), the mediation outcomes from one count of timeline entries by kind, and the days to
 close from one aggregate (on PostgreSQL ``avg`` and ``percentile_cont`` in the database; on SQLite
 from the durations). On PostgreSQL ``ix_case_file_stats`` carries every column these read, so
-the window is an index-only scan (docs/PERFORMANCE.md, issue 17)."""
+the window is an index-only scan (docs/PERFORMANCE.md, issue 17).
+
+Timeline kinds are counted, on PostgreSQL, from ``case_event_count``: one row per case and counted
+kind with the number of entries, kept by triggers on ``timeline_entry`` (migration
+0012_s7_stats_event_counts, decision 0030), so a centre-year is a range of one index instead of
+an index probe per case. On SQLite, and for a kind outside ``COUNTED_KINDS``, the same figures
+come from the join of the window's cases with their timeline."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from onewindow_domain.calendar import CHINA_TZ, china_today
-from sqlalchemy import Float, and_, cast, func, select
+from onewindow_kit.db import UtcDateTime
+from sqlalchemy import Float, Integer, String, and_, cast, column, func, select, table
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,27 +38,67 @@ MEDIATION_ENDED = (
     "mediation.proceeding.declined",
 )
 
+# The kinds case_event_count counts on PostgreSQL: exactly those its migration's triggers list.
+COUNTED_KINDS = frozenset(
+    {
+        *MEDIATION_ENDED,
+        "arbitration.transfer.requested",
+        "arbitration.transfer.accepted",
+        "arbitration.transfer.rejected",
+        "arbitration.review.decided",
+        "court.confirmation.ruled",
+    }
+)
+EVENT_COUNT = table(
+    "case_event_count",
+    column("case_id", String),
+    column("kind", String),
+    column("center_id", String),
+    column("registered_at", UtcDateTime),
+    column("entries", Integer),
+)
+
+
+def bounds(since: date, until: date) -> tuple[datetime, datetime]:
+    """From the start of ``since`` to the end of ``until`` (China time), as aware datetimes."""
+    start = datetime.combine(since, datetime.min.time(), CHINA_TZ)
+    return start, datetime.combine(until + timedelta(days=1), datetime.min.time(), CHINA_TZ)
+
 
 def window(since: date, until: date, center_id: str | None) -> list[Any]:
     """Cases registered from ``since`` to ``until`` (both days included, China time) of the centre."""
-    start = datetime.combine(since, datetime.min.time(), CHINA_TZ)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), CHINA_TZ)
+    start, end = bounds(since, until)
     where: list[Any] = [CaseFile.registered_at >= start, CaseFile.registered_at < end]
     if center_id:
         where.append(CaseFile.center_id == center_id)
     return where
 
 
-async def timeline_counts(session: AsyncSession, where: list[Any], kinds: Iterable[str]) -> dict[str, tuple[int, int]]:
+async def timeline_counts(
+    session: AsyncSession, *, since: date, until: date, center_id: str | None, kinds: Iterable[str]
+) -> dict[str, tuple[int, int]]:
     """``{kind: (entries, cases)}`` of the timeline entries of those kinds on the window's cases."""
-    rows = (
-        await session.execute(
+    kinds = list(kinds)
+    if session.bind is not None and session.bind.dialect.name == "postgresql" and COUNTED_KINDS.issuperset(kinds):
+        start, end = bounds(since, until)
+        counted = EVENT_COUNT.c
+        where: list[Any] = [
+            counted.registered_at >= start,
+            counted.registered_at < end,
+            counted.kind.in_(kinds),
+            counted.entries > 0,
+        ]
+        if center_id:
+            where.append(counted.center_id == center_id)
+        stmt = select(counted.kind, func.sum(counted.entries), func.count()).where(*where).group_by(counted.kind)
+    else:
+        stmt = (
             select(TimelineEntry.kind, func.count(), func.count(func.distinct(TimelineEntry.case_id)))
             .join(CaseFile, CaseFile.id == TimelineEntry.case_id)
-            .where(*where, TimelineEntry.kind.in_(list(kinds)))
+            .where(*window(since, until, center_id), TimelineEntry.kind.in_(kinds))
             .group_by(TimelineEntry.kind)
         )
-    ).all()
+    rows = (await session.execute(stmt)).all()
     return {kind: (int(entries), int(cases)) for kind, entries, cases in rows}
 
 
@@ -75,8 +123,29 @@ async def close_days(session: AsyncSession, where: list[Any]) -> tuple[float | N
     return round(sum(durations) / len(durations), 1), round(middle, 1)
 
 
-async def statistics(*, session: AsyncSession, center_id: str | None, since: date, until: date) -> dict[str, Any]:
-    """Counts and amounts a centre reports for a period (registration date in China)."""
+@dataclass(frozen=True)
+class Shared:
+    """What both halves of the dashboard read, fetched once for a request (``statistics.figures``):
+    the days to close and the timeline counts of every counted kind."""
+
+    days_to_close: tuple[float | None, float | None]
+    events: dict[str, tuple[int, int]]
+
+
+async def shared(session: AsyncSession, *, since: date, until: date, center_id: str | None) -> Shared:
+    return Shared(
+        days_to_close=await close_days(session, window(since, until, center_id)),
+        events=await timeline_counts(
+            session, since=since, until=until, center_id=center_id, kinds=sorted(COUNTED_KINDS)
+        ),
+    )
+
+
+async def statistics(
+    *, session: AsyncSession, center_id: str | None, since: date, until: date, known: Shared | None = None
+) -> dict[str, Any]:
+    """Counts and amounts a centre reports for a period (registration date in China); ``known``
+    saves the statements whose results the caller already has."""
     where = window(since, until, center_id)
     overdue = and_(
         CaseFile.deadline_on.is_not(None),
@@ -116,10 +185,15 @@ async def statistics(*, session: AsyncSession, center_id: str | None, since: dat
         recovered += Decimal(str(recovered_sum))
         collective += int(collective_n or 0)
         overdue_count += int(overdue_n or 0)
-    ended = await timeline_counts(session, where, MEDIATION_ENDED)
+    if known is None:
+        known = Shared(
+            days_to_close=await close_days(session, where),
+            events=await timeline_counts(session, since=since, until=until, center_id=center_id, kinds=MEDIATION_ENDED),
+        )
+    ended = {kind: n for kind, n in known.events.items() if kind in MEDIATION_ENDED}
     mediated = sum(entries for entries, _ in ended.values())
     agreed = ended.get("mediation.proceeding.agreed", (0, 0))[0]
-    _, median = await close_days(session, where)
+    _, median = known.days_to_close
     return {
         "center_id": center_id,
         "since": since,
