@@ -12,12 +12,14 @@ import base64
 import logging
 import zipfile
 from collections.abc import AsyncIterator, Sequence
-from typing import BinaryIO
+from contextlib import asynccontextmanager
+from typing import BinaryIO, Protocol, TypedDict
 from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
 from fastapi import UploadFile
+from fastapi.responses import StreamingResponse
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import Database
 from onewindow_kit.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -160,6 +162,52 @@ async def checked_upload_type(upload: UploadFile, *, max_bytes: int, allowed_typ
     return detected
 
 
+class StoredUpload(TypedDict):
+    """The id and file columns of an uploaded file's row (``Attachment``, ``ApplicationAttachment``)."""
+
+    id: str
+    file_name: str
+    detected_type: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_backend: str
+    storage_key: str
+
+
+async def store_upload(
+    *, storage: Storage, upload: UploadFile, folder: str, max_bytes: int, allowed_types: Sequence[str]
+) -> StoredUpload:
+    """Check the upload's size and type (413, 422, 415: nothing stored) and store its bytes as
+    ``folder/<new row id>``; the columns of its row. Record the row inside :func:`removed_unless_recorded`."""
+    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
+    row_id = new_id()
+    key = f"{folder}/{row_id}"
+    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
+    return StoredUpload(
+        id=row_id,
+        file_name=clean_file_name(upload.filename),
+        detected_type=detected,
+        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_backend=storage.backend,
+        storage_key=key,
+    )
+
+
+@asynccontextmanager
+async def removed_unless_recorded(storage: Storage, key: str) -> AsyncIterator[None]:
+    """Delete the stored file at ``key`` again when the block that records its row fails or is
+    cancelled, so an upload is all or nothing."""
+    try:
+        yield
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await storage.delete(key)
+        raise
+
+
 async def upload_attachment(
     *,
     db: Database,
@@ -175,43 +223,34 @@ async def upload_attachment(
     """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
     async with db.transaction(read_only=True) as session:
         await get_case(session=session, principal=principal, case_id=case_id)
-    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
-    attachment = Attachment(
-        id=new_id(),
-        case_id=case_id,
-        evidence_type=evidence_type.value,
-        description=description,
-        file_name=clean_file_name(upload.filename),
-        detected_type=detected,
-        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
-        size=0,
-        sha256="",
-        storage_backend=storage.backend,
-        storage_key="",
-        uploaded_by=principal.subject,
-        uploaded_by_name=(principal.name or principal.subject)[:100],
+    stored = await store_upload(
+        storage=storage,
+        upload=upload,
+        folder=f"cases/{case_id}/attachments",
+        max_bytes=max_bytes,
+        allowed_types=allowed_types,
     )
-    key = f"cases/{case_id}/attachments/{attachment.id}"
-    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
-    attachment.size, attachment.sha256, attachment.storage_key = stored.size, stored.sha256, key
-    try:
-        async with db.transaction() as session:
-            session.add(attachment)
-            session.add(
-                TimelineEntry(
-                    case_id=case_id,
-                    source="intake",
-                    kind="case.attachment_added",
-                    actor=attachment.uploaded_by_name,
-                    summary=f"上传证据材料：{EVIDENCE_ZH[evidence_type]}",
-                    data={"attachment_id": attachment.id, "evidence_type": evidence_type.value},
-                )
+    async with removed_unless_recorded(storage, stored["storage_key"]), db.transaction() as session:
+        attachment = Attachment(
+            case_id=case_id,
+            evidence_type=evidence_type.value,
+            description=(description or "").strip() or None,
+            **stored,
+            uploaded_by=principal.subject,
+            uploaded_by_name=(principal.name or principal.subject)[:100],
+        )
+        session.add(attachment)
+        session.add(
+            TimelineEntry(
+                case_id=case_id,
+                source="intake",
+                kind="case.attachment_added",
+                actor=attachment.uploaded_by_name,
+                summary=f"上传证据材料：{EVIDENCE_ZH[evidence_type]}",
+                data={"attachment_id": attachment.id, "evidence_type": evidence_type.value},
             )
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await storage.delete(key)
-        raise
-    log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": stored.size})
+        )
+    log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": attachment.size})
     return attachment
 
 
@@ -266,3 +305,35 @@ def content_disposition(file_name: str) -> str:
 def digest_b64(sha256_hex: str) -> str:
     """The hex digest as RFC 9530 wants it (base64)."""
     return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+class StoredFile(Protocol):
+    """What a download needs of an uploaded file's row."""
+
+    @property
+    def storage_key(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def file_response(storage: Storage, row: StoredFile) -> StreamingResponse:
+    """The file streamed from storage as a download under its shown name, with its digest
+    (``Repr-Digest``, RFC 9530, and the ETag), never sniffed or cached by the browser."""
+    return StreamingResponse(
+        storage.read(row.storage_key),
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "Content-Disposition": content_disposition(row.file_name),
+            "Repr-Digest": f"sha-256=:{digest_b64(row.sha256)}:",
+            "ETag": f'"{row.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

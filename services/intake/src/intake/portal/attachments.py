@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import anyio
 from fastapi import UploadFile
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import Database
@@ -24,7 +23,7 @@ from sqlmodel import col
 
 from intake.attachments.models import Attachment
 from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
-from intake.attachments.service import CONTENT_TYPES, EVIDENCE_ZH, _chunks, checked_upload_type, clean_file_name
+from intake.attachments.service import EVIDENCE_ZH, removed_unless_recorded, store_upload
 from intake.cases.models import PiiAccess, TimelineEntry, new_id
 from intake.portal.models import ApplicationAttachment, OnlineApplication
 
@@ -64,32 +63,20 @@ async def upload(
         ).scalar_one()
     if count >= MAX_FILES:
         raise ValidationFailed.field("file", f"每份申请最多上传{MAX_FILES}个文件")
-    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
-    row = ApplicationAttachment(
-        id=new_id(),
-        application_id=application_id,
-        evidence_type=evidence_type.value,
-        description=description,
-        file_name=clean_file_name(upload.filename),
-        detected_type=detected,
-        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
-        size=0,
-        sha256="",
-        storage_backend=storage.backend,
-        storage_key="",
+    folder = f"applications/{application_id}/attachments"
+    stored = await store_upload(
+        storage=storage, upload=upload, folder=folder, max_bytes=max_bytes, allowed_types=allowed_types
     )
-    key = f"applications/{application_id}/attachments/{row.id}"
-    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
-    row.size, row.sha256, row.storage_key = stored.size, stored.sha256, key
-    try:
-        async with db.transaction() as session:
-            await _own_open_application(session, principal, application_id)  # not decided meanwhile
-            session.add(row)
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await storage.delete(key)
-        raise
-    log.info("application attachment stored", extra={"attachment_id": row.id, "size": stored.size})
+    async with removed_unless_recorded(storage, stored["storage_key"]), db.transaction() as session:
+        await _own_open_application(session, principal, application_id)  # not decided meanwhile
+        row = ApplicationAttachment(
+            application_id=application_id,
+            evidence_type=evidence_type.value,
+            description=(description or "").strip() or None,
+            **stored,
+        )
+        session.add(row)
+    log.info("application attachment stored", extra={"attachment_id": row.id, "size": row.size})
     return row
 
 
