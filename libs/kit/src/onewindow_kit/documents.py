@@ -10,7 +10,7 @@ The kit does not render: a service renders with ``onewindow_documents`` and hand
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel, col
 
 from onewindow_kit.db import UtcDateTime, utcnow
 from onewindow_kit.errors import NotFound
+from onewindow_kit.openapi import problems
 from onewindow_kit.storage import ObjectMissing, Storage, iterate, read_all
 
 
@@ -124,6 +125,29 @@ async def get_or_404(*, session: AsyncSession, model: type[D], document_id: str)
     return doc
 
 
+class PartyReadable(Protocol):
+    """A stored document that names its case (both services' document tables do)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def case_id(self) -> str: ...
+
+
+P = TypeVar("P", bound=PartyReadable)
+
+
+async def party_document_or_404(
+    *, session: AsyncSession, model: type[P], document_id: str, kinds: Collection[str], party_cases: Collection[str]
+) -> P:
+    """A document a party may open in the portal: one of ``kinds``, of one of ``party_cases`` (the
+    principal's); 404 alike for another case's, a staff-only kind and one that does not exist."""
+    doc = await session.get(model, document_id)
+    if doc is None or doc.kind not in kinds or doc.case_id not in party_cases:
+        raise NotFound("文书不存在")
+    return doc
+
+
 async def pdf_response(*, storage: Storage, doc: DocumentColumns) -> Response:
     """The PDF inline (a browser previews and prints it) with its digest; 404 when the file is gone."""
     try:
@@ -140,5 +164,10 @@ async def pdf_response(*, storage: Storage, doc: DocumentColumns) -> Response:
     )
 
 
-# The OpenAPI description of a PDF download route.
-PDF_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
+# The arguments of a PDF download route's decorator (``@router.get(path, **PDF_ROUTE,
+# operation_id=…)``): the response is the PDF itself, or the 404 problem of :func:`pdf_response`
+# and of a document the caller may not see.
+PDF_ROUTE: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **problems(NotFound)},
+}
