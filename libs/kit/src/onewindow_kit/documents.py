@@ -19,6 +19,7 @@ from sqlalchemy import JSON, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from onewindow_kit.auth import Principal
 from onewindow_kit.db import UtcDateTime, utcnow
 from onewindow_kit.errors import NotFound
 from onewindow_kit.openapi import problems
@@ -138,12 +139,12 @@ P = TypeVar("P", bound=PartyReadable)
 
 
 async def party_document_or_404(
-    *, session: AsyncSession, model: type[P], document_id: str, kinds: Collection[str], party_cases: Collection[str]
+    *, session: AsyncSession, model: type[P], document_id: str, kinds: Collection[str], principal: Principal
 ) -> P:
-    """A document a party may open in the portal: one of ``kinds``, of one of ``party_cases`` (the
-    principal's); 404 alike for another case's, a staff-only kind and one that does not exist."""
+    """A document a party may open in the portal: one of ``kinds``, of one of the principal's cases;
+    404 alike for another case's, a staff-only kind and one that does not exist."""
     doc = await session.get(model, document_id)
-    if doc is None or doc.kind not in kinds or doc.case_id not in party_cases:
+    if doc is None or doc.kind not in kinds or doc.case_id not in principal.party_cases:
         raise NotFound("文书不存在")
     return doc
 

@@ -310,16 +310,11 @@ def digest_b64(sha256_hex: str) -> str:
 class StoredFile(Protocol):
     """What a download needs of an uploaded file's row."""
 
-    @property
-    def storage_key(self) -> str: ...
-    @property
-    def content_type(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def file_name(self) -> str: ...
-    @property
-    def sha256(self) -> str: ...
+    storage_key: str
+    content_type: str
+    size: int
+    file_name: str
+    sha256: str
 
 
 def file_response(storage: Storage, row: StoredFile) -> StreamingResponse:

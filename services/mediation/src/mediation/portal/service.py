@@ -288,12 +288,7 @@ async def party_documents(*, session: AsyncSession, principal: Principal, case_i
 
 
 async def party_document(*, session: AsyncSession, principal: Principal, document_id: str) -> Document:
-    """A party document of one of the party's cases; 404 alike for another case's, a staff-only
-    kind and one that does not exist."""
+    """A party document of the mediation (调解通知书, 调解协议书, 调解终结书); 404 for anything else."""
     return await documents.party_document_or_404(
-        session=session,
-        model=Document,
-        document_id=document_id,
-        kinds=PARTY_DOCUMENT_KINDS,
-        party_cases=principal.party_cases,
+        session=session, model=Document, document_id=document_id, kinds=PARTY_DOCUMENT_KINDS, principal=principal
     )
