@@ -10,7 +10,8 @@ from onewindow_kit.errors import PayloadTooLarge, UnsupportedMediaType
 from onewindow_kit.openapi import problems
 
 from intake.attachments import service
-from intake.attachments.schemas import AttachmentPublic, DescriptionField, EvidenceFile, EvidenceTypeField
+from intake.attachments.dependencies import EvidenceUploadDep
+from intake.attachments.schemas import AttachmentPublic
 from intake.cases.auth import CaseRead, CaseStaff
 from intake.config import SettingsDep
 
@@ -36,23 +37,12 @@ async def upload_attachment(
     principal: CaseStaff,
     db: DatabaseDep,
     storage: StorageDep,
-    settings: SettingsDep,
-    file: EvidenceFile,
-    evidence_type: EvidenceTypeField,
-    description: DescriptionField = None,
+    upload: EvidenceUploadDep,
 ) -> AttachmentPublic:
     """Attach an evidence file to a case. Its type is detected from the content (magic bytes), not
     the name; the bytes go to the storage (local files or S3), the row keeps name, size and SHA-256."""
     attachment = await service.upload_attachment(
-        db=db,
-        storage=storage,
-        principal=principal,
-        case_id=case_id,
-        upload=file,
-        evidence_type=evidence_type,
-        description=description,
-        max_bytes=settings.attachment_max_bytes,
-        allowed_types=settings.attachment_allowed_types,
+        db=db, storage=storage, principal=principal, case_id=case_id, upload=upload
     )
     return service.to_public(attachment)
 

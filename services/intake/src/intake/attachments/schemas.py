@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from fastapi import File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -24,11 +22,6 @@ class EvidenceType(StrEnum):
     service_receipt = "service_receipt"  # 签收的送达回证扫描件
     other = "other"  # 其他
 
-
-# The form fields of an evidence upload (the window's and the online application's).
-EvidenceFile = Annotated[UploadFile, File(description="The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)")]
-EvidenceTypeField = Annotated[EvidenceType, Form(description="What the file proves")]
-DescriptionField = Annotated[str | None, Form(max_length=200)]
 
 # Evidence whose content is sensitive personal information (个人信息保护法 第28条; DOMAIN.md §9).
 SENSITIVE_EVIDENCE = frozenset({EvidenceType.id_copy, EvidenceType.medical_record})

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from intake.attachments.dependencies import EvidenceUpload
 from intake.attachments.models import Attachment
 from intake.attachments.schemas import SENSITIVE_EVIDENCE, AttachmentPublic, EvidenceType
 from intake.cases.models import PiiAccess, TimelineEntry, new_id
@@ -175,18 +176,16 @@ class StoredUpload(TypedDict):
     storage_key: str
 
 
-async def store_upload(
-    *, storage: Storage, upload: UploadFile, folder: str, max_bytes: int, allowed_types: Sequence[str]
-) -> StoredUpload:
+async def store_upload(*, storage: Storage, upload: EvidenceUpload, folder: str) -> StoredUpload:
     """Check the upload's size and type (413, 422, 415: nothing stored) and store its bytes as
     ``folder/<new row id>``; the columns of its row. Record the row inside :func:`removed_unless_recorded`."""
-    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
+    detected = await checked_upload_type(upload.file, max_bytes=upload.max_bytes, allowed_types=upload.allowed_types)
     row_id = new_id()
     key = f"{folder}/{row_id}"
-    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
+    stored = await storage.save(key, _chunks(upload.file), max_bytes=upload.max_bytes)
     return StoredUpload(
         id=row_id,
-        file_name=clean_file_name(upload.filename),
+        file_name=clean_file_name(upload.file.filename),
         detected_type=detected,
         content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
         size=stored.size,
@@ -214,27 +213,17 @@ async def upload_attachment(
     storage: Storage,
     principal: Principal,
     case_id: str,
-    upload: UploadFile,
-    evidence_type: EvidenceType,
-    description: str | None,
-    max_bytes: int,
-    allowed_types: Sequence[str],
+    upload: EvidenceUpload,
 ) -> Attachment:
     """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
     async with db.transaction(read_only=True) as session:
         await get_case(session=session, principal=principal, case_id=case_id)
-    stored = await store_upload(
-        storage=storage,
-        upload=upload,
-        folder=f"cases/{case_id}/attachments",
-        max_bytes=max_bytes,
-        allowed_types=allowed_types,
-    )
+    stored = await store_upload(storage=storage, upload=upload, folder=f"cases/{case_id}/attachments")
     async with removed_unless_recorded(storage, stored["storage_key"]), db.transaction() as session:
         attachment = Attachment(
             case_id=case_id,
-            evidence_type=evidence_type.value,
-            description=(description or "").strip() or None,
+            evidence_type=upload.evidence_type.value,
+            description=upload.description,
             **stored,
             uploaded_by=principal.subject,
             uploaded_by_name=(principal.name or principal.subject)[:100],
@@ -246,8 +235,8 @@ async def upload_attachment(
                 source="intake",
                 kind="case.attachment_added",
                 actor=attachment.uploaded_by_name,
-                summary=f"上传证据材料：{EVIDENCE_ZH[evidence_type]}",
-                data={"attachment_id": attachment.id, "evidence_type": evidence_type.value},
+                summary=f"上传证据材料：{EVIDENCE_ZH[upload.evidence_type]}",
+                data={"attachment_id": attachment.id, "evidence_type": attachment.evidence_type},
             )
         )
     log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": attachment.size})
@@ -279,21 +268,31 @@ async def open_attachment(
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise NotFound(f"attachment {attachment_id} does not exist")
-    if attachment.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
-        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+    may_read(principal, attachment, pii_roles=pii_roles)
     if not await storage.exists(attachment.storage_key):
         log.error("attachment file missing", extra={"case_id": case_id, "attachment_id": attachment.id})
         raise NotFound(f"attachment {attachment_id} has no file")
+    log_read(session=session, principal=principal, row=attachment, case_id=case_id, purpose="下载证据材料")
+    return attachment
+
+
+def may_read(principal: Principal, row: StoredFile, *, pii_roles: Sequence[str]) -> None:
+    """403 for an ID copy or a health record (SENSITIVE_EVIDENCE) unless the caller has a personal-data role."""
+    if row.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
+        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+
+
+def log_read(*, session: AsyncSession, principal: Principal, row: StoredFile, case_id: str, purpose: str) -> None:
+    """Log the read of a file like a read of personal data (pii_access), ``purpose``（证据类型）."""
     session.add(
         PiiAccess(
             case_id=case_id,
             actor=principal.subject,
             actor_roles=",".join(sorted(principal.roles)),
-            fields=f"attachment:{attachment.id}",
-            purpose=f"下载证据材料（{EVIDENCE_ZH[EvidenceType(attachment.evidence_type)]}）",
+            fields=f"attachment:{row.id}",
+            purpose=f"{purpose}（{EVIDENCE_ZH[EvidenceType(row.evidence_type)]}）",
         )
     )
-    return attachment
 
 
 def content_disposition(file_name: str) -> str:
@@ -308,8 +307,10 @@ def digest_b64(sha256_hex: str) -> str:
 
 
 class StoredFile(Protocol):
-    """What a download needs of an uploaded file's row."""
+    """What a download and its read log need of an uploaded file's row."""
 
+    id: str
+    evidence_type: str
     storage_key: str
     content_type: str
     size: int

@@ -11,7 +11,8 @@ from onewindow_kit.documents import PDF_ROUTE, pdf_response
 from onewindow_kit.errors import NotFound, PayloadTooLarge, StateConflict, UnsupportedMediaType
 from onewindow_kit.openapi import problems
 
-from intake.attachments.schemas import SENSITIVE_EVIDENCE, DescriptionField, EvidenceFile, EvidenceTypeField
+from intake.attachments.dependencies import EvidenceUploadDep
+from intake.attachments.schemas import SENSITIVE_EVIDENCE
 from intake.attachments.service import file_response
 from intake.cases.models import PiiAccess
 from intake.cases.router import to_public
@@ -181,23 +182,12 @@ async def upload_application_attachment(
     principal: Party,
     db: DatabaseDep,
     storage: StorageDep,
-    settings: SettingsDep,
-    file: EvidenceFile,
-    evidence_type: EvidenceTypeField,
-    description: DescriptionField = None,
+    upload: EvidenceUploadDep,
 ) -> ApplicationAttachmentPublic:
     """Attach an evidence file to one's own application while it waits for the clerk (the
     window's checks: type from the content, size limit)."""
     row = await attachments.upload(
-        db=db,
-        storage=storage,
-        principal=principal,
-        application_id=application_id,
-        upload=file,
-        evidence_type=evidence_type,
-        description=description,
-        max_bytes=settings.attachment_max_bytes,
-        allowed_types=settings.attachment_allowed_types,
+        db=db, storage=storage, principal=principal, application_id=application_id, upload=upload
     )
     return _attachment(application_id, row)
 
