@@ -28,6 +28,26 @@ if not POPPLER:
     pytest.skip("poppler-utils not installed", allow_module_level=True)
 
 
+def _terminate_and_print(mediator, pid: str, *, reason: str, facts: str, focus: str):
+    """End the mediation without agreement (undisputed facts signed, arbitration notice given) and
+    print its 调解终结书; the document's response."""
+    r = mediator.post(
+        f"/api/mediation/proceedings/{pid}/terminate",
+        json={
+            "reason_code": "no_agreement",
+            "reason": reason,
+            "undisputed_facts": facts,
+            "undisputed_facts_signed": True,
+            "dispute_focus": focus,
+            "arbitration_notice_given": True,
+        },
+    )
+    assert r.status_code == 200, r.text
+    printed = mediator.post(f"/api/mediation/proceedings/{pid}/documents", json={"kind": "termination"})
+    assert printed.status_code == 201, printed.text
+    return printed
+
+
 def check_pdf(pdf: bytes, tmp_path: Path, name: str) -> str:
     """Render every page with pdftoppm (it must produce images) and return the text, spaces removed."""
     path = tmp_path / f"{name}.pdf"
@@ -128,20 +148,13 @@ def test_agreement_receipt_and_termination_pdfs_carry_the_parties_and_amounts(ga
         # A mediation that ends without agreement: the 调解终结书 with the undisputed facts.
         _case2, pid2, mediator2 = open_and_accept(gateway, clerk, supervisor, ["赵小明"], day_offset=6)
         with closing(mediator2):
-            r = mediator2.post(
-                f"/api/mediation/proceedings/{pid2}/terminate",
-                json={
-                    "reason_code": "no_agreement",
-                    "reason": "双方对加班费数额分歧较大",
-                    "undisputed_facts": "申请人2024年3月入职\n月工资6500元",
-                    "undisputed_facts_signed": True,
-                    "dispute_focus": "加班时长",
-                    "arbitration_notice_given": True,
-                },
+            doc = _terminate_and_print(
+                mediator2,
+                pid2,
+                reason="双方对加班费数额分歧较大",
+                facts="申请人2024年3月入职\n月工资6500元",
+                focus="加班时长",
             )
-            assert r.status_code == 200, r.text
-            doc = mediator2.post(f"/api/mediation/proceedings/{pid2}/documents", json={"kind": "termination"})
-            assert doc.status_code == 201, doc.text
             text = check_pdf(download(mediator2, doc.json()), tmp_path, "termination")
             assert "调解终结书" in text and "赵小明" in text and "月工资6500元" in text and "12000.00" in text
 
@@ -167,20 +180,13 @@ def _received(sim, transfer_id: str) -> list[dict]:
 def _transfer(gateway, clerk, supervisor, sim, name: str, day_offset: int, tamper=None) -> tuple[dict, str]:
     case, pid, mediator = open_and_accept(gateway, clerk, supervisor, [name], day_offset=day_offset)
     with closing(mediator):
-        r = mediator.post(
-            f"/api/mediation/proceedings/{pid}/terminate",
-            json={
-                "reason_code": "no_agreement",
-                "reason": "双方对赔偿数额分歧较大",
-                "undisputed_facts": "申请人2023年5月入职\n月工资7000元",
-                "undisputed_facts_signed": True,
-                "dispute_focus": "解除是否合法",
-                "arbitration_notice_given": True,
-            },
+        printed = _terminate_and_print(
+            mediator,
+            pid,
+            reason="双方对赔偿数额分歧较大",
+            facts="申请人2023年5月入职\n月工资7000元",
+            focus="解除是否合法",
         )
-        assert r.status_code == 200, r.text
-        printed = mediator.post(f"/api/mediation/proceedings/{pid}/documents", json={"kind": "termination"})
-        assert printed.status_code == 201, printed.text
     if tamper is not None:
         tamper(printed.json())
     moved = wait_for(

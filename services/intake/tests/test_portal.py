@@ -1,6 +1,9 @@
 """The parties' portal in intake: phone scopes, online applications through the clerk's queue,
 progress in plain words, and the wall between party and staff tokens."""
 
+import base64
+import hashlib
+
 import pytest
 from factories import applicant, case_form
 from onewindow_domain.identifiers import make_credit_code
@@ -299,6 +302,9 @@ async def test_files_attached_online_are_checked_seen_by_the_clerk_and_become_th
     assert [(f["file_name"], f["evidence_type"]) for f in detail["attachments"]] == [("工资条.pdf", "pay_slip")]
     got = await client.get(detail["attachments"][0]["download_path"].removeprefix("/api/intake"), headers=clerk)
     assert got.status_code == 200 and got.content == scan
+    # Served like the window's evidence: its digest (RFC 9530), never sniffed or cached.
+    assert got.headers["repr-digest"] == f"sha-256=:{base64.b64encode(hashlib.sha256(scan).digest()).decode()}:"
+    assert got.headers["x-content-type-options"] == "nosniff" and got.headers["cache-control"] == "private, no-store"
 
     registered = (await client.post(f"/applications/{application['id']}/register", json={}, headers=clerk)).json()
     files = (await client.get(f"/cases/{registered['id']}/attachments", headers=clerk)).json()

@@ -10,7 +10,7 @@ The kit does not render: a service renders with ``onewindow_documents`` and hand
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -19,8 +19,10 @@ from sqlalchemy import JSON, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from onewindow_kit.auth import Principal
 from onewindow_kit.db import UtcDateTime, utcnow
 from onewindow_kit.errors import NotFound
+from onewindow_kit.openapi import problems
 from onewindow_kit.storage import ObjectMissing, Storage, iterate, read_all
 
 
@@ -124,6 +126,29 @@ async def get_or_404(*, session: AsyncSession, model: type[D], document_id: str)
     return doc
 
 
+class PartyReadable(Protocol):
+    """A stored document that names its case (both services' document tables do)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def case_id(self) -> str: ...
+
+
+P = TypeVar("P", bound=PartyReadable)
+
+
+async def party_document_or_404(
+    *, session: AsyncSession, model: type[P], document_id: str, kinds: Collection[str], principal: Principal
+) -> P:
+    """A document a party may open in the portal: one of ``kinds``, of one of the principal's cases;
+    404 alike for another case's, a staff-only kind and one that does not exist."""
+    doc = await session.get(model, document_id)
+    if doc is None or doc.kind not in kinds or doc.case_id not in principal.party_cases:
+        raise NotFound("文书不存在")
+    return doc
+
+
 async def pdf_response(*, storage: Storage, doc: DocumentColumns) -> Response:
     """The PDF inline (a browser previews and prints it) with its digest; 404 when the file is gone."""
     try:
@@ -140,5 +165,10 @@ async def pdf_response(*, storage: Storage, doc: DocumentColumns) -> Response:
     )
 
 
-# The OpenAPI description of a PDF download route.
-PDF_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
+# The arguments of a PDF download route's decorator (``@router.get(path, **PDF_ROUTE,
+# operation_id=…)``): the response is the PDF itself, or the 404 problem of :func:`pdf_response`
+# and of a document the caller may not see.
+PDF_ROUTE: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"content": {"application/pdf": {}}, "description": "the PDF"}, **problems(NotFound)},
+}

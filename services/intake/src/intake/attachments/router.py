@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, status
 from fastapi.responses import StreamingResponse
 from onewindow_kit.db import SessionDep, WriteSessionDep
 from onewindow_kit.dependencies import DatabaseDep, StorageDep
@@ -12,7 +10,8 @@ from onewindow_kit.errors import PayloadTooLarge, UnsupportedMediaType
 from onewindow_kit.openapi import problems
 
 from intake.attachments import service
-from intake.attachments.schemas import AttachmentPublic, EvidenceType
+from intake.attachments.dependencies import EvidenceUploadDep
+from intake.attachments.schemas import AttachmentPublic
 from intake.cases.auth import CaseRead, CaseStaff
 from intake.config import SettingsDep
 
@@ -38,23 +37,12 @@ async def upload_attachment(
     principal: CaseStaff,
     db: DatabaseDep,
     storage: StorageDep,
-    settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)")],
-    evidence_type: Annotated[EvidenceType, Form(description="What the file proves")],
-    description: Annotated[str | None, Form(max_length=200)] = None,
+    upload: EvidenceUploadDep,
 ) -> AttachmentPublic:
     """Attach an evidence file to a case. Its type is detected from the content (magic bytes), not
     the name; the bytes go to the storage (local files or S3), the row keeps name, size and SHA-256."""
     attachment = await service.upload_attachment(
-        db=db,
-        storage=storage,
-        principal=principal,
-        case_id=case_id,
-        upload=file,
-        evidence_type=evidence_type,
-        description=description.strip() or None if description else None,
-        max_bytes=settings.attachment_max_bytes,
-        allowed_types=settings.attachment_allowed_types,
+        db=db, storage=storage, principal=principal, case_id=case_id, upload=upload
     )
     return service.to_public(attachment)
 
@@ -97,15 +85,4 @@ async def download_attachment(
         attachment_id=attachment_id,
         pii_roles=settings.pii_roles,
     )
-    return StreamingResponse(
-        storage.read(attachment.storage_key),
-        media_type=attachment.content_type,
-        headers={
-            "Content-Length": str(attachment.size),
-            "Content-Disposition": service.content_disposition(attachment.file_name),
-            "Repr-Digest": f"sha-256=:{service.digest_b64(attachment.sha256)}:",
-            "ETag": f'"{attachment.sha256}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return service.file_response(storage, attachment)

@@ -12,12 +12,14 @@ import base64
 import logging
 import zipfile
 from collections.abc import AsyncIterator, Sequence
-from typing import BinaryIO
+from contextlib import asynccontextmanager
+from typing import BinaryIO, Protocol, TypedDict
 from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
 from fastapi import UploadFile
+from fastapi.responses import StreamingResponse
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import Database
 from onewindow_kit.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from intake.attachments.dependencies import EvidenceUpload
 from intake.attachments.models import Attachment
 from intake.attachments.schemas import SENSITIVE_EVIDENCE, AttachmentPublic, EvidenceType
 from intake.cases.models import PiiAccess, TimelineEntry, new_id
@@ -160,58 +163,83 @@ async def checked_upload_type(upload: UploadFile, *, max_bytes: int, allowed_typ
     return detected
 
 
+class StoredUpload(TypedDict):
+    """The id and file columns of an uploaded file's row (``Attachment``, ``ApplicationAttachment``)."""
+
+    id: str
+    file_name: str
+    detected_type: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_backend: str
+    storage_key: str
+
+
+async def store_upload(*, storage: Storage, upload: EvidenceUpload, folder: str) -> StoredUpload:
+    """Check the upload's size and type (413, 422, 415: nothing stored) and store its bytes as
+    ``folder/<new row id>``; the columns of its row. Record the row inside :func:`removed_unless_recorded`."""
+    detected = await checked_upload_type(upload.file, max_bytes=upload.max_bytes, allowed_types=upload.allowed_types)
+    row_id = new_id()
+    key = f"{folder}/{row_id}"
+    stored = await storage.save(key, _chunks(upload.file), max_bytes=upload.max_bytes)
+    return StoredUpload(
+        id=row_id,
+        file_name=clean_file_name(upload.file.filename),
+        detected_type=detected,
+        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_backend=storage.backend,
+        storage_key=key,
+    )
+
+
+@asynccontextmanager
+async def removed_unless_recorded(storage: Storage, key: str) -> AsyncIterator[None]:
+    """Delete the stored file at ``key`` again when the block that records its row fails or is
+    cancelled, so an upload is all or nothing."""
+    try:
+        yield
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await storage.delete(key)
+        raise
+
+
 async def upload_attachment(
     *,
     db: Database,
     storage: Storage,
     principal: Principal,
     case_id: str,
-    upload: UploadFile,
-    evidence_type: EvidenceType,
-    description: str | None,
-    max_bytes: int,
-    allowed_types: Sequence[str],
+    upload: EvidenceUpload,
 ) -> Attachment:
     """Check, store and record one uploaded file (413, 415 and 404 leave nothing behind)."""
     async with db.transaction(read_only=True) as session:
         await get_case(session=session, principal=principal, case_id=case_id)
-    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
-    attachment = Attachment(
-        id=new_id(),
-        case_id=case_id,
-        evidence_type=evidence_type.value,
-        description=description,
-        file_name=clean_file_name(upload.filename),
-        detected_type=detected,
-        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
-        size=0,
-        sha256="",
-        storage_backend=storage.backend,
-        storage_key="",
-        uploaded_by=principal.subject,
-        uploaded_by_name=(principal.name or principal.subject)[:100],
-    )
-    key = f"cases/{case_id}/attachments/{attachment.id}"
-    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
-    attachment.size, attachment.sha256, attachment.storage_key = stored.size, stored.sha256, key
-    try:
-        async with db.transaction() as session:
-            session.add(attachment)
-            session.add(
-                TimelineEntry(
-                    case_id=case_id,
-                    source="intake",
-                    kind="case.attachment_added",
-                    actor=attachment.uploaded_by_name,
-                    summary=f"上传证据材料：{EVIDENCE_ZH[evidence_type]}",
-                    data={"attachment_id": attachment.id, "evidence_type": evidence_type.value},
-                )
+    stored = await store_upload(storage=storage, upload=upload, folder=f"cases/{case_id}/attachments")
+    async with removed_unless_recorded(storage, stored["storage_key"]), db.transaction() as session:
+        attachment = Attachment(
+            case_id=case_id,
+            evidence_type=upload.evidence_type.value,
+            description=upload.description,
+            **stored,
+            uploaded_by=principal.subject,
+            uploaded_by_name=(principal.name or principal.subject)[:100],
+        )
+        session.add(attachment)
+        session.add(
+            TimelineEntry(
+                case_id=case_id,
+                source="intake",
+                kind="case.attachment_added",
+                actor=attachment.uploaded_by_name,
+                summary=f"上传证据材料：{EVIDENCE_ZH[upload.evidence_type]}",
+                data={"attachment_id": attachment.id, "evidence_type": attachment.evidence_type},
             )
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await storage.delete(key)
-        raise
-    log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": stored.size})
+        )
+    log.info("attachment stored", extra={"case_id": case_id, "attachment_id": attachment.id, "size": attachment.size})
     return attachment
 
 
@@ -240,21 +268,31 @@ async def open_attachment(
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.case_id != case_id:
         raise NotFound(f"attachment {attachment_id} does not exist")
-    if attachment.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
-        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+    may_read(principal, attachment, pii_roles=pii_roles)
     if not await storage.exists(attachment.storage_key):
         log.error("attachment file missing", extra={"case_id": case_id, "attachment_id": attachment.id})
         raise NotFound(f"attachment {attachment_id} has no file")
+    log_read(session=session, principal=principal, row=attachment, case_id=case_id, purpose="下载证据材料")
+    return attachment
+
+
+def may_read(principal: Principal, row: StoredFile, *, pii_roles: Sequence[str]) -> None:
+    """403 for an ID copy or a health record (SENSITIVE_EVIDENCE) unless the caller has a personal-data role."""
+    if row.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
+        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
+
+
+def log_read(*, session: AsyncSession, principal: Principal, row: StoredFile, case_id: str, purpose: str) -> None:
+    """Log the read of a file like a read of personal data (pii_access), ``purpose``（证据类型）."""
     session.add(
         PiiAccess(
             case_id=case_id,
             actor=principal.subject,
             actor_roles=",".join(sorted(principal.roles)),
-            fields=f"attachment:{attachment.id}",
-            purpose=f"下载证据材料（{EVIDENCE_ZH[EvidenceType(attachment.evidence_type)]}）",
+            fields=f"attachment:{row.id}",
+            purpose=f"{purpose}（{EVIDENCE_ZH[EvidenceType(row.evidence_type)]}）",
         )
     )
-    return attachment
 
 
 def content_disposition(file_name: str) -> str:
@@ -266,3 +304,32 @@ def content_disposition(file_name: str) -> str:
 def digest_b64(sha256_hex: str) -> str:
     """The hex digest as RFC 9530 wants it (base64)."""
     return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+class StoredFile(Protocol):
+    """What a download and its read log need of an uploaded file's row."""
+
+    id: str
+    evidence_type: str
+    storage_key: str
+    content_type: str
+    size: int
+    file_name: str
+    sha256: str
+
+
+def file_response(storage: Storage, row: StoredFile) -> StreamingResponse:
+    """The file streamed from storage as a download under its shown name, with its digest
+    (``Repr-Digest``, RFC 9530, and the ETag), never sniffed or cached by the browser."""
+    return StreamingResponse(
+        storage.read(row.storage_key),
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "Content-Disposition": content_disposition(row.file_name),
+            "Repr-Digest": f"sha-256=:{digest_b64(row.sha256)}:",
+            "ETag": f'"{row.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

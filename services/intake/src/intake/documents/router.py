@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from onewindow_domain.calendar import china_today
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import StorageDep
-from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.documents import PDF_ROUTE, pdf_response
 from onewindow_kit.errors import NotFound
 from onewindow_kit.openapi import problems
 
@@ -69,8 +69,7 @@ async def generate_case_document(
 
 @router.get(
     "/documents/{document_id}/content",
-    response_class=Response,
-    responses={**PDF_RESPONSE, **problems(NotFound)},
+    **PDF_ROUTE,
     operation_id="download_case_document",
 )
 async def download_case_document(

@@ -7,12 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import anyio
-from fastapi import UploadFile
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import Database
 from onewindow_kit.errors import (
-    Forbidden,
     NotFound,
     StateConflict,
     ValidationFailed,
@@ -22,10 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from intake.attachments.dependencies import EvidenceUpload
 from intake.attachments.models import Attachment
-from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
-from intake.attachments.service import CONTENT_TYPES, EVIDENCE_ZH, _chunks, checked_upload_type, clean_file_name
-from intake.cases.models import PiiAccess, TimelineEntry, new_id
+from intake.attachments.schemas import EvidenceType
+from intake.attachments.service import EVIDENCE_ZH, log_read, may_read, removed_unless_recorded, store_upload
+from intake.cases.models import TimelineEntry, new_id
 from intake.portal.models import ApplicationAttachment, OnlineApplication
 
 log = logging.getLogger("intake.portal.attachments")
@@ -48,11 +46,7 @@ async def upload(
     storage: Storage,
     principal: Principal,
     application_id: str,
-    upload: UploadFile,
-    evidence_type: EvidenceType,
-    description: str | None,
-    max_bytes: int,
-    allowed_types: Sequence[str],
+    upload: EvidenceUpload,
 ) -> ApplicationAttachment:
     """Check, store and record one file of the applicant's own, still undecided application."""
     async with db.transaction(read_only=True) as session:
@@ -64,32 +58,17 @@ async def upload(
         ).scalar_one()
     if count >= MAX_FILES:
         raise ValidationFailed.field("file", f"每份申请最多上传{MAX_FILES}个文件")
-    detected = await checked_upload_type(upload, max_bytes=max_bytes, allowed_types=allowed_types)
-    row = ApplicationAttachment(
-        id=new_id(),
-        application_id=application_id,
-        evidence_type=evidence_type.value,
-        description=description,
-        file_name=clean_file_name(upload.filename),
-        detected_type=detected,
-        content_type=CONTENT_TYPES.get(detected, "application/octet-stream"),
-        size=0,
-        sha256="",
-        storage_backend=storage.backend,
-        storage_key="",
-    )
-    key = f"applications/{application_id}/attachments/{row.id}"
-    stored = await storage.save(key, _chunks(upload), max_bytes=max_bytes)
-    row.size, row.sha256, row.storage_key = stored.size, stored.sha256, key
-    try:
-        async with db.transaction() as session:
-            await _own_open_application(session, principal, application_id)  # not decided meanwhile
-            session.add(row)
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await storage.delete(key)
-        raise
-    log.info("application attachment stored", extra={"attachment_id": row.id, "size": stored.size})
+    stored = await store_upload(storage=storage, upload=upload, folder=f"applications/{application_id}/attachments")
+    async with removed_unless_recorded(storage, stored["storage_key"]), db.transaction() as session:
+        await _own_open_application(session, principal, application_id)  # not decided meanwhile
+        row = ApplicationAttachment(
+            application_id=application_id,
+            evidence_type=upload.evidence_type.value,
+            description=upload.description,
+            **stored,
+        )
+        session.add(row)
+    log.info("application attachment stored", extra={"attachment_id": row.id, "size": row.size})
     return row
 
 
@@ -114,17 +93,8 @@ async def open_for_clerk(
     row = await session.get(ApplicationAttachment, attachment_id)
     if row is None or row.application_id != application.id:
         raise NotFound("材料不存在")
-    if row.evidence_type in SENSITIVE_EVIDENCE and not principal.has_any_role(*pii_roles):
-        raise Forbidden("这份材料含敏感个人信息，您的角色不能下载")
-    session.add(
-        PiiAccess(
-            case_id=application.id,
-            actor=principal.subject,
-            actor_roles=",".join(sorted(principal.roles)),
-            fields=f"attachment:{row.id}",
-            purpose=f"审核网上申请材料（{EVIDENCE_ZH[EvidenceType(row.evidence_type)]}）",
-        )
-    )
+    may_read(principal, row, pii_roles=pii_roles)
+    log_read(session=session, principal=principal, row=row, case_id=application.id, purpose="审核网上申请材料")
     return row
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import SessionDep, WriteSessionDep
 from onewindow_kit.dependencies import DatabaseDep, StorageDep
-from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.documents import PDF_ROUTE, pdf_response
 from onewindow_kit.errors import NotFound, PayloadTooLarge, StateConflict, UnsupportedMediaType
 from onewindow_kit.openapi import problems
 
-from intake.attachments.schemas import SENSITIVE_EVIDENCE, EvidenceType
-from intake.attachments.service import content_disposition
+from intake.attachments.dependencies import EvidenceUploadDep
+from intake.attachments.schemas import SENSITIVE_EVIDENCE
+from intake.attachments.service import file_response
 from intake.cases.models import PiiAccess
 from intake.cases.router import to_public
 from intake.cases.schemas import CasePublic
@@ -108,8 +107,7 @@ async def list_my_case_documents(case_id: str, session: SessionDep, principal: P
 
 @portal_router.get(
     "/documents/{document_id}/content",
-    response_class=Response,
-    responses={**PDF_RESPONSE, **problems(NotFound)},
+    **PDF_ROUTE,
     operation_id="download_my_case_document",
 )
 async def download_my_case_document(
@@ -184,23 +182,12 @@ async def upload_application_attachment(
     principal: Party,
     db: DatabaseDep,
     storage: StorageDep,
-    settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="The evidence file (PDF, JPEG, PNG, HEIC, WebP, DOCX, XLSX)")],
-    evidence_type: Annotated[EvidenceType, Form(description="What the file proves")],
-    description: Annotated[str | None, Form(max_length=200)] = None,
+    upload: EvidenceUploadDep,
 ) -> ApplicationAttachmentPublic:
     """Attach an evidence file to one's own application while it waits for the clerk (the
     window's checks: type from the content, size limit)."""
     row = await attachments.upload(
-        db=db,
-        storage=storage,
-        principal=principal,
-        application_id=application_id,
-        upload=file,
-        evidence_type=evidence_type,
-        description=description.strip() or None if description else None,
-        max_bytes=settings.attachment_max_bytes,
-        allowed_types=settings.attachment_allowed_types,
+        db=db, storage=storage, principal=principal, application_id=application_id, upload=upload
     )
     return _attachment(application_id, row)
 
@@ -227,17 +214,7 @@ async def download_application_attachment(
     row = await attachments.open_for_clerk(
         session=session, principal=principal, application=a, attachment_id=attachment_id, pii_roles=settings.pii_roles
     )
-    return StreamingResponse(
-        storage.read(row.storage_key),
-        media_type=row.content_type,
-        headers={
-            "Content-Length": str(row.size),
-            "Content-Disposition": content_disposition(row.file_name),
-            "ETag": f'"{row.sha256}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return file_response(storage, row)
 
 
 @applications_router.post(

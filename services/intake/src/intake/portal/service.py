@@ -343,24 +343,15 @@ async def party_documents(*, session: AsyncSession, principal: Principal, case_i
         if doc.kind in PARTY_DOCUMENT_KINDS:
             newest.setdefault(doc.kind, doc)
     return [
-        PortalDocument(
-            id=d.id,
-            kind=d.kind,
-            title=d.title,
-            version=d.version,
-            created_at=d.created_at,
-            sha256=d.sha256,
-            size=d.size,
-            download_path=f"/api/intake/portal/documents/{d.id}/content",
+        PortalDocument.model_validate(
+            {**d.model_dump(), "download_path": f"/api/intake/portal/documents/{d.id}/content"}
         )
         for d in newest.values()
     ]
 
 
 async def party_document(*, session: AsyncSession, principal: Principal, document_id: str) -> CaseDocument:
-    """A party document of one of the party's cases; 404 alike for another case's, a staff-only
-    kind and one that does not exist."""
-    doc = await session.get(CaseDocument, document_id)
-    if doc is None or doc.kind not in PARTY_DOCUMENT_KINDS or doc.case_id not in principal.party_cases:
-        raise NotFound("文书不存在")
-    return doc
+    """A party document (受理回执) of one of the party's cases; 404 for anything else."""
+    return await documents.party_document_or_404(
+        session=session, model=CaseDocument, document_id=document_id, kinds=PARTY_DOCUMENT_KINDS, principal=principal
+    )

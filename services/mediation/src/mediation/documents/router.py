@@ -9,7 +9,7 @@ from onewindow_domain.calendar import china_today
 from onewindow_kit.auth import Principal, require_roles
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import StorageDep
-from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.documents import PDF_ROUTE, pdf_response
 from onewindow_kit.errors import NotFound, StateConflict, UpstreamUnavailable
 from onewindow_kit.openapi import problems
 
@@ -94,8 +94,7 @@ async def get_document(document_id: str, session: SessionDep, principal: Proceed
 
 @router.get(
     "/documents/{document_id}/content",
-    response_class=Response,
-    responses={**PDF_RESPONSE, **problems(NotFound)},
+    **PDF_ROUTE,
     operation_id="download_document",
 )
 async def download_document(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from onewindow_kit.auth import verify_confirmation
 from onewindow_kit.db import SessionDep
 from onewindow_kit.dependencies import StorageDep
-from onewindow_kit.documents import PDF_RESPONSE, pdf_response
+from onewindow_kit.documents import PDF_ROUTE, pdf_response
 from onewindow_kit.errors import NotFound, StateConflict
 from onewindow_kit.openapi import problems
 
@@ -78,8 +78,7 @@ async def list_my_mediation_documents(case_id: str, session: SessionDep, princip
 
 @router.get(
     "/documents/{document_id}/content",
-    response_class=Response,
-    responses={**PDF_RESPONSE, **problems(NotFound)},
+    **PDF_ROUTE,
     operation_id="download_my_mediation_document",
 )
 async def download_my_mediation_document(

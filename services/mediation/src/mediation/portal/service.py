@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from onewindow_kit import documents
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import NotFound, StateConflict, Unauthorized
@@ -275,25 +276,19 @@ async def party_documents(*, session: AsyncSession, principal: Principal, case_i
         recipient = str((doc.data or {}).get("recipient") or "")
         newest.setdefault((doc.proceeding_id, doc.kind, recipient), doc)
     return [
-        PortalDocument(
-            id=d.id,
-            kind=d.kind,
-            title=d.title,
-            recipient=(d.data or {}).get("recipient") or None,
-            version=d.version,
-            created_at=d.created_at,
-            sha256=d.sha256,
-            size=d.size,
-            download_path=f"/api/mediation/portal/documents/{d.id}/content",
+        PortalDocument.model_validate(
+            {
+                **d.model_dump(),
+                "recipient": (d.data or {}).get("recipient") or None,
+                "download_path": f"/api/mediation/portal/documents/{d.id}/content",
+            }
         )
         for d in newest.values()
     ]
 
 
 async def party_document(*, session: AsyncSession, principal: Principal, document_id: str) -> Document:
-    """A party document of one of the party's cases; 404 alike for another case's, a staff-only
-    kind and one that does not exist."""
-    doc = await session.get(Document, document_id)
-    if doc is None or doc.kind not in PARTY_DOCUMENT_KINDS or doc.case_id not in principal.party_cases:
-        raise NotFound("文书不存在")
-    return doc
+    """A party document of the mediation (调解通知书, 调解协议书, 调解终结书); 404 for anything else."""
+    return await documents.party_document_or_404(
+        session=session, model=Document, document_id=document_id, kinds=PARTY_DOCUMENT_KINDS, principal=principal
+    )
