@@ -168,7 +168,7 @@ async def _registry_rows(
         .join(Organisation, Organisation.id == Mediator.organisation_id)
         .where(in_centre)
     )
-    totals = select(
+    totals: Any = select(
         null().cast(String),
         select(func.count()).where(in_centre).scalar_subquery(),
         select(func.coalesce(func.sum(Organisation.version), 0)).where(in_centre).scalar_subquery(),
