@@ -404,6 +404,7 @@ def run_variant(url: str, by_center: dict[str, list[str]], variant: int, src: Pa
     if src is not None:
         env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
     env["MEDIATION_LOG_LEVEL"] = "WARNING"
+    env["MEDIATION_GC_FREEZE"] = "true"  # as in production (decision 0031); the baseline ignores it
     spec = json.dumps({"url": url, "by_center": by_center, "variant": variant})
     result = subprocess.run(
         [sys.executable, __file__, "--measure"], input=spec, env=env, cwd=ROOT, capture_output=True, text=True

@@ -93,6 +93,12 @@ class MediationSettings(ServiceSettings):
     scheduler_interval_seconds: float = 60.0
     reminder_hours: int = 24
 
+    # After startup, move the heap built so far (modules, metadata, compiled SQL) out of the cyclic
+    # collector's reach (``gc.freeze()``), so the full collections that a 1,000-candidate decision's
+    # allocations trigger scan only what requests allocate (decision 0031). None: on, except in the
+    # test environment (each test builds an app; frozen apps would never be collected).
+    gc_freeze: bool | None = None
+
 
 # Mediation's settings as a route dependency (``settings: SettingsDep``).
 SettingsDep = Annotated[MediationSettings, Depends(settings_dependency(MediationSettings))]

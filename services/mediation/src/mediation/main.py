@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 from onewindow_kit.app import create_service_app
 from onewindow_kit.auth import KeySource
@@ -61,6 +63,15 @@ async def _start_scheduler(app: FastAPI) -> None:
         app.state.scheduler.start()
 
 
+async def _freeze_heap(app: FastAPI) -> None:
+    """``gc.freeze()`` once the app is built (settings.gc_freeze; decision 0031)."""
+    settings = settings_of(app, MediationSettings)
+    wanted = settings.gc_freeze if settings.gc_freeze is not None else settings.environment != "test"
+    if wanted:
+        gc.collect()
+        gc.freeze()
+
+
 async def _stop_scheduler(app: FastAPI) -> None:
     scheduler: Scheduler | None = getattr(app.state, "scheduler", None)
     if scheduler is not None:
@@ -89,7 +100,7 @@ def create_app(settings: MediationSettings | None = None, *, key_source: KeySour
         event_handlers={**CENTER_EVENTS, **AGREEMENT_EVENTS, **case_event_handlers(settings)},
         event_routes=EVENT_ROUTES,
         key_source=key_source,
-        on_startup=[setup_documents, _start_scheduler],
+        on_startup=[setup_documents, _start_scheduler, _freeze_heap],
         on_shutdown=[_stop_scheduler],
         openapi_tags=OPENAPI_TAGS,
     )

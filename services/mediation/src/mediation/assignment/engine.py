@@ -147,16 +147,19 @@ class Evaluation:
     def eligible(self) -> bool:
         return not self.exclusions
 
-    def as_dict(self, weights: Weights) -> dict[str, Any]:
+    def as_dict(self, weights: Weights, factors: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """``factors``: ``weights.as_dict()`` when the caller has it (an explanation of many candidates)."""
+        w = factors if factors is not None else weights.as_dict()
+        comp = self.components
         return {
             "mediator_id": self.mediator_id,
             "name": self.name,
             "organisation": self.organisation,
-            "eligible": self.eligible,
+            "eligible": not self.exclusions,
             "rank": self.rank,
             "score": self.score,
-            "components": dict(self.components),
-            "weighted": {k: round(v * getattr(weights, k), 4) for k, v in self.components.items()},
+            "components": dict(comp),
+            "weighted": {k: round(v * w[k], 4) for k, v in comp.items()},
             "exclusions": [{"code": e.code, "reason_zh": e.reason_zh} for e in self.exclusions],
             "waived": [{"code": e.code, "reason_zh": e.reason_zh} for e in self.waived],
             "why_zh": self.why_zh,
@@ -182,6 +185,7 @@ class Decision:
     def explanation(self) -> dict[str, Any]:
         """The JSON stored with the decision and served at ``GET /proceedings/{id}/assignment``."""
         c = self.case
+        factors = self.weights.as_dict()
         return {
             "weights_version": self.weights.version,
             "weights": self.weights.as_dict(),
@@ -200,7 +204,7 @@ class Decision:
             "summary_zh": self.summary_zh,
             "eligible_count": sum(1 for e in self.evaluations if e.eligible),
             "excluded_count": sum(1 for e in self.evaluations if not e.eligible),
-            "candidates": [e.as_dict(self.weights) for e in self.evaluations],
+            "candidates": [e.as_dict(self.weights, factors) for e in self.evaluations],
         }
 
 
@@ -338,6 +342,7 @@ def decide(
 
     results: list[Evaluation] = []
     best = scored[0] if scored else None
+    factors = weights.as_dict()
     for rank, (m, comp, score, waived) in enumerate(scored, start=1):
         results.append(
             Evaluation(
@@ -349,7 +354,7 @@ def decide(
                 components=comp,
                 score=score,
                 rank=rank,
-                why_zh=_why(rank, m, score, comp, best, weights),
+                why_zh=_why(rank, m, score, comp, best, factors),
             )
         )
     for m, ex, waived in sorted((x for x in evaluated if x[1]), key=lambda x: (x[0].name, x[0].id)):
@@ -379,9 +384,9 @@ def _why(
     score: float,
     comp: Mapping[str, float],
     best: tuple[MediatorFacts, Mapping[str, float], float, Any] | None,
-    w: Weights,
+    w: Mapping[str, float],
 ) -> str:
-    strengths = [COMPONENTS_ZH[k] for k, v in comp.items() if v * getattr(w, k) > 0 and v >= 0.5]
+    strengths = [COMPONENTS_ZH[k] for k, v in comp.items() if v >= 0.5 and v * w[k] > 0]
     plus = f"（优势：{'、'.join(strengths)}）" if strengths else ""
     assert best is not None
     if rank == 1:

@@ -49,7 +49,7 @@ log = logging.getLogger("mediation.assignment")
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     base: dict[str, Any]
     open_count: int
@@ -68,22 +68,35 @@ class Pool:
     center_id: str
     today: date
     entries: dict[str, _Entry]
+    # The facts built for earlier decisions, shared by every pool of the same registry rows: a
+    # mediator whose load, leave, conflicts and recent counts are unchanged reuses the same
+    # (immutable) object instead of building a 23-field dataclass for each of them on every case.
+    memo: dict[str, tuple[tuple[Any, ...], MediatorFacts]] = field(default_factory=dict)
 
     def facts_for(self, case: CaseFacts) -> list[MediatorFacts]:
         out = []
+        memo = self.memo
+        complexity = case.complexity
         for mid, e in self.entries.items():
-            out.append(
-                MediatorFacts(
-                    id=mid,
-                    **e.base,
-                    capacity=e.capacity,
-                    open_count=e.open_count,
-                    leaves=tuple(e.leaves),
-                    conflicts=tuple(e.conflicts),
-                    recent_total=sum(e.recent.values()),
-                    recent_same_complexity=e.recent.get(case.complexity, 0),
-                )
+            leaves, conflicts = tuple(e.leaves), tuple(e.conflicts)
+            total, same = sum(e.recent.values()), e.recent.get(complexity, 0)
+            key = (e.open_count, e.capacity, leaves, conflicts, total, same)
+            hit = memo.get(mid)
+            if hit is not None and hit[0] == key:
+                out.append(hit[1])
+                continue
+            facts = MediatorFacts(
+                id=mid,
+                **e.base,
+                capacity=e.capacity,
+                open_count=e.open_count,
+                leaves=leaves,
+                conflicts=conflicts,
+                recent_total=total,
+                recent_same_complexity=same,
             )
+            memo[mid] = (key, facts)
+            out.append(facts)
         return out
 
     def took(self, mediator_id: str, complexity: str) -> None:
@@ -114,42 +127,79 @@ class Pool:
 
 
 # The registry rows of a centre (names, grades, specialities… JSON columns that are costly to decode
-# on every case), reused while every mediator's and organisation's (version, updated_at) is unchanged.
+# on every case), reused while every mediator's version, the organisations' versions and the latest
+# updated_at of both are unchanged (every registry change bumps the row's version and updated_at).
 # Each process checks the stamp on every decision, so a change made by any replica is seen at once.
+_Facts = dict[str, tuple[tuple[Any, ...], MediatorFacts]]
 _REGISTRY_CACHE: dict[
     tuple[str, str],
-    tuple[dict[str, tuple[Any, ...]], dict[str, dict[str, Any]], dict[str, tuple[str | None, str | None]]],
+    tuple[
+        tuple[Any, ...],
+        dict[str, dict[str, Any]],
+        dict[str, tuple[str | None, str | None]],
+        _Facts,
+    ],
 ] = {}
 _REGISTRY_CACHE_SIZE = 256
 
 
 async def _registry_rows(
     session: AsyncSession, center_id: str
-) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, int]], dict[str, tuple[str | None, str | None]]]:
+) -> tuple[
+    dict[str, dict[str, Any]],
+    dict[str, tuple[int, int]],
+    dict[str, tuple[str | None, str | None]],
+    _Facts,
+]:
     """``({mediator id: static facts}, {mediator id: (open_count, capacity)}, {mediator id: (user_subject,
-    username)})`` of the centre."""
-    stamps = (
-        await session.execute(
-            select(
-                Mediator.id,
-                Mediator.version,
-                Mediator.updated_at,
-                Mediator.open_count,
-                Mediator.capacity,
-                Organisation.id,
-                Organisation.version,
-                Organisation.updated_at,
-            )
-            .join(Organisation, Organisation.id == Mediator.organisation_id)
-            .where(Organisation.center_id == center_id)
+    username)}, memo of built facts)`` of the centre."""
+    # One statement: a row per mediator (id, version, load), plus one row (id NULL) carrying the
+    # centre's organisations (count, version sum, latest updated_at) and the mediators' latest
+    # updated_at — aggregates instead of two timestamps per mediator to decode on every case.
+    in_centre = Organisation.center_id == center_id
+    per_mediator = (
+        select(
+            Mediator.id,
+            Mediator.version,
+            Mediator.open_count,
+            Mediator.capacity,
+            literal_column("NULL").label("updated"),
         )
-    ).all()
-    stamp = {r[0]: (r[1], r[2], r[5], r[6], r[7]) for r in stamps}
-    loads = {r[0]: (r[3], r[4]) for r in stamps}
+        .join(Organisation, Organisation.id == Mediator.organisation_id)
+        .where(in_centre)
+    )
+    totals: Any = select(
+        null().cast(String),
+        select(func.count()).where(in_centre).scalar_subquery(),
+        select(func.coalesce(func.sum(Organisation.version), 0)).where(in_centre).scalar_subquery(),
+        literal_column("0"),
+        func.coalesce(cast(select(func.max(Organisation.updated_at)).where(in_centre).scalar_subquery(), String), "")
+        + "|"
+        + func.coalesce(
+            cast(
+                select(func.max(Mediator.updated_at))
+                .join(Organisation, Organisation.id == Mediator.organisation_id)
+                .where(in_centre)
+                .scalar_subquery(),
+                String,
+            ),
+            "",
+        ),
+    )
+    loads: dict[str, tuple[int, int]] = {}
+    versions: dict[str, int] = {}
+    head: tuple[Any, ...] = ()
+    for mid, version, open_count, capacity, updated in (await session.execute(union_all(per_mediator, totals))).all():
+        if mid is None:
+            head = (version, open_count, updated)
+        else:
+            versions[mid] = version
+            loads[mid] = (open_count, capacity)
+    stamp = (head, versions)
     key = (str(session.bind.url) if session.bind is not None else "", center_id)
     cached = _REGISTRY_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1], loads, cached[2]
+        return cached[1], loads, cached[2], cached[3]
     rows = (
         await session.execute(
             select(
@@ -221,9 +271,10 @@ async def _registry_rows(
         }
     if len(_REGISTRY_CACHE) >= _REGISTRY_CACHE_SIZE:
         _REGISTRY_CACHE.clear()
-    if set(static) == set(stamp):  # a mediator added between the two reads: do not cache a mixed view
-        _REGISTRY_CACHE[key] = (stamp, static, logins)
-    return static, loads, logins
+    memo: _Facts = {}
+    if set(static) == set(versions):  # a mediator added between the two reads: do not cache a mixed view
+        _REGISTRY_CACHE[key] = (stamp, static, logins, memo)
+    return static, loads, logins, memo
 
 
 async def load_pool(
@@ -232,7 +283,7 @@ async def load_pool(
     """Every mediator of the centre's organisations, with leave, conflicts for ``credit_codes``,
     current load and their assignments in the fairness window."""
     codes = sorted(set(credit_codes))
-    static, loads, logins = await _registry_rows(session, center_id)
+    static, loads, logins, memo = await _registry_rows(session, center_id)
     entries: dict[str, _Entry] = {
         mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1], login=logins[mid])
         for mid, facts in static.items()
@@ -306,7 +357,10 @@ async def load_pool(
     rows = (await session.execute(union_all(*parts))).all()
     # The same order as one query per kind: leave, declared conflicts, agents, then the counts.
     order = {"leave": 0, "declared": 1, "agent": 2, "recent": 3}
-    for what, mid, a, b, c, d, n in sorted(rows, key=lambda r: order[r[0]]):
+    by_kind: list[list[Any]] = [[], [], [], []]
+    for row in rows:
+        by_kind[order[row[0]]].append(row)
+    for what, mid, a, b, c, d, n in (row for kind_rows in by_kind for row in kind_rows):
         entry = entries.get(mid)
         if entry is None:
             continue
@@ -318,7 +372,7 @@ async def load_pool(
             entry.conflicts.append(ConflictFacts(b, c, f"agent_{a}", d))
         else:
             entry.recent[a] = int(n)
-    return Pool(center_id=center_id, today=today, entries=entries)
+    return Pool(center_id=center_id, today=today, entries=entries, memo=memo)
 
 
 def case_facts(p: Proceeding, today: date) -> CaseFacts:
