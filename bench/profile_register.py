@@ -68,7 +68,7 @@ def main() -> None:
 
     pyspy = shutil.which("py-spy") or "py-spy"
     out: dict = {"root": str(root)}
-    with whole_stack(root, label="prof") as running:
+    with whole_stack(root, label=os.environ.get("BENCH_DB_LABEL", "prof")) as running:
         time.sleep(5)
         token = running.clerk_token()
         bodies = forms(case_form)
