@@ -188,3 +188,32 @@ async def test_timeline_counts_follow_inserts_deletes_and_moves_of_entries(clien
         assert stats["partner_outcomes"]["court.confirmation.ruled"]["count"] == 1
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)  # SQLite counts with the join
+async def test_the_counted_kinds_are_the_kinds_the_triggers_count(database_url):
+    """``COUNTED_KINDS`` must list exactly the kinds migration 0012's triggers count: a kind added
+    to the Python set alone would be read from ``case_event_count`` on PostgreSQL, where nothing
+    counts it, and the dashboard would show zero (decision 0030)."""
+    import re
+
+    from intake.cases.service.statistics import COUNTED_KINDS
+    from onewindow_kit.db import Database
+    from sqlalchemy import text
+
+    db = Database(database_url)
+    try:
+        async with db.sessionmaker() as s:
+            rows = (
+                await s.execute(
+                    text(
+                        "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger"
+                        " WHERE tgrelid = 'timeline_entry'::regclass AND tgname LIKE 'timeline_entry_count_%'"
+                    )
+                )
+            ).all()
+    finally:
+        await db.dispose()
+    assert {name for name, _ in rows} == {f"timeline_entry_count_{op}" for op in ("insert", "delete", "update")}
+    for name, definition in rows:
+        assert set(re.findall(r"'([^']+)'", definition)) == COUNTED_KINDS, name
