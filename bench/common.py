@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -45,6 +46,32 @@ def free_ports(n: int, taken: set[int] | None = None) -> list[int]:
             if len(out) == n:
                 return out
     raise RuntimeError(f"not {n} free ports in {PORT_RANGE.start}-{PORT_RANGE.stop - 1}")
+
+
+def baseline_worktree(rev: str, directory: Path | None = None) -> Path:
+    """A git worktree of ``rev`` with its own environment (``uv sync``), created on first use as
+    ``/tmp/ow-bench-baseline-<commit>`` and reused after: a baseline runs its own services *and* its
+    own kit, so a kit API changed since (``PDF_RESPONSE`` → ``PDF_ROUTE``) cannot break it. Its
+    interpreter is ``<dir>/.venv/bin/python``. ``rev`` may be a branch: the directory is named by the
+    commit it resolves to, so a moved branch gets a new worktree."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short=7", f"{rev}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    target = directory or Path(f"/tmp/ow-bench-baseline-{commit}")
+    if not (target / ".venv" / "bin" / "python").exists():
+        print(f"creating the baseline worktree of {rev} ({commit}) in {target}", file=sys.stderr, flush=True)
+        if not target.exists():
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(target), commit], check=True)
+        uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+        subprocess.run([uv, "sync", "--frozen", "--quiet", "--all-packages"], cwd=target, check=True)
+    return target
+
+
+def baseline_python(checkout: Path) -> str:
+    return str(checkout / ".venv" / "bin" / "python")
 
 
 def admin_url() -> str:

@@ -18,8 +18,9 @@ at a time, as the centre's supervisor: BENCH_QUERIES requests after 3 warm-ups, 
 stops after BENCH_STATS_BUDGET seconds with the requests made so far; one request longer than
 BENCH_STATS_TIMEOUT is reported as such, not as a failed run).
 With BENCH_STATS_BASELINE=<commit> (default: the commit issue 17's statistics work started from)
-the same requests run first against that commit's intake code (``git archive`` of
-services/intake/src into /tmp, put first on PYTHONPATH) on that commit's schema
+the same requests run first against that commit's intake in its own git worktree with its own
+environment (``/tmp/ow-bench-baseline-<commit>``, ``uv sync`` there on first use, as bench/run_all.py
+does for the registration baseline, so the baseline runs on its own kit) on that commit's schema
 (BENCH_STATS_BASELINE_REV), then the database is upgraded to this checkout's head (its indexes)
 and the same requests run with this checkout's code: before and after in one run, same data. Finally the statements of one request are captured in-process and run again under
 ``EXPLAIN (ANALYZE)``: the plans are printed (BENCH_EXPLAIN=0 to skip).
@@ -33,7 +34,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "deploy"))
 
 import stack as stack_module  # noqa: E402
-from common import admin_url, free_ports, loadavg  # noqa: E402
+from common import admin_url, baseline_worktree, free_ports, loadavg  # noqa: E402
 from onewindow_kit.auth import Signer, generate_private_key_pem  # noqa: E402
 from onewindow_kit.crypto import new_key  # noqa: E402
 from onewindow_kit.migrations import upgrade  # noqa: E402
@@ -249,22 +249,13 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def baseline_src() -> Path | None:
-    """services/intake/src of BASELINE, extracted once under /tmp (None when BENCH_STATS_BASELINE is empty)."""
-    if not BASELINE:
-        return None
-    target = Path(tempfile.gettempdir()) / f"ow-stats-baseline-{BASELINE}"
-    src = target / "services" / "intake" / "src"
-    if not src.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BASELINE, "services/intake/src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return src
+def baseline_checkout() -> Path | None:
+    """A worktree of BASELINE with its own environment (bench/common.py), None when
+    BENCH_STATS_BASELINE is empty."""
+    return baseline_worktree(BASELINE) if BASELINE else None
 
 
-def time_stats(url: str, keys: dict[str, str], pythonpath: Path | None) -> dict[str, object]:
+def time_stats(url: str, keys: dict[str, str], checkout: Path | None) -> dict[str, object]:
     signer = Signer(generate_private_key_pem())
     port = free_ports(1)[0]
     env = os.environ | {
@@ -275,9 +266,11 @@ def time_stats(url: str, keys: dict[str, str], pythonpath: Path | None) -> dict[
         "INTAKE_RELAY_ENABLED": "false",
         "INTAKE_LOG_LEVEL": "WARNING",
     }
-    if pythonpath is not None:
-        env["PYTHONPATH"] = f"{pythonpath}{os.pathsep}{env.get('PYTHONPATH', '')}"
-    proc = subprocess.Popen([sys.executable, "-m", "intake", "serve", "--port", str(port)], cwd=ROOT, env=env)
+    python, cwd = sys.executable, ROOT
+    if checkout is not None:  # the baseline's intake on the baseline's own kit and environment
+        python, cwd = str(checkout / ".venv" / "bin" / "python"), checkout
+        env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    proc = subprocess.Popen([python, "-m", "intake", "serve", "--port", str(port)], cwd=cwd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):  # up to 2 minutes: a loaded machine starts a process slowly
@@ -385,7 +378,7 @@ def main() -> int:
         except asyncpg.DuplicateDatabaseError:
             url = admin.rsplit("/", 1)[0] + "/" + name
             fresh = False
-        base_src = baseline_src()
+        base_src = baseline_checkout()
         if fresh:
             print(f"loading {N:,} cases into {name}…", flush=True)
             upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else "head")

@@ -13,10 +13,12 @@ Measures:
    mediator is assigned and committed: p50/p95 (in-process ASGI; the relay hop between processes is
    not included — it is the kit's, measured by the gateway/intake benches).
 Before and after in one run (issue 17): after loading, the same measures run first with the code of
-BENCH_ASSIGN_BASELINE (default ``95b5e2b``, the commit issue 17's assignment work started from:
-``git archive`` of services/mediation/src into /tmp, first on PYTHONPATH of a child process) on
-the schema of that commit plus the columns the shared kit writes (BENCH_ASSIGN_BASELINE_REV: the traceparent
-revision of issue 20), then the database is upgraded to this
+BENCH_ASSIGN_BASELINE (default ``95b5e2b``, the commit issue 17's assignment work started from; a
+branch such as ``main`` is resolved to its commit) in its own git worktree with its own environment
+(``/tmp/ow-bench-baseline-<commit>``, ``uv sync`` there on first use, as bench/run_all.py does for the
+registration baseline: the baseline's services run on the baseline's kit, so a kit API changed since
+cannot stop it) on the schema BENCH_ASSIGN_BASELINE_REV of this checkout's migrations (the
+baseline's own head, or one with the columns its kit writes), then the database is upgraded to this
 checkout's head and the same measures run with this checkout's code. Each variant reassigns the
 proceedings of a different mediator (of a different centre). BENCH_ASSIGN_BASELINE= (empty) skips
 the baseline. The loaded tables are VACUUM ANALYZEd once, as autovacuum would have on a live system.
@@ -32,7 +34,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -368,19 +369,14 @@ async def routed_to_assigned(db_url: str, centers: list[str]) -> dict[str, float
     }
 
 
-def baseline_src() -> Path | None:
-    """services/mediation/src of BASELINE, extracted once under /tmp."""
+def baseline_checkout() -> Path | None:
+    """A worktree of BASELINE with its own environment (bench/common.py), None without a baseline."""
     if not BASELINE:
         return None
-    target = Path(tempfile.gettempdir()) / f"ow-assign-baseline-{BASELINE}"
-    src = target / "services" / "mediation" / "src"
-    if not src.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", BASELINE, "services/mediation/src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return src
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import baseline_worktree
+
+    return baseline_worktree(BASELINE)
 
 
 def measure(url: str, by_center: dict[str, list[str]], variant: int) -> dict[str, object]:
@@ -399,15 +395,25 @@ def measure(url: str, by_center: dict[str, list[str]], variant: int) -> dict[str
     return results
 
 
-def run_variant(url: str, by_center: dict[str, list[str]], variant: int, src: Path | None) -> dict[str, object]:
+def run_variant(url: str, by_center: dict[str, list[str]], variant: int, checkout: Path | None) -> dict[str, object]:
+    """This script's ``--measure`` in a child process: with the baseline worktree's interpreter (its
+    services and kit) when ``checkout`` is given, else with this checkout's."""
     env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    python, cwd = sys.executable, ROOT
+    if checkout is not None:
+        python, cwd = str(checkout / ".venv" / "bin" / "python"), checkout
+        for name in ("PYTHONPATH", "VIRTUAL_ENV"):
+            env.pop(name, None)
     env["MEDIATION_LOG_LEVEL"] = "WARNING"
-    env["MEDIATION_GC_FREEZE"] = "true"  # as in production (decision 0031); the baseline ignores it
+    env["MEDIATION_GC_FREEZE"] = "true"  # as in production (decision 0031); older baselines ignore it
     spec = json.dumps({"url": url, "by_center": by_center, "variant": variant})
     result = subprocess.run(
-        [sys.executable, __file__, "--measure"], input=spec, env=env, cwd=ROOT, capture_output=True, text=True
+        [python, str(Path(__file__).resolve()), "--measure"],
+        input=spec,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"variant {variant} failed:\n{result.stderr[-3000:]}")
@@ -425,7 +431,7 @@ def main() -> int:
     admin = postgres_url() or "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     name = unique_db_name("bench_mediation")
     url = asyncio.run(create_pg_database(admin, name))
-    base_src = baseline_src()
+    base_src = baseline_checkout()
     try:
         upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else "head")
         t0 = time.perf_counter()

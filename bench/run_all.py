@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -33,10 +32,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from common import admin_url, loadavg  # noqa: E402
+from common import admin_url, baseline_worktree, loadavg  # noqa: E402
 
 BASELINE = os.environ.get("BENCH_BASELINE", "aa836c9")
-BASE_DIR = Path(os.environ.get("BENCH_BASELINE_DIR", f"/tmp/ow-bench-baseline-{BASELINE}"))
+BASE_DIR = Path(os.environ["BENCH_BASELINE_DIR"]) if os.environ.get("BENCH_BASELINE_DIR") else None
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 
 
@@ -63,13 +62,7 @@ def pgbench() -> dict:
 
 
 def baseline_checkout() -> Path:
-    if not (BASE_DIR / ".venv" / "bin" / "python").exists():
-        log(f"creating the baseline worktree of {BASELINE} in {BASE_DIR}")
-        if not BASE_DIR.exists():
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(BASE_DIR), BASELINE], check=True)
-        uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
-        subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=BASE_DIR, check=True)
-    return BASE_DIR
+    return baseline_worktree(BASELINE, BASE_DIR)
 
 
 def run_json(cmd: list[str], cwd: Path) -> dict:

@@ -247,3 +247,35 @@ def test_without_fairness_a_specialist_gets_everything_and_with_it_the_work_spre
         counts[decide(case(), people, WEIGHTS).chosen_id] += 1
     assert counts["a"] >= max(counts["b"], counts["c"])  # the specialist is never behind…
     assert min(counts.values()) >= 3  # …and nobody is left out
+
+
+def test_a_large_centre_explains_the_first_candidates_in_full_and_the_rest_compactly():
+    """Decision 0033: beyond 200 candidates the first 50 are in full, every other one is a compact
+    row (rank and score, or its exclusion codes); the counts cover everybody."""
+    people = [mediator(f"m{i:03d}", open_count=i % 7) for i in range(240)]
+    people += [mediator(f"x{i:03d}", active=False) for i in range(30)]
+    people += [mediator(f"s{i:03d}", streets=("园岭街道",)) for i in range(30)]
+    d = decide(case(), people, WEIGHTS)
+    e = d.explanation()
+    assert e["candidates_total"] == 300
+    assert len(e["candidates"]) == 50 and len(e["others"]) == 250
+    assert [c["mediator_id"] for c in e["candidates"]] + [c["mediator_id"] for c in e["others"]] == [
+        x.mediator_id for x in d.evaluations
+    ]
+    assert e["candidates"][0]["mediator_id"] == d.chosen_id and e["candidates"][0]["why_zh"]
+    assert e["eligible_count"] == 240 and e["excluded_count"] == 60
+    assert e["excluded_by_reason"] == {"inactive": 30, "street": 30}
+    ranked = [c for c in e["others"] if "rank" in c]
+    assert [c["rank"] for c in ranked] == list(range(51, 241))
+    assert all(c["score"] is not None for c in ranked)
+    assert sorted({code for c in e["others"] if "exclusions" in c for code in c["exclusions"]}) == [
+        "inactive",
+        "street",
+    ]
+
+
+def test_a_typical_centre_still_explains_every_candidate_in_full():
+    people = [mediator(f"m{i:03d}") for i in range(200)]
+    e = decide(case(), people, WEIGHTS).explanation()
+    assert len(e["candidates"]) == 200
+    assert "others" not in e and "candidates_total" not in e

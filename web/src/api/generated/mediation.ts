@@ -1351,7 +1351,10 @@ export interface components {
         /**
          * AssignmentRecordPublic
          * @description One decision with its explanation: every candidate, each exclusion with its reason (in
-         *     Chinese), the score components and weighted score, the rank, and the weights' version.
+         *     Chinese), the score components and weighted score, the rank, and the weights' version. At a
+         *     centre of more than 200 mediators the first 50 candidates are in full and the rest in
+         *     ``others`` as compact rows (rank and score, or exclusion codes), with ``excluded_by_reason`` and
+         *     ``candidates_total`` (decision 0033).
          */
         AssignmentRecordPublic: {
             /** Complexity */

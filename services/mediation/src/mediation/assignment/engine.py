@@ -42,6 +42,11 @@ COMPONENTS_ZH = {
     "fairness": "近期分案均衡",
 }
 SOURCE_NEEDS_ROSTER = {"court_pre_filing", "court_in_litigation"}
+# The explanation lists every candidate in full up to this many; a larger centre's lists the first
+# EXPLAINED_IN_FULL in full and the rest as compact rows (decision 0033: 1,000 candidates in full
+# were ~500 KB of JSON per decision, written with the decision).
+FULL_EXPLANATION_LIMIT = 200
+EXPLAINED_IN_FULL = 50
 # Exclusions a supervisor's override may set aside (with a written reason); the others never.
 WAIVABLE = frozenset({"capacity", "street", "court_roster"})
 
@@ -183,10 +188,18 @@ class Decision:
         return [e.mediator_id for e in self.evaluations if e.eligible]
 
     def explanation(self) -> dict[str, Any]:
-        """The JSON stored with the decision and served at ``GET /proceedings/{id}/assignment``."""
+        """The JSON stored with the decision and served at ``GET /proceedings/{id}/assignment``.
+
+        Up to FULL_EXPLANATION_LIMIT candidates each in full. A larger centre (decision 0033): the
+        first EXPLAINED_IN_FULL in full (best ranked first, then the excluded by name), every other
+        candidate as a compact row (id, name, rank and score, or the codes of their exclusions),
+        ``excluded_by_reason`` counting each code over all candidates, and ``candidates_total``."""
         c = self.case
         factors = self.weights.as_dict()
-        return {
+        evaluations = self.evaluations
+        compact = len(evaluations) > FULL_EXPLANATION_LIMIT
+        listed = evaluations[:EXPLAINED_IN_FULL] if compact else evaluations
+        out: dict[str, Any] = {
             "weights_version": self.weights.version,
             "weights": self.weights.as_dict(),
             "decided_on": c.today.isoformat(),
@@ -204,8 +217,22 @@ class Decision:
             "summary_zh": self.summary_zh,
             "eligible_count": sum(1 for e in self.evaluations if e.eligible),
             "excluded_count": sum(1 for e in self.evaluations if not e.eligible),
-            "candidates": [e.as_dict(self.weights, factors) for e in self.evaluations],
+            "candidates": [e.as_dict(self.weights, factors) for e in listed],
         }
+        if compact:
+            counts: dict[str, int] = {}
+            for e in evaluations:
+                for x in e.exclusions:
+                    counts[x.code] = counts.get(x.code, 0) + 1
+            out["candidates_total"] = len(evaluations)
+            out["excluded_by_reason"] = dict(sorted(counts.items()))
+            out["others"] = [
+                {"mediator_id": e.mediator_id, "name": e.name, "rank": e.rank, "score": e.score}
+                if e.eligible
+                else {"mediator_id": e.mediator_id, "name": e.name, "exclusions": [x.code for x in e.exclusions]}
+                for e in evaluations[EXPLAINED_IN_FULL:]
+            ]
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,6 +289,8 @@ def exclusions(case: CaseFacts, m: MediatorFacts) -> list[Exclusion]:
             )
     if case.source in SOURCE_NEEDS_ROSTER and not m.court_roster:
         out.append(Exclusion("court_roster", "法院委派/委托调解须由特邀调解组织承办，所属组织非特邀调解组织"))
+    if not m.conflicts:
+        return out
     codes = dict(case.employers)
     for conflict in m.conflicts:
         if conflict.credit_code in codes:
@@ -279,10 +308,27 @@ def exclusions(case: CaseFacts, m: MediatorFacts) -> list[Exclusion]:
 
 def components(case: CaseFacts, m: MediatorFacts, *, min_total: int, min_same: int) -> dict[str, float]:
     """Each component in [0, 1]; the weights make them a score."""
-    cats = set(case.categories)
+    return _components(_CaseSets.of(case), m, min_total, min_same)
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseSets:
+    """The case's categories, industries and languages as sets: built once per decision, not once
+    per candidate (a centre of 1,000 mediators)."""
+
+    categories: frozenset[str]
+    industries: frozenset[str]
+    languages: frozenset[str]
+
+    @classmethod
+    def of(cls, case: CaseFacts) -> _CaseSets:
+        return cls(frozenset(case.categories), frozenset(case.industries), frozenset(case.languages))
+
+
+def _components(c: _CaseSets, m: MediatorFacts, min_total: int, min_same: int) -> dict[str, float]:
+    cats, langs = c.categories, c.languages
     speciality = len(cats & m.specialities) / len(cats) if cats else 0.0
-    industry = 1.0 if set(case.industries) & m.industries else 0.0
-    langs = set(case.languages)
+    industry = 1.0 if not c.industries.isdisjoint(m.industries) else 0.0
     language = len(langs & m.languages) / len(langs) if langs else 0.0
     load = max(0.0, 1.0 - m.open_count / m.capacity) if m.capacity > 0 else 0.0
     fairness = 0.5 / (1 + m.recent_total - min_total) + 0.5 / (1 + m.recent_same_complexity - min_same)
@@ -295,8 +341,9 @@ def components(case: CaseFacts, m: MediatorFacts, *, min_total: int, min_same: i
     }
 
 
-def _score(comp: Mapping[str, float], w: Weights) -> float:
-    return round(sum(v * float(getattr(w, k)) for k, v in comp.items()), 4)
+def _score(comp: Mapping[str, float], factors: Mapping[str, float]) -> float:
+    """``factors``: each component's weight as a float."""
+    return round(sum(v * factors[k] for k, v in comp.items()), 4)
 
 
 def _tie_key(m: MediatorFacts, score: float) -> tuple[float, float, int, str]:
@@ -334,10 +381,12 @@ def decide(
     eligible = [(m, w) for m, ex, w in evaluated if not ex]
     min_total = min((m.recent_total for m, _ in eligible), default=0)
     min_same = min((m.recent_same_complexity for m, _ in eligible), default=0)
+    sets = _CaseSets.of(case)
+    floats = {k: float(v) for k, v in weights.as_dict().items()}
     scored = []
     for m, waived in eligible:
-        comp = components(case, m, min_total=min_total, min_same=min_same)
-        scored.append((m, comp, _score(comp, weights), waived))
+        comp = _components(sets, m, min_total, min_same)
+        scored.append((m, comp, _score(comp, floats), waived))
     scored.sort(key=lambda item: _tie_key(item[0], item[2]))
 
     results: list[Evaluation] = []

@@ -14,7 +14,8 @@ class AssignmentRecord(SQLModel, table=True):
     """One decision: automatic, a supervisor's override, a reassignment, or a parked attempt.
 
     ``explanation`` holds every candidate with its exclusions (reasons in Chinese), score
-    components and rank; the rows with a mediator also feed the 30-day fairness counts."""
+    components and rank (beyond 200 candidates, the first 50 in full and the rest as compact rows,
+    decision 0033); the rows with a mediator also feed the 30-day fairness counts."""
 
     __tablename__ = "assignment_record"
     __table_args__ = (

@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class AssignmentRecordPublic(BaseModel):
     """One decision with its explanation: every candidate, each exclusion with its reason (in
-    Chinese), the score components and weighted score, the rank, and the weights' version."""
+    Chinese), the score components and weighted score, the rank, and the weights' version. At a
+    centre of more than 200 mediators the first 50 candidates are in full and the rest in
+    ``others`` as compact rows (rank and score, or exclusion codes), with ``excluded_by_reason`` and
+    ``candidates_total`` (decision 0033)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -610,7 +610,8 @@ async def park(
         proceedings.record_change(session, proceeding, actor, action="parked", detail={"reason": reason[:500]})
         proceedings.bump(proceeding)
     if first:
-        reasons = sorted({x["code"] for c in rec.explanation.get("candidates", []) for x in c.get("exclusions", [])})
+        listed = {x["code"] for c in rec.explanation.get("candidates", []) for x in c.get("exclusions", [])}
+        reasons = sorted(listed | set(rec.explanation.get("excluded_by_reason", {})))  # a large centre's (0033)
         await proceedings.publish_alert(
             session,
             proceeding,
@@ -717,6 +718,7 @@ async def override(
         "reason": reason,
         "automatic_choice": decision.chosen_id,
         "waived": [{"code": w.code, "reason_zh": w.reason_zh} for w in target.waived],
+        "candidate": target.as_dict(decision.weights),  # in full even where ``candidates`` is compact (0033)
     }
     explanation["summary_zh"] = f"中心负责人指定{target.name}（{target.organisation}），理由：{reason}" + (
         f"；已豁免：{'；'.join(w.reason_zh for w in target.waived)}" if target.waived else ""
