@@ -166,9 +166,7 @@ async def test_the_full_path_records_actor_and_time_and_publishes_each_step(clie
     )
     assert r.status_code == 201, r.text
     r = await client.post(
-        f"/proceedings/{p['id']}/terminate",
-        headers=me,
-        json=termination(dispute_focus="2026年8–9月加班时长"),
+        f"/proceedings/{p['id']}/terminate", headers=me, json=termination(dispute_focus="2026年8–9月加班时长")
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "terminated" and r.json()["allowed_transitions"] == []
