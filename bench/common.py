@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,16 @@ def cpu_seconds(pid: int) -> float:
             fields = f.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
     return total / CLK_TCK
+
+
+def cpu_percent_over(pids: dict[str, int], seconds: float) -> tuple[float, dict[str, float]]:
+    """Sleep ``seconds``: the window as measured, and each process's CPU in it in percent of one core."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    return elapsed, {name: 100 * (after[name] - before[name]) / elapsed for name in pids}
 
 
 def rss_mb(pid: int) -> float:

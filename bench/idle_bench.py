@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, cpu_seconds, loadavg, rss_mb, whole_stack
+from common import ROOT, cpu_percent_over, loadavg, rss_mb, whole_stack
 
 WINDOW = float(os.environ.get("BENCH_IDLE_SECONDS", "30"))
 SETTLE = float(os.environ.get("BENCH_SETTLE_SECONDS", "15"))
@@ -25,12 +25,8 @@ def measure(root: Path = ROOT, label: str = "idle") -> dict:
     with whole_stack(root, label=label) as running:
         time.sleep(SETTLE)
         pids = running.pids()
-        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        t0 = time.monotonic()
-        time.sleep(WINDOW)
-        elapsed = time.monotonic() - t0
-        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        per = {name: round(100 * (after[name] - before[name]) / elapsed, 2) for name in pids}
+        elapsed, percent = cpu_percent_over(pids, WINDOW)
+        per = {name: round(value, 2) for name, value in percent.items()}
         return {
             "window_s": round(elapsed, 1),
             "cpu_percent_of_one_core": per,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import cpu_seconds, free_ports, loadavg, rss_mb, whole_stack  # noqa: E402
+from common import cpu_percent_over, cpu_seconds, free_ports, loadavg, rss_mb, whole_stack  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 RATE = int(os.environ.get("BENCH_RATE", "100"))
@@ -142,15 +142,11 @@ def main() -> None:
     with whole_stack(root, label="load") as running:
         time.sleep(10)  # let start-up work settle
         pids = running.pids()
-        before = {n: cpu_seconds(p) for n, p in pids.items()}
-        t0 = time.monotonic()
-        time.sleep(IDLE)
-        elapsed = time.monotonic() - t0
-        after = {n: cpu_seconds(p) for n, p in pids.items()}
+        elapsed, percent = cpu_percent_over(pids, IDLE)
         out["idle"] = {
             "window_s": round(elapsed, 1),
-            "cpu_percent_of_one_core": {n: round(100 * (after[n] - before[n]) / elapsed, 2) for n in pids},
-            "total_percent_of_one_core": round(sum(100 * (after[n] - before[n]) / elapsed for n in pids), 2),
+            "cpu_percent_of_one_core": {n: round(v, 2) for n, v in percent.items()},
+            "total_percent_of_one_core": round(sum(percent.values()), 2),
         }
         out["rss_mb_at_rest"] = {n: round(rss_mb(p), 1) for n, p in pids.items()}
         token = running.clerk_token()

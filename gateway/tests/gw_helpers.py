@@ -90,3 +90,9 @@ def jwt_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
     header, claims, _ = token.split(".")
     return part(header), part(claims)
+
+
+async def admin_user(client: httpx.AsyncClient, admin: dict[str, str], username: str) -> dict[str, Any]:
+    """``username``'s record as ``/admin/users`` lists it (``admin``: an admin's headers)."""
+    users = (await client.get("/admin/users", headers=admin)).json()["items"]
+    return next(u for u in users if u["username"] == username)

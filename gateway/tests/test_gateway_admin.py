@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from gw_helpers import PASSWORD, bearer, login
+from gw_helpers import PASSWORD, admin_user, bearer, login
 
 pytestmark = pytest.mark.anyio
 
@@ -14,6 +14,14 @@ NEW_USER = {
     "roles": ["clerk"],
     "center_id": "luohu",
 }
+
+
+async def _locked_out(client, admin, username: str) -> dict:
+    """Five wrong passwords lock ``username`` out (429); their record as ``/admin/users`` lists it."""
+    for _ in range(5):
+        await login(client, username, "wrong")
+    assert (await login(client, username)).status_code == 429
+    return await admin_user(client, admin, username)
 
 
 async def test_admin_endpoints_need_a_token_and_the_admin_role(client, accounts):
@@ -116,10 +124,7 @@ async def test_client_secret_is_shown_once_and_can_be_rotated(client, accounts):
 async def test_password_reset_unlocks_and_ends_sessions(client, accounts):
     admin = await bearer(client, "root")
     refresh = (await login(client, "bob")).json()["refresh_token"]
-    for _ in range(5):
-        await login(client, "bob", "wrong")
-    assert (await login(client, "bob")).status_code == 429
-    bob = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
+    bob = await _locked_out(client, admin, "bob")
 
     response = await client.patch(f"/admin/users/{bob['id']}", headers=admin, json={"password": "new password 1"})
 
@@ -132,17 +137,14 @@ async def test_password_reset_unlocks_and_ends_sessions(client, accounts):
 
 async def test_admins_cannot_disable_themselves(client, accounts):
     admin = await bearer(client, "root")
-    me = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "root")
+    me = await admin_user(client, admin, "root")
     assert (await client.post(f"/admin/users/{me['id']}/disable", headers=admin)).status_code == 409
 
 
 async def test_reset_password_is_shown_once_unlocks_and_ends_sessions(client, accounts):
     admin = await bearer(client, "root")
     refresh = (await login(client, "bob")).json()["refresh_token"]
-    for _ in range(5):
-        await login(client, "bob", "wrong")
-    assert (await login(client, "bob")).status_code == 429
-    bob = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
+    bob = await _locked_out(client, admin, "bob")
 
     response = await client.post(f"/admin/users/{bob['id']}/reset-password", headers=admin)
 
@@ -159,10 +161,7 @@ async def test_reset_password_is_shown_once_unlocks_and_ends_sessions(client, ac
 
 async def test_unlock_ends_a_lockout_and_keeps_the_password(client, accounts):
     admin = await bearer(client, "root")
-    for _ in range(5):
-        await login(client, "bob", "wrong")
-    assert (await login(client, "bob")).status_code == 429
-    bob = next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
+    bob = await _locked_out(client, admin, "bob")
     assert bob["locked_until"] is not None
 
     unlocked = await client.post(f"/admin/users/{bob['id']}/unlock", headers=admin)

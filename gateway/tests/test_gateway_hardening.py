@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from gw_helpers import bearer
+from gw_helpers import admin_user, bearer
 
 pytestmark = pytest.mark.anyio
 
@@ -15,14 +15,10 @@ def _fields(response) -> list[str]:
     return [e["field"] for e in response.json().get("errors") or []]
 
 
-async def _bob(client, admin) -> dict:
-    return next(u for u in (await client.get("/admin/users", headers=admin)).json()["items"] if u["username"] == "bob")
-
-
 @pytest.mark.parametrize("field", ["roles", "display_name", "password"])
 async def test_patch_null_on_a_user_field_that_cannot_be_empty_is_422(client, accounts, field):
     admin = await bearer(client, "root")
-    bob = await _bob(client, admin)
+    bob = await admin_user(client, admin, "bob")
     response = await client.patch(f"/admin/users/{bob['id']}", headers=admin, json={field: None})
     assert response.status_code == 422, response.text
     assert _fields(response) == [field]
@@ -33,7 +29,7 @@ async def test_nul_in_a_path_or_a_body_is_422(client, accounts):
     admin = await bearer(client, "root")
     response = await client.get("/admin/users/%00", headers=admin)
     assert response.status_code == 422 and _fields(response) == ["user_id"]
-    bob = await _bob(client, admin)
+    bob = await admin_user(client, admin, "bob")
     response = await client.patch(
         f"/admin/users/{bob['id']}",
         headers=admin | {"content-type": "application/json"},

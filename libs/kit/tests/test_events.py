@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 from conftest import GATEWAY, PEER
+from onewindow_kit.bridge.testing import wait_for
 from onewindow_kit.events import InboxEvent, OutboxDelivery, publish
 from onewindow_kit.events.outbox import PersonalDataInEvent
 from sqlalchemy import func, select
@@ -20,15 +21,6 @@ async def _publish(app, n: int, type_: str = "probe.thing.happened") -> None:
     for i in range(n):
         async with app.state.db.transaction() as session:
             await publish(session, type=type_, data={"n": i})
-
-
-async def _wait(predicate, timeout=10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 async def _statuses(app):
@@ -65,7 +57,7 @@ async def test_events_arrive_in_order_after_the_subscriber_recovers(app, mock_ga
     async def all_delivered():
         return await _statuses(app) == ["delivered"] * 5
 
-    await _wait(all_delivered)
+    await wait_for(all_delivered, timeout=10.0)
     assert received == [0, 1, 2, 3, 4]
     async with app.state.db.transaction(read_only=True) as session:
         head = (await session.execute(select(OutboxDelivery).order_by(OutboxDelivery.id))).scalars().first()
@@ -87,7 +79,7 @@ async def test_connection_errors_are_retried_not_dropped(app, mock_gateway):
     async def delivered():
         return await _statuses(app) == ["delivered"]
 
-    await _wait(delivered)
+    await wait_for(delivered, timeout=10.0)
 
 
 async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_gateway, test_keys, client):
@@ -101,7 +93,7 @@ async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_ga
     async def settled():
         return await _statuses(app) == ["dead", "delivered", "delivered"]
 
-    await _wait(settled)
+    await wait_for(settled, timeout=10.0)
     admin = test_keys.headers(roles=["admin"])
     summary = (await client.get("/admin/events", headers=admin)).json()
     assert summary[0]["subscriber"] == "peer" and summary[0]["dead"] == 1 and summary[0]["delivered"] == 2
@@ -118,7 +110,7 @@ async def test_a_rejected_event_is_dead_and_does_not_block_the_rest(app, mock_ga
     async def all_delivered():
         return await _statuses(app) == ["delivered"] * 3
 
-    await _wait(all_delivered)
+    await wait_for(all_delivered, timeout=10.0)
 
 
 async def test_nothing_is_published_when_the_transaction_rolls_back(app):

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 from onewindow_kit.app import create_service_app
+from onewindow_kit.bridge.testing import wait_for
 from onewindow_kit.db import Database
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.partners.router import partner_admin_router
@@ -237,15 +238,6 @@ async def _messages(db) -> list[WebhookMessage]:
         return list((await session.execute(select(WebhookMessage).order_by(WebhookMessage.id))).scalars())
 
 
-async def _wait(predicate, timeout=10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
-
 class Court:
     """A respx endpoint that verifies every delivery and fails the first ``fail_first`` of them."""
 
@@ -291,7 +283,7 @@ async def test_every_message_arrives_once_in_order_after_the_endpoint_recovers(d
         async def all_delivered():
             return [m.status for m in await _messages(db)] == ["delivered"] * 6
 
-        await _wait(all_delivered)
+        await wait_for(all_delivered, timeout=10.0)
     finally:
         await dispatcher.stop()
     ids = [i for i, _ in court.accepted]
@@ -326,14 +318,14 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
         async def failed():
             return [m.status for m in await _messages(db)] == ["failed"]
 
-        await _wait(failed)
+        await wait_for(failed, timeout=10.0)
         await _enqueue(db, "ref-1", "referral.agreed", 1)  # behind the failed one: held
         await _enqueue(db, "ref-2", "referral.accepted", 2)  # another stream: goes
 
         async def other_stream_done():
             return [m.status for m in await _messages(db)] == ["failed", "pending", "delivered"]
 
-        await _wait(other_stream_done)
+        await wait_for(other_stream_done, timeout=10.0)
         await asyncio.sleep(0.3)
         assert [m.status for m in await _messages(db)] == ["failed", "pending", "delivered"]
         first = (await _messages(db))[0]
@@ -348,7 +340,7 @@ async def test_after_the_last_retry_a_message_is_failed_holds_its_stream_and_can
         async def all_delivered():
             return [m.status for m in await _messages(db)] == ["delivered"] * 3
 
-        await _wait(all_delivered)
+        await wait_for(all_delivered, timeout=10.0)
     finally:
         await dispatcher.stop()
     assert [b["data"]["n"] for _, b in court.accepted] == [2, 0, 1]
@@ -445,7 +437,7 @@ async def test_pending_messages_survive_a_restart(db, mock):
         async def delivered():
             return [m.status for m in await _messages(db)] == ["delivered"]
 
-        await _wait(delivered)
+        await wait_for(delivered, timeout=10.0)
     finally:
         await second.stop()
     assert len(court.accepted) == 1

@@ -92,14 +92,7 @@ async def test_a_failed_window_mediation_is_transferred_and_accepted(
     assert arb_a.types == ["transfer.requested"]
     data = arb_a.last("transfer.requested")
     assert data["transfer_id"] == transfer_id and data["case_no"] == intake.cases[case_id]["case_no"]
-    assert data["applicants"] == [
-        {
-            "name": "王五",
-            "id_number": form["applicants"][0]["id_number"],
-            "phone": "13700137000",
-            "address": "深圳市福田区沙头街道某村",
-        }
-    ]
+    assert data["applicants"] == form["applicants"]  # decrypted: as registered at the window
     assert data["respondents"][0]["credit_code"] == form["respondents"][0]["credit_code"]
     assert data["respondents"][0]["address"] == "深圳市福田区某路8号"
     assert data["claims"] == [{"category": "overtime", "amount": "8600.00", "description": "2026年加班费"}]

@@ -1,6 +1,7 @@
 """Plain-function factories for registration forms (valid fake identifiers from the domain library)."""
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 
 from onewindow_domain.identifiers import make_credit_code, make_id_number
 
@@ -45,3 +46,15 @@ def case_form(workers: int = 1, **over) -> dict:
         "knew_on": "2026-10-10",
     }
     return base | over
+
+
+def mediation_event(case_id: str, type_: str, *, proceeding_id: str = "p1", **data) -> dict:
+    """An envelope mediation posts to ``/internal/events`` about ``case_id``'s proceeding."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": type_,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "source": "mediation",
+        "case_id": case_id,
+        "data": {"proceeding_id": proceeding_id, **data},
+    }

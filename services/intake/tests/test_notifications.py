@@ -2,25 +2,13 @@
 assignment and overdue payment → the mediator; clock at risk → desk and supervisors; read per person."""
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
-from factories import case_form
+from factories import case_form, mediation_event
 
 pytestmark = pytest.mark.anyio
 
 RED = {"employer_absconded": True}
-
-
-def _event(case_id: str, type_: str, **data) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": type_,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "source": "mediation",
-        "case_id": case_id,
-        "data": {"proceeding_id": "p1", **data},
-    }
 
 
 async def test_a_red_case_notifies_each_supervisor_once_and_reads_are_per_person(client, test_keys, futian):
@@ -49,14 +37,14 @@ async def test_assignment_and_overdue_payment_reach_the_mediator_once(client, te
     mediator = test_keys.headers(roles=["mediator"], center_id="futian", sub="mediator1")
     service = test_keys.headers(roles=["service"], sub="svc-mediation")
     case = (await client.post("/cases", json=case_form(route={"route": "mediation"}), headers=clerk)).json()
-    assigned = _event(
+    assigned = mediation_event(
         case["id"], "mediation.proceeding.assigned", mediator={"id": "m1", "name": "张敏", "user_subject": "mediator1"}
     )
     for _ in range(2):  # a redelivery is a duplicate for the inbox: nothing twice
         await client.post("/internal/events", json=assigned, headers=service)
     # Another event with the same cause (a second delivery attempt with a new id) adds nothing either.
     await client.post("/internal/events", json=assigned | {"id": str(uuid.uuid4())}, headers=service)
-    overdue = _event(
+    overdue = mediation_event(
         case["id"], "mediation.agreement.payment_overdue", instalment={"due_on": "2026-11-01", "amount": "4000.00"}
     )
     await client.post("/internal/events", json=overdue, headers=service)

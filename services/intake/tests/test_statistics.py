@@ -1,24 +1,14 @@
 """Statistics (issue 10, DOMAIN.md §7): 挽回金额 is money paid, the agreed amount apart; days to
 close; hand-offs by desk and outcome; legal aid within the promise; every figure drills down."""
 
-import uuid
-from datetime import UTC, datetime
-
 import pytest
-from factories import applicant, case_form
+from factories import applicant, case_form, mediation_event
 
 pytestmark = pytest.mark.anyio
 
 
 def _event(case_id: str, type_: str, **data) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": type_,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "source": "mediation",
-        "case_id": case_id,
-        "data": {"proceeding_id": f"p-{case_id}", **data},
-    }
+    return mediation_event(case_id, type_, proceeding_id=f"p-{case_id}", **data)
 
 
 async def test_recovered_is_the_sum_of_paid_instalments_and_every_figure_drills_down(client, test_keys, futian):

@@ -2,11 +2,10 @@
 the flag for a worker with an open case, search as people type, and the .xlsx exports."""
 
 import io
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-from factories import applicant, case_form
+from factories import applicant, case_form, mediation_event
 from intake.cases.models import PiiAccess
 from intake.exports.models import ExportLog
 from onewindow_domain import make_id_number
@@ -19,14 +18,7 @@ pytestmark = pytest.mark.anyio
 
 
 def _event(case_id: str, type_: str, **data) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": type_,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "source": "mediation",
-        "case_id": case_id,
-        "data": {"proceeding_id": "p1", "summary_zh": "", **data},
-    }
+    return mediation_event(case_id, type_, summary_zh="", **data)
 
 
 async def _register(client, headers, **over) -> dict:

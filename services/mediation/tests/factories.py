@@ -94,6 +94,18 @@ class Registry:
     staff: dict[str, dict[str, str]] = field(default_factory=dict)  # sub -> headers
 
 
+def termination(**over: Any) -> dict[str, Any]:
+    """A ``/terminate`` body without agreement, with what a 调解终结书 states (``over`` changes fields)."""
+    return {
+        "reason_code": "no_agreement",
+        "reason": "双方对加班费数额分歧较大",
+        "undisputed_facts": "申请人2024年3月入职，月工资6000元",
+        "undisputed_facts_signed": True,
+        "dispute_focus": "加班时长",
+        "arbitration_notice_given": True,
+    } | over
+
+
 async def build_registry(client, test_keys, *, mediators: list[dict[str, Any]] | None = None) -> Registry:
     supervisor = cached_headers(
         test_keys, "supervisor", roles=["supervisor"], sub="sup-futian", center_id="futian", name="李强"

@@ -1,30 +1,20 @@
 """Mediation learns of centres from intake's events, once per event."""
 
-import uuid
-from datetime import UTC, datetime
-
 import pytest
+from factories import envelope
 
 pytestmark = pytest.mark.anyio
 
 
 def _event(type_: str, **data) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": type_,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "source": "intake",
-        "case_id": None,
-        "schema_version": 1,
-        "data": {
-            "center_id": "futian",
-            "name": "福田区劳动纠纷一站式治理中心",
-            "short_name": "福田",
-            "district": "深圳市福田区",
-            "active": True,
-            **data,
-        },
+    centre = {
+        "center_id": "futian",
+        "name": "福田区劳动纠纷一站式治理中心",
+        "short_name": "福田",
+        "district": "深圳市福田区",
+        "active": True,
     }
+    return envelope(type_, centre | data)
 
 
 async def test_centre_events_build_the_read_model_once(client, test_keys):

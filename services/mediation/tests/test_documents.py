@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
-from factories import cached_headers, open_case
+from factories import cached_headers, open_case, termination
 from mediation.documents.models import Document
 from onewindow_domain.calendar import china_today
 from onewindow_kit.dependencies import database_of
@@ -178,14 +178,7 @@ async def test_a_termination_needs_an_ended_proceeding_and_intake(client, app, t
     r = await client.post(
         f"/proceedings/{p['id']}/terminate",
         headers=me,
-        json={
-            "reason_code": "no_agreement",
-            "reason": "双方对加班费数额分歧较大",
-            "undisputed_facts": "申请人2024年3月入职\n月工资6000元",
-            "undisputed_facts_signed": True,
-            "dispute_focus": "加班时长",
-            "arbitration_notice_given": True,
-        },
+        json=termination(undisputed_facts="申请人2024年3月入职\n月工资6000元"),
     )
     assert r.status_code == 200, r.text
     intake["up"] = False

@@ -4,7 +4,7 @@ actor and time recorded, and tell intake and the partners what happened (docs/de
 from datetime import date, timedelta
 
 import pytest
-from factories import EMPLOYER, deliver, envelope, events, open_case, routed
+from factories import EMPLOYER, deliver, envelope, events, open_case, routed, termination
 from onewindow_domain.calendar import china_today
 
 pytestmark = pytest.mark.anyio
@@ -137,14 +137,7 @@ async def test_illegal_transitions_answer_409_with_the_allowed_ones(client, test
     r = await client.post(
         f"/proceedings/{p['id']}/terminate",
         headers=mediator,
-        json={
-            "reason_code": "no_agreement",
-            "reason": "分歧较大",
-            "undisputed_facts": "入职时间无争议",
-            "undisputed_facts_signed": True,
-            "dispute_focus": "加班时长",
-            "arbitration_notice_given": True,
-        },
+        json=termination(reason="分歧较大", undisputed_facts="入职时间无争议"),
     )
     assert r.status_code == 409
     body = r.json()
@@ -173,16 +166,7 @@ async def test_the_full_path_records_actor_and_time_and_publishes_each_step(clie
     )
     assert r.status_code == 201, r.text
     r = await client.post(
-        f"/proceedings/{p['id']}/terminate",
-        headers=me,
-        json={
-            "reason_code": "no_agreement",
-            "reason": "双方对加班费数额分歧较大",
-            "undisputed_facts": "申请人2024年3月入职，月工资6000元",
-            "undisputed_facts_signed": True,
-            "dispute_focus": "2026年8–9月加班时长",
-            "arbitration_notice_given": True,
-        },
+        f"/proceedings/{p['id']}/terminate", headers=me, json=termination(dispute_focus="2026年8–9月加班时长")
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "terminated" and r.json()["allowed_transitions"] == []

@@ -44,6 +44,16 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def write_secret_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (created or truncated, mode 0600) and flush it to disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _write_key(directory: Path, key: StoredKey) -> None:
     body = json.dumps(
         {
@@ -55,12 +65,7 @@ def _write_key(directory: Path, key: StoredKey) -> None:
         indent=2,
     )
     tmp = directory / f".{key.kid}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, body.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_secret_file(tmp, body)
     os.replace(tmp, directory / f"{key.kid}.json")
 
 

@@ -26,6 +26,8 @@ import os
 import secrets
 from pathlib import Path
 
+from gateway.keys.service import write_secret_file
+
 
 def _decode(kid: str, value: str) -> bytes:
     try:
@@ -70,12 +72,7 @@ def load_pepper(*, keys: dict[str, str], active: str, key_file: Path) -> CodePep
         key_file.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps({"active": "p1", "keys": {"p1": base64.b64encode(secrets.token_bytes(32)).decode()}})
         tmp = key_file.with_name(f".{key_file.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, body.encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_secret_file(tmp, body)
         try:
             os.link(tmp, key_file)  # fails if it exists: a replica that started first wins, whole
         except FileExistsError:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +37,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict
 from onewindow_kit.events import EventEnvelope
-from onewindow_kit.pagination import decode_cursor, encode_cursor
+from onewindow_kit.pagination import keyset_page
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.worker import WakeSignal
 
@@ -240,18 +240,12 @@ class ReferralLifecycle:
     ) -> tuple[list[Any], str | None]:
         """A partner's referrals by last change, oldest first (it syncs with ``updated_since``)."""
         m = self.model
-        query = select(m).where(m.partner_id == partner_id).order_by(m.updated_at, m.id).limit(limit + 1)
+        query = select(m).where(m.partner_id == partner_id)
         if status:
             query = query.where(m.status == status)
         if updated_since is not None:
             query = query.where(m.updated_at >= updated_since)
-        if cursor:
-            at, key = decode_cursor(cursor)
-            query = query.where(or_(m.updated_at > at, and_(m.updated_at == at, m.id > key)))
-        rows = list((await session.execute(query)).scalars())
-        page = rows[:limit]
-        next_cursor = encode_cursor(page[-1].updated_at, page[-1].id) if len(rows) > limit else None
-        return page, next_cursor
+        return await keyset_page(session, query, m.updated_at, m.id, cursor=cursor, limit=limit, newest_first=False)
 
     # -- telling the partner (webhooks) and the other services (events) ----------------------------
 
@@ -701,7 +695,7 @@ class ReferralLifecycle:
     ) -> tuple[list[Any], str | None]:
         """Referrals of the caller's centre (all centres for admins), newest first."""
         m = self.model
-        query = select(m).order_by(m.created_at.desc(), m.id.desc()).limit(limit + 1)
+        query = select(m)
         if not principal.has_any_role("admin"):
             query = query.where(m.center_id == principal.center_id)
         if status:
@@ -710,12 +704,7 @@ class ReferralLifecycle:
             query = query.where(m.status == "received") if awaiting_decision else query.where(m.status != "received")
         if case_state:
             query = query.where(m.case_state == case_state)
-        if cursor:
-            at, key = decode_cursor(cursor)
-            query = query.where(or_(m.created_at < at, and_(m.created_at == at, m.id < key)))
-        rows = list((await session.execute(query)).scalars())
-        page = rows[:limit]
-        return page, encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+        return await keyset_page(session, query, m.created_at, m.id, cursor=cursor, limit=limit)
 
     async def retry_registration(self, *, session: AsyncSession, referral: Any) -> Any:
         """Put a rejected (or waiting) registration back in line to be tried now."""

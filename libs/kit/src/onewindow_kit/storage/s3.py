@@ -80,6 +80,13 @@ class S3Storage:
                 raise ObjectMissing(kwargs.get("Key", "")) from exc
             raise StorageError(f"s3 {name} failed: {type(exc).__name__} {code or ''}".strip()) from exc
 
+    async def _upload_part(self, object_key: str, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
+        """Upload part ``number`` of a multipart upload; its entry for ``complete_multipart_upload``."""
+        answer = await self._call(
+            "upload_part", Bucket=self.bucket, Key=object_key, UploadId=upload_id, PartNumber=number, Body=body
+        )
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
     async def save(self, key: str, chunks: AsyncIterable[bytes], *, max_bytes: int | None = None) -> StoredObject:
         object_key = self._key(key)
         digest, size, buffer = hashlib.sha256(), 0, bytearray()
@@ -97,16 +104,7 @@ class S3Storage:
                         started = await self._call("create_multipart_upload", Bucket=self.bucket, Key=object_key)
                         upload_id = started["UploadId"]
                     body, buffer = bytes(buffer), bytearray()
-                    number = len(parts) + 1
-                    answer = await self._call(
-                        "upload_part",
-                        Bucket=self.bucket,
-                        Key=object_key,
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        Body=body,
-                    )
-                    parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                    parts.append(await self._upload_part(object_key, upload_id, len(parts) + 1, body))
             sha = digest.hexdigest()
             if upload_id is None:
                 await self._call(
@@ -114,16 +112,7 @@ class S3Storage:
                 )
             else:
                 if buffer:
-                    number = len(parts) + 1
-                    answer = await self._call(
-                        "upload_part",
-                        Bucket=self.bucket,
-                        Key=object_key,
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        Body=bytes(buffer),
-                    )
-                    parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                    parts.append(await self._upload_part(object_key, upload_id, len(parts) + 1, bytes(buffer)))
                 await self._call(
                     "complete_multipart_upload",
                     Bucket=self.bucket,

@@ -17,7 +17,6 @@ from onewindow_kit.bridge.referrals import ReferralLifecycle, can_see
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.mapping import to_schema
-from onewindow_kit.pagination import decode_cursor, encode_cursor
 from onewindow_kit.partners.models import Partner
 from onewindow_kit.worker import WakeSignal
 from sqlalchemy import update
@@ -33,7 +32,7 @@ INTAKE_FACTS_MAX = 20000
 KIND_ZH = "暂缓立案、先行调解"
 WORK_WAKE = WakeSignal("arbitration_work")  # marked where work is written; wakes the worker after the commit
 
-__all__ = ["can_see", "decode_cursor", "encode_cursor"]  # the transfers and reviews read them here
+__all__ = ["can_see"]  # the transfers and reviews read it here
 
 
 def calendar() -> Any:

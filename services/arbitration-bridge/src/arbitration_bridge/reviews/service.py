@@ -15,15 +15,17 @@ from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import AlreadyExists, Conflict, NotFound, StateConflict, ValidationFailed
+from onewindow_kit.pagination import keyset_page
 from onewindow_kit.partners.models import Partner
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.commissions import choose_commission
 from arbitration_bridge.referrals.models import Referral
 from arbitration_bridge.referrals.schemas import Agreement
-from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor, referral_of_case
+from arbitration_bridge.referrals.service import calendar, can_see, referral_of_case
 from arbitration_bridge.reviews.exceptions import ReviewTooLate
 from arbitration_bridge.reviews.models import Review
 from arbitration_bridge.reviews.schemas import ReviewDecision, ReviewView
@@ -333,16 +335,11 @@ async def list_staff_reviews(
     limit: int,
 ) -> tuple[list[Review], str | None]:
     """Reviews of the caller's centre (all for admins), newest first."""
-    query = select(Review).order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1)
+    query = select(Review)
     if not principal.has_any_role("admin"):
         query = query.where(Review.center_id == principal.center_id)
     if state:
         query = query.where(Review.state == state)
     if case_id:
         query = query.where(Review.case_id == case_id)
-    if cursor:
-        at, key = decode_cursor(cursor)
-        query = query.where(or_(Review.created_at < at, and_(Review.created_at == at, Review.id < key)))
-    rows = list((await session.execute(query)).scalars())
-    page = rows[:limit]
-    return page, encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return await keyset_page(session, query, col(Review.created_at), col(Review.id), cursor=cursor, limit=limit)

@@ -18,9 +18,11 @@ from onewindow_kit.bridge.messages import announce, notify
 from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import AlreadyExists, NotFound, StateConflict, ValidationFailed
+from onewindow_kit.pagination import keyset_page
 from onewindow_kit.partners.models import Partner
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from arbitration_bridge.cases.models import CaseRecord
 from arbitration_bridge.cases.service import (
@@ -31,7 +33,7 @@ from arbitration_bridge.cases.service import (
     record_for_update,
 )
 from arbitration_bridge.commissions import choose_commission
-from arbitration_bridge.referrals.service import calendar, can_see, decode_cursor, encode_cursor
+from arbitration_bridge.referrals.service import calendar, can_see
 from arbitration_bridge.transfers.models import Transfer
 from arbitration_bridge.transfers.schemas import TransferCreate, TransferDecision, TransferView
 
@@ -485,7 +487,7 @@ async def list_staff_transfers(
     limit: int,
 ) -> tuple[list[Transfer], str | None]:
     """Transfers of the caller's centre (all for admins), newest first; ``overdue``: past the 5 days, undecided."""
-    query = select(Transfer).order_by(Transfer.created_at.desc(), Transfer.id.desc()).limit(limit + 1)
+    query = select(Transfer)
     if not principal.has_any_role("admin"):
         query = query.where(Transfer.center_id == principal.center_id)
     if state:
@@ -495,9 +497,4 @@ async def list_staff_transfers(
     if overdue is not None:
         late = and_(Transfer.state == "requested", Transfer.due_on < china_today())
         query = query.where(late if overdue else ~late)
-    if cursor:
-        at, key = decode_cursor(cursor)
-        query = query.where(or_(Transfer.created_at < at, and_(Transfer.created_at == at, Transfer.id < key)))
-    rows = list((await session.execute(query)).scalars())
-    page = rows[:limit]
-    return page, encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return await keyset_page(session, query, col(Transfer.created_at), col(Transfer.id), cursor=cursor, limit=limit)

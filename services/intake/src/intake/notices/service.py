@@ -11,7 +11,7 @@ carry ids and the masked number only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from onewindow_kit.db import Database, utcnow
 from onewindow_kit.errors import AppError
 from onewindow_kit.sms import SmsRateLimited, SmsSender, SmsTemplateId, SmsUnavailable, render
 from onewindow_kit.worker import WakeSignal, Worker, backoff_seconds
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -201,19 +201,25 @@ class SmsNoticeWorker(Worker):
             return 0.0
         return self.receipt_poll_seconds if waiting else None
 
-    async def send_due(self) -> bool:
-        """Send what is due; True when a full batch went (there may be more)."""
-        now = utcnow()
+    async def _batch(self, order_by: Any, *where: Any) -> Sequence[Row[SmsNotice, str]]:
+        """Up to ``batch`` notices matching ``where``, each with its phone (the notice's, else the party's)."""
         async with self.database.transaction(read_only=True) as session:
-            rows = (
+            return (
                 await session.execute(
                     select(SmsNotice, func.coalesce(col(SmsNotice.phone_enc), col(CaseParty.phone_enc)))
                     .outerjoin(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
-                    .where(col(SmsNotice.status) == "pending", col(SmsNotice.next_attempt_at) <= now)
-                    .order_by(col(SmsNotice.next_attempt_at))
+                    .where(*where)
+                    .order_by(order_by)
                     .limit(self.batch)
                 )
             ).all()
+
+    async def send_due(self) -> bool:
+        """Send what is due; True when a full batch went (there may be more)."""
+        now = utcnow()
+        rows = await self._batch(
+            col(SmsNotice.next_attempt_at), col(SmsNotice.status) == "pending", col(SmsNotice.next_attempt_at) <= now
+        )
         for notice, phone_enc in rows:
             await self._send_one(notice, phone_enc)
         return len(rows) >= self.batch
@@ -262,19 +268,11 @@ class SmsNoticeWorker(Worker):
     async def collect_receipts(self) -> bool:
         """Ask for the delivery report of each message still awaiting one; True while some still wait."""
         now = utcnow()
-        async with self.database.transaction(read_only=True) as session:
-            rows = (
-                await session.execute(
-                    select(SmsNotice, func.coalesce(col(SmsNotice.phone_enc), col(CaseParty.phone_enc)))
-                    .outerjoin(CaseParty, col(CaseParty.id) == col(SmsNotice.party_id))
-                    .where(
-                        col(SmsNotice.status) == "sent",
-                        or_(col(SmsNotice.sent_at).is_(None), col(SmsNotice.sent_at) > now - RECEIPT_GIVE_UP),
-                    )
-                    .order_by(col(SmsNotice.sent_at))
-                    .limit(self.batch)
-                )
-            ).all()
+        rows = await self._batch(
+            col(SmsNotice.sent_at),
+            col(SmsNotice.status) == "sent",
+            or_(col(SmsNotice.sent_at).is_(None), col(SmsNotice.sent_at) > now - RECEIPT_GIVE_UP),
+        )
         waiting = False
         for notice, phone_enc in rows:
             assert notice.message_id is not None and notice.sent_at is not None and phone_enc

@@ -166,16 +166,13 @@ async def get_agreement(*, session: AsyncSession, proceeding: Proceeding) -> tup
     ).scalar_one_or_none()
     if agreement is None:
         raise NotFound(f"proceeding {proceeding.id} has no agreement")
-    rows = (
-        (
-            await session.execute(
-                select(Instalment).where(Instalment.agreement_id == agreement.id).order_by(Instalment.position)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return agreement, list(rows)
+    return agreement, await instalments_of(session=session, agreement_id=agreement.id)
+
+
+async def instalments_of(*, session: AsyncSession, agreement_id: str) -> list[Instalment]:
+    """An agreement's instalments in their order."""
+    stmt = select(Instalment).where(col(Instalment.agreement_id) == agreement_id).order_by(col(Instalment.position))
+    return list((await session.execute(stmt)).scalars().all())
 
 
 def _event_data(p: Proceeding, a: Agreement, i: Instalment, summary: str) -> dict[str, Any]:

@@ -7,7 +7,6 @@ mediator, sessions) and the parties' names and addresses from intake's case file
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from mediation.agreements.models import Agreement, Instalment
+from mediation.agreements.models import Agreement
+from mediation.agreements.service import instalments_of
 from mediation.documents.models import Document
 from mediation.documents.schemas import DocumentCreate, MediationDocumentKind
 from mediation.proceedings.models import Proceeding
@@ -96,17 +96,7 @@ async def document_data(
             raise StateConflict(
                 "the proceeding has no agreement yet", extra={"detail_zh": "本调解程序尚未达成调解协议，不能生成该文书"}
             )
-        instalments: Sequence[Instalment] = (
-            (
-                await session.execute(
-                    select(Instalment)
-                    .where(col(Instalment.agreement_id) == agreement.id)
-                    .order_by(col(Instalment.position))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        instalments = await instalments_of(session=session, agreement_id=agreement.id)
         data |= {
             "agreement_no": agreement.agreement_no,
             "agreed_on": agreement.signed_on.isoformat(),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from mediation.agreements.models import Agreement, AgreementConfirmation, Instalment
-from mediation.agreements.service import agreement_digest, confirmations_of
+from mediation.agreements.service import agreement_digest, confirmations_of, instalments_of
 from mediation.documents.models import Document
 from mediation.portal.schemas import (
     ConfirmationPublic,
@@ -159,18 +159,7 @@ async def _agreement_of_case(session: AsyncSession, case_id: str) -> tuple[Agree
     )
     if agreement is None:
         raise NotFound("本案尚无调解协议")
-    instalments = (
-        (
-            await session.execute(
-                select(Instalment)
-                .where(col(Instalment.agreement_id) == agreement.id)
-                .order_by(col(Instalment.position))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return agreement, list(instalments)
+    return agreement, await instalments_of(session=session, agreement_id=agreement.id)
 
 
 async def party_agreement(*, session: AsyncSession, principal: Principal, case_id: str) -> PortalAgreement:
@@ -217,15 +206,7 @@ async def confirm_agreement(
         or claims.get("object") != f"agreement:{a.id}"
     ):
         raise Unauthorized("确认凭证与当前登录或协议不符")
-    instalments = list(
-        (
-            await session.execute(
-                select(Instalment).where(col(Instalment.agreement_id) == a.id).order_by(col(Instalment.position))
-            )
-        )
-        .scalars()
-        .all()
-    )
+    instalments = await instalments_of(session=session, agreement_id=a.id)
     digest = agreement_digest(a, instalments)
     if claims.get("digest") != digest:
         raise StateConflict("协议内容已变更，请重新阅读后确认", extra={"current_digest": digest, "allowed": []})

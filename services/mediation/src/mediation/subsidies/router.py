@@ -36,6 +36,22 @@ async def _scope(
     return None, me.id
 
 
+async def _ledger_scope(
+    session: SessionDep,
+    principal: SubsidyRead,
+    month: Month = None,
+    center_id: str | None = None,
+    mediator_id: str | None = None,
+    organisation_id: str | None = None,
+) -> service.LedgerQuery:
+    """The month asked for (default: this month) and the filters, narrowed to what the caller may see."""
+    center, mediator = await _scope(session, principal, center_id, mediator_id)
+    return service.LedgerQuery(month or china_today().strftime("%Y-%m"), center, mediator, organisation_id)
+
+
+LedgerScope = Annotated[service.LedgerQuery, Depends(_ledger_scope)]
+
+
 @router.get("/table", response_model=SubsidyTablePublic, operation_id="get_subsidy_table")
 async def get_subsidy_table(settings: SettingsDep, _user: SubsidyRead) -> SubsidyTablePublic:
     """The subsidy table in force (以案定补: by outcome and complexity, yuan per closed proceeding)."""
@@ -44,43 +60,14 @@ async def get_subsidy_table(settings: SettingsDep, _user: SubsidyRead) -> Subsid
 
 
 @router.get("/entries", response_model=list[SubsidyEntryPublic], operation_id="list_subsidy_entries")
-async def list_subsidy_entries(
-    session: SessionDep,
-    principal: SubsidyRead,
-    month: Month = None,
-    center_id: str | None = None,
-    mediator_id: str | None = None,
-    organisation_id: str | None = None,
-) -> list[SubsidyEntryPublic]:
+async def list_subsidy_entries(session: SessionDep, query: LedgerScope) -> list[SubsidyEntryPublic]:
     """Ledger entries of a month (a mediator sees their own)."""
-    center, mediator = await _scope(session, principal, center_id, mediator_id)
-    rows = await service.entries(
-        session=session,
-        month=month or china_today().strftime("%Y-%m"),
-        center_id=center,
-        mediator_id=mediator,
-        organisation_id=organisation_id,
-    )
+    rows = await service.entries(session=session, query=query)
     return [SubsidyEntryPublic.model_validate(r) for r in rows]
 
 
 @router.get("/statement", response_model=StatementPublic, operation_id="get_subsidy_statement")
-async def get_subsidy_statement(
-    settings: SettingsDep,
-    session: SessionDep,
-    principal: SubsidyRead,
-    month: Month = None,
-    center_id: str | None = None,
-    mediator_id: str | None = None,
-    organisation_id: str | None = None,
-) -> StatementPublic:
+async def get_subsidy_statement(settings: SettingsDep, session: SessionDep, query: LedgerScope) -> StatementPublic:
     """The monthly statement per mediator and per organisation (a mediator sees their own line)."""
-    center, mediator = await _scope(session, principal, center_id, mediator_id)
-    data = await service.statement(
-        session=session,
-        month=month or china_today().strftime("%Y-%m"),
-        center_id=center,
-        mediator_id=mediator,
-        organisation_id=organisation_id,
-    )
+    data = await service.statement(session=session, query=query)
     return StatementPublic(**data, table_version=settings.subsidies.version)

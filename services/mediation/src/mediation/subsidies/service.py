@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from onewindow_domain import clock
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.config import SubsidyTable
@@ -65,35 +65,37 @@ class StatementLine:
     by_outcome: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-async def entries(
-    *,
-    session: AsyncSession,
-    month: str,
-    center_id: str | None,
-    mediator_id: str | None = None,
-    organisation_id: str | None = None,
-) -> Sequence[SubsidyEntry]:
-    """Ledger entries of a month (YYYY-MM), oldest first."""
-    stmt = select(SubsidyEntry).where(SubsidyEntry.month == month)
-    if center_id:
-        stmt = stmt.where(SubsidyEntry.center_id == center_id)
-    if mediator_id:
-        stmt = stmt.where(SubsidyEntry.mediator_id == mediator_id)
-    if organisation_id:
-        stmt = stmt.where(SubsidyEntry.organisation_id == organisation_id)
-    return (await session.execute(stmt.order_by(SubsidyEntry.id))).scalars().all()
+S = TypeVar("S", bound=Select[Any])
 
 
-async def statement(
-    *,
-    session: AsyncSession,
-    month: str,
-    center_id: str | None,
-    mediator_id: str | None = None,
-    organisation_id: str | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LedgerQuery:
+    """Which ledger entries: a month (YYYY-MM) and, where given, a centre, a mediator, an organisation."""
+
+    month: str
+    center_id: str | None
+    mediator_id: str | None = None
+    organisation_id: str | None = None
+
+    def narrow(self, stmt: S) -> S:
+        stmt = stmt.where(SubsidyEntry.month == self.month)
+        if self.center_id:
+            stmt = stmt.where(SubsidyEntry.center_id == self.center_id)
+        if self.mediator_id:
+            stmt = stmt.where(SubsidyEntry.mediator_id == self.mediator_id)
+        if self.organisation_id:
+            stmt = stmt.where(SubsidyEntry.organisation_id == self.organisation_id)
+        return stmt
+
+
+async def entries(*, session: AsyncSession, query: LedgerQuery) -> Sequence[SubsidyEntry]:
+    """Ledger entries of a month, oldest first."""
+    return (await session.execute(query.narrow(select(SubsidyEntry)).order_by(SubsidyEntry.id))).scalars().all()
+
+
+async def statement(*, session: AsyncSession, query: LedgerQuery) -> dict[str, Any]:
     """Per mediator and per organisation: cases closed in the month, amounts by outcome, totals."""
-    stmt = (
+    stmt = query.narrow(
         select(
             SubsidyEntry.mediator_id,
             Mediator.name,
@@ -105,7 +107,6 @@ async def statement(
         )
         .join(Mediator, Mediator.id == SubsidyEntry.mediator_id)
         .join(Organisation, Organisation.id == SubsidyEntry.organisation_id)
-        .where(SubsidyEntry.month == month)
         .group_by(
             SubsidyEntry.mediator_id,
             Mediator.name,
@@ -114,12 +115,6 @@ async def statement(
             SubsidyEntry.outcome,
         )
     )
-    if center_id:
-        stmt = stmt.where(SubsidyEntry.center_id == center_id)
-    if mediator_id:
-        stmt = stmt.where(SubsidyEntry.mediator_id == mediator_id)
-    if organisation_id:
-        stmt = stmt.where(SubsidyEntry.organisation_id == organisation_id)
     lines: dict[str, StatementLine] = {}
     orgs: dict[str, dict[str, Any]] = {}
     for m_id, m_name, o_id, o_name, outcome, count, total in (await session.execute(stmt)).all():
@@ -144,8 +139,8 @@ async def statement(
         orgs[line.organisation_id]["mediators"] += 1
     mediators = sorted(lines.values(), key=lambda line: (line.organisation_name, line.mediator_name, line.mediator_id))
     return {
-        "month": month,
-        "center_id": center_id,
+        "month": query.month,
+        "center_id": query.center_id,
         "mediators": [{**line.__dict__, "amount": line.amount.quantize(Decimal("0.01"))} for line in mediators],
         "organisations": sorted(orgs.values(), key=lambda o: o["organisation_name"]),
         "total_cases": sum(line.cases for line in mediators),
