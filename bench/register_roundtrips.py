@@ -1,6 +1,7 @@
 """SQL round trips per registration on PostgreSQL (issue 17: ≤ 8), counted, not timed.
 
     uv run python bench/register_roundtrips.py [checkout]       # BENCH_REGISTRATIONS=20
+    BENCH_CPU_REGISTRATIONS=300 uv run python bench/register_roundtrips.py [checkout]   # and CPU ms each
 
 Runs intake in-process (ASGI, no network) on a fresh, migrated PostgreSQL database, registers a
 one-worker case BENCH_REGISTRATIONS times (the first, warm-up one is not counted) and counts, with
@@ -22,6 +23,43 @@ sys.path.insert(0, str(ROOT / "services" / "intake" / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 N = int(os.environ.get("BENCH_REGISTRATIONS", "20"))
+CPU_N = int(os.environ.get("BENCH_CPU_REGISTRATIONS", "0"))  # 0: round trips only
+
+
+async def _cpu_per_registration(client, headers: dict, case_form) -> dict:  # type: ignore[no-untyped-def]
+    """This process's CPU time per registration over BENCH_CPU_REGISTRATIONS registrations, one at a
+    time, against rotating employers and workers (bench/stack_load.forms); the in-process ASGI
+    client's share is included, the relay's and SMS worker's are not (both off). Also the time the
+    cyclic garbage collector took, by generation."""
+    import gc
+    import time
+
+    from stack_load import forms
+
+    bodies = forms(case_form, CPU_N)
+    gc_ms = {0: 0.0, 1: 0.0, 2: 0.0}
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.process_time())
+        elif started:
+            gc_ms[info["generation"]] += 1000 * (time.process_time() - started.pop())
+
+    gc.callbacks.append(on_gc)
+    try:
+        t0 = time.process_time()
+        for body in bodies:
+            response = await client.post("/cases", json=body, headers=headers)
+            assert response.status_code == 201, response.text
+        elapsed = time.process_time() - t0
+    finally:
+        gc.callbacks.remove(on_gc)
+    return {
+        "registrations": CPU_N,
+        "cpu_ms_per_registration": round(1000 * elapsed / CPU_N, 2),
+        "gc_ms_per_registration_by_generation": {g: round(v / CPU_N, 3) for g, v in gc_ms.items()},
+    }
 
 
 async def main() -> dict:
@@ -98,6 +136,7 @@ async def main() -> dict:
                     if i:
                         per.append(len(statements))
                         last = list(statements)
+                cpu = await _cpu_per_registration(client, clerk, case_form) if CPU_N else None
         kinds = Counter(s.split(" ")[0] for s in last)
         return {
             "registrations_counted": len(per),
@@ -105,6 +144,7 @@ async def main() -> dict:
             "min": min(per),
             "by_kind": dict(kinds),
             "statements": last,
+            "in_process_cpu": cpu,
         }
     finally:
         await drop_pg_database(admin, name)

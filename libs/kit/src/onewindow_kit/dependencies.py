@@ -12,7 +12,7 @@ A service narrows the settings type once, next to its settings class::
 
 # No `from __future__ import annotations`: FastAPI must see the Annotated dependencies as objects.
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import httpx
@@ -44,10 +44,12 @@ def settings_of(app: FastAPI, cls: type[S]) -> S:
     return settings
 
 
-def settings_dependency(cls: type[S]) -> Callable[[Request], S]:
-    """A dependency answering the app's settings as a ``cls``."""
+def settings_dependency(cls: type[S]) -> Callable[[Request], Awaitable[S]]:
+    """A dependency answering the app's settings as a ``cls``. The dependencies here are ``async``
+    though they never await: FastAPI runs a plain ``def`` dependency in its thread pool, a thread
+    hop per dependency per request (decision 0032)."""
 
-    def get_settings(request: Request) -> S:
+    async def get_settings(request: Request) -> S:
         return settings_of(request.app, cls)
 
     get_settings.__name__ = f"get_{cls.__name__}"
@@ -59,7 +61,7 @@ get_service_settings = settings_dependency(ServiceSettings)
 SettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return database_of(request.app)
 
 
@@ -74,14 +76,14 @@ def http_of(app: FastAPI) -> httpx.AsyncClient:
     return http
 
 
-def get_http(request: Request) -> httpx.AsyncClient:
+async def get_http(request: Request) -> httpx.AsyncClient:
     return http_of(request.app)
 
 
 HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return storage_of(request.app)
 
 
@@ -103,7 +105,7 @@ def install_webhooks(app: FastAPI, dispatcher: "WebhookDispatcher") -> None:
     app.state.webhooks = dispatcher
 
 
-def get_webhooks(request: Request) -> "WebhookDispatcher":
+async def get_webhooks(request: Request) -> "WebhookDispatcher":
     return webhooks_of(request.app)
 
 

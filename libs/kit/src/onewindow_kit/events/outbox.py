@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import insert, literal, select, union_all
@@ -127,13 +128,17 @@ def prepare_event(
     data: Mapping[str, Any],
     case_id: str | None = None,
     schema_version: int = 1,
+    plain: bool = False,
 ) -> tuple[OutboxEvent, list[str]]:
     """The event ``publish`` would write, and its subscribers, checked but not yet written: for a
-    caller that writes it with its own statement (``outbox_ctes``). Marks the relay's wake signal."""
+    caller that writes it with its own statement (``outbox_ctes``). Marks the relay's wake signal.
+    ``plain``: the event's field values on a plain object instead of an ORM instance (a tenth of
+    the cost), for a caller that only reads its attributes (``outbox_sql``) and never adds it."""
     routes: EventRoutes = session.info.get("event_routes") or EventRoutes()
     payload = to_jsonable_python(dict(data))
     _check_no_personal_data(payload)
-    event = OutboxEvent(
+    make: Any = _plain_event if plain else OutboxEvent
+    event = make(
         type=type,
         source=session.info.get("service", "unknown"),
         case_id=case_id,
@@ -144,6 +149,10 @@ def prepare_event(
     )
     OUTBOX_WAKE.mark(session)  # the relay is woken after the commit
     return event, list(routes.subscribers_for(type, payload))
+
+
+def _plain_event(**values: Any) -> OutboxEvent:
+    return cast(OutboxEvent, SimpleNamespace(**sqltext.row(OutboxEvent, **values)))
 
 
 def outbox_ctes(event: OutboxEvent, subscribers: Iterable[str], *, name: str) -> list[Any]:
@@ -185,7 +194,7 @@ def outbox_sql(
     out = sqltext.params(values, name)
     subs = list(subscribers)
     if subs:
-        proto = OutboxDelivery(event_seq=0, subscriber="")
+        proto = SimpleNamespace(**sqltext.row(OutboxDelivery, event_seq=0, subscriber=""))
         rest = [c for c in deliveries.columns if c.name not in ("id", "event_seq", "subscriber")]
         selects: list[str] = []
         binds: list[Any] = []

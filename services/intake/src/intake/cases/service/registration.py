@@ -269,7 +269,9 @@ async def register_case(
                 ),
             )
         ]
-        events = [prepare_event(session, type="intake.case.registered", case_id=case.id, data=_case_event(case))]
+        events = [
+            prepare_event(session, type="intake.case.registered", case_id=case.id, data=_case_event(case), plain=True)
+        ]
         if result.grade == "red":
             events.append(
                 prepare_event(
@@ -277,6 +279,7 @@ async def register_case(
                     type="intake.alert.raised",
                     case_id=case.id,
                     data={**_case_event(case), "alert": "red_grade", "reasons": [r.code for r in result.reasons]},
+                    plain=True,
                 )
             )
             entries.append(_entry(case, principal, kind="alert.raised", summary=alert_summary))
