@@ -157,3 +157,49 @@ def test_split_due_tells_due_items_from_the_next_deadline():
     assert split_due(rows, now, limit=50) == ([1, 2], 7.0)
     assert split_due(rows[:2], now, limit=2) == ([1, 2], 0.0)  # a full page due: look again at once
     assert split_due([], now, limit=50) == ([], None)
+
+
+class _Replica(_Counting):
+    """A worker with a replica lock, counting how often it asks PostgreSQL for the lock."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.lock_key = 0x5E5_11 * 7919  # any key no other test uses
+        self.lock_attempts = 0
+
+    async def _hold_lock(self) -> bool:
+        if self._lock_conn is None:
+            self.lock_attempts += 1
+        return await super()._hold_lock()
+
+
+async def test_a_standby_replica_does_not_try_the_lock_on_every_commit(database_url, db_backend):
+    """With two replicas, the one without the lock used to ask for it on every commit's wake (a
+    connection and a round trip per commit per lane); it retries on its timer only."""
+    if db_backend == "sqlite":
+        pytest.skip("one process per SQLite database: there is no replica lock")
+    one, two = Database(database_url), Database(database_url)
+    holder, standby = _Replica(one), _Replica(two)
+    try:
+        await _until_live(one)
+        await _until_live(two)
+        holder.start()
+        async with asyncio.timeout(GUARD):
+            await holder.ran.wait()
+        standby.start()
+        async with asyncio.timeout(GUARD):
+            while standby.lock_attempts == 0:
+                await asyncio.sleep(0.01)
+        for n in range(5):
+            holder.ran.clear()
+            await _write(one, mark=True, commit=True, note=f"work-{n}")
+            async with asyncio.timeout(GUARD):
+                await holder.ran.wait()
+        await asyncio.sleep(0.5)  # the standby got the same NOTIFYs; give it time to (wrongly) act
+        assert standby.passes == 0
+        assert standby.lock_attempts == 1
+    finally:
+        await holder.stop()
+        await standby.stop()
+        await one.dispose()
+        await two.dispose()

@@ -25,6 +25,9 @@ class BaseServiceSettings(BaseSettings):
     service_name: str = "service"
     # Tracing (onewindow_kit.tracing): none | console | otlp; off by default.
     otel_exporter: Literal["none", "console", "otlp"] = "none"
+    # Server processes sharing the port on one host (`serve --processes`); each is a replica with
+    # its own pool and workers, so more than one needs PostgreSQL. Clusters scale by replicas instead.
+    processes: int = Field(1, ge=1)
 
 
 class ServiceSettings(BaseServiceSettings):

@@ -407,9 +407,11 @@ class Worker:
         while not self._stopping:
             wait: float | None
             started = time.monotonic()
+            standby = False
             try:
                 if self.lock_key is not None and not await self._hold_lock():
                     wait = self.poll_seconds * 5  # another replica runs this one
+                    standby = True
                 else:
                     wait = await self.run_once()
                 self.consecutive_failures = 0
@@ -428,6 +430,14 @@ class Worker:
             self.metrics.observe_pass(self.name, time.monotonic() - started, ok)
             if wait is not None and wait <= 0:
                 await asyncio.sleep(0)  # let others run between batches
+                continue
+            if standby:
+                # The replica holding the lock is woken by the same commits; trying the lock on
+                # every wake only cost a connection and a round trip per commit here. Retry on the
+                # timer alone (takeover within poll_seconds × 5 when the holder dies).
+                await asyncio.sleep(wait)
+                self._wake.clear()
+                self.metrics.observe_wake(self.name, "timer")
                 continue
             timeout = self.idle_wait() if wait is None else min(wait, self.idle_wait())
             woken = await wait_event(self._wake, max(0.01, timeout))
