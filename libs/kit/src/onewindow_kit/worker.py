@@ -407,11 +407,10 @@ class Worker:
         while not self._stopping:
             wait: float | None
             started = time.monotonic()
-            standby = False
+            standby: float | None = None  # seconds to wait when another replica holds the lock
             try:
                 if self.lock_key is not None and not await self._hold_lock():
-                    wait = self.poll_seconds * 5  # another replica runs this one
-                    standby = True
+                    wait = standby = self.poll_seconds * 5  # another replica runs this one
                 else:
                     wait = await self.run_once()
                 self.consecutive_failures = 0
@@ -431,11 +430,11 @@ class Worker:
             if wait is not None and wait <= 0:
                 await asyncio.sleep(0)  # let others run between batches
                 continue
-            if standby:
+            if standby is not None:
                 # The replica holding the lock is woken by the same commits; trying the lock on
                 # every wake only cost a connection and a round trip per commit here. Retry on the
                 # timer alone (takeover within poll_seconds × 5 when the holder dies).
-                await asyncio.sleep(wait)
+                await asyncio.sleep(standby)
                 self._wake.clear()
                 self.metrics.observe_wake(self.name, "timer")
                 continue
