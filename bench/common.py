@@ -28,6 +28,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile by nearest rank (NaN for no values)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         try:

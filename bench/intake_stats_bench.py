@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "deploy"))
 
 import stack as stack_module  # noqa: E402
-from common import admin_url, baseline_worktree, free_ports, loadavg  # noqa: E402
+from common import admin_url, baseline_worktree, free_ports, loadavg, pct  # noqa: E402
 from onewindow_kit.auth import Signer, generate_private_key_pem  # noqa: E402
 from onewindow_kit.crypto import new_key  # noqa: E402
 from onewindow_kit.migrations import upgrade  # noqa: E402
@@ -242,11 +242,6 @@ def stack_module_dt(d: date) -> object:
     from onewindow_domain.calendar import CHINA_TZ
 
     return datetime.combine(d, datetime.min.time(), CHINA_TZ)
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def baseline_checkout() -> Path | None:

@@ -21,17 +21,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import cpu_percent_over, cpu_seconds, free_ports, loadavg, rss_mb, whole_stack  # noqa: E402
+from common import cpu_percent_over, cpu_seconds, free_ports, loadavg, pct, rss_mb, whole_stack  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 RATE = int(os.environ.get("BENCH_RATE", "100"))
 IDLE = float(os.environ.get("BENCH_IDLE_SECONDS", "30"))
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
 def forms(case_form, n: int = 1000) -> list[dict]:  # type: ignore[no-untyped-def]

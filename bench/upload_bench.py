@@ -24,17 +24,12 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "intake" / "tests"))
 
-from common import loadavg, whole_stack
+from common import loadavg, pct, whole_stack
 from factories import case_form
 
 READS = int(os.environ.get("BENCH_READS", "300"))
 UPLOADS = int(os.environ.get("BENCH_UPLOADS", "6"))
 UPLOAD_MB = int(os.environ.get("BENCH_UPLOAD_MB", "10"))
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def reads(client: httpx.Client, url: str, *, until: threading.Event | None = None, count: int = READS) -> list[float]:
