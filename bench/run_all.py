@@ -7,7 +7,9 @@ In order, on the same PostgreSQL (TEST_DATABASE_URL, default local) and the same
 1. anchor (a): pgbench TPC-B, 16 clients, on a throw-away database;
 2. this checkout's whole stack: idle CPU over BENCH_IDLE_SECONDS from /proc, registration
    throughput through the gateway (wrk, 16 connections), p99 at a fixed BENCH_RATE/s, RSS, CPU per
-   registration per process; then anchor (b), bench/anchor_app.py behind a second gateway;
+   registration per process; then anchor (b), bench/anchor_app.py behind a second gateway; then
+   the same stack with intake in BENCH_INTAKE_PROCESSES processes (default 2, `serve --processes`,
+   decision 0036; 1 leaves it out): throughput and the fixed-rate p99 as two extra rows;
 3. anchor (c): the same for the code before issue 17 (commit aa836c9, BENCH_BASELINE), from a git
    worktree with its own environment, created on first use under /tmp;
 4. SQL round trips per registration (bench/register_roundtrips.py) for both;
@@ -37,6 +39,9 @@ from common import admin_url, baseline_worktree, loadavg  # noqa: E402
 BASELINE = os.environ.get("BENCH_BASELINE", "aa836c9")
 BASE_DIR = Path(os.environ["BENCH_BASELINE_DIR"]) if os.environ.get("BENCH_BASELINE_DIR") else None
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+# A second run of this checkout's stack with intake served by this many processes (decision 0036);
+# 1 leaves it out.
+INTAKE_PROCESSES = int(os.environ.get("BENCH_INTAKE_PROCESSES", "2"))
 
 
 def log(msg: str) -> None:
@@ -188,6 +193,19 @@ def table(r: dict) -> str:
         f"errors {fr['errors']}) | p99 {afr.get('p99_ms', 'n/a')} ms | p99 {bfr['p99_ms']} ms | | "
         f"{mark(fr['p99_ms'] <= 250 and fr['errors'] == 0)} |"
     )
+    multi = r.get("multi")
+    if multi:
+        mtp, mfr, n = multi["throughput"], multi["fixed_rate"], multi["processes"]
+        mcpu = ", ".join(f"{k} {v}" for k, v in multi["cpu_ms_per_registration"].items())
+        rows.append(
+            f"| registrations/s, intake in {n} processes (`serve --processes {n}`; anchor (b) is one) | "
+            f"≥ 300/s | {mtp['per_second']:.1f}/s (p50 {mtp['p50_ms']} ms, p99 {mtp['p99_ms']} ms; CPU ms per "
+            f"registration: {mcpu}) | | | | {mark(mtp['per_second'] >= 300)} |"
+        )
+        rows.append(
+            f"| p99 at a fixed {mfr['rate']}/s, intake in {n} processes | ≤ 250 ms | p99 {mfr['p99_ms']} ms "
+            f"(p50 {mfr['p50_ms']}, errors {mfr['errors']}) | | | | {mark(mfr['p99_ms'] <= 250 and mfr['errors'] == 0)} |"
+        )
     rt, brt = r["roundtrips"]["current"], r["roundtrips"]["baseline"]
     rows.append(
         f"| SQL round trips per registration (PostgreSQL, incl. BEGIN/COMMIT) | ≤ 8 | "
@@ -224,6 +242,19 @@ def main() -> int:
     r["pgbench"] = pgbench()
     log(f"pgbench {r['pgbench']['tps']:.0f} tps; this checkout's stack (+ anchor b)")
     r["current"] = run_json([sys.executable, str(HERE / "stack_load.py"), str(ROOT), "--anchor"], ROOT)
+    if INTAKE_PROCESSES > 1:
+        log(f"this checkout's stack, intake in {INTAKE_PROCESSES} processes")
+        multi_env = os.environ | {"INTAKE_PROCESSES": str(INTAKE_PROCESSES), "BENCH_IDLE_SECONDS": "3"}
+        result = subprocess.run(
+            [sys.executable, str(HERE / "stack_load.py"), str(ROOT)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=multi_env,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"stack_load with {INTAKE_PROCESSES} intake processes failed:\n{result.stderr[-3000:]}")
+        r["multi"] = json.loads(result.stdout.strip().splitlines()[-1]) | {"processes": INTAKE_PROCESSES}
     base = baseline_checkout()
     py = str(base / ".venv" / "bin" / "python")
     log("baseline (c) stack")
