@@ -317,6 +317,19 @@ def _recent_from(days: str, first_day: str) -> dict[str, int]:
     return dict(hit)  # the pool's counts change as a batch assigns
 
 
+async def _add_counted(session: AsyncSession, record: AssignmentRecord) -> None:
+    """Add a record with a mediator and count it in the same transaction (decision 0035)."""
+    session.add(record)
+    assert record.mediator_id is not None
+    await count_assignment(
+        session,
+        center_id=record.center_id,
+        mediator_id=record.mediator_id,
+        complexity=record.complexity,
+        decided_at=record.decided_at,
+    )
+
+
 async def count_assignment(
     session: AsyncSession, *, center_id: str, mediator_id: str, complexity: str, decided_at: datetime
 ) -> None:
@@ -550,14 +563,7 @@ async def assign(
         decided_by=actor.subject,
         decided_by_name=actor.name,
     )
-    session.add(record)
-    await count_assignment(
-        session,
-        center_id=record.center_id,
-        mediator_id=chosen,
-        complexity=record.complexity,
-        decided_at=record.decided_at,
-    )
+    await _add_counted(session, record)
     assert decision.chosen is not None
     mediator = await _install(
         session=session,
@@ -819,14 +825,7 @@ async def override(
         decided_by=actor.subject,
         decided_by_name=actor.name,
     )
-    session.add(record)
-    await count_assignment(
-        session,
-        center_id=record.center_id,
-        mediator_id=mediator_id,
-        complexity=record.complexity,
-        decided_at=record.decided_at,
-    )
+    await _add_counted(session, record)
     await _install(
         session=session,
         proceeding=proceeding,
