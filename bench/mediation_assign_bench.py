@@ -19,7 +19,9 @@ branch such as ``main`` is resolved to its commit) in its own git worktree with 
 registration baseline: the baseline's services run on the baseline's kit, so a kit API changed since
 cannot stop it) on the schema BENCH_ASSIGN_BASELINE_REV of this checkout's migrations (the
 baseline's own head, or one with the columns its kit writes), then the database is upgraded to this
-checkout's head and the same measures run with this checkout's code. Each variant reassigns the
+checkout's head (without a baseline the rows are loaded at 0005_s4h17med_fairness_index and upgraded
+too, so that 0006 fills the kept fairness counts from them) and the same measures run with this
+checkout's code. Each variant reassigns the
 proceedings of a different mediator (of a different centre). BENCH_ASSIGN_BASELINE= (empty) skips
 the baseline. The loaded tables are VACUUM ANALYZEd once, as autovacuum would have on a live system.
 ``intake.case.routed`` runs BENCH_ROUTED_SECONDS (default 60) at BENCH_RATE (default 50) a second.
@@ -65,6 +67,7 @@ RATE = int(os.environ.get("BENCH_RATE", "50"))
 SECONDS = int(os.environ.get("BENCH_ROUTED_SECONDS", "60"))
 BASELINE = os.environ.get("BENCH_ASSIGN_BASELINE", "95b5e2b")
 BASELINE_REV = os.environ.get("BENCH_ASSIGN_BASELINE_REV", "0005_s4h20_traceparent")
+PRE_COUNTS_REV = "0005_s4h17med_fairness_index"  # the last schema without assignment_fairness
 CATEGORIES = ["wage_arrears", "overtime", "severance", "unlawful_termination", "work_injury", "social_insurance"]
 INDUSTRIES = ["制造业", "建筑业", "餐饮业", "零售业", "物流", "信息技术"]
 STREETS = [f"街道{i}" for i in range(10)]
@@ -433,7 +436,9 @@ def main() -> int:
     url = asyncio.run(create_pg_database(admin, name))
     base_src = baseline_checkout()
     try:
-        upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else "head")
+        # Loaded at a schema before 0006 (the kept fairness counts, decision 0035), so that upgrading to
+        # this checkout's head fills the counts from the loaded records, as it would on a live system.
+        upgrade(MIGRATIONS, url, BASELINE_REV if base_src is not None else PRE_COUNTS_REV)
         t0 = time.perf_counter()
         by_center = asyncio.run(populate(url))
         asyncio.run(vacuum_analyze(url))
@@ -456,8 +461,8 @@ def main() -> int:
             results["baseline"] = run_variant(url, by_center, 0, base_src) | {"commit": BASELINE}
             results["loadavg_after_baseline"] = loadavg()
             print(json.dumps(results["baseline"], ensure_ascii=False), flush=True)
-            upgrade(MIGRATIONS, url)
-            asyncio.run(vacuum_analyze(url))
+        upgrade(MIGRATIONS, url)
+        asyncio.run(vacuum_analyze(url))
         print("this checkout:", flush=True)
         results["current"] = run_variant(url, by_center, 1, None)
         results["loadavg_end"] = loadavg()

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 from factories import EMPLOYER, OTHER_EMPLOYER, build_registry, events, mediator_form, open_case, routed
+from mediation.assignment import service as assignment
+from mediation.assignment.models import AssignmentRecord
 from mediation.proceedings.models import Proceeding
 from onewindow_domain.calendar import china_today
-from sqlalchemy import update
+from onewindow_kit.db import utcnow
+from sqlalchemy import select, update
 
 pytestmark = pytest.mark.anyio
 
@@ -242,3 +245,65 @@ async def test_collective_cases_go_to_a_senior_and_may_get_a_panel(client, test_
     assert [m["name"] for m in r.json()["panel"]] == ["刘洋", "张敏", "郑伟"]
     # A panel member sees the proceeding too.
     assert (await client.get(f"/proceedings/{p['id']}", headers=registry.staff["m1"])).status_code == 200
+
+
+async def _pools(app, center_id: str, window_days: int) -> tuple[dict, dict]:
+    """The pool's fairness counts from the kept counts and from grouping the records (decision 0035)."""
+    out = []
+    for kept in (assignment.FAIRNESS_KEPT_DAYS, 0):  # 0: the window is longer than kept, so grouped
+        old, assignment.FAIRNESS_KEPT_DAYS = assignment.FAIRNESS_KEPT_DAYS, kept
+        try:
+            async with app.state.db.transaction(read_only=True) as session:
+                pool = await assignment.load_pool(
+                    session=session, center_id=center_id, today=china_today(), window_days=window_days, credit_codes=()
+                )
+        finally:
+            assignment.FAIRNESS_KEPT_DAYS = old
+        out.append({mid: e.recent for mid, e in pool.entries.items()})
+    return out[0], out[1]
+
+
+async def test_the_kept_fairness_counts_equal_grouping_the_records(client, app, test_keys, registry):
+    """Automatic, concurrent, override and reassigning decisions, and records older than the window:
+    the snapshot's counts are those of the 30-day GROUP BY, for every mediator."""
+    first = await open_case(client, test_keys, complexity="simple")
+    service = test_keys.headers(roles=["service"], sub="svc-intake")
+    batch = [routed(complexity=c) for c in ("simple", "standard", "complex", "standard", "simple")]
+    answers = await asyncio.gather(*(client.post("/internal/events", json=e, headers=service) for e in batch))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    target = next(v for v in registry.mediators.values() if v != first["mediator"]["id"])
+    r = await client.post(
+        f"/proceedings/{first['id']}/assignment",
+        headers=registry.supervisor,
+        json={"mediator_id": target, "reason": "当事人要求"},
+    )
+    assert r.status_code == 200, r.text
+    r = await client.patch(f"/mediators/{target}", headers=registry.supervisor, json={"active": False})
+    assert r.status_code == 200, r.text
+    async with app.state.db.transaction() as session:  # 40 and 10 days ago
+        for days in (40, 10):
+            at = utcnow() - timedelta(days=days)
+            session.add(
+                AssignmentRecord(
+                    proceeding_id=first["id"],
+                    center_id=first["center_id"],
+                    kind="auto",
+                    mediator_id=target,
+                    complexity="complex",
+                    weights_version="x",
+                    decided_by="test",
+                    decided_at=at,
+                )
+            )
+            await assignment.count_assignment(
+                session, center_id=first["center_id"], mediator_id=target, complexity="complex", decided_at=at
+            )
+    for window in (30, 5, 60):
+        counted, grouped = await _pools(app, first["center_id"], window)
+        assert counted == grouped, window
+    async with app.state.db.transaction(read_only=True) as session:
+        records = (await session.execute(select(AssignmentRecord))).scalars().all()
+    in_window = [r for r in records if r.mediator_id and r.decided_at >= utcnow() - timedelta(days=29)]
+    assert len(in_window) >= 9  # six opened, the override, the reassignment(s), the one 10 days ago
+    counted, _ = await _pools(app, first["center_id"], 30)
+    assert sum(n for recent in counted.values() for n in recent.values()) == len(in_window)

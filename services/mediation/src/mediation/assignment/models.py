@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from onewindow_kit.db import UtcDateTime, utcnow
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -36,3 +36,17 @@ class AssignmentRecord(SQLModel, table=True):
     decided_by: str = Field(max_length=64)
     decided_by_name: str | None = Field(default=None, max_length=100)
     decided_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class FairnessCounts(SQLModel, table=True):
+    """A mediator's assignments at one centre per day (China time) and complexity, kept in the same
+    transaction as each record with a mediator (decision 0035): the snapshot reads one short text per
+    mediator instead of grouping every record of the fairness window.
+
+    ``days``: JSON ``{"YYYY-MM-DD": {complexity: n}}``, days older than FAIRNESS_KEPT_DAYS pruned."""
+
+    __tablename__ = "assignment_fairness"
+
+    center_id: str = Field(primary_key=True, max_length=40)
+    mediator_id: str = Field(primary_key=True, max_length=40)
+    days: str = Field(default="{}", sa_column=Column(Text, nullable=False))

@@ -9,6 +9,7 @@ marks the mediator full in the snapshot and the engine decides again.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from onewindow_domain.calendar import CHINA_TZ, china_today
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import StateConflict, ValidationFailed
 from sqlalchemy import String, cast, func, literal_column, null, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mediation.actor import Actor
@@ -33,7 +36,7 @@ from mediation.assignment.engine import (
     decide,
 )
 from mediation.assignment.exceptions import MediatorExcluded
-from mediation.assignment.models import AssignmentRecord
+from mediation.assignment.models import AssignmentRecord, FairnessCounts
 from mediation.config import MediationSettings
 from mediation.proceedings import service as proceedings
 from mediation.proceedings.models import Proceeding, ProceedingAgent, ProceedingRespondent
@@ -150,9 +153,10 @@ async def _registry_rows(
     dict[str, tuple[int, int]],
     dict[str, tuple[str | None, str | None]],
     _Facts,
+    dict[str, str],
 ]:
     """``({mediator id: static facts}, {mediator id: (open_count, capacity)}, {mediator id: (user_subject,
-    username)}, memo of built facts)`` of the centre."""
+    username)}, memo of built facts, {mediator id: fairness days (FairnessCounts.days)})`` of the centre."""
     # One statement: a row per mediator (id, version, load), plus one row (id NULL) carrying the
     # centre's organisations (count, version sum, latest updated_at) and the mediators' latest
     # updated_at — aggregates instead of two timestamps per mediator to decode on every case.
@@ -164,8 +168,13 @@ async def _registry_rows(
             Mediator.open_count,
             Mediator.capacity,
             literal_column("NULL").label("updated"),
+            FairnessCounts.days,
         )
         .join(Organisation, Organisation.id == Mediator.organisation_id)
+        .outerjoin(
+            FairnessCounts,
+            (FairnessCounts.center_id == center_id) & (FairnessCounts.mediator_id == Mediator.id),
+        )
         .where(in_centre)
     )
     totals: Any = select(
@@ -185,22 +194,27 @@ async def _registry_rows(
             ),
             "",
         ),
+        null().cast(String),
     )
     loads: dict[str, tuple[int, int]] = {}
     versions: dict[str, int] = {}
+    fairness: dict[str, str] = {}
     head: tuple[Any, ...] = ()
-    for mid, version, open_count, capacity, updated in (await session.execute(union_all(per_mediator, totals))).all():
+    rows = (await session.execute(union_all(per_mediator, totals))).all()
+    for mid, version, open_count, capacity, updated, days in rows:
         if mid is None:
             head = (version, open_count, updated)
         else:
             versions[mid] = version
             loads[mid] = (open_count, capacity)
+            if days is not None:
+                fairness[mid] = days
     stamp = (head, versions)
     key = (str(session.bind.url) if session.bind is not None else "", center_id)
     cached = _REGISTRY_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1], loads, cached[2], cached[3]
-    rows = (
+        return cached[1], loads, cached[2], cached[3], fairness
+    registry = (
         await session.execute(
             select(
                 Mediator.id,
@@ -249,7 +263,7 @@ async def _registry_rows(
         roster,
         user_subject,
         username,
-    ) in rows:
+    ) in registry:
         logins[mid] = (user_subject, username)
         static[mid] = {
             "name": name,
@@ -274,7 +288,72 @@ async def _registry_rows(
     memo: _Facts = {}
     if set(static) == set(versions):  # a mediator added between the two reads: do not cache a mixed view
         _REGISTRY_CACHE[key] = (stamp, static, logins, memo)
-    return static, loads, logins, memo
+    return static, loads, logins, memo, fairness
+
+
+# Fairness counts (decision 0035): days older than this are pruned when a count is written; a window
+# longer than the days kept (less a margin for the backfill's and a writer's clock) falls back to
+# grouping the records.
+FAIRNESS_KEPT_DAYS = 400
+_FAIRNESS_MEMO: dict[tuple[str, str], dict[str, int]] = {}  # (days text, first day) -> {complexity: n}
+_FAIRNESS_MEMO_SIZE = 50_000
+
+
+def _recent_from(days: str, first_day: str) -> dict[str, int]:
+    """``{complexity: assignments}`` on ``first_day`` (ISO date) and after, from FairnessCounts.days;
+    the same mediator's unchanged text is decoded once per process and day."""
+    key = (days, first_day)
+    hit = _FAIRNESS_MEMO.get(key)
+    if hit is None:
+        hit = {}
+        for day, per in json.loads(days).items():
+            if day >= first_day:
+                for complexity, n in per.items():
+                    hit[complexity] = hit.get(complexity, 0) + n
+        hit = {c: n for c, n in hit.items() if n > 0}
+        if len(_FAIRNESS_MEMO) >= _FAIRNESS_MEMO_SIZE:
+            _FAIRNESS_MEMO.clear()
+        _FAIRNESS_MEMO[key] = hit
+    return dict(hit)  # the pool's counts change as a batch assigns
+
+
+async def _add_counted(session: AsyncSession, record: AssignmentRecord) -> None:
+    """Add a record with a mediator and count it in the same transaction (decision 0035)."""
+    session.add(record)
+    assert record.mediator_id is not None
+    await count_assignment(
+        session,
+        center_id=record.center_id,
+        mediator_id=record.mediator_id,
+        complexity=record.complexity,
+        decided_at=record.decided_at,
+    )
+
+
+async def count_assignment(
+    session: AsyncSession, *, center_id: str, mediator_id: str, complexity: str, decided_at: datetime
+) -> None:
+    """Add one assignment to the mediator's fairness counts, in the caller's transaction (the one that
+    writes the record). The row is locked while it is read and rewritten, so concurrent assignments of
+    the same mediator add up (on PostgreSQL the mediator's row is already locked by the capacity claim)."""
+    where = (FairnessCounts.center_id == center_id) & (FairnessCounts.mediator_id == mediator_id)
+    current = (await session.execute(select(FairnessCounts.days).where(where).with_for_update())).scalar_one_or_none()
+    if current is None:
+        dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        await session.execute(
+            insert(FairnessCounts)
+            .values(center_id=center_id, mediator_id=mediator_id, days="{}")
+            .on_conflict_do_nothing(index_elements=["center_id", "mediator_id"])
+        )
+        current = (await session.execute(select(FairnessCounts.days).where(where).with_for_update())).scalar_one()
+    day = decided_at.astimezone(CHINA_TZ).date()
+    oldest = (day - timedelta(days=FAIRNESS_KEPT_DAYS)).isoformat()
+    days = {d: per for d, per in json.loads(current).items() if d >= oldest}
+    per = days.setdefault(day.isoformat(), {})
+    per[complexity] = per.get(complexity, 0) + 1
+    text = json.dumps(days, sort_keys=True, separators=(",", ":"))
+    await session.execute(update(FairnessCounts).where(where).values(days=text))
 
 
 async def load_pool(
@@ -283,12 +362,19 @@ async def load_pool(
     """Every mediator of the centre's organisations, with leave, conflicts for ``credit_codes``,
     current load and their assignments in the fairness window."""
     codes = sorted(set(credit_codes))
-    static, loads, logins, memo = await _registry_rows(session, center_id)
+    static, loads, logins, memo, fairness = await _registry_rows(session, center_id)
     entries: dict[str, _Entry] = {
         mid: _Entry(base=facts, open_count=loads[mid][0], capacity=loads[mid][1], login=logins[mid])
         for mid, facts in static.items()
         if mid in loads
     }
+    counted = window_days <= FAIRNESS_KEPT_DAYS - 2  # else group the records, as before decision 0035
+    if counted:
+        first_day = (today - timedelta(days=window_days)).isoformat()
+        for mid, days in fairness.items():
+            entry = entries.get(mid)
+            if entry is not None:
+                entry.recent = _recent_from(days, first_day)
     in_centre = (
         select(Mediator.id)
         .join(Organisation, Organisation.id == Mediator.organisation_id)
@@ -312,22 +398,25 @@ async def load_pool(
             text,
             literal_column("0"),
         ).where(MediatorLeave.mediator_id.in_(in_centre), MediatorLeave.end_on >= today),
-        select(
-            kind("recent"),
-            AssignmentRecord.mediator_id,
-            AssignmentRecord.complexity,
-            text,
-            text,
-            text,
-            func.count(),
-        )
-        .where(
-            AssignmentRecord.center_id == center_id,
-            AssignmentRecord.decided_at >= since,
-            AssignmentRecord.mediator_id.is_not(None),
-        )
-        .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity),
     ]
+    if not counted:
+        parts.append(
+            select(
+                kind("recent"),
+                AssignmentRecord.mediator_id,
+                AssignmentRecord.complexity,
+                text,
+                text,
+                text,
+                func.count(),
+            )
+            .where(
+                AssignmentRecord.center_id == center_id,
+                AssignmentRecord.decided_at >= since,
+                AssignmentRecord.mediator_id.is_not(None),
+            )
+            .group_by(AssignmentRecord.mediator_id, AssignmentRecord.complexity)
+        )
     if codes:
         parts.append(
             select(
@@ -474,7 +563,7 @@ async def assign(
         decided_by=actor.subject,
         decided_by_name=actor.name,
     )
-    session.add(record)
+    await _add_counted(session, record)
     assert decision.chosen is not None
     mediator = await _install(
         session=session,
@@ -736,7 +825,7 @@ async def override(
         decided_by=actor.subject,
         decided_by_name=actor.name,
     )
-    session.add(record)
+    await _add_counted(session, record)
     await _install(
         session=session,
         proceeding=proceeding,
