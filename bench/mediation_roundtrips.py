@@ -30,15 +30,15 @@ N = int(os.environ.get("BENCH_ROUTED", "30"))
 async def main() -> dict:
     import httpx
     import mediation
-    from common import admin_url
+    from common import admin_url, count_statements
     from factories import build_registry, mediator_form, routed
     from mediation.config import MediationSettings
     from mediation.main import create_app
+    from mediation.proceedings.models import Proceeding
     from onewindow_kit.auth import Signer, generate_private_key_pem
     from onewindow_kit.migrations import upgrade
     from onewindow_kit.testing import TestKeys, create_pg_database, drop_pg_database, unique_db_name
-    from mediation.proceedings.models import Proceeding
-    from sqlalchemy import event, func, select
+    from sqlalchemy import func, select
 
     logging.disable(logging.INFO)
 
@@ -48,25 +48,10 @@ async def main() -> dict:
     try:
         await asyncio.to_thread(upgrade, HERE.parent / "services" / "mediation" / "migrations", url)
         keys = TestKeys(Signer(generate_private_key_pem()), Signer(generate_private_key_pem()))
-        settings = MediationSettings(
-            database_url=url, environment="test", relay_enabled=False, scheduler_enabled=False
-        )
+        settings = MediationSettings(database_url=url, environment="test", relay_enabled=False, scheduler_enabled=False)
         app = create_app(settings, key_source=keys.source)
-        statements: list[str] = []
         async with app.router.lifespan_context(app):
-            engine = app.state.db.engine.sync_engine
-
-            @event.listens_for(engine, "before_cursor_execute")
-            def _stmt(_conn, _cursor, statement, _params, _context, executemany):  # type: ignore[no-untyped-def]
-                statements.append(("MANY " if executemany else "") + " ".join(statement.split())[:90])
-
-            for name_ in ("begin", "commit", "rollback"):
-
-                def _mark(*_a, _n=name_.upper()):  # type: ignore[no-untyped-def]
-                    statements.append(_n)
-
-                event.listen(engine, name_, _mark)
-
+            statements = count_statements(app.state.db.engine.sync_engine)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mediation") as client:
                 forms = [
                     mediator_form("street", "张敏", "m1", capacity=200),
