@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -79,6 +80,22 @@ def baseline_worktree(rev: str, directory: Path | None = None) -> Path:
 
 def baseline_python(checkout: Path) -> str:
     return str(checkout / ".venv" / "bin" / "python")
+
+
+def count_statements(engine: Any) -> list[str]:
+    """Every statement ``engine`` (a sync Engine) sends from now on, plus BEGIN, COMMIT and
+    ROLLBACK, appended to the returned list (shortened to 90 characters; ``MANY`` marks executemany)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def _stmt(_conn, _cursor, statement, _params, _context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(("MANY " if executemany else "") + " ".join(statement.split())[:90])
+
+    event.listen(engine, "before_cursor_execute", _stmt)
+    for name in ("BEGIN", "COMMIT", "ROLLBACK"):
+        event.listen(engine, name.lower(), lambda *_a, _n=name: statements.append(_n))
+    return statements
 
 
 def admin_url() -> str:

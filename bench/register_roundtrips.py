@@ -64,7 +64,7 @@ async def _cpu_per_registration(client, headers: dict, case_form) -> dict:  # ty
 
 async def main() -> dict:
     import httpx
-    from common import admin_url
+    from common import admin_url, count_statements
     from factories import case_form
     from intake.config import IntakeSettings
     from intake.main import create_app
@@ -72,7 +72,6 @@ async def main() -> dict:
     from onewindow_kit.crypto import new_key
     from onewindow_kit.migrations import upgrade
     from onewindow_kit.testing import TestKeys, create_pg_database, drop_pg_database, unique_db_name
-    from sqlalchemy import event
 
     admin = admin_url()
     name = unique_db_name("bench_rt")
@@ -89,13 +88,8 @@ async def main() -> dict:
             lookup_key=new_key(),
         )
         app = create_app(settings, key_source=keys.source)
-        statements: list[str] = []
         async with app.router.lifespan_context(app):
-            engine = app.state.db.engine.sync_engine
-
-            @event.listens_for(engine, "before_cursor_execute")
-            def _stmt(_conn, _cursor, statement, _params, _context, executemany):  # type: ignore[no-untyped-def]
-                statements.append(("MANY " if executemany else "") + " ".join(statement.split())[:90])
+            statements = count_statements(app.state.db.engine.sync_engine)
 
             # A pool ping is three more (asyncpg: BEGIN, ';', ROLLBACK) and no cursor event shows
             # it: before decision 0029 every checkout paid it, unseen by this count.
@@ -108,18 +102,6 @@ async def main() -> dict:
                 return real_ping(self)
 
             AsyncAdapt_asyncpg_connection.ping = _ping  # type: ignore[method-assign]
-
-            @event.listens_for(engine, "begin")
-            def _begin(_conn):  # type: ignore[no-untyped-def]
-                statements.append("BEGIN")
-
-            @event.listens_for(engine, "commit")
-            def _commit(_conn):  # type: ignore[no-untyped-def]
-                statements.append("COMMIT")
-
-            @event.listens_for(engine, "rollback")
-            def _rollback(_conn):  # type: ignore[no-untyped-def]
-                statements.append("ROLLBACK")
 
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
                 admin_h = keys.headers(roles=["admin"])

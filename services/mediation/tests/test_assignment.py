@@ -307,3 +307,35 @@ async def test_the_kept_fairness_counts_equal_grouping_the_records(client, app, 
     assert len(in_window) >= 9  # six opened, the override, the reassignment(s), the one 10 days ago
     counted, _ = await _pools(app, first["center_id"], 30)
     assert sum(n for recent in counted.values() for n in recent.values()) == len(in_window)
+
+
+async def test_an_assignment_failing_half_way_parks_the_case_and_publishes_only_what_stands(
+    client, app, test_keys, monkeypatch
+):
+    """The savepoint rolls back the claimed capacity and the assignment's writes and events; the
+    opening, its history and its event stand, the case is parked with an alert (decision 0034)."""
+    from mediation.assignment import service as assignment
+
+    reg = await build_registry(client, test_keys)
+
+    async def broken(**_kw):  # after the capacity was claimed and the record added
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(assignment, "_install", broken)
+    p = await open_case(client, test_keys)
+    assert p["status"] == "opened" and p["mediator"] is None and "系统错误" in p["parked_reason"]
+    published = [(e.type, e.data["proceeding_id"]) for e in await events(app)]
+    assert published == [("mediation.proceeding.opened", p["id"]), ("mediation.alert.raised", p["id"])]
+    history = (await client.get(f"/proceedings/{p['id']}/history", headers=reg.supervisor)).json()
+    assert [h["action"] for h in history] == ["opened", "parked"]
+    mediators = (await client.get("/mediators", headers=reg.supervisor)).json()
+    items = mediators["items"] if isinstance(mediators, dict) else mediators
+    assert all(m["open_count"] == 0 for m in items)  # the claimed place went back with the savepoint
+
+
+async def test_opened_and_assigned_are_published_in_order(client, app, test_keys, registry):
+    for _ in range(3):
+        await open_case(client, test_keys)
+    published = [(e.data["proceeding_id"], e.type.rsplit(".", 1)[1]) for e in await events(app)]
+    assert [verb for _, verb in published] == ["opened", "assigned"] * 3
+    assert all(published[i][0] == published[i + 1][0] for i in range(0, 6, 2))

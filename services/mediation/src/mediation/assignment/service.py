@@ -726,6 +726,7 @@ async def assign_safely(
 ) -> Outcome | None:
     """``assign`` inside a savepoint: an unexpected failure parks this case instead of failing the
     batch or the event delivery it is part of (one failing case never blocks the others)."""
+    mark = proceedings.events_mark(session)  # events held for the end of the batch (0034)
     try:
         async with session.begin_nested():
             return await assign(
@@ -741,6 +742,7 @@ async def assign_safely(
             )
     except Exception as exc:  # parked with its reason, and logged with the traceback
         log.exception("assignment failed; proceeding parked", extra={"proceeding_id": proceeding.id})
+        proceedings.events_drop(session, mark)  # rolled back with the savepoint
         await session.refresh(proceeding)
         await park(
             session=session,
@@ -890,6 +892,21 @@ async def reassign_from(
         # The departing mediator gives up every place at once (one UPDATE, not one per proceeding);
         # a proceeding that ends up parked no longer holds it either.
         await proceedings.release_capacity(session=session, mediator_id=mediator_id, count=len(targets))
+    async with proceedings.events_at_end(session):  # the batch's events in a few statements (0034)
+        await _reassign_each(session, targets, mediator_id, actor, settings, today, report)
+    await session.flush()
+    return report
+
+
+async def _reassign_each(
+    session: AsyncSession,
+    targets: list[Proceeding],
+    mediator_id: str,
+    actor: Actor,
+    settings: MediationSettings,
+    today: date,
+    report: ReassignReport,
+) -> None:
     pools: dict[str, Pool] = {}
     for p in targets:
         if p.center_id not in pools:
@@ -933,8 +950,6 @@ async def reassign_from(
                 ["reassigned_near_deadline"],
                 f"案件{p.case_no}更换调解员时距调解期限仅剩{max(left, 0)}日（{p.deadline_on.isoformat()}），可能逾期",
             )
-    await session.flush()
-    return report
 
 
 async def retry_parked(

@@ -89,6 +89,11 @@ async def open_from_routed(session: AsyncSession, event: EventEnvelope, *, setti
     """Open and assign a proceeding for a case routed to mediation."""
     if event.data.get("route") != "mediation":
         return
+    async with proceedings.events_at_end(session):  # opened and assigned in one outbox statement (0034)
+        await _open_and_assign(session, event, settings=settings)
+
+
+async def _open_and_assign(session: AsyncSession, event: EventEnvelope, *, settings: MediationSettings) -> None:
     try:
         proceeding = await proceedings.open_proceeding(session=session, case=case_routed(event), settings=settings)
     except (KeyError, ValueError, TypeError) as exc:

@@ -11,7 +11,8 @@ and the expiry loop, or two replicas) can never both move the same proceeding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,10 +21,12 @@ from typing import Any
 from onewindow_domain.calendar import HolidayCalendar, china_date, china_today, default_calendar
 from onewindow_domain.claims import ClaimCategory
 from onewindow_domain.clocks import ClockRule, ClockUnit, compute_due, get_rule
+from onewindow_kit import sqltext
 from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
+from onewindow_kit.events.outbox import outbox_sql, prepare_event
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy import case as sql_case
@@ -255,6 +258,7 @@ async def open_proceeding(*, session: AsyncSession, case: CaseRouted, settings: 
     if clock.unconfirmed_years:
         summary += f"（{'、'.join(str(y) for y in clock.unconfirmed_years)}年节假日安排未公布，期限待复核）"
     await publish_proceeding_event(session, proceeding, "opened", summary)
+    await session.flush()  # as publishing always did: the opening stands even if its assignment is rolled back
     return proceeding
 
 
@@ -297,24 +301,85 @@ async def publish_proceeding_event(
     session: AsyncSession, p: Proceeding, verb: str, summary_zh: str, /, **extra: Any
 ) -> None:
     """``mediation.proceeding.<verb>`` in the current transaction."""
-    await publish(
-        session,
-        type=f"mediation.proceeding.{verb}",
-        case_id=p.case_id,
-        data={**base_event_data(p, summary_zh), **extra},
-    )
+    await _publish(session, f"mediation.proceeding.{verb}", p.case_id, {**base_event_data(p, summary_zh), **extra})
 
 
 async def publish_alert(
     session: AsyncSession, p: Proceeding, alert: str, reasons: Sequence[str], summary_zh: str
 ) -> None:
     """``mediation.alert.raised``: supervisors' dashboards (a parked case, a deadline at risk)."""
-    await publish(
-        session,
-        type="mediation.alert.raised",
-        case_id=p.case_id,
-        data={**base_event_data(p, summary_zh), "center_id": p.center_id, "alert": alert, "reasons": list(reasons)},
-    )
+    data = {**base_event_data(p, summary_zh), "center_id": p.center_id, "alert": alert, "reasons": list(reasons)}
+    await _publish(session, "mediation.alert.raised", p.case_id, data)
+
+
+_PENDING = "mediation.pending_events"
+_EVENTS = sqltext.StatementCache()
+EVENTS_PER_STATEMENT = 50  # a reassignment's events go out in statements of this many
+
+
+async def _publish(session: AsyncSession, type_: str, case_id: str | None, data: dict[str, Any]) -> None:
+    pending: list[Any] | None = session.info.get(_PENDING)
+    if pending is None:
+        await publish(session, type=type_, case_id=case_id, data=data)
+    else:  # checked and stamped now (request id, trace), written when ``events_at_end`` ends
+        pending.append(prepare_event(session, type=type_, case_id=case_id, data=data, plain=True))
+
+
+def events_mark(session: AsyncSession) -> int | None:
+    """Where the events held by ``events_at_end`` stand (None outside it), for ``events_drop``."""
+    pending: list[Any] | None = session.info.get(_PENDING)
+    return None if pending is None else len(pending)
+
+
+def events_drop(session: AsyncSession, mark: int | None) -> None:
+    """Forget the events held since ``mark``: their savepoint was rolled back."""
+    pending: list[Any] | None = session.info.get(_PENDING)
+    if pending is not None and mark is not None:
+        del pending[mark:]
+
+
+@asynccontextmanager
+async def events_at_end(session: AsyncSession) -> AsyncIterator[None]:
+    """Hold the events published inside the block and write them, in the order published, when it
+    ends without an error: on PostgreSQL one statement of data-modifying CTEs for up to
+    ``EVENTS_PER_STATEMENT`` events instead of one statement each (decision 0034). A nested block
+    leaves the writing to the outer one."""
+    if _PENDING in session.info:
+        yield
+        return
+    pending: list[Any] = []
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    if session.get_bind().dialect.name != "postgresql" or len(pending) == 1:
+        for event, _ in pending:
+            await publish(session, type=event.type, case_id=event.case_id, data=event.data)
+        return
+    await session.flush()  # what the caller has pending first, as ``publish`` does
+    for start in range(0, len(pending), EVENTS_PER_STATEMENT):
+        await _write_events(session, pending[start : start + EVENTS_PER_STATEMENT])
+
+
+async def _write_events(session: AsyncSession, events: Sequence[Any]) -> None:
+    key: list[Any] = []
+    built: list[tuple[str, sqltext.Fragment]] = []
+    params: dict[str, Any] = {}
+    for i, (event, subscribers) in enumerate(events):
+        shape, ctes, values = outbox_sql(event, subscribers, name=f"event{i}")
+        key.append(shape)
+        built.extend(ctes)
+        params |= values
+
+    def build() -> Any:
+        # The main query reads each event's RETURNING in turn, so they are inserted (and numbered) in order.
+        reads = " UNION ALL ".join(f"SELECT {i} AS n, seq FROM event{i}" for i in range(len(events)))
+        sql = "WITH " + ", ".join(f"{name} AS ({f.sql})" for name, f in built) + " " + reads
+        return sqltext.statement(sql, [b for _, f in built for b in f.binds])
+
+    for n, seq in (await session.execute(_EVENTS.get(tuple(key), build), params)).all():
+        events[n][0].seq = seq
 
 
 # ---------------------------------------------------------------------------------------------
