@@ -211,6 +211,22 @@ def outbox_sql(
     return (name, tuple(values), len(subs)), ctes, out
 
 
+def outbox_sql_many(
+    events: Iterable[tuple[OutboxEvent, Iterable[str]]],
+) -> tuple[list[Hashable], list[tuple[str, Fragment]], dict[str, Any]]:
+    """``outbox_sql`` for several events, named ``event0``, ``event1``…: their shape keys, all their
+    CTEs in order and all their parameters, for a caller that writes them in one statement."""
+    shapes: list[Hashable] = []
+    ctes: list[tuple[str, Fragment]] = []
+    params: dict[str, Any] = {}
+    for i, (event, subscribers) in enumerate(events):
+        shape, parts, values = outbox_sql(event, subscribers, name=f"event{i}")
+        shapes.append(shape)
+        ctes.extend(parts)
+        params |= values
+    return shapes, ctes, params
+
+
 _PUBLISH = sqltext.StatementCache()
 
 

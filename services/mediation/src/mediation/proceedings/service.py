@@ -26,7 +26,7 @@ from onewindow_kit.auth import Principal
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import EditConflict, StateConflict, ValidationFailed
 from onewindow_kit.events import publish
-from onewindow_kit.events.outbox import outbox_sql, prepare_event
+from onewindow_kit.events.outbox import outbox_sql_many, prepare_event
 from onewindow_kit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy import case as sql_case
@@ -347,12 +347,11 @@ async def events_at_end(session: AsyncSession) -> AsyncIterator[None]:
     if _PENDING in session.info:
         yield
         return
-    pending: list[Any] = []
-    session.info[_PENDING] = pending
+    pending: list[Any] = session.info.setdefault(_PENDING, [])
     try:
         yield
     finally:
-        del session.info[_PENDING]
+        session.info.pop(_PENDING, None)
     if session.get_bind().dialect.name != "postgresql" or len(pending) == 1:
         for event, _ in pending:
             await publish(session, type=event.type, case_id=event.case_id, data=event.data)
@@ -363,14 +362,7 @@ async def events_at_end(session: AsyncSession) -> AsyncIterator[None]:
 
 
 async def _write_events(session: AsyncSession, events: Sequence[Any]) -> None:
-    key: list[Any] = []
-    built: list[tuple[str, sqltext.Fragment]] = []
-    params: dict[str, Any] = {}
-    for i, (event, subscribers) in enumerate(events):
-        shape, ctes, values = outbox_sql(event, subscribers, name=f"event{i}")
-        key.append(shape)
-        built.extend(ctes)
-        params |= values
+    key, built, params = outbox_sql_many(events)
 
     def build() -> Any:
         # The main query reads each event's RETURNING in turn, so they are inserted (and numbered) in order.

@@ -20,7 +20,7 @@ from onewindow_kit.crypto import FieldCipher
 from onewindow_kit.db import utcnow
 from onewindow_kit.errors import BadRequest, ValidationFailed
 from onewindow_kit.events import publish
-from onewindow_kit.events.outbox import outbox_sql, prepare_event
+from onewindow_kit.events.outbox import outbox_sql_many, prepare_event
 from onewindow_kit.sms import normalise_mobile
 from sqlalchemy import Text, bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -521,12 +521,9 @@ async def _insert_rest(
             (prefix, lambda t=table, v=tuple(values), p=prefix: sqltext.insert_values(t, v, p))  # type: ignore[misc]
         )
         params |= sqltext.params(values, prefix)
-    built: list[tuple[str, sqltext.Fragment]] = []
-    for i, (event, subscribers) in enumerate(events):
-        shape, ctes, values = outbox_sql(event, subscribers, name=f"event{i}")
-        key.append(shape)
-        built.extend(ctes)
-        params |= values
+    shapes, built, values = outbox_sql_many(events)
+    key.extend(shapes)
+    params |= values
 
     def build() -> Any:
         ctes = [(name, make()) for name, make in fragments] + built
