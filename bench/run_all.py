@@ -70,8 +70,8 @@ def baseline_checkout() -> Path:
     return baseline_worktree(BASELINE, BASE_DIR)
 
 
-def run_json(cmd: list[str], cwd: Path) -> dict:
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+def run_json(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict:
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -245,16 +245,8 @@ def main() -> int:
     if INTAKE_PROCESSES > 1:
         log(f"this checkout's stack, intake in {INTAKE_PROCESSES} processes")
         multi_env = os.environ | {"INTAKE_PROCESSES": str(INTAKE_PROCESSES), "BENCH_IDLE_SECONDS": "3"}
-        result = subprocess.run(
-            [sys.executable, str(HERE / "stack_load.py"), str(ROOT)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            env=multi_env,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"stack_load with {INTAKE_PROCESSES} intake processes failed:\n{result.stderr[-3000:]}")
-        r["multi"] = json.loads(result.stdout.strip().splitlines()[-1]) | {"processes": INTAKE_PROCESSES}
+        multi = run_json([sys.executable, str(HERE / "stack_load.py"), str(ROOT)], ROOT, env=multi_env)
+        r["multi"] = multi | {"processes": INTAKE_PROCESSES}
     base = baseline_checkout()
     py = str(base / ".venv" / "bin" / "python")
     log("baseline (c) stack")
